@@ -1,0 +1,79 @@
+/*
+ * The command table.  cmd.c finds the entry with the longest matching name,
+ * checks positional count, unknown, missing and duplicate keys and the ACL
+ * before any handler runs, wraps writes in a transaction with their audit
+ * row, and builds the one-line JSON reply.  Handlers (cmd-*.c) only do the
+ * work: no SQL, no sockets.
+ */
+#ifndef REFLECTD_CMD_H
+#define REFLECTD_CMD_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "acl.h"
+#include "err.h"
+
+#define CMD_WRITE	0x1	/* changes state: transaction + audit row */
+#define CMD_REPLAN	0x2	/* replan after the change (planner, later) */
+#define CMD_BODY	0x4	/* takes a bytes=N body */
+#define CMD_DEBUG	0x8	/* only with --fake-now */
+
+struct cmd_args {
+	int		 argc;		/* positional words after the name */
+	char		**argv;
+	size_t		 nkeys;		/* key=value words */
+	char		**keys;
+	char		**values;
+	const char	*body;		/* bytes=N body, or NULL */
+	size_t		 bodylen;
+};
+
+struct cmd_ctx {
+	const struct acl_peer	*peer;
+	const char		*line;	/* the request, re-quoted, for audit */
+};
+
+struct cmd_entry {
+	const char	*name;		/* one or two words: "outbox retry" */
+	const char	*usage;		/* arguments after the name */
+	struct {
+		int	 lower;
+		int	 upper;		/* -1: no limit */
+	}		 args;
+	const char	**keys;		/* allowed keys, NULL-terminated */
+	const char	**required;	/* required keys, NULL-terminated */
+	int		 acl;		/* least enum acl_level allowed */
+	int		 flags;
+	/* Return 0 and set *result (may stay NULL for {}), or -1 and fill err. */
+	int		(*exec)(struct cmd_ctx *, struct cmd_args *, json_t **result,
+			    struct err *);
+};
+
+extern const struct cmd_entry *cmd_table[];	/* NULL-terminated */
+
+/* Value of key, or NULL. */
+const char	*cmd_args_get(const struct cmd_args *, const char *key);
+
+/*
+ * Find the entry for words (no execution).  *consumed is the number of words
+ * that form its name.  NULL if none matches.
+ */
+const struct cmd_entry *cmd_find(int argc, char *const *argv, int *consumed);
+
+/*
+ * Run one request and return its reply object: {"ok":true,"result":...} or
+ * {"ok":false,"error":CODE,"message":...}.  Never NULL.
+ */
+json_t		*cmd_execute(const struct acl_peer *, int argc, char *const *argv,
+		    const char *body, size_t bodylen);
+
+/*
+ * If the request's last word is bytes=N, return N (0 <= N <= CMD_BODY_MAX)
+ * in *n and 1; 0 if there is no such word; -1 with err if N is bad or too big.
+ */
+#define CMD_BODY_MAX	(64 * 1024 * 1024)
+int		 cmd_body_size(int argc, char *const *argv, size_t *n, struct err *);
+
+#endif

@@ -1,0 +1,29 @@
+/*
+ * The control socket: a Unix stream listener, peer credentials at accept, a
+ * per-uid connection cap, framing of request lines and bytes=N bodies, idle
+ * timeouts, and accept paused on EMFILE.  Requests go to cmd_execute().
+ */
+#ifndef REFLECTD_CONTROL_H
+#define REFLECTD_CONTROL_H
+
+#include "err.h"
+
+struct event_base;
+struct config;
+
+#define CONTROL_MAX_PER_UID	32	/* connections at once from one uid */
+#define CONTROL_IDLE_SECONDS	60	/* close a client silent this long */
+
+/*
+ * Create the socket at config->socket (umask, mode 0660, socket_group).
+ * Fails if a live daemon answers on it; replaces a stale one.
+ */
+int	control_init(struct event_base *, const struct config *, struct err *);
+/* Stop accepting (shutdown); existing clients get their answers. */
+void	control_stop_accepting(void);
+/* Close everything and unlink the socket. */
+void	control_free(void);
+/* Number of clients connected now. */
+int	control_clients(void);
+
+#endif

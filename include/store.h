@@ -1,0 +1,91 @@
+/*
+ * The SQLite store.  Only store*.c include sqlite3.h.  One connection, WAL,
+ * synchronous=FULL, foreign keys on; schema migrations by user_version run
+ * forward in one transaction at open; statements are prepared once and kept
+ * in an enum-indexed array.  Any unexpected SQLite result is logged with
+ * sqlite3_errmsg and reported as ERR_INTERNAL; the caller rolls back.
+ */
+#ifndef REFLECTD_STORE_H
+#define REFLECTD_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "err.h"
+
+struct store;
+
+/* Open (creating if needed) DIR/reflectd.db and migrate it. */
+struct store	*store_open(const char *dir, struct err *);
+void		 store_close(struct store *);
+int		 store_schema_version(struct store *);
+
+/* Transactions: one at a time, no nesting.  commit failure => rolled back. */
+int		 store_begin(struct store *, struct err *);
+int		 store_commit(struct store *, struct err *);
+void		 store_rollback(struct store *);
+int		 store_in_transaction(struct store *);
+
+/* ---- audit (store-audit.c) ---- */
+struct audit_row {
+	int64_t		 id;
+	time_t		 at;
+	char		*user;
+	char		*command;
+};
+int	store_audit_add(struct store *, time_t at, const char *user,
+	    const char *command, struct err *);
+/* Rows with at >= since, oldest first; *rows owned, free with store_audit_free. */
+int	store_audit_list(struct store *, time_t since, struct audit_row **rows,
+	    size_t *n, struct err *);
+void	store_audit_free(struct audit_row *, size_t n);
+
+/* ---- outbox (store-outbox.c) ---- */
+enum outbox_state {
+	OUTBOX_QUEUED = 0,
+	OUTBOX_SENDING,		/* handed to the worker; reset to queued at start */
+	OUTBOX_SENT,
+	OUTBOX_FAILED
+};
+
+struct outbox_row {
+	int64_t		 id;
+	char		*msgid;		/* Message-ID without <> */
+	char		*kind;		/* invitation, digest, test, ... */
+	char		*rcpt;		/* bare address */
+	char		*subject;
+	int		 state;		/* enum outbox_state */
+	int		 attempts;
+	time_t		 created;
+	time_t		 next_attempt;
+	time_t		 done_at;	/* sent or failed; 0 otherwise */
+	char		*last_error;	/* NULL if none */
+	char		*data;		/* RFC 5322 bytes; NULL unless asked for */
+	size_t		 len;
+};
+
+/* Insert a queued row (id, state, attempts, times filled by the store). */
+int	store_outbox_add(struct store *, const char *msgid, const char *kind,
+	    const char *rcpt, const char *subject, const char *data, size_t len,
+	    time_t now, int64_t *id, struct err *);
+/* Rows in a state (-1: all), newest first, without data. */
+int	store_outbox_list(struct store *, int state, size_t limit,
+	    struct outbox_row **, size_t *n, struct err *);
+int	store_outbox_get(struct store *, int64_t id, int with_data,
+	    struct outbox_row *, struct err *);
+/* Queued rows with next_attempt <= now, oldest first, with data. */
+int	store_outbox_due(struct store *, time_t now, size_t limit,
+	    struct outbox_row **, size_t *n, struct err *);
+/* Earliest next_attempt among queued rows; 0 ok (found), 1 none, -1 error. */
+int	store_outbox_next_due(struct store *, time_t *when, struct err *);
+/* Write state, attempts, next_attempt, done_at and last_error of row. */
+int	store_outbox_update(struct store *, const struct outbox_row *,
+	    struct err *);
+/* Start-up recovery: every SENDING row back to QUEUED; *n how many. */
+int	store_outbox_recover(struct store *, int *n, struct err *);
+int	store_outbox_counts(struct store *, int counts[4], struct err *);
+void	store_outbox_row_clear(struct outbox_row *);
+void	store_outbox_free(struct outbox_row *, size_t n);
+
+#endif

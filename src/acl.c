@@ -1,0 +1,1 @@
+/* acl: not written yet */

@@ -1,0 +1,1 @@
+/* clock: not written yet */

@@ -1,0 +1,1 @@
+/* cmd-audit: not written yet */

@@ -1,0 +1,1 @@
+/* cmd-debug: not written yet */

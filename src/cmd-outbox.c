@@ -1,0 +1,1 @@
+/* cmd-outbox: not written yet */

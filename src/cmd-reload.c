@@ -1,0 +1,1 @@
+/* cmd-reload: not written yet */

@@ -1,0 +1,1 @@
+/* cmd-status: not written yet */

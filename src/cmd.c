@@ -1,0 +1,1 @@
+/* cmd: not written yet */

@@ -1,0 +1,1 @@
+/* message: not written yet */

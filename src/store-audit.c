@@ -1,0 +1,1 @@
+/* store-audit: not written yet */

@@ -1,0 +1,1 @@
+/* store-outbox: not written yet */

@@ -1,0 +1,1 @@
+/* words: not written yet */
