@@ -11,7 +11,7 @@
 struct event_base;
 struct config;
 
-#define CONTROL_MAX_PER_UID	32	/* connections at once from one uid */
+#define CONTROL_MAX_PER_UID	128	/* connections at once from one uid */
 #define CONTROL_IDLE_SECONDS	60	/* close a client silent this long */
 
 /*

@@ -33,6 +33,8 @@ int	util_parse_bool(const char *);
 char	*util_format_time(time_t, char buf[UTIL_TIMEBUF]);
 /* YYYY-MM-DD in local time. */
 char	*util_format_date(time_t, char buf[UTIL_TIMEBUF]);
+/* 1 if the zone name is known to the system (tzdata), else 0. */
+int	util_timezone_exists(const char *);
 /* Set TZ and tzset(); -1 if the zone is not known to the system. */
 int	util_set_timezone(const char *);
 

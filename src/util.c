@@ -287,20 +287,28 @@ util_format_date(time_t t, char buf[UTIL_TIMEBUF])
 }
 
 int
-util_set_timezone(const char *tz)
+util_timezone_exists(const char *tz)
 {
 	char	path[512];
 	FILE	*f;
 
 	if (tz == NULL || *tz == '\0' || strstr(tz, "..") != NULL ||
-	    tz[0] == '/')
+	    tz[0] == '/' || strlen(tz) > 200)
+		return (0);
+	if (strcmp(tz, "UTC") == 0)
+		return (1);
+	snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", tz);
+	if ((f = fopen(path, "r")) == NULL)
+		return (0);
+	fclose(f);
+	return (1);
+}
+
+int
+util_set_timezone(const char *tz)
+{
+	if (!util_timezone_exists(tz))
 		return (-1);
-	if (strcmp(tz, "UTC") != 0) {
-		snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", tz);
-		if ((f = fopen(path, "r")) == NULL)
-			return (-1);
-		fclose(f);
-	}
 	if (setenv("TZ", tz, 1) == -1)
 		return (-1);
 	tzset();
