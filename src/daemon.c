@@ -1,1 +1,186 @@
-/* daemon: not written yet */
+/*
+ * The running daemon: start-up in a safe order (refuse a second daemon
+ * before touching the store), signals, reload by swapping a whole new
+ * configuration or keeping the old one, and an orderly stop.  Must not fatal()
+ * after start-up: reload failures are reported, never fatal.
+ */
+#include "autoconf.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "clock.h"
+#include "config.h"
+#include "control.h"
+#include "daemon.h"
+#include "log.h"
+#include "notify.h"
+#include "outbox.h"
+#include "store.h"
+#include "util.h"
+#include "xmalloc.h"
+
+struct daemon	*daemon_g;
+
+static struct daemon	 daemon_state;
+static struct event	*ev_sigterm, *ev_sigint, *ev_sighup;
+
+static void	daemon_signal(evutil_socket_t, short, void *);
+static void	daemon_keep_fixed(struct config *, const struct config *);
+
+void
+daemon_start(struct event_base *base, struct config *conf,
+    const char *conf_path, int foreground, int debug, const char *fake_now)
+{
+	struct daemon	*d = &daemon_state;
+	struct err	 err;
+
+	memset(d, 0, sizeof(*d));
+	d->base = base;
+	d->conf = conf;
+	d->conf_path = xstrdup(conf_path);
+	d->foreground = foreground;
+	d->debug = debug;
+	daemon_g = d;
+
+	if (util_set_timezone(conf->timezone) == -1)
+		fatalx("%s: unknown timezone %s", conf_path, conf->timezone);
+	if (clock_init(base, fake_now, &err) == -1)
+		fatalx("%s", err.msg);
+
+	/* The socket first: a live daemon means we must not touch its store. */
+	if (control_init(base, conf, &err) == -1)
+		fatalx("%s", err.msg);
+	if ((d->store = store_open(conf->state_dir, &err)) == NULL) {
+		control_free();
+		fatalx("%s", err.msg);
+	}
+	if (outbox_init(base, d->store, conf, &err) == -1) {
+		control_free();
+		fatalx("%s", err.msg);
+	}
+	d->started = clock_now();
+
+	signal(SIGPIPE, SIG_IGN);
+	ev_sigterm = evsignal_new(base, SIGTERM, daemon_signal, NULL);
+	ev_sigint = evsignal_new(base, SIGINT, daemon_signal, NULL);
+	ev_sighup = evsignal_new(base, SIGHUP, daemon_signal, NULL);
+	if (ev_sigterm == NULL || ev_sigint == NULL || ev_sighup == NULL ||
+	    evsignal_add(ev_sigterm, NULL) == -1 ||
+	    evsignal_add(ev_sigint, NULL) == -1 ||
+	    evsignal_add(ev_sighup, NULL) == -1)
+		fatalx("cannot install signal handlers");
+
+	log_info("started (version %s, socket %s, state %s%s)", PACKAGE_VERSION,
+	    conf->socket, conf->state_dir,
+	    clock_is_fake() ? ", fake clock" : "");
+	notify_ready();
+}
+
+static void
+daemon_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct err	err;
+
+	switch (sig) {
+	case SIGHUP:
+		log_info("SIGHUP: reloading %s", daemon_g->conf_path);
+		if (daemon_reload(&err) == -1)
+			log_warnx("reload refused, running configuration kept: %s",
+			    err.msg);
+		break;
+	case SIGTERM:
+	case SIGINT:
+		log_info("%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+		daemon_shutdown();
+		break;
+	}
+}
+
+/*
+ * Where the daemon lives cannot change under it: keep the running values of
+ * the keys that need a restart, and say so.
+ */
+static void
+daemon_keep_fixed(struct config *nc, const struct config *oc)
+{
+	if (strcmp(nc->state_dir, oc->state_dir) != 0) {
+		log_warnx("reload: state_dir changes at restart; keeping %s",
+		    oc->state_dir);
+		free(nc->state_dir);
+		nc->state_dir = xstrdup(oc->state_dir);
+	}
+	if (strcmp(nc->socket, oc->socket) != 0) {
+		log_warnx("reload: socket changes at restart; keeping %s",
+		    oc->socket);
+		free(nc->socket);
+		nc->socket = xstrdup(oc->socket);
+	}
+	if (strcmp(nc->socket_group, oc->socket_group) != 0) {
+		log_warnx("reload: socket_group changes at restart; keeping %s",
+		    oc->socket_group);
+		free(nc->socket_group);
+		nc->socket_group = xstrdup(oc->socket_group);
+	}
+}
+
+int
+daemon_reload(struct err *err)
+{
+	struct daemon	*d = daemon_g;
+	struct config	*nc, *oc;
+
+	notify_reloading();
+	if ((nc = config_load(d->conf_path, err)) == NULL) {
+		notify_ready();
+		return (-1);
+	}
+	oc = d->conf;
+	daemon_keep_fixed(nc, oc);
+	if (!d->debug)
+		log_setlevel(nc->log_level);
+	if (util_set_timezone(nc->timezone) == -1)	/* checked by the loader */
+		log_warnx("reload: cannot set timezone %s", nc->timezone);
+	d->conf = nc;
+	outbox_reconfigure(nc);
+	config_free(oc);
+	log_info("configuration reloaded from %s", d->conf_path);
+	notify_ready();
+	return (0);
+}
+
+void
+daemon_shutdown(void)
+{
+	notify_stopping();
+	control_stop_accepting();
+	event_base_loopexit(daemon_g->base, NULL);
+}
+
+void
+daemon_finish(void)
+{
+	struct daemon	*d = daemon_g;
+
+	if (d == NULL)
+		return;
+	if (ev_sigterm != NULL)
+		event_free(ev_sigterm);
+	if (ev_sigint != NULL)
+		event_free(ev_sigint);
+	if (ev_sighup != NULL)
+		event_free(ev_sighup);
+	ev_sigterm = ev_sigint = ev_sighup = NULL;
+	control_free();
+	outbox_free();
+	store_close(d->store);
+	clock_free();
+	config_free(d->conf);
+	free(d->conf_path);
+	log_info("stopped");
+	memset(d, 0, sizeof(*d));
+	daemon_g = NULL;
+}

@@ -1,7 +1,116 @@
-/* not written yet */
-int main(void);
-int
-main(void)
+/*
+ * reflectd: options, configuration check, daemonising and the event loop.
+ * Everything the daemon does lives in the library; this file only starts it.
+ */
+#include "autoconf.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/thread.h>
+
+#include "clock.h"
+#include "config.h"
+#include "daemon.h"
+#include "err.h"
+#include "log.h"
+#include "util.h"
+
+#ifndef REFLECTD_CONF
+#define REFLECTD_CONF	"/etc/reflectd/reflectd.conf"
+#endif
+
+static void	usage(void) __attribute__((noreturn));
+
+static void
+usage(void)
 {
-	return (77);
+	fprintf(stderr, "usage: reflectd [-dftV] [-c file] [--fake-now=time]\n");
+	exit(1);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "fake-now", required_argument, NULL, 'N' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char		*conf_path = REFLECTD_CONF, *fake_now = NULL;
+	int			 ch, foreground = 0, debug = 0, test = 0;
+	struct config		*conf;
+	struct event_base	*base;
+	struct err		 err;
+	time_t			 t;
+	char			*abs_path = NULL;
+
+	while ((ch = getopt_long(argc, argv, "c:dfhtV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			conf_path = optarg;
+			break;
+		case 'd':
+			debug = 1;
+			break;
+		case 'f':
+			foreground = 1;
+			break;
+		case 't':
+			test = 1;
+			break;
+		case 'V':
+			printf("reflectd %s\n", PACKAGE_VERSION);
+			return (0);
+		case 'N':
+			fake_now = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+
+	if (fake_now != NULL && util_parse_time(fake_now, &t) == -1) {
+		fprintf(stderr, "reflectd: --fake-now: not an RFC 3339 time: %s\n",
+		    fake_now);
+		return (1);
+	}
+	if ((conf = config_load(conf_path, &err)) == NULL) {
+		fprintf(stderr, "reflectd: %s\n", err.msg);
+		return (1);
+	}
+	if (test) {
+		printf("%s: configuration OK\n", conf_path);
+		config_free(conf);
+		return (0);
+	}
+
+	/* Reload must find the file after daemon() has changed to /. */
+	if (conf_path[0] != '/' && (abs_path = realpath(conf_path, NULL)) != NULL)
+		conf_path = abs_path;
+
+	log_init("reflectd", foreground, debug ? LOG_LVL_DEBUG :
+	    (enum log_level)conf->log_level);
+	if (!foreground && daemon(0, 0) == -1)
+		fatal("daemon");
+
+	if (evthread_use_pthreads() == -1)
+		fatalx("libevent: no pthreads support");
+	if ((base = event_base_new()) == NULL)
+		fatalx("libevent: cannot create the event base");
+
+	daemon_start(base, conf, conf_path, foreground, debug, fake_now);
+	if (event_base_dispatch(base) == -1)
+		log_warnx("event loop failed");
+	daemon_finish();
+	event_base_free(base);
+	libevent_global_shutdown();
+	free(abs_path);
+	return (0);
 }
