@@ -76,4 +76,10 @@ json_t		*cmd_execute(const struct acl_peer *, int argc, char *const *argv,
 #define CMD_BODY_MAX	(64 * 1024 * 1024)
 int		 cmd_body_size(int argc, char *const *argv, size_t *n, struct err *);
 
+/*
+ * A JSON string for text that may not be valid UTF-8 (peer errors, user
+ * text): bad bytes become '?'.  NULL gives JSON null.  Never NULL.
+ */
+json_t		*cmd_json_string(const char *);
+
 #endif

@@ -1,1 +1,109 @@
-/* cmd-status: not written yet */
+/*
+ * status: the daemon's version, clock and uptime for anyone; for admins
+ * also the organisation's counts, the outbox and mail refusals.  No SQL and
+ * no sockets: it asks the store's and outbox's interfaces.  It must not
+ * show anyone but an admin more than version, now and uptime.
+ */
+#include "autoconf.h"
+
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "acl.h"
+#include "clock.h"
+#include "cmd.h"
+#include "daemon.h"
+#include "outbox.h"
+#include "store.h"
+#include "util.h"
+
+static int	cmd_status_exec(struct cmd_ctx *, struct cmd_args *, json_t **,
+		    struct err *);
+static int	cmd_status_counts(json_t *, struct err *);
+static int	cmd_status_mail(json_t *, struct err *);
+
+const struct cmd_entry cmd_status_entry = {
+	.name = "status",
+	.usage = "",
+	.args = { 0, 0 },
+	.keys = NULL,
+	.required = NULL,
+	.acl = ACL_ANYONE,
+	.flags = 0,
+	.exec = cmd_status_exec,
+};
+
+static int
+cmd_status_exec(struct cmd_ctx *ctx, struct cmd_args *args, json_t **result,
+    struct err *err)
+{
+	char	 buf[UTIL_TIMEBUF];
+	time_t	 now = clock_now(), started;
+	json_t	*r;
+
+	started = daemon_g != NULL ? daemon_g->started : now;
+	r = json_object();
+	json_object_set_new(r, "version", json_string(PACKAGE_VERSION));
+	json_object_set_new(r, "now", json_string(util_format_time(now, buf)));
+	json_object_set_new(r, "uptime_s",
+	    json_integer(now > started ? (json_int_t)(now - started) : 0));
+	*result = r;
+	if (ctx->peer->level < ACL_ADMIN)
+		return (0);
+
+	json_object_set_new(r, "fake_clock", json_boolean(clock_is_fake()));
+	if (cmd_status_counts(r, err) == -1 || cmd_status_mail(r, err) == -1)
+		return (-1);
+	return (0);
+}
+
+/*
+ * The organisation's counts.  Teams, members, cases and sessions arrive
+ * with the next issue; this is the one place that fills them.
+ */
+static int
+cmd_status_counts(json_t *r, struct err *err)
+{
+	json_object_set_new(r, "teams", json_integer(0));
+	json_object_set_new(r, "members", json_integer(0));
+	json_object_set_new(r, "open_cases", json_integer(0));
+	json_object_set_new(r, "sessions_planned", json_integer(0));
+	return (0);
+}
+
+static int
+cmd_status_mail(json_t *r, struct err *err)
+{
+	struct store		*store;
+	struct outbox_row	*rows = NULL;
+	size_t			 n = 0;
+	int			 counts[4];
+	json_t			*mail;
+
+	if (daemon_g == NULL || (store = daemon_g->store) == NULL)
+		return (err_set(err, ERR_INTERNAL, "no store"));
+	memset(counts, 0, sizeof(counts));
+	if (store_outbox_counts(store, counts, err) == -1)
+		return (-1);
+	json_object_set_new(r, "outbox", json_pack("{s:i, s:i, s:i}",
+	    "queued", counts[OUTBOX_QUEUED] + counts[OUTBOX_SENDING],
+	    "sent", counts[OUTBOX_SENT],
+	    "failed", counts[OUTBOX_FAILED]));
+
+	if (store_outbox_list(store, OUTBOX_FAILED, 1, &rows, &n, err) == -1)
+		return (-1);
+	mail = json_object();
+	json_object_set_new(mail, "refused",
+	    json_integer((json_int_t)outbox_refused_count()));
+	if (n > 0 && rows[0].last_error != NULL)
+		json_object_set_new(mail, "last_failure",
+		    cmd_json_string(rows[0].last_error));
+	else
+		json_object_set_new(mail, "last_failure", json_null());
+	store_outbox_free(rows, n);
+	json_object_set_new(r, "mail", mail);
+	return (0);
+}

@@ -1,1 +1,413 @@
-/* cmd: not written yet */
+/*
+ * The command table and everything every command shares: finding the entry
+ * with the longest matching name, checking positionals, keys and the ACL
+ * before any handler runs, wrapping writes in one transaction with their
+ * audit row, and building the one-line JSON reply.  It holds no SQL and no
+ * socket code, and it must never let a request make the daemon exit: every
+ * failure becomes an error reply.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "acl.h"
+#include "audit.h"
+#include "clock.h"
+#include "cmd.h"
+#include "daemon.h"
+#include "log.h"
+#include "outbox.h"
+#include "store.h"
+#include "util.h"
+#include "words.h"
+#include "xmalloc.h"
+
+extern const struct cmd_entry cmd_audit_entry;
+extern const struct cmd_entry cmd_debug_advance_entry;
+extern const struct cmd_entry cmd_debug_mail_entry;
+extern const struct cmd_entry cmd_outbox_entry;
+extern const struct cmd_entry cmd_outbox_retry_entry;
+extern const struct cmd_entry cmd_reload_entry;
+extern const struct cmd_entry cmd_status_entry;
+
+const struct cmd_entry *cmd_table[] = {
+	&cmd_status_entry,
+	&cmd_reload_entry,
+	&cmd_audit_entry,
+	&cmd_outbox_entry,
+	&cmd_outbox_retry_entry,
+	&cmd_debug_advance_entry,
+	&cmd_debug_mail_entry,
+	NULL
+};
+
+static int	 cmd_name_matches(const char *, int, char *const *, int *);
+static int	 cmd_is_key(const char *);
+static int	 cmd_key_allowed(const char **, const char *);
+static int	 cmd_parse_args(const struct cmd_entry *, int, char *const *,
+		    struct cmd_args *, struct err *);
+static void	 cmd_args_clear(struct cmd_args *);
+static int	 cmd_run(const struct cmd_entry *, struct cmd_ctx *,
+		    struct cmd_args *, json_t **, struct err *);
+static int	 cmd_replan(struct err *);
+static json_t	*cmd_reply_ok(json_t *);
+static json_t	*cmd_reply_error(const struct err *);
+
+const char *
+cmd_args_get(const struct cmd_args *args, const char *key)
+{
+	size_t	i;
+
+	for (i = 0; i < args->nkeys; i++) {
+		if (strcmp(args->keys[i], key) == 0)
+			return (args->values[i]);
+	}
+	return (NULL);
+}
+
+/*
+ * Does name (one or more words separated by single spaces) equal the first
+ * words of argv?  On a match *n is the number of words it took.
+ */
+static int
+cmd_name_matches(const char *name, int argc, char *const *argv, int *n)
+{
+	const char	*p = name, *sp;
+	size_t		 len;
+	int		 i = 0;
+
+	for (;;) {
+		if (i >= argc)
+			return (0);
+		sp = strchr(p, ' ');
+		len = sp == NULL ? strlen(p) : (size_t)(sp - p);
+		if (strlen(argv[i]) != len || strncmp(argv[i], p, len) != 0)
+			return (0);
+		i++;
+		if (sp == NULL)
+			break;
+		p = sp + 1;
+	}
+	*n = i;
+	return (1);
+}
+
+const struct cmd_entry *
+cmd_find(int argc, char *const *argv, int *consumed)
+{
+	const struct cmd_entry	*best = NULL;
+	int			 i, n, bestn = 0;
+
+	for (i = 0; cmd_table[i] != NULL; i++) {
+		if (cmd_name_matches(cmd_table[i]->name, argc, argv, &n) &&
+		    n > bestn) {
+			best = cmd_table[i];
+			bestn = n;
+		}
+	}
+	if (consumed != NULL)
+		*consumed = bestn;
+	return (best);
+}
+
+int
+cmd_body_size(int argc, char *const *argv, size_t *n, struct err *err)
+{
+	const char	*v, *p;
+	long long	 ll;
+
+	if (argc < 1 || strncmp(argv[argc - 1], "bytes=", 6) != 0)
+		return (0);
+	v = argv[argc - 1] + 6;
+	if (*v == '\0')
+		return (err_set(err, ERR_USAGE, "bad bytes: empty"));
+	for (p = v; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9')
+			return (err_set(err, ERR_USAGE, "bad bytes: %s", v));
+	}
+	if (strlen(v) > 12 || util_parse_int(v, 0, CMD_BODY_MAX, &ll) == -1)
+		return (err_set(err, ERR_USAGE,
+		    "body too large: at most %d bytes", CMD_BODY_MAX));
+	*n = (size_t)ll;
+	return (1);
+}
+
+/* key=value: a non-empty [a-z_.]+ before the first '='. */
+static int
+cmd_is_key(const char *w)
+{
+	const char	*p;
+
+	for (p = w; *p != '\0' && *p != '='; p++) {
+		if (!((*p >= 'a' && *p <= 'z') || *p == '_' || *p == '.'))
+			return (0);
+	}
+	return (*p == '=' && p != w);
+}
+
+static int
+cmd_key_allowed(const char **keys, const char *key)
+{
+	size_t	i;
+
+	if (keys == NULL)
+		return (0);
+	for (i = 0; keys[i] != NULL; i++) {
+		if (strcmp(keys[i], key) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+/* Split the words after the name into positionals and keys, and check them. */
+static int
+cmd_parse_args(const struct cmd_entry *ce, int argc, char *const *argv,
+    struct cmd_args *args, struct err *err)
+{
+	const char	*eq;
+	size_t		 i;
+	int		 w;
+
+	args->argv = xcalloc((size_t)argc + 1, sizeof(*args->argv));
+	args->keys = xcalloc((size_t)argc + 1, sizeof(*args->keys));
+	args->values = xcalloc((size_t)argc + 1, sizeof(*args->values));
+	for (w = 0; w < argc; w++) {
+		if (!cmd_is_key(argv[w])) {
+			args->argv[args->argc++] = xstrdup(argv[w]);
+			continue;
+		}
+		eq = strchr(argv[w], '=');
+		args->keys[args->nkeys] = xstrndup(argv[w],
+		    (size_t)(eq - argv[w]));
+		args->values[args->nkeys] = xstrdup(eq + 1);
+		args->nkeys++;
+	}
+
+	if (args->argc < ce->args.lower ||
+	    (ce->args.upper >= 0 && args->argc > ce->args.upper))
+		return (err_set(err, ERR_USAGE, "usage: %s%s%s", ce->name,
+		    ce->usage[0] != '\0' ? " " : "", ce->usage));
+	for (i = 0; i < args->nkeys; i++) {
+		if (!cmd_key_allowed(ce->keys, args->keys[i]))
+			return (err_set(err, ERR_USAGE,
+			    "unknown key: %s (usage: %s%s%s)", args->keys[i],
+			    ce->name, ce->usage[0] != '\0' ? " " : "",
+			    ce->usage));
+		if (cmd_args_get(args, args->keys[i]) != args->values[i])
+			return (err_set(err, ERR_USAGE, "duplicate key: %s",
+			    args->keys[i]));
+	}
+	for (i = 0; ce->required != NULL && ce->required[i] != NULL; i++) {
+		if (cmd_args_get(args, ce->required[i]) == NULL)
+			return (err_set(err, ERR_USAGE,
+			    "missing key: %s= (usage: %s%s%s)", ce->required[i],
+			    ce->name, ce->usage[0] != '\0' ? " " : "",
+			    ce->usage));
+	}
+	return (0);
+}
+
+static void
+cmd_args_clear(struct cmd_args *args)
+{
+	int	i;
+	size_t	k;
+
+	for (i = 0; i < args->argc; i++)
+		free(args->argv[i]);
+	for (k = 0; k < args->nkeys; k++) {
+		free(args->keys[k]);
+		free(args->values[k]);
+	}
+	free(args->argv);
+	free(args->keys);
+	free(args->values);
+	memset(args, 0, sizeof(*args));
+}
+
+/*
+ * Hook for CMD_REPLAN: the planner arrives with the next issue and will run
+ * here, inside the change's transaction, so a change and the mail it causes
+ * commit together.  It does nothing yet.
+ */
+static int
+cmd_replan(struct err *err)
+{
+	return (0);
+}
+
+/* Run the handler; writes get a transaction, an audit row and a kick. */
+static int
+cmd_run(const struct cmd_entry *ce, struct cmd_ctx *ctx,
+    struct cmd_args *args, json_t **result, struct err *err)
+{
+	struct store	*store;
+
+	if (!(ce->flags & CMD_WRITE))
+		return (ce->exec(ctx, args, result, err));
+
+	if (daemon_g == NULL || (store = daemon_g->store) == NULL)
+		return (err_set(err, ERR_INTERNAL, "no store"));
+	if (store_begin(store, err) == -1)
+		goto fail;
+	if (ce->exec(ctx, args, result, err) == -1)
+		goto fail;
+	if ((ce->flags & CMD_REPLAN) && cmd_replan(err) == -1)
+		goto fail;
+	if (audit_add(store, ctx->peer->user, ctx->line, err) == -1)
+		goto fail;
+	if (store_commit(store, err) == -1) {
+		/* store_commit has rolled back; the change did not happen. */
+		if (err->code != ERR_INTERNAL)
+			err->code = ERR_INTERNAL;
+		json_decref(*result);
+		*result = NULL;
+		return (-1);
+	}
+	outbox_kick();
+	return (0);
+
+fail:
+	if (store_in_transaction(store))
+		store_rollback(store);
+	json_decref(*result);
+	*result = NULL;
+	return (-1);
+}
+
+json_t *
+cmd_execute(const struct acl_peer *peer, int argc, char *const *argv,
+    const char *body, size_t bodylen)
+{
+	const struct cmd_entry	*ce;
+	struct cmd_ctx		 ctx;
+	struct cmd_args		 args;
+	struct err		 err;
+	json_t			*result = NULL, *reply;
+	char			*line;
+	size_t			 n;
+	int			 consumed, hasbody;
+
+	memset(&args, 0, sizeof(args));
+	memset(&ctx, 0, sizeof(ctx));
+	err_clear(&err);
+
+	if ((hasbody = cmd_body_size(argc, argv, &n, &err)) == -1)
+		return (cmd_reply_error(&err));
+	if (hasbody)
+		argc--;
+	if (argc <= 0) {
+		err_set(&err, ERR_USAGE, "empty request");
+		return (cmd_reply_error(&err));
+	}
+	if ((ce = cmd_find(argc, argv, &consumed)) == NULL) {
+		err_set(&err, ERR_USAGE, "unknown command: %s", argv[0]);
+		return (cmd_reply_error(&err));
+	}
+	if (hasbody && !(ce->flags & CMD_BODY)) {
+		err_set(&err, ERR_USAGE, "%s takes no body (bytes=)", ce->name);
+		return (cmd_reply_error(&err));
+	}
+	if (!hasbody && (ce->flags & CMD_BODY)) {
+		err_set(&err, ERR_USAGE, "%s needs a body: bytes=N", ce->name);
+		return (cmd_reply_error(&err));
+	}
+	if (cmd_parse_args(ce, argc - consumed, argv + consumed, &args,
+	    &err) == -1)
+		goto out;
+	if (peer->level < ce->acl) {
+		err_set(&err, ERR_FORBIDDEN, "forbidden: %s needs %s", ce->name,
+		    acl_level_name(ce->acl));
+		goto out;
+	}
+	if ((ce->flags & CMD_DEBUG) && !clock_is_fake()) {
+		err_set(&err, ERR_INVALID, "debug commands need --fake-now");
+		goto out;
+	}
+	if (hasbody) {
+		args.body = body != NULL ? body : "";
+		args.bodylen = body != NULL ? bodylen : 0;
+	}
+
+	/* The line never carries the body: bodies must not reach the audit. */
+	ctx.peer = peer;
+	line = words_join(argc, argv);
+	ctx.line = line;
+	log_debug("control: %s: %s", peer->user, ctx.line);
+	if (cmd_run(ce, &ctx, &args, &result, &err) == -1) {
+		if (err.code == ERR_NONE)
+			err_set(&err, ERR_INTERNAL, "%s failed", ce->name);
+	}
+	free(line);
+
+out:
+	cmd_args_clear(&args);
+	if (err.code != ERR_NONE) {
+		json_decref(result);
+		return (cmd_reply_error(&err));
+	}
+	if (result == NULL)
+		result = json_object();
+	if ((reply = cmd_reply_ok(result)) == NULL) {
+		err_set(&err, ERR_INTERNAL, "cannot build the reply");
+		return (cmd_reply_error(&err));
+	}
+	return (reply);
+}
+
+static json_t *
+cmd_reply_ok(json_t *result)
+{
+	json_t	*reply;
+
+	if (result == NULL || (reply = json_object()) == NULL) {
+		json_decref(result);
+		return (NULL);
+	}
+	json_object_set_new(reply, "ok", json_true());
+	json_object_set_new(reply, "result", result);
+	return (reply);
+}
+
+/* Never NULL (unless out of memory in jansson itself). */
+static json_t *
+cmd_reply_error(const struct err *err)
+{
+	json_t	*reply;
+
+	if ((reply = json_object()) == NULL)
+		return (NULL);
+	json_object_set_new(reply, "ok", json_false());
+	json_object_set_new(reply, "error",
+	    json_string(err_code_name(err->code)));
+	json_object_set_new(reply, "message", cmd_json_string(err->msg));
+	return (reply);
+}
+
+/*
+ * A JSON string from text that may not be valid UTF-8 (an SMTP peer's
+ * error, a message cut at ERR_MSG_MAX): non-ASCII becomes '?' then, so the
+ * field is never silently lost.  NULL gives JSON null.
+ */
+json_t *
+cmd_json_string(const char *s)
+{
+	json_t	*j;
+	char	*copy, *p;
+
+	if (s == NULL)
+		return (json_null());
+	if ((j = json_string(s)) != NULL)
+		return (j);
+	copy = xstrdup(s);
+	for (p = copy; *p != '\0'; p++) {
+		if ((unsigned char)*p >= 0x80)
+			*p = '?';
+	}
+	j = json_string(copy);
+	free(copy);
+	return (j != NULL ? j : json_null());
+}
