@@ -289,8 +289,9 @@ util_format_date(time_t t, char buf[UTIL_TIMEBUF])
 int
 util_timezone_exists(const char *tz)
 {
-	char	path[512];
+	char	path[512], magic[4];
 	FILE	*f;
+	int	 ok;
 
 	if (tz == NULL || *tz == '\0' || strstr(tz, "..") != NULL ||
 	    tz[0] == '/' || strlen(tz) > 200)
@@ -300,8 +301,14 @@ util_timezone_exists(const char *tz)
 	snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", tz);
 	if ((f = fopen(path, "r")) == NULL)
 		return (0);
+	/*
+	 * Only a compiled zone will do: "Europe" (a directory) or "zone.tab"
+	 * open fine, but glibc would silently run them as UTC.
+	 */
+	ok = fread(magic, 1, sizeof(magic), f) == sizeof(magic) &&
+	    memcmp(magic, "TZif", sizeof(magic)) == 0;
 	fclose(f);
-	return (1);
+	return (ok);
 }
 
 int
