@@ -1,2 +1,113 @@
-import sys
-sys.exit(77)
+"""status through reflectctl and the raw socket; reflectctl's exit codes."""
+
+import os
+import re
+import subprocess
+
+import reflecttest as rt
+from reflecttest import check
+
+
+def version():
+    p = subprocess.run([rt.REFLECTD, "-V"], capture_output=True, timeout=10)
+    out = p.stdout.decode(errors="replace").strip()
+    check(p.returncode == 0, "reflectd -V exits %d" % p.returncode)
+    m = re.search(r"(\d+\.\d+(?:\.\d+)?\S*)", out)
+    check(m is not None, "reflectd -V prints a version: %r" % out)
+    return m.group(1) if m else out
+
+
+def check_status(res, how, want_version):
+    check(res.get("version") == want_version, "%s: version %r, want %r "
+          "(as reflectd -V)" % (how, res.get("version"), want_version))
+    now = res.get("now")
+    check(isinstance(now, str) and now.startswith("2026-01-05T09:00"),
+          "%s: now %r does not honour --fake-now 2026-01-05T09:00:00Z in "
+          "Europe/London" % (how, now))
+    if isinstance(now, str):
+        check(rt.offset_of(now) == "+00:00", "%s: now %r should carry the "
+              "Europe/London winter offset +00:00" % (how, now))
+    up = res.get("uptime_s")
+    check(rt.is_count(up) and up < 60, "%s: uptime_s %r should be a small "
+          "non-negative integer" % (how, up))
+    for k in ("teams", "members", "open_cases", "sessions_planned"):
+        check(rt.is_count(res.get(k)), "%s: %s is %r, want a count" %
+              (how, k, res.get(k)))
+    ob = res.get("outbox")
+    check(isinstance(ob, dict), "%s: admin's status has no outbox object: %r"
+          % (how, ob))
+    if isinstance(ob, dict):
+        for k in ("queued", "sent", "failed"):
+            check(rt.is_count(ob.get(k)), "%s: outbox.%s is %r, want a count"
+                  % (how, k, ob.get(k)))
+
+
+def main():
+    want = version()
+    rt.log("version %s" % want)
+
+    d = rt.Instance()
+    d.start()
+
+    # reflectctl --json status
+    check_status(d.status(), "reflectctl --json status", want)
+
+    # Raw socket: one line in, one line of JSON out.
+    c = d.connect()
+    r = c.request("status")
+    check(isinstance(r, dict) and r.get("ok") is True and
+          isinstance(r.get("result"), dict),
+          "raw socket status: want {ok:true,result:{...}}, got %r" % r)
+    if isinstance(r, dict) and isinstance(r.get("result"), dict):
+        check_status(r["result"], "raw socket status", want)
+    c.close()
+
+    # Human output names the version.
+    rc, _, out, err = d.ctl("status", json_out=False)
+    check(rc == 0, "reflectctl status (tables) exits %d: %r" % (rc, err))
+    check(any(want in line and "version" in line.lower()
+              for line in out.splitlines()),
+          "reflectctl status (no --json) has no line with the version: %r"
+          % out)
+
+    # Unknown command: refused with usage.
+    d.refused(["frobnicate", "now"], "usage")
+    check(d.alive(), "daemon still running after an unknown command")
+
+    # Usage errors of the client itself.
+    p = subprocess.run([rt.REFLECTCTL, "-s", d.sock], capture_output=True,
+                       timeout=10)
+    check(p.returncode == 2, "reflectctl with no command exits %d, want 2"
+          % p.returncode)
+    check(p.stderr.strip() != b"", "reflectctl with no command says why "
+          "on stderr")
+    p = subprocess.run([rt.REFLECTCTL, "-s", d.sock, "--no-such-option",
+                        "status"], capture_output=True, timeout=10)
+    check(p.returncode == 2, "reflectctl with a bad option exits %d, want 2"
+          % p.returncode)
+
+    # Nothing listening: exit 3 and a message naming the socket.
+    nowhere = os.path.join(d.tmp, "nobody-here.sock")
+    p = subprocess.run([rt.REFLECTCTL, "-s", nowhere, "--json", "status"],
+                       capture_output=True, timeout=10)
+    msg = p.stderr.decode(errors="replace")
+    check(p.returncode == 3, "reflectctl on a missing socket exits %d, "
+          "want 3" % p.returncode)
+    check(nowhere in msg, "reflectctl on a missing socket should name it "
+          "in its message: %r" % msg)
+
+    # A socket file nobody listens on (a dead daemon's): also exit 3.
+    d.stop()
+    dead = os.path.join(d.tmp, "dead.sock")
+    import socket
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.bind(dead)
+    s.close()
+    p = subprocess.run([rt.REFLECTCTL, "-s", dead, "--json", "status"],
+                       capture_output=True, timeout=10)
+    check(p.returncode == 3, "reflectctl on a dead socket exits %d, want 3"
+          % p.returncode)
+    check(p.stderr.strip() != b"", "reflectctl on a dead socket says why")
+
+
+rt.run(main)
