@@ -52,4 +52,10 @@ unsigned long outbox_refused_count(void);
 int	outbox_backoff(int attempts, time_t created, time_t now, int max_attempts,
 	    int64_t max_age, double rnd, time_t *next);
 
+/*
+ * Pure: 1 if rcpt is a plain address whose domain is one of domains
+ * (case-insensitive; n == 0 allows any domain), else 0.
+ */
+int	outbox_domain_allowed(char *const *domains, size_t n, const char *rcpt);
+
 #endif

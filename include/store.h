@@ -88,4 +88,39 @@ int	store_outbox_counts(struct store *, int counts[4], struct err *);
 void	store_outbox_row_clear(struct outbox_row *);
 void	store_outbox_free(struct outbox_row *, size_t n);
 
+/*
+ * ---- for store*.c only ----
+ * Each store-NOUN.c owns a set of SQL statements: a static array of SQL
+ * text indexed by its own enum, published as a struct store_sqlset and
+ * listed once in store.c.  store.c prepares every set at open (after the
+ * migrations) and finalises them at close.  To add store-teams.c: add
+ * STORE_SET_TEAMS below, define store_teams_sqlset there and add it to the
+ * table in store.c.  sqlite3_stmt is only named here, never used.
+ */
+struct sqlite3_stmt;
+
+enum store_set {
+	STORE_SET_AUDIT = 0,
+	STORE_SET_OUTBOX,
+	STORE_NSETS
+};
+
+struct store_sqlset {
+	const char		 *name;
+	const char *const	 *sql;
+	size_t			  n;
+};
+
+extern const struct store_sqlset store_audit_sqlset;
+extern const struct store_sqlset store_outbox_sqlset;
+
+/* The prepared statement idx of a set, reset and with no bindings. */
+struct sqlite3_stmt	*store_stmt(struct store *, enum store_set, int idx);
+/* Reset and clear the bindings of a statement; NULL-safe. */
+void	store_stmt_done(struct sqlite3_stmt *);
+/* Log what failed with sqlite3_errmsg; ERR_INTERNAL; returns -1. */
+int	store_fail(struct store *, const char *what, struct err *);
+/* Rows changed by the last statement. */
+int	store_changes(struct store *);
+
 #endif

@@ -1,1 +1,385 @@
-/* mailer: not written yet */
+/*
+ * The delivery worker.  One thread, fed job pointers through a SEQPACKET
+ * socketpair: the main thread writes a job, the worker reads every job
+ * that is waiting (so one SMTP connection can carry a batch), delivers
+ * them and writes each pointer back; a libevent read event on the main
+ * side hands each finished job to the done callback.  The worker works
+ * from its own copy of the transport settings, taken under a mutex, and
+ * must never touch SQLite, the event loop, struct config or the logger's
+ * callers on the main thread.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "config.h"
+#include "log.h"
+#include "maildir.h"
+#include "mailer.h"
+#include "xmalloc.h"
+
+#define MAILER_BATCH	64
+
+/* What the worker needs from [mail]; owned copies. */
+struct mailer_settings {
+	int	 transport;
+	char	*maildir;
+	char	*smtp_host;
+	int	 smtp_port;
+	int	 starttls;
+	char	*smtp_user;
+	char	*smtp_password_file;
+	unsigned gen;
+};
+
+struct mailer {
+	struct event		*ev;
+	int			 fd_main;
+	int			 fd_worker;
+	pthread_t		 thread;
+	int			 running;
+	mailer_done_cb		 done;
+	void			*arg;
+
+	pthread_mutex_t		 lock;	/* guards settings and stop */
+	struct mailer_settings	 settings;
+	int			 stop;
+};
+
+static struct mailer	*mailer;
+
+static void	 mailer_settings_set(struct mailer_settings *,
+		    const struct config *);
+static void	 mailer_settings_copy(struct mailer_settings *,
+		    const struct mailer_settings *);
+static void	 mailer_settings_clear(struct mailer_settings *);
+static int	 mailer_stopping(void);
+static void	*mailer_worker(void *);
+static size_t	 mailer_deliver_batch(struct mailer_settings *,
+		    struct mailer_job **, size_t);
+static void	 mailer_deliver_smtp(const struct mailer_settings *,
+		    struct mailer_job **, size_t);
+static void	 mailer_read(evutil_socket_t, short, void *);
+static int	 mailer_send_ptr(int, struct mailer_job *);
+static ssize_t	 mailer_recv_ptr(int, int, struct mailer_job **);
+
+static void
+mailer_settings_set(struct mailer_settings *s, const struct config *conf)
+{
+	unsigned	gen = s->gen;
+
+	mailer_settings_clear(s);
+	s->transport = conf->transport;
+	s->maildir = xstrdup(conf->maildir != NULL ? conf->maildir : "");
+	s->smtp_host = xstrdup(conf->smtp_host != NULL ? conf->smtp_host : "");
+	s->smtp_port = conf->smtp_port;
+	s->starttls = conf->starttls;
+	s->smtp_user = xstrdup(conf->smtp_user != NULL ? conf->smtp_user : "");
+	s->smtp_password_file = xstrdup(conf->smtp_password_file != NULL ?
+	    conf->smtp_password_file : "");
+	s->gen = gen + 1;
+}
+
+static void
+mailer_settings_copy(struct mailer_settings *dst,
+    const struct mailer_settings *src)
+{
+	mailer_settings_clear(dst);
+	dst->transport = src->transport;
+	dst->maildir = xstrdup(src->maildir);
+	dst->smtp_host = xstrdup(src->smtp_host);
+	dst->smtp_port = src->smtp_port;
+	dst->starttls = src->starttls;
+	dst->smtp_user = xstrdup(src->smtp_user);
+	dst->smtp_password_file = xstrdup(src->smtp_password_file);
+	dst->gen = src->gen;
+}
+
+static void
+mailer_settings_clear(struct mailer_settings *s)
+{
+	free(s->maildir);
+	free(s->smtp_host);
+	free(s->smtp_user);
+	free(s->smtp_password_file);
+	s->maildir = s->smtp_host = s->smtp_user = NULL;
+	s->smtp_password_file = NULL;
+}
+
+static int
+mailer_send_ptr(int fd, struct mailer_job *job)
+{
+	ssize_t	n;
+
+	do {
+		n = send(fd, &job, sizeof(job), MSG_NOSIGNAL);
+	} while (n == -1 && errno == EINTR);
+	return (n == (ssize_t)sizeof(job) ? 0 : -1);
+}
+
+/* 1 a pointer read, 0 nothing waiting (or closed), -1 error. */
+static ssize_t
+mailer_recv_ptr(int fd, int wait, struct mailer_job **job)
+{
+	ssize_t	n;
+
+	do {
+		n = recv(fd, job, sizeof(*job), wait ? 0 : MSG_DONTWAIT);
+	} while (n == -1 && errno == EINTR);
+	if (n == (ssize_t)sizeof(*job))
+		return (1);
+	if (n == 0 || (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)))
+		return (0);
+	return (-1);
+}
+
+static int
+mailer_stopping(void)
+{
+	int	stop;
+
+	pthread_mutex_lock(&mailer->lock);
+	stop = mailer->stop;
+	pthread_mutex_unlock(&mailer->lock);
+	return (stop);
+}
+
+/*
+ * The SMTP transport: one connection per batch, written with libesmtp in
+ * the next step.  Until then every job is a temporary failure, so nothing
+ * is lost: the rows wait in the queue for the real transport.
+ */
+static void
+mailer_deliver_smtp(const struct mailer_settings *s, struct mailer_job **jobs,
+    size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		jobs[i]->status = MAILER_TEMPFAIL;
+		snprintf(jobs[i]->error, sizeof(jobs[i]->error),
+		    "smtp transport not built yet");
+	}
+}
+
+/* Returns how many jobs were attempted; the rest were never started. */
+static size_t
+mailer_deliver_batch(struct mailer_settings *s, struct mailer_job **jobs,
+    size_t n)
+{
+	char		 errbuf[256];
+	size_t		 i;
+
+	if (s->transport == TRANSPORT_SMTP) {
+		mailer_deliver_smtp(s, jobs, n);
+		return (n);
+	}
+	if (maildir_prepare(s->maildir, errbuf, sizeof(errbuf)) == -1) {
+		for (i = 0; i < n; i++) {
+			jobs[i]->status = MAILER_TEMPFAIL;
+			snprintf(jobs[i]->error, sizeof(jobs[i]->error), "%s",
+			    errbuf);
+		}
+		return (n);
+	}
+	for (i = 0; i < n; i++) {
+		if (i > 0 && mailer_stopping())
+			break;
+		if (maildir_deliver(s->maildir, jobs[i]->msgid, jobs[i]->data,
+		    jobs[i]->len, jobs[i]->error, sizeof(jobs[i]->error)) == 0) {
+			jobs[i]->status = MAILER_OK;
+			jobs[i]->error[0] = '\0';
+		} else
+			jobs[i]->status = MAILER_TEMPFAIL;
+	}
+	return (i);
+}
+
+static void *
+mailer_worker(void *unused)
+{
+	struct mailer_settings	 s;
+	struct mailer_job	*batch[MAILER_BATCH], *job;
+	size_t			 n, i, done;
+	ssize_t			 r;
+
+	memset(&s, 0, sizeof(s));
+	for (;;) {
+		/* Block for one job, then take whatever else is waiting. */
+		if ((r = mailer_recv_ptr(mailer->fd_worker, 1, &job)) != 1)
+			break;
+		n = 0;
+		if (job != NULL)
+			batch[n++] = job;
+		while (n < MAILER_BATCH &&
+		    mailer_recv_ptr(mailer->fd_worker, 0, &job) == 1) {
+			if (job != NULL)
+				batch[n++] = job;
+		}
+		if (mailer_stopping()) {
+			for (i = 0; i < n; i++)
+				mailer_job_free(batch[i]);
+			break;
+		}
+
+		pthread_mutex_lock(&mailer->lock);
+		if (s.gen != mailer->settings.gen || s.maildir == NULL)
+			mailer_settings_copy(&s, &mailer->settings);
+		pthread_mutex_unlock(&mailer->lock);
+
+		done = mailer_deliver_batch(&s, batch, n);
+		for (i = 0; i < n; i++) {
+			if (i >= done ||
+			    mailer_send_ptr(mailer->fd_worker, batch[i]) == -1)
+				mailer_job_free(batch[i]);
+		}
+		if (mailer_stopping())
+			break;
+	}
+	mailer_settings_clear(&s);
+	return (NULL);
+}
+
+/* Main thread: finished jobs back from the worker. */
+static void
+mailer_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct mailer_job	*job;
+
+	while (mailer != NULL && mailer_recv_ptr(fd, 0, &job) == 1) {
+		if (job == NULL)
+			continue;
+		mailer->done(job, mailer->arg);
+	}
+}
+
+int
+mailer_start(struct event_base *base, const struct config *conf,
+    mailer_done_cb done, void *arg, struct err *err)
+{
+	int	fds[2];
+	char	errbuf[256];
+
+	if (mailer != NULL)
+		return (err_set(err, ERR_INTERNAL, "mailer already started"));
+	if (conf->transport == TRANSPORT_MAILDIR &&
+	    maildir_prepare(conf->maildir, errbuf, sizeof(errbuf)) == -1)
+		return (err_set(err, ERR_INTERNAL, "maildir: %s", errbuf));
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) == -1)
+		return (err_set(err, ERR_INTERNAL, "socketpair: %s",
+		    strerror(errno)));
+	mailer = xcalloc(1, sizeof(*mailer));
+	mailer->fd_main = fds[0];
+	mailer->fd_worker = fds[1];
+	mailer->done = done;
+	mailer->arg = arg;
+	pthread_mutex_init(&mailer->lock, NULL);
+	mailer_settings_set(&mailer->settings, conf);
+	if (fcntl(mailer->fd_main, F_SETFL, O_NONBLOCK) == -1) {
+		err_set(err, ERR_INTERNAL, "fcntl: %s", strerror(errno));
+		goto fail;
+	}
+	mailer->ev = event_new(base, mailer->fd_main, EV_READ | EV_PERSIST,
+	    mailer_read, NULL);
+	if (mailer->ev == NULL || event_add(mailer->ev, NULL) == -1) {
+		err_set(err, ERR_INTERNAL, "cannot add mailer event");
+		goto fail;
+	}
+	if ((errno = pthread_create(&mailer->thread, NULL, mailer_worker,
+	    NULL)) != 0) {
+		err_set(err, ERR_INTERNAL, "cannot start mailer thread: %s",
+		    strerror(errno));
+		goto fail;
+	}
+	mailer->running = 1;
+	return (0);
+fail:
+	mailer_stop();
+	return (-1);
+}
+
+int
+mailer_submit(struct mailer_job *job, struct err *err)
+{
+	if (mailer == NULL || !mailer->running)
+		return (err_set(err, ERR_INTERNAL, "mailer not running"));
+	if (mailer_send_ptr(mailer->fd_main, job) == -1)
+		return (err_set(err, ERR_INTERNAL, "cannot hand message to "
+		    "mailer: %s", strerror(errno)));
+	return (0);
+}
+
+void
+mailer_reconfigure(const struct config *conf)
+{
+	char	errbuf[256];
+
+	if (mailer == NULL)
+		return;
+	if (conf->transport == TRANSPORT_MAILDIR &&
+	    maildir_prepare(conf->maildir, errbuf, sizeof(errbuf)) == -1)
+		log_warnx("maildir: %s", errbuf);
+	pthread_mutex_lock(&mailer->lock);
+	mailer_settings_set(&mailer->settings, conf);
+	pthread_mutex_unlock(&mailer->lock);
+}
+
+void
+mailer_stop(void)
+{
+	struct mailer_job	*job;
+
+	if (mailer == NULL)
+		return;
+	if (mailer->running) {
+		pthread_mutex_lock(&mailer->lock);
+		mailer->stop = 1;
+		pthread_mutex_unlock(&mailer->lock);
+		/* Wake a worker blocked waiting for work. */
+		job = NULL;
+		if (mailer_send_ptr(mailer->fd_main, job) == -1)
+			shutdown(mailer->fd_main, SHUT_WR);
+		pthread_join(mailer->thread, NULL);
+		mailer->running = 0;
+	}
+	if (mailer->ev != NULL) {
+		event_free(mailer->ev);
+		mailer->ev = NULL;
+	}
+	/* Finished jobs still get their result; the rest are just freed. */
+	while (mailer_recv_ptr(mailer->fd_main, 0, &job) == 1) {
+		if (job != NULL)
+			mailer->done(job, mailer->arg);
+	}
+	while (mailer_recv_ptr(mailer->fd_worker, 0, &job) == 1)
+		mailer_job_free(job);
+	close(mailer->fd_main);
+	close(mailer->fd_worker);
+	pthread_mutex_lock(&mailer->lock);
+	mailer_settings_clear(&mailer->settings);
+	pthread_mutex_unlock(&mailer->lock);
+	pthread_mutex_destroy(&mailer->lock);
+	free(mailer);
+	mailer = NULL;
+}
+
+void
+mailer_job_free(struct mailer_job *job)
+{
+	if (job == NULL)
+		return;
+	free(job->msgid);
+	free(job->from);
+	free(job->rcpt);
+	free(job->data);
+	free(job);
+}

@@ -1,1 +1,474 @@
-/* outbox: not written yet */
+/*
+ * The outbox, main-thread side.  Messages are rows written inside the
+ * transaction of the change that causes them; this module moves them
+ * through QUEUED -> SENDING -> SENT or FAILED: it hands due rows to the
+ * mailer worker (at most OUTBOX_INFLIGHT at a time), records each result
+ * in its own small transaction, retries temporary failures with
+ * exponential backoff on one clock timer, and at start puts back rows a
+ * crash left SENDING.  It must not deliver anything itself, hold a
+ * transaction across loop passes or read the time other than via clock.c.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <event2/event.h>
+
+#include "clock.h"
+#include "config.h"
+#include "log.h"
+#include "mailer.h"
+#include "outbox.h"
+#include "store.h"
+#include "xmalloc.h"
+
+#define OUTBOX_INFLIGHT		64
+#define OUTBOX_BACKOFF_FIRST	60
+#define OUTBOX_BACKOFF_MAX	3600
+#define OUTBOX_JITTER		0.2
+/* After a database error, look again this much later. */
+#define OUTBOX_ERROR_DELAY	60
+
+struct outbox {
+	struct store		*store;
+	struct event		*kick;
+	struct clock_timer	*timer;
+	size_t			 inflight;
+	int			 stopping;
+
+	/* Copies of [mail] settings. */
+	char			*from_addr;
+	int			 max_attempts;
+	int64_t			 max_age;
+	char			**domains;
+	size_t			 ndomains;
+};
+
+static struct outbox	*outbox;
+static unsigned long	 outbox_refused;
+
+static void	outbox_settings(const struct config *);
+static void	outbox_kick_cb(evutil_socket_t, short, void *);
+static void	outbox_timer_cb(void *);
+static void	outbox_dispatch(void);
+static int	outbox_mark_sending(struct outbox_row *);
+static void	outbox_arm(time_t);
+static void	outbox_done(struct mailer_job *, void *);
+static void	outbox_record(const struct mailer_job *);
+static const char *outbox_domain(const char *);
+
+static void
+outbox_settings(const struct config *conf)
+{
+	size_t	i;
+
+	free(outbox->from_addr);
+	for (i = 0; i < outbox->ndomains; i++)
+		free(outbox->domains[i]);
+	free(outbox->domains);
+	outbox->from_addr = xstrdup(conf->from_addr != NULL ?
+	    conf->from_addr : "");
+	outbox->max_attempts = conf->max_attempts;
+	outbox->max_age = conf->retry_max_age;
+	outbox->ndomains = conf->nallowed_domains;
+	outbox->domains = NULL;
+	if (outbox->ndomains > 0) {
+		outbox->domains = xcalloc(outbox->ndomains,
+		    sizeof(*outbox->domains));
+		for (i = 0; i < outbox->ndomains; i++)
+			outbox->domains[i] = xstrdup(conf->allowed_domains[i]);
+	}
+}
+
+int
+outbox_init(struct event_base *base, struct store *store,
+    const struct config *conf, struct err *err)
+{
+	int	n = 0;
+
+	if (outbox != NULL)
+		return (err_set(err, ERR_INTERNAL, "outbox already started"));
+	if (store_begin(store, err) == -1)
+		return (-1);
+	if (store_outbox_recover(store, &n, err) == -1) {
+		store_rollback(store);
+		return (-1);
+	}
+	if (store_commit(store, err) == -1)
+		return (-1);
+	if (n > 0)
+		log_info("outbox: %d message%s interrupted mid-send queued "
+		    "again", n, n == 1 ? "" : "s");
+
+	outbox = xcalloc(1, sizeof(*outbox));
+	outbox->store = store;
+	outbox_settings(conf);
+	outbox->kick = event_new(base, -1, 0, outbox_kick_cb, NULL);
+	if (outbox->kick == NULL) {
+		err_set(err, ERR_INTERNAL, "cannot create outbox event");
+		goto fail;
+	}
+	outbox->timer = clock_timer_new("outbox retry", outbox_timer_cb, NULL);
+	if (mailer_start(base, conf, outbox_done, NULL, err) == -1)
+		goto fail;
+	outbox_kick();
+	return (0);
+fail:
+	outbox_free();
+	return (-1);
+}
+
+void
+outbox_free(void)
+{
+	size_t	i;
+
+	if (outbox == NULL)
+		return;
+	/* Results that arrive while stopping are recorded, nothing is sent. */
+	outbox->stopping = 1;
+	mailer_stop();
+	clock_timer_free(outbox->timer);
+	if (outbox->kick != NULL)
+		event_free(outbox->kick);
+	free(outbox->from_addr);
+	for (i = 0; i < outbox->ndomains; i++)
+		free(outbox->domains[i]);
+	free(outbox->domains);
+	free(outbox);
+	outbox = NULL;
+}
+
+void
+outbox_reconfigure(const struct config *conf)
+{
+	if (outbox == NULL)
+		return;
+	outbox_settings(conf);
+	mailer_reconfigure(conf);
+	outbox_kick();
+}
+
+void
+outbox_kick(void)
+{
+	if (outbox == NULL || outbox->stopping || outbox->kick == NULL)
+		return;
+	/* Already active: the pending pass will see this change too. */
+	event_active(outbox->kick, EV_TIMEOUT, 0);
+}
+
+unsigned long
+outbox_refused_count(void)
+{
+	return (outbox_refused);
+}
+
+static void
+outbox_kick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	outbox_dispatch();
+}
+
+static void
+outbox_timer_cb(void *arg)
+{
+	/* Fired from inside a command's transaction by debug advance. */
+	if (store_in_transaction(outbox->store))
+		outbox_kick();
+	else
+		outbox_dispatch();
+}
+
+static int
+outbox_mark_sending(struct outbox_row *r)
+{
+	struct err	err;
+
+	if (store_begin(outbox->store, &err) == -1)
+		goto fail;
+	r->state = OUTBOX_SENDING;
+	if (store_outbox_update(outbox->store, r, &err) == -1) {
+		store_rollback(outbox->store);
+		goto fail;
+	}
+	if (store_commit(outbox->store, &err) == -1)
+		goto fail;
+	return (0);
+fail:
+	log_warnx("outbox: cannot mark message %lld as sending: %s",
+	    (long long)r->id, err.msg);
+	return (-1);
+}
+
+static void
+outbox_dispatch(void)
+{
+	struct outbox_row	*rows = NULL;
+	struct mailer_job	*job;
+	struct err		 err;
+	size_t			 n = 0, i;
+	time_t			 now;
+
+	if (outbox == NULL || outbox->stopping)
+		return;
+	if (store_in_transaction(outbox->store)) {
+		outbox_kick();
+		return;
+	}
+	now = clock_now();
+	if (outbox->inflight >= OUTBOX_INFLIGHT)
+		return;		/* results will dispatch again */
+	if (store_outbox_due(outbox->store, now,
+	    OUTBOX_INFLIGHT - outbox->inflight, &rows, &n, &err) == -1) {
+		log_warnx("outbox: cannot read the queue: %s", err.msg);
+		clock_timer_at(outbox->timer, now + OUTBOX_ERROR_DELAY);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (outbox_mark_sending(&rows[i]) == -1) {
+			store_outbox_free(rows, n);
+			clock_timer_at(outbox->timer, now + OUTBOX_ERROR_DELAY);
+			return;
+		}
+		job = xcalloc(1, sizeof(*job));
+		job->id = rows[i].id;
+		job->msgid = rows[i].msgid;
+		job->rcpt = rows[i].rcpt;
+		job->data = rows[i].data;
+		job->len = rows[i].len;
+		job->from = xstrdup(outbox->from_addr);
+		rows[i].msgid = rows[i].rcpt = rows[i].data = NULL;
+		log_debug("outbox: message %lld to %s handed to the mailer",
+		    (long long)job->id, job->rcpt);
+		outbox->inflight++;
+		if (mailer_submit(job, &err) == -1) {
+			job->status = MAILER_TEMPFAIL;
+			snprintf(job->error, sizeof(job->error), "%.200s",
+			    err.msg);
+			outbox->inflight--;
+			outbox_record(job);
+			mailer_job_free(job);
+		}
+	}
+	store_outbox_free(rows, n);
+	outbox_arm(now);
+}
+
+/* The one retry timer, at the earliest queued row not yet due. */
+static void
+outbox_arm(time_t now)
+{
+	struct err	err;
+	time_t		when;
+	int		rc;
+
+	rc = store_outbox_next_due(outbox->store, &when, &err);
+	if (rc == -1) {
+		log_warnx("outbox: cannot read the queue: %s", err.msg);
+		clock_timer_at(outbox->timer, now + OUTBOX_ERROR_DELAY);
+	} else if (rc == 1)
+		clock_timer_cancel(outbox->timer);
+	else if (when > now)
+		clock_timer_at(outbox->timer, when);
+	else if (outbox->inflight == 0)
+		/* Due, yet nothing taken: a store error; look again later. */
+		clock_timer_at(outbox->timer, now + OUTBOX_ERROR_DELAY);
+	else
+		clock_timer_cancel(outbox->timer);
+}
+
+static void
+outbox_done(struct mailer_job *job, void *arg)
+{
+	if (outbox->inflight > 0)
+		outbox->inflight--;
+	outbox_record(job);
+	mailer_job_free(job);
+	outbox_kick();
+}
+
+static void
+outbox_record(const struct mailer_job *job)
+{
+	struct outbox_row	 r;
+	struct err		 err;
+	time_t			 now = clock_now(), next;
+
+	if (store_in_transaction(outbox->store)) {
+		/* Cannot happen from the loop; the row is recovered at start. */
+		log_warnx("outbox: result for message %lld dropped",
+		    (long long)job->id);
+		return;
+	}
+	if (store_begin(outbox->store, &err) == -1)
+		goto fail;
+	if (store_outbox_get(outbox->store, job->id, 0, &r, &err) == -1) {
+		store_rollback(outbox->store);
+		goto fail;
+	}
+	if (r.state != OUTBOX_SENDING) {
+		store_outbox_row_clear(&r);
+		store_rollback(outbox->store);
+		return;
+	}
+	r.attempts++;
+	free(r.last_error);
+	r.last_error = NULL;
+	switch (job->status) {
+	case MAILER_OK:
+		r.state = OUTBOX_SENT;
+		r.done_at = now;
+		log_debug("outbox: message %lld sent", (long long)r.id);
+		break;
+	case MAILER_TEMPFAIL:
+		r.last_error = xstrdup(job->error);
+		if (outbox_backoff(r.attempts, r.created, now,
+		    outbox->max_attempts, outbox->max_age,
+		    (double)random() / ((double)RAND_MAX + 1.0), &next)) {
+			r.state = OUTBOX_QUEUED;
+			r.next_attempt = next;
+			log_info("outbox: message %lld deferred (attempt %d): "
+			    "%s", (long long)r.id, r.attempts, job->error);
+		} else {
+			r.state = OUTBOX_FAILED;
+			r.done_at = now;
+			log_warnx("outbox: message %lld failed after %d "
+			    "attempts: %s", (long long)r.id, r.attempts,
+			    job->error);
+		}
+		break;
+	default:
+		r.last_error = xstrdup(job->error);
+		r.state = OUTBOX_FAILED;
+		r.done_at = now;
+		log_warnx("outbox: message %lld failed permanently: %s",
+		    (long long)r.id, job->error);
+		break;
+	}
+	if (store_outbox_update(outbox->store, &r, &err) == -1) {
+		store_outbox_row_clear(&r);
+		store_rollback(outbox->store);
+		goto fail;
+	}
+	store_outbox_row_clear(&r);
+	if (store_commit(outbox->store, &err) == -1)
+		goto fail;
+	return;
+fail:
+	/* The row stays SENDING and is queued again at the next start. */
+	log_warnx("outbox: cannot record the result of message %lld: %s",
+	    (long long)job->id, err.msg);
+}
+
+static const char *
+outbox_domain(const char *rcpt)
+{
+	const char	*at, *p;
+
+	if (rcpt == NULL || (at = strrchr(rcpt, '@')) == NULL ||
+	    at == rcpt || at[1] == '\0')
+		return (NULL);
+	for (p = rcpt; *p != '\0'; p++) {
+		if ((unsigned char)*p <= ' ' || *p == 0x7f || *p == '<' ||
+		    *p == '>')
+			return (NULL);
+	}
+	return (at + 1);
+}
+
+int
+outbox_domain_allowed(char *const *domains, size_t n, const char *rcpt)
+{
+	const char	*domain;
+	size_t		 i;
+
+	if ((domain = outbox_domain(rcpt)) == NULL)
+		return (0);
+	if (n == 0)
+		return (1);
+	for (i = 0; i < n; i++) {
+		if (strcasecmp(domains[i], domain) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+int
+outbox_enqueue(struct store *store, const char *kind, const char *rcpt,
+    const char *subject, const char *data, size_t len, const char *msgid,
+    int64_t *id, struct err *err)
+{
+	const char	*domain;
+
+	if (!store_in_transaction(store))
+		return (err_set(err, ERR_INTERNAL,
+		    "outbox_enqueue outside a transaction"));
+	if ((domain = outbox_domain(rcpt)) == NULL)
+		return (err_set(err, ERR_INVALID, "not an email address: %s",
+		    rcpt != NULL ? rcpt : ""));
+	if (outbox != NULL && !outbox_domain_allowed(outbox->domains,
+	    outbox->ndomains, rcpt)) {
+		outbox_refused++;
+		log_warnx("outbox: refused a %s message to domain %s (not in "
+		    "allowed_domains)", kind, domain);
+		log_debug("outbox: refused recipient %s", rcpt);
+		return (err_set(err, ERR_INVALID,
+		    "recipient domain not allowed: %s", domain));
+	}
+	return (store_outbox_add(store, msgid, kind, rcpt, subject, data, len,
+	    clock_now(), id, err));
+}
+
+int
+outbox_retry(struct store *store, int64_t id, struct err *err)
+{
+	struct outbox_row	r;
+	int			rc;
+
+	if (!store_in_transaction(store))
+		return (err_set(err, ERR_INTERNAL,
+		    "outbox_retry outside a transaction"));
+	if (store_outbox_get(store, id, 0, &r, err) == -1)
+		return (-1);
+	switch (r.state) {
+	case OUTBOX_SENT:
+		store_outbox_row_clear(&r);
+		return (err_set(err, ERR_CONFLICT, "message %lld was already "
+		    "sent", (long long)id));
+	case OUTBOX_SENDING:
+		store_outbox_row_clear(&r);
+		return (err_set(err, ERR_CONFLICT, "message %lld is being "
+		    "sent now", (long long)id));
+	}
+	r.state = OUTBOX_QUEUED;
+	r.attempts = 0;
+	r.next_attempt = clock_now();
+	r.done_at = 0;
+	rc = store_outbox_update(store, &r, err);
+	store_outbox_row_clear(&r);
+	return (rc);
+}
+
+int
+outbox_backoff(int attempts, time_t created, time_t now, int max_attempts,
+    int64_t max_age, double rnd, time_t *next)
+{
+	int64_t	delay = OUTBOX_BACKOFF_FIRST;
+	int	i;
+
+	if (attempts >= max_attempts || (int64_t)(now - created) >= max_age)
+		return (0);
+	for (i = 1; i < attempts && delay < OUTBOX_BACKOFF_MAX; i++)
+		delay *= 2;
+	if (delay > OUTBOX_BACKOFF_MAX)
+		delay = OUTBOX_BACKOFF_MAX;
+	if (rnd < 0.0)
+		rnd = 0.0;
+	if (rnd >= 1.0)
+		rnd = 0.0;
+	delay += (int64_t)((double)delay * OUTBOX_JITTER * rnd);
+	*next = now + (time_t)delay;
+	return (1);
+}

@@ -1,1 +1,339 @@
-/* store: not written yet */
+/*
+ * The SQLite store: opens the one connection (WAL, synchronous=FULL,
+ * foreign keys), migrates the schema forward by user_version in a single
+ * transaction, prepares every statement set once and runs one transaction
+ * at a time.  It knows nothing of teams, mail or commands: the store-*.c
+ * files hold the SQL of each concern.  Only store*.c include sqlite3.h.
+ * Nothing here may exit after start-up: every failure is ERR_INTERNAL and
+ * a failed commit leaves the connection usable for reads.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "log.h"
+#include "store.h"
+#include "xmalloc.h"
+
+#define STORE_DBNAME	"reflectd.db"
+#define STORE_BUSY_MS	5000
+
+struct store {
+	sqlite3		*db;
+	sqlite3_stmt	**stmts[STORE_NSETS];
+	int		 in_tx;
+	int		 version;
+};
+
+/*
+ * Migration i brings user_version i - 1 to i.  Add one by appending a
+ * script; never edit one that has shipped.
+ */
+static const char *const store_migrations[] = {
+	NULL,	/* 0: empty database */
+	/* 1: foundation */
+	"CREATE TABLE audit ("
+	"  id INTEGER PRIMARY KEY,"
+	"  at INTEGER NOT NULL,"
+	"  user TEXT NOT NULL,"
+	"  command TEXT NOT NULL);"
+	"CREATE INDEX audit_at ON audit(at);"
+	"CREATE TABLE outbox ("
+	"  id INTEGER PRIMARY KEY,"
+	"  msgid TEXT NOT NULL UNIQUE,"
+	"  kind TEXT NOT NULL,"
+	"  rcpt TEXT NOT NULL,"
+	"  subject TEXT NOT NULL,"
+	"  data BLOB NOT NULL,"
+	"  state INTEGER NOT NULL,"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  created INTEGER NOT NULL,"
+	"  next_attempt INTEGER NOT NULL,"
+	"  done_at INTEGER,"
+	"  last_error TEXT);"
+	"CREATE INDEX outbox_due ON outbox(state, next_attempt);",
+};
+#define STORE_VERSION \
+	((int)(sizeof(store_migrations) / sizeof(store_migrations[0])) - 1)
+
+static const struct store_sqlset *const store_sets[STORE_NSETS] = {
+	[STORE_SET_AUDIT] = &store_audit_sqlset,
+	[STORE_SET_OUTBOX] = &store_outbox_sqlset,
+};
+
+static int	store_exec(struct store *, const char *, struct err *);
+static int	store_mkdir(const char *, struct err *);
+static int	store_migrate(struct store *, struct err *);
+static int	store_prepare(struct store *, struct err *);
+static int	store_user_version(struct store *, int *, struct err *);
+
+static int
+store_exec(struct store *s, const char *sql, struct err *err)
+{
+	char	*msg = NULL;
+
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		log_warnx("sqlite: %s", msg != NULL ? msg :
+		    sqlite3_errmsg(s->db));
+		err_set(err, ERR_INTERNAL, "database error: %s",
+		    msg != NULL ? msg : sqlite3_errmsg(s->db));
+		sqlite3_free(msg);
+		return (-1);
+	}
+	return (0);
+}
+
+static int
+store_mkdir(const char *dir, struct err *err)
+{
+	struct stat	 st;
+
+	if (mkdir(dir, 0750) == -1 && errno != EEXIST)
+		return (err_set(err, ERR_INTERNAL, "cannot create %s: %s",
+		    dir, strerror(errno)));
+	if (stat(dir, &st) == -1)
+		return (err_set(err, ERR_INTERNAL, "%s: %s", dir,
+		    strerror(errno)));
+	if (!S_ISDIR(st.st_mode))
+		return (err_set(err, ERR_INTERNAL, "%s: not a directory", dir));
+	return (0);
+}
+
+static int
+store_user_version(struct store *s, int *version, struct err *err)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st,
+	    NULL) != SQLITE_OK)
+		return (store_fail(s, "user_version", err));
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return (store_fail(s, "user_version", err));
+	}
+	*version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return (0);
+}
+
+/* All pending migrations and the version bump commit together or not at all. */
+static int
+store_migrate(struct store *s, struct err *err)
+{
+	char	*sql = NULL;
+	int	 v = 0, i;
+
+	if (store_exec(s, "BEGIN IMMEDIATE", err) == -1)
+		return (-1);
+	if (store_user_version(s, &v, err) == -1)
+		goto fail;
+	if (v > STORE_VERSION) {
+		err_set(err, ERR_INTERNAL, "database schema version %d is newer "
+		    "than this reflectd understands (%d); refusing to open it",
+		    v, STORE_VERSION);
+		goto fail;
+	}
+	if (v < 0) {
+		err_set(err, ERR_INTERNAL, "database schema version %d is "
+		    "invalid", v);
+		goto fail;
+	}
+	for (i = v + 1; i <= STORE_VERSION; i++) {
+		if (store_exec(s, store_migrations[i], err) == -1)
+			goto fail;
+	}
+	if (v < STORE_VERSION) {
+		xasprintf(&sql, "PRAGMA user_version = %d", STORE_VERSION);
+		if (store_exec(s, sql, err) == -1)
+			goto fail;
+		free(sql);
+		sql = NULL;
+	}
+	if (store_exec(s, "COMMIT", err) == -1)
+		goto fail;
+	if (v < STORE_VERSION)
+		log_info("database migrated from schema %d to %d", v,
+		    STORE_VERSION);
+	s->version = STORE_VERSION;
+	return (0);
+fail:
+	free(sql);
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return (-1);
+}
+
+static int
+store_prepare(struct store *s, struct err *err)
+{
+	const struct store_sqlset	*set;
+	size_t				 i, j;
+
+	for (i = 0; i < STORE_NSETS; i++) {
+		set = store_sets[i];
+		s->stmts[i] = xcalloc(set->n, sizeof(*s->stmts[i]));
+		for (j = 0; j < set->n; j++) {
+			if (sqlite3_prepare_v3(s->db, set->sql[j], -1,
+			    SQLITE_PREPARE_PERSISTENT, &s->stmts[i][j],
+			    NULL) != SQLITE_OK) {
+				log_warnx("sqlite: prepare %s[%zu]: %s",
+				    set->name, j, sqlite3_errmsg(s->db));
+				return (err_set(err, ERR_INTERNAL,
+				    "cannot prepare %s statement %zu: %s",
+				    set->name, j, sqlite3_errmsg(s->db)));
+			}
+		}
+	}
+	return (0);
+}
+
+struct store *
+store_open(const char *dir, struct err *err)
+{
+	struct store	*s;
+	char		*path;
+	int		 rc;
+
+	if (store_mkdir(dir, err) == -1)
+		return (NULL);
+	s = xcalloc(1, sizeof(*s));
+	xasprintf(&path, "%s/%s", dir, STORE_DBNAME);
+	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		err_set(err, ERR_INTERNAL, "cannot open %s: %s", path,
+		    s->db != NULL ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+		goto fail;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
+	if (store_exec(s, "PRAGMA journal_mode=WAL", err) == -1 ||
+	    store_exec(s, "PRAGMA synchronous=FULL", err) == -1 ||
+	    store_exec(s, "PRAGMA foreign_keys=ON", err) == -1)
+		goto fail;
+	if (store_migrate(s, err) == -1 || store_prepare(s, err) == -1) {
+		/* Say which file, so the operator knows what to look at. */
+		if (err != NULL) {
+			char	*msg = xstrdup(err->msg);
+
+			err_set(err, ERR_INTERNAL, "%s: %s", path, msg);
+			free(msg);
+		}
+		goto fail;
+	}
+	free(path);
+	return (s);
+fail:
+	free(path);
+	store_close(s);
+	return (NULL);
+}
+
+void
+store_close(struct store *s)
+{
+	size_t	i, j;
+
+	if (s == NULL)
+		return;
+	if (s->in_tx)
+		store_rollback(s);
+	for (i = 0; i < STORE_NSETS; i++) {
+		if (s->stmts[i] == NULL)
+			continue;
+		for (j = 0; j < store_sets[i]->n; j++)
+			sqlite3_finalize(s->stmts[i][j]);
+		free(s->stmts[i]);
+	}
+	if (s->db != NULL && sqlite3_close(s->db) != SQLITE_OK)
+		log_warnx("sqlite: close: %s", sqlite3_errmsg(s->db));
+	free(s);
+}
+
+int
+store_schema_version(struct store *s)
+{
+	return (s->version);
+}
+
+int
+store_begin(struct store *s, struct err *err)
+{
+	if (s->in_tx) {
+		log_warnx("store: transaction already open");
+		return (err_set(err, ERR_INTERNAL,
+		    "transaction already open"));
+	}
+	if (store_exec(s, "BEGIN IMMEDIATE", err) == -1)
+		return (-1);
+	s->in_tx = 1;
+	return (0);
+}
+
+int
+store_commit(struct store *s, struct err *err)
+{
+	if (!s->in_tx)
+		return (err_set(err, ERR_INTERNAL, "no transaction open"));
+	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		log_warnx("sqlite: commit: %s", sqlite3_errmsg(s->db));
+		err_set(err, ERR_INTERNAL, "cannot commit: %s",
+		    sqlite3_errmsg(s->db));
+		store_rollback(s);
+		return (-1);
+	}
+	s->in_tx = 0;
+	return (0);
+}
+
+void
+store_rollback(struct store *s)
+{
+	s->in_tx = 0;
+	/* SQLite may have rolled back already (disk full, I/O error). */
+	if (sqlite3_get_autocommit(s->db))
+		return;
+	if (sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK)
+		log_warnx("sqlite: rollback: %s", sqlite3_errmsg(s->db));
+}
+
+int
+store_in_transaction(struct store *s)
+{
+	return (s->in_tx);
+}
+
+struct sqlite3_stmt *
+store_stmt(struct store *s, enum store_set set, int idx)
+{
+	return (s->stmts[set][idx]);
+}
+
+void
+store_stmt_done(struct sqlite3_stmt *st)
+{
+	if (st == NULL)
+		return;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+int
+store_fail(struct store *s, const char *what, struct err *err)
+{
+	log_warnx("sqlite: %s: %s", what, sqlite3_errmsg(s->db));
+	return (err_set(err, ERR_INTERNAL, "database error (%s): %s", what,
+	    sqlite3_errmsg(s->db)));
+}
+
+int
+store_changes(struct store *s)
+{
+	return (sqlite3_changes(s->db));
+}

@@ -1,7 +1,850 @@
-/* not written yet */
-int main(void);
+/*
+ * Unit tests for the store, the audit log and the outbox: a real SQLite
+ * database and a real Maildir in a fresh temporary directory per test, a
+ * real event loop and the real mailer thread for delivery.  No mocks.
+ */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <check.h>
+#include <event2/event.h>
+#include <jansson.h>
+
+#include "audit.h"
+#include "clock.h"
+#include "config.h"
+#include "err.h"
+#include "maildir.h"
+#include "message.h"
+#include "outbox.h"
+#include "store.h"
+#include "util.h"
+#include "xmalloc.h"
+
+#define E2E_COUNT	50
+
+static char		 tmpdir[] = "/tmp/check_outbox.XXXXXX";
+static char		*statedir;
+static char		*spooldir;
+static struct config	*conf;
+static struct event_base *base;
+
+static void	rm_rf(const char *);
+static void	setup(void);
+static void	teardown(void);
+static struct config *test_config(void);
+static void	config_release(struct config *);
+static void	set_domains(const char *, const char *);
+static size_t	count_dir(const char *, const char *);
+static char	*read_file(const char *, size_t *);
+static char	*header_value(const char *, const char *);
+static char	*qp_decode(const char *);
+static void	set_user_version(const char *, uint32_t);
+static int	queue_one(struct store *, const char *, const char *,
+		    int64_t *, struct err *);
+static void	run_until(struct store *, int, int);
+static Suite	*outbox_suite(void);
+
+static void
+rm_rf(const char *path)
+{
+	struct stat	 st;
+	struct dirent	*de;
+	DIR		*d;
+	char		*sub;
+
+	if (lstat(path, &st) == -1)
+		return;
+	if (S_ISDIR(st.st_mode) && (d = opendir(path)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			if (strcmp(de->d_name, ".") == 0 ||
+			    strcmp(de->d_name, "..") == 0)
+				continue;
+			xasprintf(&sub, "%s/%s", path, de->d_name);
+			rm_rf(sub);
+			free(sub);
+		}
+		closedir(d);
+	}
+	remove(path);
+}
+
+static struct config *
+test_config(void)
+{
+	struct config	*c = xcalloc(1, sizeof(*c));
+
+	c->transport = TRANSPORT_MAILDIR;
+	c->maildir = xstrdup(spooldir);
+	c->state_dir = xstrdup(statedir);
+	c->smtp_host = xstrdup("localhost");
+	c->smtp_port = 25;
+	c->smtp_user = xstrdup("");
+	c->smtp_password_file = xstrdup("");
+	c->from = xstrdup("Reflect Planner <reflect@example.org>");
+	c->from_name = xstrdup("Reflect Planner");
+	c->from_addr = xstrdup("reflect@example.org");
+	c->max_attempts = 12;
+	c->retry_max_age = 3 * 86400;
+	return (c);
+}
+
+static void
+config_release(struct config *c)
+{
+	size_t	i;
+
+	if (c == NULL)
+		return;
+	free(c->maildir);
+	free(c->state_dir);
+	free(c->smtp_host);
+	free(c->smtp_user);
+	free(c->smtp_password_file);
+	free(c->from);
+	free(c->from_name);
+	free(c->from_addr);
+	for (i = 0; i < c->nallowed_domains; i++)
+		free(c->allowed_domains[i]);
+	free(c->allowed_domains);
+	free(c);
+}
+
+static void
+set_domains(const char *a, const char *b)
+{
+	conf->allowed_domains = xcalloc(2, sizeof(char *));
+	conf->allowed_domains[0] = xstrdup(a);
+	conf->allowed_domains[1] = xstrdup(b);
+	conf->nallowed_domains = 2;
+}
+
+static void
+setup(void)
+{
+	struct err	err;
+
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	xasprintf(&statedir, "%s/state", tmpdir);
+	xasprintf(&spooldir, "%s/spool", tmpdir);
+	ck_assert_int_eq(util_set_timezone("Europe/London"), 0);
+	base = event_base_new();
+	ck_assert_ptr_nonnull(base);
+	ck_assert_int_eq(clock_init(base, NULL, &err), 0);
+	conf = test_config();
+}
+
+static void
+teardown(void)
+{
+	outbox_free();
+	clock_free();
+	event_base_free(base);
+	config_release(conf);
+	rm_rf(tmpdir);
+	free(statedir);
+	free(spooldir);
+	strcpy(tmpdir, "/tmp/check_outbox.XXXXXX");
+}
+
+static size_t
+count_dir(const char *dir, const char *sub)
+{
+	char		*path;
+	DIR		*d;
+	struct dirent	*de;
+	size_t		 n = 0;
+
+	xasprintf(&path, "%s/%s", dir, sub);
+	d = opendir(path);
+	ck_assert_msg(d != NULL, "opendir %s: %s", path, strerror(errno));
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] != '.')
+			n++;
+	}
+	closedir(d);
+	free(path);
+	return (n);
+}
+
+static char *
+read_file(const char *path, size_t *len)
+{
+	FILE	*f;
+	char	*buf;
+	long	 n;
+
+	f = fopen(path, "rb");
+	ck_assert_ptr_nonnull(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = xmalloc((size_t)n + 1);
+	ck_assert_int_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+	buf[n] = '\0';
+	fclose(f);
+	if (len != NULL)
+		*len = (size_t)n;
+	return (buf);
+}
+
+/* The unfolded value of a header in the header block, or NULL. */
+static char *
+header_value(const char *msg, const char *name)
+{
+	const char	*p = msg, *eol;
+	size_t		 nl = strlen(name);
+	char		*v = NULL, *t;
+
+	while (*p != '\0' && strncmp(p, "\r\n", 2) != 0) {
+		eol = strstr(p, "\r\n");
+		ck_assert_ptr_nonnull(eol);
+		if (v != NULL && (*p == ' ' || *p == '\t')) {
+			xasprintf(&t, "%s%.*s", v, (int)(eol - p), p);
+			free(v);
+			v = t;
+		} else if (v != NULL)
+			return (v);
+		else if (strncasecmp(p, name, nl) == 0 && p[nl] == ':')
+			v = xstrndup(p + nl + 2, (size_t)(eol - p - nl - 2));
+		p = eol + 2;
+	}
+	return (v);
+}
+
+static char *
+qp_decode(const char *s)
+{
+	char		*out = xmalloc(strlen(s) + 1), *o = out;
+	unsigned int	 c;
+
+	while (*s != '\0') {
+		if (s[0] == '=' && s[1] == '\r' && s[2] == '\n')
+			s += 3;
+		else if (s[0] == '=') {
+			ck_assert_int_eq(sscanf(s + 1, "%2X", &c), 1);
+			*o++ = (char)c;
+			s += 3;
+		} else if (s[0] == '\r' && s[1] == '\n') {
+			*o++ = '\n';
+			s += 2;
+		} else
+			*o++ = *s++;
+	}
+	*o = '\0';
+	return (out);
+}
+
+/* Set the SQLite header's user_version (big-endian at offset 60). */
+static void
+set_user_version(const char *path, uint32_t v)
+{
+	unsigned char	b[4] = { v >> 24, (v >> 16) & 0xff, (v >> 8) & 0xff,
+			    v & 0xff };
+	int		fd;
+
+	fd = open(path, O_WRONLY);
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(pwrite(fd, b, 4, 60), 4);
+	close(fd);
+}
+
+static int
+queue_one(struct store *s, const char *rcpt, const char *key, int64_t *id,
+    struct err *err)
+{
+	char	*msgid, *data;
+	size_t	 len;
+	int	 rc;
+
+	msgid = message_id(conf, "test", key, rcpt);
+	data = message_plain(conf, "", rcpt, "Test", "Hello.\n", msgid,
+	    clock_now(), &len);
+	rc = outbox_enqueue(s, "test", rcpt, "Test", data, len, msgid, id,
+	    err);
+	free(msgid);
+	free(data);
+	return (rc);
+}
+
+/* Run the loop until counts[state] reaches want (or give up after 20s). */
+static void
+run_until(struct store *s, int state, int want)
+{
+	struct err	err;
+	int		counts[4];
+	time_t		end = time(NULL) + 20;
+
+	for (;;) {
+		ck_assert_int_eq(store_outbox_counts(s, counts, &err), 0);
+		if (counts[state] >= want)
+			break;
+		ck_assert_msg(time(NULL) < end, "only %d of %d messages in "
+		    "state %d", counts[state], want, state);
+		event_base_loop(base, EVLOOP_ONCE);
+	}
+}
+
+START_TEST(test_store_reopen)
+{
+	struct store	*s;
+	struct err	 err;
+	json_t		*a;
+	int		 v;
+
+	s = store_open(statedir, &err);
+	ck_assert_msg(s != NULL, "%s", err.msg);
+	v = store_schema_version(s);
+	ck_assert_int_ge(v, 1);
+	ck_assert_int_eq(store_begin(s, &err), 0);
+	ck_assert_int_eq(audit_add(s, "alice", "team add x", &err), 0);
+	ck_assert_int_eq(store_commit(s, &err), 0);
+	store_close(s);
+
+	s = store_open(statedir, &err);
+	ck_assert_msg(s != NULL, "%s", err.msg);
+	ck_assert_int_eq(store_schema_version(s), v);
+	a = audit_list(s, 0, &err);
+	ck_assert_int_eq(json_array_size(a), 1);
+	json_decref(a);
+	store_close(s);
+}
+END_TEST
+
+START_TEST(test_store_newer_refused)
+{
+	struct store	*s;
+	struct err	 err;
+	char		*db;
+
+	s = store_open(statedir, &err);
+	ck_assert_ptr_nonnull(s);
+	store_close(s);
+	xasprintf(&db, "%s/reflectd.db", statedir);
+	set_user_version(db, 999);
+	free(db);
+	s = store_open(statedir, &err);
+	ck_assert_ptr_null(s);
+	ck_assert_int_eq(err.code, ERR_INTERNAL);
+	ck_assert_msg(strstr(err.msg, "newer") != NULL, "%s", err.msg);
+	ck_assert_msg(strstr(err.msg, "999") != NULL, "%s", err.msg);
+}
+END_TEST
+
+START_TEST(test_store_nested_tx)
+{
+	struct store	*s;
+	struct err	 err;
+
+	s = store_open(statedir, &err);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(store_begin(s, &err), 0);
+	ck_assert_int_eq(store_begin(s, &err), -1);
+	ck_assert_int_eq(err.code, ERR_INTERNAL);
+	ck_assert_int_eq(store_in_transaction(s), 1);
+	store_rollback(s);
+	ck_assert_int_eq(store_in_transaction(s), 0);
+	store_close(s);
+}
+END_TEST
+
+START_TEST(test_audit)
+{
+	struct store	*s;
+	struct err	 err;
+	json_t		*a, *e;
+	time_t		 t;
+
+	s = store_open(statedir, &err);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(store_begin(s, &err), 0);
+	ck_assert_int_eq(audit_add(s, "alice", "team add north", &err), 0);
+	ck_assert_int_eq(audit_add(s, "bob", "member add \"x y\"", &err), 0);
+	ck_assert_int_eq(store_commit(s, &err), 0);
+	/* A rolled back change leaves no audit row. */
+	ck_assert_int_eq(store_begin(s, &err), 0);
+	ck_assert_int_eq(audit_add(s, "eve", "team delete north", &err), 0);
+	store_rollback(s);
+
+	a = audit_list(s, 0, &err);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_int_eq(json_array_size(a), 2);
+	e = json_array_get(a, 0);
+	ck_assert_str_eq(json_string_value(json_object_get(e, "user")),
+	    "alice");
+	ck_assert_str_eq(json_string_value(json_object_get(e, "command")),
+	    "team add north");
+	ck_assert_int_eq(util_parse_time(json_string_value(json_object_get(e,
+	    "at")), &t), 0);
+	ck_assert(labs((long)(t - time(NULL))) < 60);
+	e = json_array_get(a, 1);
+	ck_assert_str_eq(json_string_value(json_object_get(e, "user")), "bob");
+	ck_assert_int_gt(json_integer_value(json_object_get(e, "id")),
+	    json_integer_value(json_object_get(json_array_get(a, 0), "id")));
+	json_decref(a);
+
+	a = audit_list(s, time(NULL) + 3600, &err);
+	ck_assert_int_eq(json_array_size(a), 0);
+	json_decref(a);
+	store_close(s);
+}
+END_TEST
+
+START_TEST(test_outbox_states)
+{
+	struct store		*s;
+	struct err		 err;
+	struct outbox_row	*rows, r;
+	size_t			 n;
+	int64_t			 id, id2;
+	int			 counts[4], rec;
+	time_t			 when, now = time(NULL);
+
+	s = store_open(statedir, &err);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(store_outbox_next_due(s, &when, &err), 1);
+	ck_assert_int_eq(store_begin(s, &err), 0);
+	ck_assert_int_eq(store_outbox_add(s, "m1@example.org", "test",
+	    "a@example.org", "Hello", "DATA", 4, now, &id, &err), 0);
+	/* The same message again is the same row, not a second one. */
+	ck_assert_int_eq(store_outbox_add(s, "m1@example.org", "test",
+	    "a@example.org", "Hello", "DATA", 4, now, &id2, &err), 0);
+	ck_assert_int_eq(id, id2);
+	ck_assert_int_eq(store_commit(s, &err), 0);
+	ck_assert_int_eq(store_outbox_counts(s, counts, &err), 0);
+	ck_assert_int_eq(counts[OUTBOX_QUEUED], 1);
+
+	ck_assert_int_eq(store_outbox_due(s, now - 1, 10, &rows, &n, &err), 0);
+	ck_assert_int_eq(n, 0);
+	store_outbox_free(rows, n);
+	ck_assert_int_eq(store_outbox_next_due(s, &when, &err), 0);
+	ck_assert_int_eq(when, now);
+	ck_assert_int_eq(store_outbox_due(s, now, 10, &rows, &n, &err), 0);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(rows[0].id, id);
+	ck_assert_int_eq(rows[0].len, 4);
+	ck_assert_str_eq(rows[0].data, "DATA");
+	ck_assert_str_eq(rows[0].rcpt, "a@example.org");
+
+	ck_assert_int_eq(store_begin(s, &err), 0);
+	rows[0].state = OUTBOX_SENDING;
+	ck_assert_int_eq(store_outbox_update(s, &rows[0], &err), 0);
+	ck_assert_int_eq(store_commit(s, &err), 0);
+	store_outbox_free(rows, n);
+	ck_assert_int_eq(store_outbox_due(s, now, 10, &rows, &n, &err), 0);
+	ck_assert_int_eq(n, 0);
+	store_outbox_free(rows, n);
+	ck_assert_int_eq(store_outbox_counts(s, counts, &err), 0);
+	ck_assert_int_eq(counts[OUTBOX_SENDING], 1);
+
+	/* A crash mid-send: the row is queued again at the next start. */
+	store_close(s);
+	s = store_open(statedir, &err);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(store_begin(s, &err), 0);
+	ck_assert_int_eq(store_outbox_recover(s, &rec, &err), 0);
+	ck_assert_int_eq(store_commit(s, &err), 0);
+	ck_assert_int_eq(rec, 1);
+	ck_assert_int_eq(store_outbox_get(s, id, 0, &r, &err), 0);
+	ck_assert_int_eq(r.state, OUTBOX_QUEUED);
+	ck_assert_ptr_null(r.data);
+	store_outbox_row_clear(&r);
+	ck_assert_int_eq(store_outbox_due(s, now, 10, &rows, &n, &err), 0);
+	ck_assert_int_eq(n, 1);
+	store_outbox_free(rows, n);
+	ck_assert_int_eq(store_outbox_get(s, id + 100, 0, &r, &err), -1);
+	ck_assert_int_eq(err.code, ERR_NOT_FOUND);
+	store_close(s);
+}
+END_TEST
+
+START_TEST(test_backoff)
+{
+	time_t	c = 1000000, next, prev = 0, d;
+	int	a;
+
+	/* Without jitter: 60, 120, 240, ... doubling, capped at an hour. */
+	for (a = 1; a <= 10; a++) {
+		ck_assert_int_eq(outbox_backoff(a, c, c, 12, 86400, 0.0,
+		    &next), 1);
+		d = next - c;
+		if (a == 1)
+			ck_assert_int_eq(d, 60);
+		else if (prev < 3600)
+			ck_assert_int_eq(d, prev * 2 > 3600 ? 3600 : prev * 2);
+		else
+			ck_assert_int_eq(d, 3600);
+		prev = d;
+	}
+	ck_assert_int_eq(prev, 3600);
+	/* Jitter adds at most 20%. */
+	ck_assert_int_eq(outbox_backoff(1, c, c, 12, 86400, 0.999, &next), 1);
+	ck_assert_int_ge(next - c, 60);
+	ck_assert_int_le(next - c, 72);
+	ck_assert_int_gt(next - c, 60);
+	ck_assert_int_eq(outbox_backoff(9, c, c, 12, 86400, 0.5, &next), 1);
+	ck_assert_int_eq(next - c, 3960);
+	/* Failed at max_attempts and at max_age. */
+	ck_assert_int_eq(outbox_backoff(11, c, c, 12, 86400, 0.0, &next), 1);
+	ck_assert_int_eq(outbox_backoff(12, c, c, 12, 86400, 0.0, &next), 0);
+	ck_assert_int_eq(outbox_backoff(2, c, c + 86399, 12, 86400, 0.0,
+	    &next), 1);
+	ck_assert_int_eq(outbox_backoff(2, c, c + 86400, 12, 86400, 0.0,
+	    &next), 0);
+}
+END_TEST
+
+START_TEST(test_allowed_domains)
+{
+	struct store	*s;
+	struct err	 err;
+	unsigned long	 before;
+	int64_t		 id;
+	int		 counts[4];
+
+	set_domains("example.org", "NHS.net");
+	s = store_open(statedir, &err);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(outbox_init(base, s, conf, &err), 0);
+	before = outbox_refused_count();
+
+	ck_assert_int_eq(store_begin(s, &err), 0);
+	ck_assert_int_eq(queue_one(s, "a@Example.ORG", "1", &id, &err), 0);
+	ck_assert_int_eq(queue_one(s, "b@nhs.net", "2", &id, &err), 0);
+	ck_assert_int_eq(queue_one(s, "c@evil.example", "3", &id, &err), -1);
+	ck_assert_int_eq(err.code, ERR_INVALID);
+	ck_assert_str_eq(err.msg, "recipient domain not allowed: evil.example");
+	/* Exact domains only: a subdomain is another organisation. */
+	ck_assert_int_eq(queue_one(s, "d@mail.example.org", "4", &id, &err),
+	    -1);
+	ck_assert_int_eq(outbox_refused_count(), before + 2);
+	ck_assert_int_eq(queue_one(s, "no-at-sign", "5", &id, &err), -1);
+	ck_assert_int_eq(err.code, ERR_INVALID);
+	ck_assert_int_eq(store_commit(s, &err), 0);
+	ck_assert_int_eq(store_outbox_counts(s, counts, &err), 0);
+	ck_assert_int_eq(counts[OUTBOX_QUEUED] + counts[OUTBOX_SENDING] +
+	    counts[OUTBOX_SENT], 2);
+
+	ck_assert_int_eq(outbox_domain_allowed(NULL, 0, "x@anywhere.test"), 1);
+	ck_assert_int_eq(outbox_domain_allowed(NULL, 0, "x@"), 0);
+	outbox_free();
+	store_close(s);
+}
+END_TEST
+
+START_TEST(test_message_id)
+{
+	char	*a, *b, *c, *d;
+
+	a = message_id(conf, "invitation", "s42", "x@example.org");
+	b = message_id(conf, "invitation", "s42", "x@example.org");
+	c = message_id(conf, "invitation", "s42", "y@example.org");
+	d = message_id(conf, "invitation", "s4", "2x@example.org");
+	ck_assert_str_eq(a, b);
+	ck_assert_str_ne(a, c);
+	ck_assert_str_ne(a, d);
+	ck_assert_int_eq(strlen(a), 32 + strlen("@example.org"));
+	ck_assert_str_eq(a + 32, "@example.org");
+	ck_assert_int_eq(strspn(a, "0123456789abcdef"), 32);
+	free(a);
+	free(b);
+	free(c);
+	free(d);
+}
+END_TEST
+
+START_TEST(test_message_plain)
+{
+	const char	*body = "Dear Ana,\n\nYour session is on Monday "
+	    "at 10:00 = soon.  This line is deliberately long so that "
+	    "quoted-printable has to break it with a soft line break. "
+	    "Café.\nTrailing blank \n";
+	char		*msg, *v, *p, *dec, *line;
+	size_t		 len;
+
+	msg = message_plain(conf, "Ana Öz", "ana@example.org",
+	    "Séance de supervision — lundi 10:00, salle 2, équipe nord", body,
+	    "abc@example.org", 1772442000, &len);
+	ck_assert_ptr_nonnull(msg);
+	ck_assert_int_eq(strlen(msg), len);
+
+	/* Every line ends in CRLF and has at most 76 octets. */
+	for (p = msg; *p != '\0'; p = line + 2) {
+		line = strstr(p, "\r\n");
+		ck_assert_ptr_nonnull(line);
+		ck_assert_msg(line - p <= 76, "line too long: %.*s",
+		    (int)(line - p), p);
+		ck_assert_ptr_null(memchr(p, '\n', (size_t)(line - p)));
+	}
+
+	v = header_value(msg, "Message-ID");
+	ck_assert_str_eq(v, "<abc@example.org>");
+	free(v);
+	v = header_value(msg, "Date");
+	ck_assert_str_eq(v, "Mon, 02 Mar 2026 09:00:00 +0000");
+	free(v);
+	v = header_value(msg, "From");
+	ck_assert_str_eq(v, "Reflect Planner <reflect@example.org>");
+	free(v);
+	v = header_value(msg, "To");
+	ck_assert_msg(strncmp(v, "=?UTF-8?B?", 10) == 0, "%s", v);
+	ck_assert_msg(strstr(v, "<ana@example.org>") != NULL, "%s", v);
+	free(v);
+	v = header_value(msg, "Subject");
+	ck_assert_msg(strncmp(v, "=?UTF-8?B?", 10) == 0, "%s", v);
+	free(v);
+	v = header_value(msg, "Content-Type");
+	ck_assert_str_eq(v, "text/plain; charset=UTF-8");
+	free(v);
+	v = header_value(msg, "Content-Transfer-Encoding");
+	ck_assert_str_eq(v, "quoted-printable");
+	free(v);
+
+	p = strstr(msg, "\r\n\r\n");
+	ck_assert_ptr_nonnull(p);
+	dec = qp_decode(p + 4);
+	ck_assert_str_eq(dec, body);
+	free(dec);
+	free(msg);
+
+	/* A CR or LF in a subject cannot add a header. */
+	msg = message_plain(conf, "", "ana@example.org",
+	    "Hi\r\nBcc: evil@example.net", "x", "id@example.org", 0, &len);
+	ck_assert_ptr_null(strstr(msg, "\r\nBcc:"));
+	v = header_value(msg, "To");
+	ck_assert_str_eq(v, "ana@example.org");
+	free(v);
+	free(msg);
+}
+END_TEST
+
+START_TEST(test_maildir_twice)
+{
+	char	 errbuf[256], *path, *data;
+
+	ck_assert_int_eq(maildir_prepare(spooldir, errbuf, sizeof(errbuf)), 0);
+	ck_assert_int_eq(maildir_deliver(spooldir, "m1@example.org", "first",
+	    5, errbuf, sizeof(errbuf)), 0);
+	ck_assert_int_eq(maildir_deliver(spooldir, "m1@example.org",
+	    "second", 6, errbuf, sizeof(errbuf)), 0);
+	ck_assert_int_eq(count_dir(spooldir, "new"), 1);
+	ck_assert_int_eq(count_dir(spooldir, "tmp"), 0);
+	ck_assert_int_eq(count_dir(spooldir, "cur"), 0);
+	ck_assert_int_eq(maildir_deliver(spooldir, "m2/../x@example.org",
+	    "third", 5, errbuf, sizeof(errbuf)), 0);
+	ck_assert_int_eq(count_dir(spooldir, "new"), 2);
+
+	/* The surviving copy is the later delivery. */
+	xasprintf(&path, "%s/nonexistent", tmpdir);
+	ck_assert_int_eq(maildir_deliver(path, "m1@example.org", "x", 1,
+	    errbuf, sizeof(errbuf)), -1);
+	ck_assert_msg(strstr(errbuf, "No such file") != NULL, "%s", errbuf);
+	free(path);
+	{
+		DIR		*d;
+		struct dirent	*de;
+		char		*dir;
+
+		xasprintf(&dir, "%s/new", spooldir);
+		d = opendir(dir);
+		while ((de = readdir(d)) != NULL) {
+			if (de->d_name[0] == '.')
+				continue;
+			xasprintf(&path, "%s/%s", dir, de->d_name);
+			data = read_file(path, NULL);
+			ck_assert(strcmp(data, "second") == 0 ||
+			    strcmp(data, "third") == 0);
+			free(data);
+			free(path);
+		}
+		closedir(d);
+		free(dir);
+	}
+}
+END_TEST
+
+START_TEST(test_end_to_end)
+{
+	struct store	*s;
+	struct err	 err;
+	char		*ids[E2E_COUNT], rcpt[64], key[16], *dir, *path, *msg;
+	char		*v;
+	int64_t		 id;
+	int		 i, counts[4], found;
+	DIR		*d;
+	struct dirent	*de;
+
+	s = store_open(statedir, &err);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(outbox_init(base, s, conf, &err), 0);
+	ck_assert_int_eq(store_begin(s, &err), 0);
+	for (i = 0; i < E2E_COUNT; i++) {
+		snprintf(rcpt, sizeof(rcpt), "user%d@example.org", i);
+		snprintf(key, sizeof(key), "k%d", i);
+		ids[i] = message_id(conf, "test", key, rcpt);
+		ck_assert_int_eq(queue_one(s, rcpt, key, &id, &err), 0);
+	}
+	ck_assert_int_eq(store_commit(s, &err), 0);
+	outbox_kick();
+	run_until(s, OUTBOX_SENT, E2E_COUNT);
+	ck_assert_int_eq(store_outbox_counts(s, counts, &err), 0);
+	ck_assert_int_eq(counts[OUTBOX_SENT], E2E_COUNT);
+	ck_assert_int_eq(counts[OUTBOX_QUEUED] + counts[OUTBOX_SENDING] +
+	    counts[OUTBOX_FAILED], 0);
+
+	ck_assert_int_eq(count_dir(spooldir, "new"), E2E_COUNT);
+	ck_assert_int_eq(count_dir(spooldir, "tmp"), 0);
+	xasprintf(&dir, "%s/new", spooldir);
+	d = opendir(dir);
+	ck_assert_ptr_nonnull(d);
+	found = 0;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		xasprintf(&path, "%s/%s", dir, de->d_name);
+		msg = read_file(path, NULL);
+		v = header_value(msg, "Message-ID");
+		ck_assert_ptr_nonnull(v);
+		for (i = 0; i < E2E_COUNT; i++) {
+			if (ids[i] != NULL && strlen(v) == strlen(ids[i]) + 2 &&
+			    strncmp(v + 1, ids[i], strlen(ids[i])) == 0) {
+				free(ids[i]);
+				ids[i] = NULL;
+				found++;
+				break;
+			}
+		}
+		free(v);
+		free(msg);
+		free(path);
+	}
+	closedir(d);
+	free(dir);
+	ck_assert_int_eq(found, E2E_COUNT);
+	outbox_free();
+	store_close(s);
+}
+END_TEST
+
+START_TEST(test_tempfail_and_retry)
+{
+	struct store		*s;
+	struct err		 err;
+	struct outbox_row	 r;
+	int64_t			 id;
+	time_t			 now;
+
+	/* The SMTP transport is not built yet: every attempt is deferred. */
+	conf->transport = TRANSPORT_SMTP;
+	s = store_open(statedir, &err);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(outbox_init(base, s, conf, &err), 0);
+	ck_assert_int_eq(store_begin(s, &err), 0);
+	ck_assert_int_eq(queue_one(s, "a@example.org", "1", &id, &err), 0);
+	ck_assert_int_eq(store_commit(s, &err), 0);
+	now = clock_now();
+	outbox_kick();
+	for (;;) {
+		ck_assert_int_eq(store_outbox_get(s, id, 0, &r, &err), 0);
+		if (r.attempts > 0)
+			break;
+		store_outbox_row_clear(&r);
+		event_base_loop(base, EVLOOP_ONCE);
+	}
+	ck_assert_int_eq(r.state, OUTBOX_QUEUED);
+	ck_assert_int_eq(r.attempts, 1);
+	ck_assert_int_ge(r.next_attempt, now + 60);
+	ck_assert_int_le(r.next_attempt, now + 73);
+	ck_assert_ptr_nonnull(r.last_error);
+	ck_assert_str_eq(r.last_error, "smtp transport not built yet");
+	store_outbox_row_clear(&r);
+
+	/* retry: due now with a fresh count; unknown ids are not found. */
+	ck_assert_int_eq(outbox_retry(s, id, &err), -1);
+	ck_assert_int_eq(store_begin(s, &err), 0);
+	ck_assert_int_eq(outbox_retry(s, id, &err), 0);
+	ck_assert_int_eq(outbox_retry(s, id + 1, &err), -1);
+	ck_assert_int_eq(err.code, ERR_NOT_FOUND);
+	ck_assert_int_eq(store_commit(s, &err), 0);
+	ck_assert_int_eq(store_outbox_get(s, id, 0, &r, &err), 0);
+	ck_assert_int_eq(r.attempts, 0);
+	ck_assert_int_le(r.next_attempt, clock_now());
+	store_outbox_row_clear(&r);
+	outbox_free();
+
+	/* Delivered by maildir, a sent message cannot be retried. */
+	conf->transport = TRANSPORT_MAILDIR;
+	ck_assert_int_eq(outbox_init(base, s, conf, &err), 0);
+	run_until(s, OUTBOX_SENT, 1);
+	ck_assert_int_eq(store_begin(s, &err), 0);
+	ck_assert_int_eq(outbox_retry(s, id, &err), -1);
+	ck_assert_int_eq(err.code, ERR_CONFLICT);
+	store_rollback(s);
+	ck_assert_int_eq(store_outbox_get(s, id, 0, &r, &err), 0);
+	ck_assert_ptr_null(r.last_error);
+	ck_assert_int_eq(r.attempts, 1);
+	store_outbox_row_clear(&r);
+	outbox_free();
+	store_close(s);
+}
+END_TEST
+
+static Suite *
+outbox_suite(void)
+{
+	Suite	*s = suite_create("outbox");
+	TCase	*tc;
+
+	tc = tcase_create("store");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_store_reopen);
+	tcase_add_test(tc, test_store_newer_refused);
+	tcase_add_test(tc, test_store_nested_tx);
+	tcase_add_test(tc, test_audit);
+	tcase_add_test(tc, test_outbox_states);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("policy");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_backoff);
+	tcase_add_test(tc, test_allowed_domains);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("message");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_message_id);
+	tcase_add_test(tc, test_message_plain);
+	tcase_add_test(tc, test_maildir_twice);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("delivery");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_end_to_end);
+	tcase_add_test(tc, test_tempfail_and_retry);
+	suite_add_tcase(s, tc);
+	return (s);
+}
+
 int
 main(void)
 {
-	return (77);
+	SRunner	*sr;
+	int	 failed;
+
+	sr = srunner_create(outbox_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return (failed ? 1 : 0);
 }
