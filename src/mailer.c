@@ -50,7 +50,8 @@ struct mailer {
 	mailer_done_cb		 done;
 	void			*arg;
 
-	pthread_mutex_t		 lock;	/* guards settings and stop */
+	/* lock guards settings and stop. */
+	pthread_mutex_t		 lock;
 	struct mailer_settings	 settings;
 	int			 stop;
 };
@@ -195,7 +196,8 @@ mailer_deliver_batch(struct mailer_settings *s, struct mailer_job **jobs,
 		if (i > 0 && mailer_stopping())
 			break;
 		if (maildir_deliver(s->maildir, jobs[i]->msgid, jobs[i]->data,
-		    jobs[i]->len, jobs[i]->error, sizeof(jobs[i]->error)) == 0) {
+		    jobs[i]->len, jobs[i]->error,
+		    sizeof(jobs[i]->error)) == 0) {
 			jobs[i]->status = MAILER_OK;
 			jobs[i]->error[0] = '\0';
 		} else

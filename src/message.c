@@ -33,7 +33,8 @@ static int	message_is_ascii(const char *);
 static char	*message_clean(const char *);
 static size_t	message_utf8_cut(const char *, size_t, size_t);
 static void	message_encode_words(struct buf *, const char *);
-static void	message_header_text(struct buf *, const char *, const char *);
+static void	message_header_text(struct buf *, const char *,
+		    const char *);
 static void	message_mailbox(struct buf *, const char *, const char *,
 		    const char *);
 static void	message_qp(struct buf *, const char *);

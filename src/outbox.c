@@ -36,6 +36,9 @@ struct outbox {
 	struct clock_timer	*timer;
 	size_t			 inflight;
 	int			 stopping;
+	/* Finished jobs waiting to be recorded, in one transaction. */
+	struct mailer_job	**results;
+	size_t			 nresults;
 
 	/* Copies of [mail] settings. */
 	char			*from_addr;
@@ -55,7 +58,10 @@ static void	outbox_dispatch(void);
 static int	outbox_mark_sending(struct outbox_row *);
 static void	outbox_arm(time_t);
 static void	outbox_done(struct mailer_job *, void *);
-static void	outbox_record(const struct mailer_job *);
+static void	outbox_add_result(struct mailer_job *);
+static void	outbox_record_all(void);
+static int	outbox_record(const struct mailer_job *, time_t,
+		    struct err *);
 static const char *outbox_domain(const char *);
 
 static void
@@ -129,6 +135,8 @@ outbox_free(void)
 	/* Results that arrive while stopping are recorded, nothing is sent. */
 	outbox->stopping = 1;
 	mailer_stop();
+	outbox_record_all();
+	free(outbox->results);
 	clock_timer_free(outbox->timer);
 	if (outbox->kick != NULL)
 		event_free(outbox->kick);
@@ -168,6 +176,7 @@ outbox_refused_count(void)
 static void
 outbox_kick_cb(evutil_socket_t fd, short what, void *arg)
 {
+	outbox_record_all();
 	outbox_dispatch();
 }
 
@@ -177,8 +186,10 @@ outbox_timer_cb(void *arg)
 	/* Fired from inside a command's transaction by debug advance. */
 	if (store_in_transaction(outbox->store))
 		outbox_kick();
-	else
+	else {
+		outbox_record_all();
 		outbox_dispatch();
+	}
 }
 
 static int
@@ -248,12 +259,13 @@ outbox_dispatch(void)
 			snprintf(job->error, sizeof(job->error), "%.200s",
 			    err.msg);
 			outbox->inflight--;
-			outbox_record(job);
-			mailer_job_free(job);
+			outbox_add_result(job);
 		}
 	}
 	store_outbox_free(rows, n);
 	outbox_arm(now);
+	if (outbox->nresults > 0)
+		outbox_kick();
 }
 
 /* The one retry timer, at the earliest queued row not yet due. */
@@ -284,34 +296,73 @@ outbox_done(struct mailer_job *job, void *arg)
 {
 	if (outbox->inflight > 0)
 		outbox->inflight--;
-	outbox_record(job);
-	mailer_job_free(job);
+	outbox_add_result(job);
 	outbox_kick();
 }
 
 static void
-outbox_record(const struct mailer_job *job)
+outbox_add_result(struct mailer_job *job)
 {
-	struct outbox_row	 r;
-	struct err		 err;
-	time_t			 now = clock_now(), next;
+	outbox->results = xreallocarray(outbox->results,
+	    outbox->nresults + 1, sizeof(*outbox->results));
+	outbox->results[outbox->nresults++] = job;
+}
 
-	if (store_in_transaction(outbox->store)) {
-		/* Cannot happen from the loop; the row is recovered at start. */
-		log_warnx("outbox: result for message %lld dropped",
-		    (long long)job->id);
+/*
+ * All results that came back since the last pass, in one transaction: a
+ * batch costs one fsync, not one per message.  If it cannot be written
+ * the rows stay SENDING and are queued again at the next start.
+ */
+static void
+outbox_record_all(void)
+{
+	struct err	 err;
+	time_t		 now = clock_now();
+	size_t		 i;
+
+	if (outbox->nresults == 0)
 		return;
+	if (store_in_transaction(outbox->store)) {
+		if (!outbox->stopping) {
+			outbox_kick();
+			return;
+		}
+		err_set(&err, ERR_INTERNAL, "a transaction is open");
+		goto fail;
 	}
 	if (store_begin(outbox->store, &err) == -1)
 		goto fail;
-	if (store_outbox_get(outbox->store, job->id, 0, &r, &err) == -1) {
-		store_rollback(outbox->store);
-		goto fail;
+	for (i = 0; i < outbox->nresults; i++) {
+		if (outbox_record(outbox->results[i], now, &err) == -1) {
+			store_rollback(outbox->store);
+			goto fail;
+		}
 	}
+	if (store_commit(outbox->store, &err) == -1)
+		goto fail;
+	goto done;
+fail:
+	log_warnx("outbox: cannot record the results of %zu message%s "
+	    "(queued again at the next start): %s", outbox->nresults,
+	    outbox->nresults == 1 ? "" : "s", err.msg);
+done:
+	for (i = 0; i < outbox->nresults; i++)
+		mailer_job_free(outbox->results[i]);
+	outbox->nresults = 0;
+}
+
+static int
+outbox_record(const struct mailer_job *job, time_t now, struct err *err)
+{
+	struct outbox_row	 r;
+	time_t			 next;
+	int			 rc;
+
+	if (store_outbox_get(outbox->store, job->id, 0, &r, err) == -1)
+		return (err->code == ERR_NOT_FOUND ? 0 : -1);
 	if (r.state != OUTBOX_SENDING) {
 		store_outbox_row_clear(&r);
-		store_rollback(outbox->store);
-		return;
+		return (0);
 	}
 	r.attempts++;
 	free(r.last_error);
@@ -347,19 +398,9 @@ outbox_record(const struct mailer_job *job)
 		    (long long)r.id, job->error);
 		break;
 	}
-	if (store_outbox_update(outbox->store, &r, &err) == -1) {
-		store_outbox_row_clear(&r);
-		store_rollback(outbox->store);
-		goto fail;
-	}
+	rc = store_outbox_update(outbox->store, &r, err);
 	store_outbox_row_clear(&r);
-	if (store_commit(outbox->store, &err) == -1)
-		goto fail;
-	return;
-fail:
-	/* The row stays SENDING and is queued again at the next start. */
-	log_warnx("outbox: cannot record the result of message %lld: %s",
-	    (long long)job->id, err.msg);
+	return (rc);
 }
 
 static const char *

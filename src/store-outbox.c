@@ -27,6 +27,8 @@ enum {
 	OUTBOX_NSTMTS
 };
 
+#define OUTBOX_STMT(s, i)	store_stmt((s), STORE_SET_OUTBOX, (i))
+
 #define OUTBOX_COLS \
 	"id, msgid, kind, rcpt, subject, state, attempts, created, " \
 	"next_attempt, done_at, last_error"
@@ -147,7 +149,7 @@ store_outbox_add(struct store *s, const char *msgid, const char *kind,
     const char *rcpt, const char *subject, const char *data, size_t len,
     time_t now, int64_t *id, struct err *err)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_SET_OUTBOX, OUTBOX_ADD);
+	sqlite3_stmt	*st = OUTBOX_STMT(s, OUTBOX_ADD);
 	int64_t		 rowid = 0;
 	int		 rc;
 
@@ -166,7 +168,7 @@ store_outbox_add(struct store *s, const char *msgid, const char *kind,
 	store_stmt_done(st);
 
 	/* Inserted or already there: either way report the row's id. */
-	st = store_stmt(s, STORE_SET_OUTBOX, OUTBOX_BY_MSGID);
+	st = OUTBOX_STMT(s, OUTBOX_BY_MSGID);
 	sqlite3_bind_text(st, 1, msgid, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
@@ -185,7 +187,7 @@ int
 store_outbox_list(struct store *s, int state, size_t limit,
     struct outbox_row **rowsp, size_t *np, struct err *err)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_SET_OUTBOX, OUTBOX_LIST);
+	sqlite3_stmt	*st = OUTBOX_STMT(s, OUTBOX_LIST);
 
 	sqlite3_bind_int(st, 1, state);
 	sqlite3_bind_int64(st, 2, limit == 0 ? -1 : (sqlite3_int64)limit);
@@ -199,8 +201,7 @@ store_outbox_get(struct store *s, int64_t id, int with_data,
 	sqlite3_stmt	*st;
 	int		 rc;
 
-	st = store_stmt(s, STORE_SET_OUTBOX,
-	    with_data ? OUTBOX_GET_DATA : OUTBOX_GET);
+	st = OUTBOX_STMT(s, with_data ? OUTBOX_GET_DATA : OUTBOX_GET);
 	memset(row, 0, sizeof(*row));
 	sqlite3_bind_int64(st, 1, id);
 	rc = sqlite3_step(st);
@@ -223,7 +224,7 @@ int
 store_outbox_due(struct store *s, time_t now, size_t limit,
     struct outbox_row **rowsp, size_t *np, struct err *err)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_SET_OUTBOX, OUTBOX_DUE);
+	sqlite3_stmt	*st = OUTBOX_STMT(s, OUTBOX_DUE);
 
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
 	sqlite3_bind_int64(st, 2, limit == 0 ? -1 : (sqlite3_int64)limit);
@@ -233,7 +234,7 @@ store_outbox_due(struct store *s, time_t now, size_t limit,
 int
 store_outbox_next_due(struct store *s, time_t *when, struct err *err)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_SET_OUTBOX, OUTBOX_NEXT_DUE);
+	sqlite3_stmt	*st = OUTBOX_STMT(s, OUTBOX_NEXT_DUE);
 	int		 rc, found = 0;
 
 	rc = sqlite3_step(st);
@@ -254,7 +255,7 @@ int
 store_outbox_update(struct store *s, const struct outbox_row *r,
     struct err *err)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_SET_OUTBOX, OUTBOX_UPDATE);
+	sqlite3_stmt	*st = OUTBOX_STMT(s, OUTBOX_UPDATE);
 	int		 rc;
 
 	sqlite3_bind_int64(st, 1, r->id);
@@ -285,7 +286,7 @@ store_outbox_update(struct store *s, const struct outbox_row *r,
 int
 store_outbox_recover(struct store *s, int *n, struct err *err)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_SET_OUTBOX, OUTBOX_RECOVER);
+	sqlite3_stmt	*st = OUTBOX_STMT(s, OUTBOX_RECOVER);
 	int		 rc;
 
 	rc = sqlite3_step(st);
@@ -303,7 +304,7 @@ store_outbox_recover(struct store *s, int *n, struct err *err)
 int
 store_outbox_counts(struct store *s, int counts[4], struct err *err)
 {
-	sqlite3_stmt	*st = store_stmt(s, STORE_SET_OUTBOX, OUTBOX_COUNTS);
+	sqlite3_stmt	*st = OUTBOX_STMT(s, OUTBOX_COUNTS);
 	int		 rc, state;
 
 	memset(counts, 0, 4 * sizeof(counts[0]));

@@ -134,9 +134,9 @@ store_migrate(struct store *s, struct err *err)
 	if (store_user_version(s, &v, err) == -1)
 		goto fail;
 	if (v > STORE_VERSION) {
-		err_set(err, ERR_INTERNAL, "database schema version %d is newer "
-		    "than this reflectd understands (%d); refusing to open it",
-		    v, STORE_VERSION);
+		err_set(err, ERR_INTERNAL, "database schema version %d is "
+		    "newer than this reflectd understands (%d); refusing to "
+		    "open it", v, STORE_VERSION);
 		goto fail;
 	}
 	if (v < 0) {

@@ -644,12 +644,13 @@ START_TEST(test_maildir_twice)
 	    "third", 5, errbuf, sizeof(errbuf)), 0);
 	ck_assert_int_eq(count_dir(spooldir, "new"), 2);
 
-	/* The surviving copy is the later delivery. */
+	/* A Maildir that is not there is an error naming the cause. */
 	xasprintf(&path, "%s/nonexistent", tmpdir);
 	ck_assert_int_eq(maildir_deliver(path, "m1@example.org", "x", 1,
 	    errbuf, sizeof(errbuf)), -1);
 	ck_assert_msg(strstr(errbuf, "No such file") != NULL, "%s", errbuf);
 	free(path);
+	/* The surviving copy of m1 is the later delivery. */
 	{
 		DIR		*d;
 		struct dirent	*de;
