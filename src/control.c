@@ -400,7 +400,7 @@ control_process(struct control_client *c)
 	struct evbuffer		*in = bufferevent_get_input(c->bev);
 	struct evbuffer		*out = bufferevent_get_output(c->bev);
 	struct evbuffer_ptr	 eol;
-	size_t			 eollen;
+	size_t			 eollen, len;
 	unsigned char		*body;
 
 	for (;;) {
@@ -430,8 +430,9 @@ control_process(struct control_client *c)
 				control_close_after_reply(c);
 				return;
 			}
-			control_execute(c, (const char *)body, c->bodylen);
-			evbuffer_drain(in, c->bodylen);
+			len = c->bodylen;
+			control_execute(c, (const char *)body, len);
+			evbuffer_drain(in, len);
 			continue;
 		}
 

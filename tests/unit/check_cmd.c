@@ -455,6 +455,27 @@ END_TEST
 
 /* ---- commands ---- */
 
+START_TEST(test_reload_refused)
+{
+	struct config	*before = test_daemon.conf;
+	char		 path[PATH_MAX + 64];
+	FILE		*f;
+
+	snprintf(path, sizeof(path), "%s/bad.conf", test_dir);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("[daemon]\nbogus = 1\n", f);
+	fclose(f);
+	test_daemon.conf_path = path;
+
+	/* The loader's FILE:LINE reaches the caller; the old config stays. */
+	assert_error(run(&admin_peer, "reload"), "invalid", "bad.conf:2");
+	ck_assert_ptr_eq(test_daemon.conf, before);
+	ck_assert_uint_eq(audit_count(), 0);
+	test_daemon.conf_path = NULL;
+}
+END_TEST
+
 START_TEST(test_status)
 {
 	json_t	*r, *ob;
@@ -712,6 +733,15 @@ START_TEST(test_socket)
 	r = sock_roundtrip(fd, "cdef", 4);
 	ck_assert_ptr_nonnull(r);
 	assert_error(r, "usage", "takes no body");
+	r = sock_roundtrip(fd, "status\n", 7);	/* the body is gone */
+	ck_assert_ptr_nonnull(r);
+	json_decref(assert_ok(r));
+	r = sock_roundtrip(fd, "status bytes=0\nstatus\n", 22);
+	ck_assert_ptr_nonnull(r);
+	assert_error(r, "usage", "takes no body");
+	r = sock_roundtrip(fd, "", 0);
+	ck_assert_ptr_nonnull(r);
+	json_decref(assert_ok(r));
 	r = sock_roundtrip(fd, "status bytes=x\n", 15);
 	ck_assert_ptr_nonnull(r);
 	assert_error(r, "usage", "bad bytes");
@@ -833,6 +863,7 @@ cmd_suite(void)
 	tcase_add_test(tc, test_forbidden);
 	tcase_add_test(tc, test_debug_needs_fake_clock);
 	tcase_add_test(tc, test_acl_identify);
+	tcase_add_test(tc, test_reload_refused);
 	tcase_add_test(tc, test_status);
 	tcase_add_test(tc, test_outbox_list_and_retry);
 	tcase_add_test(tc, test_socket);
