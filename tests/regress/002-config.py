@@ -105,7 +105,7 @@ def main():
     # SIGHUP with an invalid file: still running, old config kept.
     d.write_config({"daemon": {"timezone": "Europe/London"}},
                    extra="[mail]\nsmtp_port = abc\n")
-    d.signal(signal.SIGHUP)
+    d.send_signal(signal.SIGHUP)
     time.sleep(0.5)
     check(d.alive(), "daemon died on SIGHUP with an invalid file")
     if d.alive():
@@ -116,7 +116,7 @@ def main():
 
     # SIGHUP with a valid file takes effect.
     d.write_config()
-    d.signal(signal.SIGHUP)
+    d.send_signal(signal.SIGHUP)
     deadline = time.monotonic() + 5
     off = None
     while time.monotonic() < deadline:

@@ -31,7 +31,7 @@ def main():
     check(rt.offset_of(now) == "+00:00" if now else False,
           "status.now in Europe/London is %r, want +00:00" % now)
     d.write_config({"daemon": {"timezone": "America/New_York"}})
-    d.signal(signal.SIGHUP)
+    d.send_signal(signal.SIGHUP)
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
         now = d.status().get("now", "")
@@ -50,7 +50,7 @@ def main():
     check(isinstance(r, dict) and r.get("ok") is True,
           "status on a connection kept open: %r" % r)
     t0 = time.monotonic()
-    d.signal(signal.SIGTERM)
+    d.send_signal(signal.SIGTERM)
     rc = d.wait(10)
     check(rc == 0, "exit status after SIGTERM with an idle client "
           "connected: %r" % rc)

@@ -330,7 +330,7 @@ class Instance:
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
 
-    def signal(self, sig):
+    def send_signal(self, sig):
         self.proc.send_signal(sig)
 
     def wait(self, timeout=10.0):
