@@ -97,6 +97,12 @@ def _on_alarm(signum, frame):
     raise TimeoutError("test took longer than its time limit")
 
 
+def _on_term(signum, frame):
+    print("%s: stopped by signal %d" % (_name, signum), flush=True)
+    _cleanup()
+    os._exit(1)
+
+
 def run(main, limit=50):
     """Run main() with a time limit; any exception is a failure."""
     if not REFLECTD or not REFLECTCTL:
@@ -108,6 +114,7 @@ def run(main, limit=50):
             print("not executable: %s" % prog, flush=True)
             os._exit(HARD_ERROR)
     signal.signal(signal.SIGALRM, _on_alarm)
+    signal.signal(signal.SIGTERM, _on_term)
     signal.alarm(limit)
     try:
         main()
