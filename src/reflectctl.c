@@ -1,7 +1,704 @@
-/* not written yet */
-int main(void);
-int
-main(void)
+/*
+ * reflectctl: the command-line client of the control socket.  It quotes
+ * its arguments into one request line with the daemon's own word grammar,
+ * sends it (with the file as a body for imports), reads the one-line JSON
+ * reply and prints it as JSON or as text.  It must not interpret commands
+ * beyond printing their results: the daemon checks arguments and rights.
+ */
+#include "autoconf.h"
+
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "err.h"
+#include "words.h"
+#include "xmalloc.h"
+
+#ifndef REFLECTD_SOCKET
+#define REFLECTD_SOCKET	"/run/reflectd/reflectd.sock"
+#endif
+
+#define EXIT_REFUSED	1
+#define EXIT_USAGE	2
+#define EXIT_NODAEMON	3
+
+#define COLUMN_GAP	2
+
+struct buf {
+	char	*data;
+	size_t	 len;
+	size_t	 cap;
+};
+
+/* A result printer for the commands whose first words match. */
+struct printer {
+	const char	*command;
+	void		(*print)(json_t *);
+};
+
+static void	 usage(FILE *, int) __attribute__((noreturn));
+static void	 buf_grow(struct buf *, size_t);
+static int	 read_fd(int, struct buf *);
+static int	 read_body(const char *, struct buf *);
+static int	 ctl_connect(const char *);
+static int	 write_all(int, const char *, size_t);
+static int	 read_reply(int, struct buf *);
+static char	*request_build(int, char **, struct buf *);
+static const struct printer *printer_find(int, char **);
+static size_t	 printer_match(const char *, int, char **);
+static char	*text_clean(const char *);
+static size_t	 text_width(const char *);
+static void	 text_pad(size_t);
+static char	*value_text(json_t *);
+static int	 is_table(json_t *);
+static void	 print_kv(json_t *, int);
+static void	 print_table(json_t *, const char *);
+static void	 print_generic(json_t *);
+static void	 print_status(json_t *);
+
+/*
+ * Later commands (caseload with bars, the schedule agenda) add their own
+ * printers here; everything else goes through print_generic.
+ */
+static const struct printer printers[] = {
+	{ "status", print_status },
+};
+
+static void
+usage(FILE *f, int status)
 {
-	return (77);
+	fprintf(f, "usage: reflectctl [-h] [--json] [-s socket] command "
+	    "[arg ...]\n"
+	    "       reflectctl import kind file [key=value ...]\n");
+	exit(status);
+}
+
+static void
+buf_grow(struct buf *b, size_t need)
+{
+	size_t	ncap;
+
+	if (b->cap - b->len >= need)
+		return;
+	ncap = b->cap == 0 ? 4096 : b->cap;
+	while (ncap - b->len < need) {
+		if (ncap > SIZE_MAX / 2) {
+			fprintf(stderr, "reflectctl: out of memory\n");
+			abort();
+		}
+		ncap *= 2;
+	}
+	b->data = xreallocarray(b->data, ncap, 1);
+	b->cap = ncap;
+}
+
+/* Read fd to end of file.  -1 with errno on failure. */
+static int
+read_fd(int fd, struct buf *b)
+{
+	ssize_t	n;
+
+	for (;;) {
+		buf_grow(b, 65536);
+		n = read(fd, b->data + b->len, b->cap - b->len);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			return (-1);
+		}
+		if (n == 0)
+			return (0);
+		b->len += (size_t)n;
+	}
+}
+
+/* The whole import file, "-" meaning standard input. */
+static int
+read_body(const char *path, struct buf *b)
+{
+	int	fd, rc, saved;
+
+	if (strcmp(path, "-") == 0)
+		return (read_fd(STDIN_FILENO, b));
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return (-1);
+	rc = read_fd(fd, b);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return (rc);
+}
+
+static int
+ctl_connect(const char *path)
+{
+	struct sockaddr_un	 sun;
+	int			 fd, saved;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		errno = ENAMETOOLONG;
+		return (-1);
+	}
+	memcpy(sun.sun_path, path, strlen(path));
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return (-1);
+	while (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		if (errno == EINTR)
+			continue;
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return (-1);
+	}
+	return (fd);
+}
+
+/* send() rather than write() so a vanished daemon is EPIPE, not SIGPIPE. */
+static int
+write_all(int fd, const char *p, size_t len)
+{
+	ssize_t	n;
+
+	while (len > 0) {
+		n = send(fd, p, len, MSG_NOSIGNAL);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			return (-1);
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return (0);
+}
+
+/*
+ * Read up to and including the first newline, however long the reply.
+ * 0: b holds the line (newline replaced by NUL); -1: error or end of file
+ * first (errno 0 for a clean close).
+ */
+static int
+read_reply(int fd, struct buf *b)
+{
+	ssize_t	 n;
+	char	*nl;
+
+	for (;;) {
+		buf_grow(b, 4096);
+		n = read(fd, b->data + b->len, b->cap - b->len - 1);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			return (-1);
+		}
+		if (n == 0) {
+			errno = 0;
+			return (-1);
+		}
+		nl = memchr(b->data + b->len, '\n', (size_t)n);
+		b->len += (size_t)n;
+		if (nl != NULL) {
+			*nl = '\0';
+			b->len = (size_t)(nl - b->data);
+			return (0);
+		}
+	}
+}
+
+/*
+ * The request line for argv.  An import sends the file as a body after
+ * "bytes=N" in place of the file name.  Exits with EXIT_USAGE on problems
+ * the user can fix.
+ */
+static char *
+request_build(int argc, char **argv, struct buf *body)
+{
+	struct words	*w;
+	struct err	 err;
+	char		**v, *line, *bytes = NULL;
+	int		  i, n = 0, import;
+
+	for (i = 0; i < argc; i++) {
+		if (strncmp(argv[i], "bytes=", 6) == 0) {
+			fprintf(stderr, "reflectctl: bytes= is set by "
+			    "reflectctl itself\n");
+			exit(EXIT_USAGE);
+		}
+	}
+	import = strcmp(argv[0], "import") == 0;
+	v = xcalloc((size_t)argc + 1, sizeof(*v));
+	if (import) {
+		if (argc < 3) {
+			fprintf(stderr, "usage: reflectctl import "
+			    "members|cases|absences file [key=value ...]\n");
+			exit(EXIT_USAGE);
+		}
+		if (read_body(argv[2], body) == -1) {
+			fprintf(stderr, "reflectctl: %s: %s\n", argv[2],
+			    strerror(errno));
+			exit(EXIT_USAGE);
+		}
+		v[n++] = argv[0];
+		v[n++] = argv[1];
+		for (i = 3; i < argc; i++)
+			v[n++] = argv[i];
+		xasprintf(&bytes, "bytes=%zu", body->len);
+		v[n++] = bytes;
+	} else {
+		for (i = 0; i < argc; i++)
+			v[n++] = argv[i];
+	}
+	line = words_join(n, v);
+	free(bytes);
+	free(v);
+
+	/* Refuse here what the daemon would refuse: bad UTF-8, length. */
+	err_clear(&err);
+	if ((w = words_split(line, strlen(line), &err)) == NULL) {
+		fprintf(stderr, "reflectctl: %s\n", err.msg);
+		exit(EXIT_USAGE);
+	}
+	words_free(w);
+	return (line);
+}
+
+/* How many words of argv the printer's command matches (0: none). */
+static size_t
+printer_match(const char *command, int argc, char **argv)
+{
+	const char	*p = command;
+	size_t		 len, n = 0;
+
+	while (*p != '\0') {
+		len = strcspn(p, " ");
+		if ((int)n >= argc || strlen(argv[n]) != len ||
+		    strncmp(argv[n], p, len) != 0)
+			return (0);
+		n++;
+		p += len;
+		if (*p == ' ')
+			p++;
+	}
+	return (n);
+}
+
+static const struct printer *
+printer_find(int argc, char **argv)
+{
+	const struct printer	*best = NULL;
+	size_t			 i, n, bestn = 0;
+
+	for (i = 0; i < sizeof(printers) / sizeof(printers[0]); i++) {
+		n = printer_match(printers[i].command, argc, argv);
+		if (n > bestn) {
+			best = &printers[i];
+			bestn = n;
+		}
+	}
+	return (best);
+}
+
+/*
+ * A copy safe to put on a terminal: C0 and C1 controls (which include
+ * escape sequences) become '?', tabs and newlines a space.
+ */
+static char *
+text_clean(const char *s)
+{
+	unsigned char	*out, *p;
+
+	out = (unsigned char *)xstrdup(s);
+	for (p = out; *p != '\0'; p++) {
+		if (*p == '\t' || *p == '\n' || *p == '\r')
+			*p = ' ';
+		else if (*p < 0x20 || *p == 0x7f)
+			*p = '?';
+		else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+			*p = '?';
+			memmove(p + 1, p + 2, strlen((char *)p + 2) + 1);
+		}
+	}
+	return ((char *)out);
+}
+
+/* Characters, not bytes, so that non-ASCII names keep columns aligned. */
+static size_t
+text_width(const char *s)
+{
+	size_t	n = 0;
+
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return (n);
+}
+
+static void
+text_pad(size_t n)
+{
+	while (n-- > 0)
+		putchar(' ');
+}
+
+/* One value as text for a table cell or a key: value line (malloc'd). */
+static char *
+value_text(json_t *v)
+{
+	json_t	*e;
+	size_t	 i;
+	char	*s, *t, *out;
+	int	 scalars = 1;
+
+	if (v == NULL || json_is_null(v))
+		return (xstrdup("-"));
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		return (text_clean(json_string_value(v)));
+	case JSON_INTEGER:
+		xasprintf(&out, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		return (out);
+	case JSON_REAL:
+		xasprintf(&out, "%.15g", json_real_value(v));
+		return (out);
+	case JSON_TRUE:
+		return (xstrdup("yes"));
+	case JSON_FALSE:
+		return (xstrdup("no"));
+	case JSON_ARRAY:
+		if (json_array_size(v) == 0)
+			return (xstrdup("-"));
+		json_array_foreach(v, i, e)
+			if (json_is_object(e) || json_is_array(e))
+				scalars = 0;
+		if (!scalars)
+			break;
+		/* A list of slugs or dates reads best comma-separated. */
+		out = xstrdup("");
+		json_array_foreach(v, i, e) {
+			s = value_text(e);
+			xasprintf(&t, "%s%s%s", out, i > 0 ? "," : "", s);
+			free(s);
+			free(out);
+			out = t;
+		}
+		return (out);
+	default:
+		break;
+	}
+	if ((s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY)) == NULL)
+		return (xstrdup("?"));
+	out = text_clean(s);
+	free(s);
+	return (out);
+}
+
+/* An array printed as a table: empty, or objects only. */
+static int
+is_table(json_t *v)
+{
+	json_t	*e;
+	size_t	 i;
+
+	if (!json_is_array(v))
+		return (0);
+	json_array_foreach(v, i, e)
+		if (!json_is_object(e))
+			return (0);
+	return (1);
+}
+
+/* "key: value" lines, keys aligned; nested objects indented below. */
+static void
+print_kv(json_t *obj, int indent)
+{
+	const char	*key;
+	json_t		*v;
+	size_t		 w, kw = 0;
+	char		*s;
+
+	json_object_foreach(obj, key, v) {
+		if ((w = text_width(key)) > kw)
+			kw = w;
+	}
+	json_object_foreach(obj, key, v) {
+		s = text_clean(key);
+		text_pad((size_t)indent);
+		printf("%s:", s);
+		if (json_is_object(v) && json_object_size(v) > 0) {
+			putchar('\n');
+			print_kv(v, indent + 2);
+		} else {
+			text_pad(kw - text_width(s) + 1);
+			free(s);
+			s = value_text(v);
+			printf("%s\n", s);
+		}
+		free(s);
+	}
+}
+
+/*
+ * Any array of flat objects as an aligned table: a header of the keys in
+ * the order they first appear, numeric columns right-aligned, nested
+ * values as compact JSON.
+ */
+static void
+print_table(json_t *arr, const char *name)
+{
+	const char	**cols = NULL, *key;
+	char		**cells, *h;
+	size_t		 ncols = 0, nrows, i, c, *width;
+	int		*numeric;
+	json_t		*row, *v;
+
+	nrows = json_array_size(arr);
+	if (nrows == 0) {
+		printf("no %s\n", name);
+		return;
+	}
+	json_array_foreach(arr, i, row) {
+		json_object_foreach(row, key, v) {
+			for (c = 0; c < ncols; c++)
+				if (strcmp(cols[c], key) == 0)
+					break;
+			if (c == ncols) {
+				cols = xreallocarray(cols, ncols + 1,
+				    sizeof(*cols));
+				cols[ncols++] = key;
+			}
+		}
+	}
+	if (ncols == 0) {
+		printf("no %s\n", name);
+		free(cols);
+		return;
+	}
+	width = xcalloc(ncols, sizeof(*width));
+	numeric = xcalloc(ncols, sizeof(*numeric));
+	cells = xcalloc((nrows + 1) * ncols, sizeof(*cells));
+	for (c = 0; c < ncols; c++) {
+		cells[c] = text_clean(cols[c]);
+		width[c] = text_width(cells[c]);
+		numeric[c] = -1;
+	}
+	json_array_foreach(arr, i, row) {
+		for (c = 0; c < ncols; c++) {
+			v = json_object_get(row, cols[c]);
+			if (v != NULL && !json_is_null(v))
+				numeric[c] = json_is_number(v) &&
+				    numeric[c] != 0;
+			h = value_text(v);
+			if (text_width(h) > width[c])
+				width[c] = text_width(h);
+			cells[(i + 1) * ncols + c] = h;
+		}
+	}
+	for (i = 0; i <= nrows; i++) {
+		for (c = 0; c < ncols; c++) {
+			h = cells[i * ncols + c];
+			if (c > 0)
+				text_pad(COLUMN_GAP);
+			if (numeric[c] == 1 && i > 0)
+				text_pad(width[c] - text_width(h));
+			fputs(h, stdout);
+			if (!(numeric[c] == 1 && i > 0) && c + 1 < ncols)
+				text_pad(width[c] - text_width(h));
+		}
+		putchar('\n');
+	}
+	for (i = 0; i < (nrows + 1) * ncols; i++)
+		free(cells[i]);
+	free(cells);
+	free(numeric);
+	free(width);
+	free(cols);
+}
+
+static void
+print_generic(json_t *result)
+{
+	const char	*key, *only = NULL;
+	json_t		*v, *rest;
+	int		 printed = 0;
+	char		*s;
+
+	if (result == NULL || json_is_null(result))
+		return;
+	if (is_table(result)) {
+		print_table(result, "results");
+		return;
+	}
+	if (!json_is_object(result)) {
+		s = value_text(result);
+		printf("%s\n", s);
+		free(s);
+		return;
+	}
+	if (json_object_size(result) == 1) {
+		json_object_foreach(result, key, v)
+			only = key;
+		if (is_table(json_object_get(result, only))) {
+			print_table(json_object_get(result, only), only);
+			return;
+		}
+	}
+	/* Scalars first, then each non-empty list of objects as a table. */
+	rest = json_object();
+	json_object_foreach(result, key, v) {
+		if (!is_table(v) || json_array_size(v) == 0)
+			json_object_set(rest, key, v);
+	}
+	if (json_object_size(rest) > 0) {
+		print_kv(rest, 0);
+		printed = 1;
+	}
+	json_decref(rest);
+	json_object_foreach(result, key, v) {
+		if (!is_table(v) || json_array_size(v) == 0)
+			continue;
+		if (printed)
+			putchar('\n');
+		s = text_clean(key);
+		printf("%s:\n", s);
+		free(s);
+		print_table(v, key);
+		printed = 1;
+	}
+}
+
+static void
+print_status(json_t *result)
+{
+	if (json_is_object(result))
+		print_kv(result, 0);
+	else
+		print_generic(result);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "socket", required_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const struct printer	*pr;
+	const char		*sock = REFLECTD_SOCKET, *env;
+	struct buf		 body = { NULL, 0, 0 }, reply = { NULL, 0, 0 };
+	json_t			*j = NULL, *ok, *code, *msg, *result;
+	json_error_t		 jerr;
+	char			*line = NULL, *out, *ecode, *emsg;
+	int			 ch, json = 0, fd = -1, rc = EXIT_NODAEMON;
+	int			 werr = 0;
+
+	if ((env = getenv("REFLECTD_SOCKET")) != NULL && *env != '\0')
+		sock = env;
+	/* "+": stop at the command, so its key=value words are left alone. */
+	while ((ch = getopt_long(argc, argv, "+hs:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			usage(stdout, 0);
+		case 'j':
+			json = 1;
+			break;
+		case 's':
+			sock = optarg;
+			break;
+		default:
+			usage(stderr, EXIT_USAGE);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc == 0)
+		usage(stderr, EXIT_USAGE);
+
+	line = request_build(argc, argv, &body);
+
+	if ((fd = ctl_connect(sock)) == -1) {
+		fprintf(stderr, "reflectctl: cannot connect to %s: %s "
+		    "(is reflectd running?)\n", sock, strerror(errno));
+		goto out;
+	}
+	xasprintf(&out, "%s\n", line);
+	/*
+	 * If sending fails the daemon may still have said why (a refused
+	 * line or body) before closing, so read whatever reply there is.
+	 */
+	if (write_all(fd, out, strlen(out)) == -1 ||
+	    (body.len > 0 && write_all(fd, body.data, body.len) == -1))
+		werr = errno;
+	free(out);
+	if (read_reply(fd, &reply) == -1) {
+		if (errno == 0 && werr != 0)
+			errno = werr;
+		fprintf(stderr, "reflectctl: connection to %s lost before a "
+		    "full reply%s%s\n", sock, errno != 0 ? ": " : "",
+		    errno != 0 ? strerror(errno) : "");
+		goto out;
+	}
+
+	j = json_loadb(reply.data, reply.len, 0, &jerr);
+	if (j == NULL || !json_is_object(j) ||
+	    !json_is_boolean(ok = json_object_get(j, "ok"))) {
+		fprintf(stderr, "reflectctl: malformed reply from %s: %s\n",
+		    sock, j == NULL ? jerr.text : "not a reply object");
+		goto out;
+	}
+	if (json) {
+		if ((out = json_dumps(j, JSON_COMPACT)) != NULL) {
+			printf("%s\n", out);
+			free(out);
+		}
+	}
+	if (json_is_false(ok)) {
+		code = json_object_get(j, "error");
+		msg = json_object_get(j, "message");
+		ecode = text_clean(json_is_string(code) ?
+		    json_string_value(code) : "internal");
+		emsg = text_clean(json_is_string(msg) ?
+		    json_string_value(msg) : "request refused");
+		fprintf(stderr, "reflectctl: %s: %s\n", ecode, emsg);
+		free(ecode);
+		free(emsg);
+		rc = EXIT_REFUSED;
+		goto out;
+	}
+	if (!json) {
+		result = json_object_get(j, "result");
+		if ((pr = printer_find(argc, argv)) != NULL)
+			pr->print(result);
+		else
+			print_generic(result);
+	}
+	rc = 0;
+
+out:
+	if (fflush(stdout) == EOF && rc == 0) {
+		fprintf(stderr, "reflectctl: standard output: %s\n",
+		    strerror(errno));
+		rc = EXIT_REFUSED;
+	}
+	if (fd != -1)
+		close(fd);
+	json_decref(j);
+	free(reply.data);
+	free(body.data);
+	free(line);
+	return (rc);
 }
