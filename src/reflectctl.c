@@ -609,7 +609,8 @@ main(int argc, char *argv[])
 	if ((env = getenv("REFLECTD_SOCKET")) != NULL && *env != '\0')
 		sock = env;
 	/* "+": stop at the command, so its key=value words are left alone. */
-	while ((ch = getopt_long(argc, argv, "+hs:", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+:hs:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'h':
 			usage(stdout, 0);
@@ -619,7 +620,17 @@ main(int argc, char *argv[])
 		case 's':
 			sock = optarg;
 			break;
+		case ':':
+			fprintf(stderr, "reflectctl: option %s needs an "
+			    "argument\n", argv[optind - 1]);
+			usage(stderr, EXIT_USAGE);
 		default:
+			if (strncmp(argv[optind - 1], "--", 2) == 0)
+				fprintf(stderr, "reflectctl: bad option %s\n",
+				    argv[optind - 1]);
+			else
+				fprintf(stderr, "reflectctl: unknown option "
+				    "-%c\n", optopt);
 			usage(stderr, EXIT_USAGE);
 		}
 	}
