@@ -2,8 +2,11 @@
 
 import os
 import re
+import socket
 import subprocess
+import sys
 
+sys.dont_write_bytecode = True  # the source tree may be read-only
 import reflecttest as rt
 from reflecttest import check
 
@@ -98,7 +101,6 @@ def main():
     # A socket file nobody listens on (a dead daemon's): also exit 3.
     d.stop()
     dead = os.path.join(d.tmp, "dead.sock")
-    import socket
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.bind(dead)
     s.close()

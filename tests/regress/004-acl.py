@@ -1,11 +1,13 @@
 """Access control by peer credentials: an outsider may run status only."""
 
+import grp
 import os
 import pwd
-import grp
 import shutil
 import stat
+import sys
 
+sys.dont_write_bytecode = True  # the source tree may be read-only
 import reflecttest as rt
 from reflecttest import check
 

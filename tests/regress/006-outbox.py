@@ -4,8 +4,10 @@ import collections
 import email.parser
 import os
 import re
+import sys
 import time
 
+sys.dont_write_bytecode = True  # the source tree may be read-only
 import reflecttest as rt
 from reflecttest import check
 
