@@ -1,0 +1,1 @@
+/* caseload: not written yet */

@@ -1,0 +1,1 @@
+/* cmd-absence: not written yet */

@@ -1,0 +1,1 @@
+/* cmd-case: not written yet */

@@ -1,0 +1,1 @@
+/* cmd-caseload: not written yet */

@@ -1,0 +1,1 @@
+/* cmd-import: not written yet */

@@ -1,0 +1,1 @@
+/* cmd-member: not written yet */

@@ -1,0 +1,1 @@
+/* cmd-team: not written yet */

@@ -1,0 +1,1 @@
+/* csvimport: not written yet */

@@ -1,0 +1,1 @@
+/* store-cases: not written yet */

@@ -1,0 +1,1 @@
+/* store-people: not written yet */
