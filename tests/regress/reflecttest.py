@@ -77,8 +77,23 @@ def _print_logs():
     print("---- end of logs ----", flush=True)
 
 
+SANITIZER_MARKS = ("runtime error:", "ERROR: AddressSanitizer",
+                   "ERROR: LeakSanitizer", "ERROR: UndefinedBehaviorSanitizer")
+
+
+def sanitizer_report(text):
+    """The first sanitizer complaint in text, or None."""
+    for line in text.splitlines():
+        if any(m in line for m in SANITIZER_MARKS):
+            return line.strip()
+    return None
+
+
 def finish():
     """Print the summary line and exit 0 (all passed) or 1."""
+    for inst in _instances:
+        rep = sanitizer_report(inst.log_text())
+        check(rep is None, "sanitizer report in the daemon's log: %s" % rep)
     if _failures:
         _print_logs()
         print("%s: %d check(s) failed:" % (_name, len(_failures)))
@@ -407,6 +422,8 @@ class Instance:
                            capture_output=True, timeout=timeout)
         out = p.stdout.decode(errors="replace")
         err = p.stderr.decode(errors="replace")
+        rep = sanitizer_report(err)
+        check(rep is None, "sanitizer report from reflectctl: %s" % rep)
         obj = None
         if json_out and out.strip():
             try:
