@@ -65,18 +65,18 @@ struct config_enum {
 };
 
 struct config_key {
-	const char			*section;
-	const char			*key;
-	enum config_type		 type;
-	size_t				 off;	/* field in struct config */
-	size_t				 noff;	/* list count field */
-	long long			 min;	/* int, duration (s) */
-	long long			 max;
-	double				 dmin;	/* double */
-	double				 dmax;
-	const struct config_enum	*names;
-	int				 flags;
-	const char			*dflt;
+	const char		*section;
+	const char		*key;
+	enum config_type	 type;
+	size_t			 off;	/* field in struct config */
+	size_t			 noff;	/* list count field */
+	long long		 min;	/* int, duration (s) */
+	long long		 max;
+	double			 dmin;	/* double */
+	double			 dmax;
+	const struct config_enum *names;
+	int			 flags;
+	const char		*dflt;
 };
 
 /* Pattern keys "prefix.NAME" and their defaults. */
@@ -734,7 +734,8 @@ config_set_from(struct config *conf, const char *value, char *msg,
 	copy = xstrdup(value);
 	if ((lt = strchr(copy, '<')) != NULL) {
 		gt = strchr(lt, '>');
-		if (gt == NULL || gt[1] != '\0' || strchr(lt + 1, '<') != NULL) {
+		if (gt == NULL || gt[1] != '\0' ||
+		    strchr(lt + 1, '<') != NULL) {
 			snprintf(msg, msgsz, "\"%s\": not Name <address>",
 			    value);
 			goto done;

@@ -123,7 +123,8 @@ assert_defaults(const struct config *c, int paths)
 	ck_assert_int_eq(c->starttls, STARTTLS_NO);
 	ck_assert_str_eq(c->smtp_user, "");
 	ck_assert_str_eq(c->smtp_password_file, "");
-	ck_assert_str_eq(c->from, "Group Supervision <supervision@example.org>");
+	ck_assert_str_eq(c->from,
+	    "Group Supervision <supervision@example.org>");
 	ck_assert_str_eq(c->from_name, "Group Supervision");
 	ck_assert_str_eq(c->from_addr, "supervision@example.org");
 	ck_assert_int_eq(c->max_attempts, 12);
@@ -434,7 +435,8 @@ static const struct bad_conf bad_confs[] = {
 	    "2: [mail] timezone: unknown key" },
 	{ "bad int",
 	    "[mail]\nsmtp_port = abc\n",
-	    "2: [mail] smtp_port: \"abc\": not a whole number from 1 to 65535" },
+	    "2: [mail] smtp_port: \"abc\": not a whole number from 1 to "
+	    "65535" },
 	{ "int with trailing junk",
 	    "[schedule]\nhorizon_days = 84d\n",
 	    "2: [schedule] horizon_days: \"84d\": not a whole number from 1 "
@@ -455,7 +457,8 @@ static const struct bad_conf bad_confs[] = {
 	    "2: [caseload] warn_at: \"1.5\": not a number from 0 to 1" },
 	{ "bad double",
 	    "[caseload]\ncoworker_share = half\n",
-	    "2: [caseload] coworker_share: \"half\": not a number from 0 to 1" },
+	    "2: [caseload] coworker_share: \"half\": not a number from 0 "
+	    "to 1" },
 	{ "bad bool",
 	    "[supervision]\nassume_attended = maybe\n",
 	    "2: [supervision] assume_attended: \"maybe\": not yes or no" },
@@ -468,7 +471,8 @@ static const struct bad_conf bad_confs[] = {
 	    "2: [mail] retry_max_age: \"5s\": must be from 60s to 365d" },
 	{ "bad enum",
 	    "[mail]\ntransport = carrier-pigeon\n",
-	    "2: [mail] transport: \"carrier-pigeon\": must be maildir or smtp" },
+	    "2: [mail] transport: \"carrier-pigeon\": must be maildir or "
+	    "smtp" },
 	{ "bad starttls",
 	    "[mail]\nstarttls = maybe\n",
 	    "2: [mail] starttls: \"maybe\": must be no, yes or required" },
