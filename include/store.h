@@ -26,6 +26,15 @@ int		 store_begin(struct store *, struct err *);
 int		 store_commit(struct store *, struct err *);
 void		 store_rollback(struct store *);
 int		 store_in_transaction(struct store *);
+/*
+ * Savepoints inside the open transaction, so one step (an import file) can
+ * be undone without the caller's transaction: name is [a-z_]+.  After
+ * store_rollback_to the savepoint is still open; release it when done.
+ */
+int		 store_savepoint(struct store *, const char *name, struct err *);
+int		 store_release(struct store *, const char *name, struct err *);
+int		 store_rollback_to(struct store *, const char *name,
+		    struct err *);
 
 /* ---- audit (store-audit.c) ---- */
 struct audit_row {

@@ -66,6 +66,8 @@ static const struct store_sqlset *const store_sets[STORE_NSETS] = {
 };
 
 static int	store_exec(struct store *, const char *, struct err *);
+static int	store_savepoint_sql(struct store *, const char *,
+	    const char *, struct err *);
 static int	store_mkdir(const char *, struct err *);
 static int	store_migrate(struct store *, struct err *);
 static int	store_prepare(struct store *, struct err *);
@@ -307,6 +309,49 @@ int
 store_in_transaction(struct store *s)
 {
 	return (s->in_tx);
+}
+
+/* Names are ours, never a user's, but check them: they go into SQL text. */
+static int
+store_savepoint_sql(struct store *s, const char *verb, const char *name,
+    struct err *err)
+{
+	char		*sql;
+	const char	*p;
+	int		 rc;
+
+	if (!s->in_tx)
+		return (err_set(err, ERR_INTERNAL, "savepoint %s outside a "
+		    "transaction", name));
+	if (*name == '\0' || strlen(name) > 32)
+		return (err_set(err, ERR_INTERNAL, "bad savepoint name"));
+	for (p = name; *p != '\0'; p++) {
+		if (!((*p >= 'a' && *p <= 'z') || *p == '_'))
+			return (err_set(err, ERR_INTERNAL,
+			    "bad savepoint name"));
+	}
+	xasprintf(&sql, "%s %s", verb, name);
+	rc = store_exec(s, sql, err);
+	free(sql);
+	return (rc);
+}
+
+int
+store_savepoint(struct store *s, const char *name, struct err *err)
+{
+	return (store_savepoint_sql(s, "SAVEPOINT", name, err));
+}
+
+int
+store_release(struct store *s, const char *name, struct err *err)
+{
+	return (store_savepoint_sql(s, "RELEASE", name, err));
+}
+
+int
+store_rollback_to(struct store *s, const char *name, struct err *err)
+{
+	return (store_savepoint_sql(s, "ROLLBACK TO", name, err));
 }
 
 struct sqlite3_stmt *
