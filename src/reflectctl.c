@@ -66,6 +66,7 @@ static void	 print_kv(json_t *, int);
 static void	 print_table(json_t *, const char *);
 static void	 print_generic(json_t *);
 static void	 print_status(json_t *);
+static void	 print_error_list(json_t *);
 
 /*
  * Later commands (caseload with bars, the schedule agenda) add their own
@@ -588,6 +589,31 @@ print_status(json_t *result)
 		print_generic(result);
 }
 
+/* A refusal's "errors" (an import's bad rows) as "line N: message". */
+static void
+print_error_list(json_t *result)
+{
+	json_t	*errs, *e, *line, *msg;
+	size_t	 i;
+	char	*s;
+
+	if (!json_is_object(result) ||
+	    !json_is_array(errs = json_object_get(result, "errors")))
+		return;
+	json_array_foreach(errs, i, e) {
+		line = json_object_get(e, "line");
+		msg = json_object_get(e, "message");
+		s = text_clean(json_is_string(msg) ? json_string_value(msg) :
+		    "?");
+		if (json_is_integer(line))
+			fprintf(stderr, "line %" JSON_INTEGER_FORMAT ": %s\n",
+			    json_integer_value(line), s);
+		else
+			fprintf(stderr, "%s\n", s);
+		free(s);
+	}
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -687,6 +713,8 @@ main(int argc, char *argv[])
 		fprintf(stderr, "reflectctl: %s: %s\n", ecode, emsg);
 		free(ecode);
 		free(emsg);
+		if (!json)
+			print_error_list(json_object_get(j, "result"));
 		rc = EXIT_REFUSED;
 		goto out;
 	}
