@@ -56,6 +56,57 @@ static const char *const store_migrations[] = {
 	"  done_at INTEGER,"
 	"  last_error TEXT);"
 	"CREATE INDEX outbox_due ON outbox(state, next_attempt);",
+	/*
+	 * 2: teams, members, absences and cases.  Kinds and roles are stored
+	 * by name, dates as 'YYYY-MM-DD' or NULL.  Teams and members refer to
+	 * each other (manager, psychologist / home team), so a team is created
+	 * first and given its manager later.  Slugs never change: ON UPDATE
+	 * RESTRICT; deletes are refused while anything refers to the row.
+	 */
+	"CREATE TABLE teams ("
+	"  slug TEXT PRIMARY KEY,"
+	"  name TEXT NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  manager TEXT REFERENCES members(slug) ON UPDATE RESTRICT,"
+	"  psychologist TEXT REFERENCES members(slug) ON UPDATE RESTRICT);"
+	"CREATE TABLE members ("
+	"  slug TEXT PRIMARY KEY,"
+	"  name TEXT NOT NULL,"
+	"  email TEXT NOT NULL,"
+	"  role TEXT NOT NULL,"
+	"  team TEXT NOT NULL REFERENCES teams(slug) ON UPDATE RESTRICT,"
+	"  fte REAL NOT NULL DEFAULT 1.0,"
+	"  days INTEGER NOT NULL DEFAULT 31,"
+	"  start TEXT,"
+	"  \"end\" TEXT,"
+	"  \"limit\" REAL,"
+	"  login TEXT,"
+	"  capacity INTEGER NOT NULL DEFAULT 6,"
+	"  over_alerted INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX members_team ON members(team);"
+	"CREATE UNIQUE INDEX members_login ON members(login)"
+	"  WHERE login IS NOT NULL;"
+	"CREATE TABLE absences ("
+	"  id INTEGER PRIMARY KEY,"
+	"  member TEXT NOT NULL REFERENCES members(slug) ON UPDATE RESTRICT,"
+	"  \"from\" TEXT NOT NULL,"
+	"  \"to\" TEXT NOT NULL,"
+	"  reason TEXT);"
+	"CREATE INDEX absences_member ON absences(member);"
+	"CREATE TABLE cases ("
+	"  ref TEXT PRIMARY KEY,"
+	"  kind TEXT NOT NULL,"
+	"  opened TEXT,"
+	"  closed TEXT,"
+	"  lead TEXT NOT NULL REFERENCES members(slug) ON UPDATE RESTRICT,"
+	"  coworker TEXT REFERENCES members(slug) ON UPDATE RESTRICT,"
+	"  flagged INTEGER NOT NULL DEFAULT 0,"
+	"  flag_reason TEXT,"
+	"  flagged_on TEXT,"
+	"  last_discussed TEXT);"
+	"CREATE INDEX cases_lead ON cases(lead);"
+	"CREATE INDEX cases_coworker ON cases(coworker);"
+	"CREATE INDEX cases_closed ON cases(closed);",
 };
 #define STORE_VERSION \
 	((int)(sizeof(store_migrations) / sizeof(store_migrations[0])) - 1)
