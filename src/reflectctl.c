@@ -34,6 +34,7 @@
 #define EXIT_NODAEMON	3
 
 #define COLUMN_GAP	2
+#define CASELOAD_NCOLS	7	/* member team role fte cases bar status */
 
 struct buf {
 	char	*data;
@@ -67,13 +68,18 @@ static void	 print_table(json_t *, const char *);
 static void	 print_generic(json_t *);
 static void	 print_status(json_t *);
 static void	 print_error_list(json_t *);
+static void	 print_caseload(json_t *);
+static char	*caseload_number(double);
+static char	*caseload_bar(double, double);
 
 /*
- * Later commands (caseload with bars, the schedule agenda) add their own
- * printers here; everything else goes through print_generic.
+ * Commands with a result worth its own layout (caseload with bars; later
+ * the schedule agenda) have a printer here; everything else goes through
+ * print_generic.
  */
 static const struct printer printers[] = {
 	{ "status", print_status },
+	{ "caseload", print_caseload },
 };
 
 static void
@@ -587,6 +593,140 @@ print_status(json_t *result)
 		print_kv(result, 0);
 	else
 		print_generic(result);
+}
+
+/* 12.5, 15, 0.38: at most two decimals, no trailing zeros. */
+static char *
+caseload_number(double v)
+{
+	char	*s, *p;
+
+	xasprintf(&s, "%.2f", v);
+	if ((p = strchr(s, '.')) != NULL) {
+		p += strlen(p) - 1;
+		while (*p == '0')
+			*p-- = '\0';
+		if (*p == '.')
+			*p = '\0';
+	}
+	return (s);
+}
+
+/* "████████░░ 12.5/15", or just the figure for roles without a limit. */
+static char *
+caseload_bar(double weighted, double limit)
+{
+	char	*w, *l, *out;
+	double	 cells;
+	int	 filled, i;
+	size_t	 off;
+
+	w = caseload_number(weighted);
+	if (!(limit > 0))
+		return (w);
+	cells = 10 * weighted / limit;
+	if (!(cells >= 0))
+		cells = 0;
+	filled = cells > 10 ? 10 : (int)(cells + 0.5);
+	/* Ten three-byte cells and the figures. */
+	l = caseload_number(limit);
+	out = xmalloc(10 * 3 + strlen(w) + strlen(l) + 3);
+	off = 0;
+	for (i = 0; i < 10; i++) {
+		memcpy(out + off, i < filled ? "\xe2\x96\x88" : "\xe2\x96\x91",
+		    3);
+		off += 3;
+	}
+	snprintf(out + off, strlen(w) + strlen(l) + 3, " %s/%s", w, l);
+	free(w);
+	free(l);
+	return (out);
+}
+
+/*
+ * caseload: one row a member with a bar of weighted caseload against the
+ * limit and the status in words; on a terminal approaching is yellow and
+ * over red, so that a manager sees at once who needs attention.
+ */
+static void
+print_caseload(json_t *result)
+{
+	static const char	*head[] = { "member", "team", "role", "fte",
+				    "cases", "caseload", "status" };
+	json_t			*members, *row, *v;
+	const char		*st, *colour;
+	char			**cells, **r;
+	size_t			 nrows, i, c, width[CASELOAD_NCOLS];
+	int			 tty;
+
+	members = json_object_get(result, "members");
+	if (!json_is_array(members) || !is_table(members)) {
+		print_generic(result);
+		return;
+	}
+	if ((nrows = json_array_size(members)) == 0) {
+		printf("no members\n");
+		return;
+	}
+	tty = isatty(STDOUT_FILENO);
+	cells = xcalloc((nrows + 1) * CASELOAD_NCOLS, sizeof(*cells));
+	for (c = 0; c < CASELOAD_NCOLS; c++) {
+		cells[c] = xstrdup(head[c]);
+		width[c] = text_width(head[c]);
+	}
+	json_array_foreach(members, i, row) {
+		r = cells + (i + 1) * CASELOAD_NCOLS;
+		r[0] = value_text(json_object_get(row, "member"));
+		r[1] = value_text(json_object_get(row, "team"));
+		r[2] = value_text(json_object_get(row, "role"));
+		v = json_object_get(row, "fte");
+		r[3] = json_is_number(v) ?
+		    caseload_number(json_number_value(v)) : value_text(v);
+		r[4] = value_text(json_object_get(row, "cases"));
+		r[5] = caseload_bar(
+		    json_number_value(json_object_get(row, "weighted")),
+		    json_number_value(json_object_get(row, "limit")));
+		st = json_string_value(json_object_get(row, "status"));
+		if (st == NULL)
+			st = "ok";
+		if (strcmp(st, "over") == 0)
+			r[6] = xstrdup("OVER");
+		else if (strcmp(st, "approaching") == 0)
+			r[6] = xstrdup("APPROACHING");
+		else if (strcmp(st, "ok") == 0)
+			r[6] = xstrdup("OK");
+		else
+			r[6] = text_clean(st);
+		for (c = 0; c < CASELOAD_NCOLS; c++)
+			if (text_width(r[c]) > width[c])
+				width[c] = text_width(r[c]);
+	}
+	for (i = 0; i <= nrows; i++) {
+		r = cells + i * CASELOAD_NCOLS;
+		colour = NULL;
+		if (tty && i > 0 && strcmp(r[6], "OVER") == 0)
+			colour = "\033[31m";
+		else if (tty && i > 0 && strcmp(r[6], "APPROACHING") == 0)
+			colour = "\033[33m";
+		for (c = 0; c < CASELOAD_NCOLS; c++) {
+			if (c > 0)
+				text_pad(COLUMN_GAP);
+			/* fte and cases are numbers: right-aligned. */
+			if ((c == 3 || c == 4) && i > 0)
+				text_pad(width[c] - text_width(r[c]));
+			if (colour != NULL && (c == 5 || c == 6))
+				printf("%s%s\033[0m", colour, r[c]);
+			else
+				fputs(r[c], stdout);
+			if (!((c == 3 || c == 4) && i > 0) &&
+			    c + 1 < CASELOAD_NCOLS)
+				text_pad(width[c] - text_width(r[c]));
+		}
+		putchar('\n');
+	}
+	for (i = 0; i < (nrows + 1) * CASELOAD_NCOLS; i++)
+		free(cells[i]);
+	free(cells);
 }
 
 /* A refusal's "errors" (an import's bad rows) as "line N: message". */
