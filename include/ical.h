@@ -1,0 +1,1 @@
+/* ical.h: not written yet */

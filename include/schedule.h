@@ -1,0 +1,1 @@
+/* schedule.h: not written yet */

@@ -1,0 +1,1 @@
+/* ical: not written yet */

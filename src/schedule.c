@@ -1,0 +1,1 @@
+/* schedule: not written yet */
