@@ -55,7 +55,7 @@ static void	outbox_settings(const struct config *);
 static void	outbox_kick_cb(evutil_socket_t, short, void *);
 static void	outbox_timer_cb(void *);
 static void	outbox_dispatch(void);
-static int	outbox_mark_sending(struct outbox_row *);
+static int	outbox_mark_sending(struct outbox_row *, size_t);
 static void	outbox_arm(time_t);
 static void	outbox_done(struct mailer_job *, void *);
 static void	outbox_add_result(struct mailer_job *);
@@ -192,24 +192,31 @@ outbox_timer_cb(void *arg)
 	}
 }
 
+/*
+ * One transaction for the whole batch: a commit is an fsync, and one per
+ * message would bound delivery by the disk rather than the transport.
+ */
 static int
-outbox_mark_sending(struct outbox_row *r)
+outbox_mark_sending(struct outbox_row *rows, size_t n)
 {
 	struct err	err;
+	size_t		i;
 
 	if (store_begin(outbox->store, &err) == -1)
 		goto fail;
-	r->state = OUTBOX_SENDING;
-	if (store_outbox_update(outbox->store, r, &err) == -1) {
-		store_rollback(outbox->store);
-		goto fail;
+	for (i = 0; i < n; i++) {
+		rows[i].state = OUTBOX_SENDING;
+		if (store_outbox_update(outbox->store, &rows[i], &err) == -1) {
+			store_rollback(outbox->store);
+			goto fail;
+		}
 	}
 	if (store_commit(outbox->store, &err) == -1)
 		goto fail;
 	return (0);
 fail:
-	log_warnx("outbox: cannot mark message %lld as sending: %s",
-	    (long long)r->id, err.msg);
+	log_warnx("outbox: cannot mark %zu messages as sending: %s", n,
+	    err.msg);
 	return (-1);
 }
 
@@ -237,12 +244,12 @@ outbox_dispatch(void)
 		clock_timer_at(outbox->timer, now + OUTBOX_ERROR_DELAY);
 		return;
 	}
+	if (n > 0 && outbox_mark_sending(rows, n) == -1) {
+		store_outbox_free(rows, n);
+		clock_timer_at(outbox->timer, now + OUTBOX_ERROR_DELAY);
+		return;
+	}
 	for (i = 0; i < n; i++) {
-		if (outbox_mark_sending(&rows[i]) == -1) {
-			store_outbox_free(rows, n);
-			clock_timer_at(outbox->timer, now + OUTBOX_ERROR_DELAY);
-			return;
-		}
 		job = xcalloc(1, sizeof(*job));
 		job->id = rows[i].id;
 		job->msgid = rows[i].msgid;
