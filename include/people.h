@@ -126,4 +126,22 @@ int	people_absence_remove(struct store *, int64_t id, struct err *);
 int	people_counts(struct store *, int *teams, int *members,
 	    struct err *);
 
+/* Additions beyond the pinned interface. */
+#define CAPACITY_DEFAULT	6
+/* A member with the defaults: fte 1, weekdays, capacity 6. */
+void	people_member_init(struct member *);
+/*
+ * Set one field from its command or CSV text ("fte", "0.5"), checking its
+ * syntax and range: ERR_USAGE for an unknown key, ERR_INVALID naming the
+ * field otherwise.  The slug is not a field.  "" clears optional fields.
+ */
+int	people_team_set(struct team *, const char *key, const char *value,
+	    struct err *);
+int	people_member_set(struct member *, const char *key,
+	    const char *value, struct err *);
+int	people_absence_get(struct store *, int64_t id, struct absence *,
+	    struct err *);
+/* Today in the configured zone by the daemon's clock. */
+void	people_today(char buf[DATE_LEN]);
+
 #endif

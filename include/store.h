@@ -97,6 +97,51 @@ int	store_outbox_counts(struct store *, int counts[4], struct err *);
 void	store_outbox_row_clear(struct outbox_row *);
 void	store_outbox_free(struct outbox_row *, size_t n);
 
+/* ---- teams, members, absences (store-people.c); people.c holds the rules ---- */
+struct team;
+struct member;
+struct absence;
+
+/* 0 found; -1 with ERR_NOT_FOUND or ERR_INTERNAL. */
+int	store_team_get(struct store *, const char *slug, struct team *,
+	    struct err *);
+/* Teams by slug: all, or (manager != NULL) those the member manages. */
+int	store_team_list(struct store *, const char *manager, struct team **,
+	    size_t *, struct err *);
+/* ERR_CONFLICT if the slug exists or a reference is refused. */
+int	store_team_insert(struct store *, const struct team *, struct err *);
+int	store_team_update(struct store *, const struct team *, struct err *);
+/* ERR_CONFLICT while members or anything else refer to the team. */
+int	store_team_delete(struct store *, const char *slug, struct err *);
+/* Members whose home team is slug (leavers included). */
+int	store_team_members(struct store *, const char *slug, int *,
+	    struct err *);
+int	store_member_get(struct store *, const char *slug, struct member *,
+	    struct err *);
+int	store_member_by_login(struct store *, const char *login,
+	    struct member *, struct err *);
+/* Members by slug; team NULL for all. */
+int	store_member_list(struct store *, const char *team, struct member **,
+	    size_t *, struct err *);
+/* Insert or update every column but over_alerted (cases.c owns it). */
+int	store_member_insert(struct store *, const struct member *,
+	    struct err *);
+int	store_member_update(struct store *, const struct member *,
+	    struct err *);
+/* Teams that name the member as manager or psychologist, by slug. */
+int	store_member_team_roles(struct store *, const char *member,
+	    struct team **, size_t *, struct err *);
+int	store_absence_insert(struct store *, struct absence *, struct err *);
+int	store_absence_get(struct store *, int64_t id, struct absence *,
+	    struct err *);
+int	store_absence_delete(struct store *, int64_t id, struct err *);
+/* By from, then id; member and team (the member's home team) NULL any. */
+int	store_absence_list(struct store *, const char *member,
+	    const char *team, struct absence **, size_t *, struct err *);
+/* Teams, and members not left by date ("YYYY-MM-DD"). */
+int	store_people_counts(struct store *, const char *date, int *teams,
+	    int *members, struct err *);
+
 /*
  * ---- for store*.c only ----
  * Each store-NOUN.c owns a set of SQL statements: a static array of SQL
@@ -111,6 +156,7 @@ struct sqlite3_stmt;
 enum store_set {
 	STORE_SET_AUDIT = 0,
 	STORE_SET_OUTBOX,
+	STORE_SET_PEOPLE,
 	STORE_NSETS
 };
 
@@ -122,6 +168,7 @@ struct store_sqlset {
 
 extern const struct store_sqlset store_audit_sqlset;
 extern const struct store_sqlset store_outbox_sqlset;
+extern const struct store_sqlset store_people_sqlset;
 
 /* The prepared statement idx of a set, reset and with no bindings. */
 struct sqlite3_stmt	*store_stmt(struct store *, enum store_set, int idx);

@@ -1,9 +1,11 @@
 /*
  * Access levels: map a peer's uid (from SO_PEERCRED) to a user name and an
- * access level under the running configuration.  The daemon's own uid and
- * the users in [daemon] admins are admins; everyone else may run status
- * only.  Pure apart from the password database: no sockets, no store, and
- * it never refuses anything itself (cmd.c compares levels).
+ * access level.  The daemon's own uid and the users in [daemon] admins are
+ * admins; a member whose login is the user is a manager, psychologist or
+ * member by role; everyone else may run status only.  The scope helpers
+ * answer "this team?" and "this member?" from the store through people.c.
+ * No sockets and no SQL here, and it never refuses anything itself: cmd.c
+ * compares levels and handlers word their refusals.
  */
 #include <sys/types.h>
 
@@ -16,10 +18,12 @@
 
 #include "acl.h"
 #include "config.h"
+#include "domain.h"
 #include "log.h"
+#include "people.h"
 
 static int	acl_is_admin(const char *, const struct config *);
-static int	acl_member_level(const struct acl_peer *, const struct config *);
+static int	acl_role_level(int);
 
 static const char *acl_names[] = {
 	[ACL_ANYONE] = "ANYONE",
@@ -48,10 +52,12 @@ acl_identify(struct acl_peer *peer, const struct config *conf)
 		    (unsigned long)peer->uid);
 	}
 
+	peer->member[0] = '\0';
+	peer->role = -1;
 	if (peer->uid == geteuid() || acl_is_admin(peer->user, conf))
 		peer->level = ACL_ADMIN;
 	else
-		peer->level = acl_member_level(peer, conf);
+		peer->level = ACL_ANYONE;
 }
 
 static int
@@ -68,15 +74,95 @@ acl_is_admin(const char *user, const struct config *conf)
 	return (0);
 }
 
-/*
- * Hook for the member levels: once members exist, a member whose login is
- * the peer's user name gets ACL_MEMBER, ACL_PSYCHOLOGIST or ACL_MANAGER here.
- * Until then nobody but an admin has more than ACL_ANYONE.
- */
 static int
-acl_member_level(const struct acl_peer *peer, const struct config *conf)
+acl_role_level(int role)
 {
-	return (ACL_ANYONE);
+	switch (role) {
+	case ROLE_MANAGER:
+		return (ACL_MANAGER);
+	case ROLE_PSYCHOLOGIST:
+		return (ACL_PSYCHOLOGIST);
+	default:
+		return (ACL_MEMBER);
+	}
+}
+
+void
+acl_refresh(struct acl_peer *peer, struct store *store)
+{
+	struct member	m;
+	struct err	err;
+	char		today[DATE_LEN];
+	int		admin = peer->level == ACL_ADMIN;
+
+	peer->member[0] = '\0';
+	peer->role = -1;
+	if (!admin)
+		peer->level = ACL_ANYONE;
+	if (store == NULL || strncmp(peer->user, "uid:", 4) == 0)
+		return;
+	err_clear(&err);
+	if (people_member_by_login(store, peer->user, &m, &err) == -1) {
+		if (err.code != ERR_NOT_FOUND)
+			log_warnx("acl: %s: %s", peer->user, err.msg);
+		return;
+	}
+	/* A leaver's login no longer speaks for them. */
+	people_today(today);
+	if (m.end[0] != '\0' && strcmp(m.end, today) < 0)
+		return;
+	snprintf(peer->member, sizeof(peer->member), "%s", m.slug);
+	peer->role = m.role;
+	if (!admin)
+		peer->level = acl_role_level(m.role);
+}
+
+int
+acl_team_allowed(const struct acl_peer *peer, struct store *store,
+    const char *team, int write)
+{
+	struct team	t;
+	struct err	err;
+
+	(void)write;
+	if (peer->level == ACL_ADMIN)
+		return (1);
+	if (peer->member[0] == '\0' || peer->role != ROLE_MANAGER ||
+	    team == NULL || store == NULL)
+		return (0);
+	err_clear(&err);
+	if (people_team_get(store, team, &t, &err) == -1)
+		return (0);
+	return (strcmp(t.manager, peer->member) == 0);
+}
+
+int
+acl_member_allowed(const struct acl_peer *peer, struct store *store,
+    const char *member, int write)
+{
+	struct member	m;
+	struct err	err;
+
+	if (peer->level == ACL_ADMIN)
+		return (1);
+	if (member == NULL || peer->member[0] == '\0')
+		return (0);
+	if (strcmp(member, peer->member) == 0)
+		return (1);
+	if (store == NULL)
+		return (0);
+	err_clear(&err);
+	if (people_member_get(store, member, &m, &err) == -1)
+		return (0);
+	return (acl_team_allowed(peer, store, m.team, write));
+}
+
+const char *
+acl_resolve_me(const struct acl_peer *peer, const char *slug)
+{
+	if (slug == NULL || strcmp(slug, "me") != 0)
+		return (slug);
+	return (peer->member[0] != '\0' ? peer->member : NULL);
 }
 
 const char *

@@ -25,13 +25,26 @@
 #include "words.h"
 #include "xmalloc.h"
 
+extern const struct cmd_entry cmd_absence_add_entry;
+extern const struct cmd_entry cmd_absence_list_entry;
+extern const struct cmd_entry cmd_absence_remove_entry;
 extern const struct cmd_entry cmd_audit_entry;
 extern const struct cmd_entry cmd_debug_advance_entry;
 extern const struct cmd_entry cmd_debug_mail_entry;
+extern const struct cmd_entry cmd_member_add_entry;
+extern const struct cmd_entry cmd_member_leave_entry;
+extern const struct cmd_entry cmd_member_list_entry;
+extern const struct cmd_entry cmd_member_set_entry;
+extern const struct cmd_entry cmd_member_show_entry;
 extern const struct cmd_entry cmd_outbox_entry;
 extern const struct cmd_entry cmd_outbox_retry_entry;
 extern const struct cmd_entry cmd_reload_entry;
 extern const struct cmd_entry cmd_status_entry;
+extern const struct cmd_entry cmd_team_add_entry;
+extern const struct cmd_entry cmd_team_list_entry;
+extern const struct cmd_entry cmd_team_remove_entry;
+extern const struct cmd_entry cmd_team_set_entry;
+extern const struct cmd_entry cmd_team_show_entry;
 
 const struct cmd_entry *cmd_table[] = {
 	&cmd_status_entry,
@@ -41,6 +54,19 @@ const struct cmd_entry *cmd_table[] = {
 	&cmd_outbox_retry_entry,
 	&cmd_debug_advance_entry,
 	&cmd_debug_mail_entry,
+	&cmd_team_add_entry,
+	&cmd_team_set_entry,
+	&cmd_team_list_entry,
+	&cmd_team_show_entry,
+	&cmd_team_remove_entry,
+	&cmd_member_add_entry,
+	&cmd_member_set_entry,
+	&cmd_member_list_entry,
+	&cmd_member_show_entry,
+	&cmd_member_leave_entry,
+	&cmd_absence_add_entry,
+	&cmd_absence_list_entry,
+	&cmd_absence_remove_entry,
 	NULL
 };
 
@@ -283,6 +309,7 @@ cmd_execute(const struct acl_peer *peer, int argc, char *const *argv,
     const char *body, size_t bodylen)
 {
 	const struct cmd_entry	*ce;
+	struct acl_peer		 caller;
 	struct cmd_ctx		 ctx;
 	struct cmd_args		 args;
 	struct err		 err;
@@ -294,6 +321,11 @@ cmd_execute(const struct acl_peer *peer, int argc, char *const *argv,
 	memset(&args, 0, sizeof(args));
 	memset(&ctx, 0, sizeof(ctx));
 	err_clear(&err);
+
+	/* Member levels come from the store, fresh for every request. */
+	caller = *peer;
+	acl_refresh(&caller, daemon_g != NULL ? daemon_g->store : NULL);
+	peer = &caller;
 
 	if ((hasbody = cmd_body_size(argc, argv, &n, &err)) == -1)
 		return (cmd_reply_error(&err));
