@@ -73,5 +73,9 @@ int	cases_close_missing(struct store *, const struct config *,
 int	cases_recheck(struct store *, const struct config *,
 	    const char *member, struct err *);
 int	cases_open_count(struct store *, int *, struct err *);
+/* A member's caseload now (open cases, weights, limit, status). */
+struct caseload;
+int	cases_caseload(struct store *, const struct config *,
+	    const struct member *, struct caseload *, struct err *);
 
 #endif

@@ -97,6 +97,35 @@ int	store_outbox_counts(struct store *, int counts[4], struct err *);
 void	store_outbox_row_clear(struct outbox_row *);
 void	store_outbox_free(struct outbox_row *, size_t n);
 
+/* ---- cases (store-cases.c); cases.c holds the rules ---- */
+struct casefile;
+struct caseload_item;
+
+/* 0 found; -1 with ERR_NOT_FOUND ("no such case: REF") or ERR_INTERNAL. */
+int	store_case_get(struct store *, const char *ref, struct casefile *,
+	    struct err *);
+/* ERR_CONFLICT if a constraint refuses the row. */
+int	store_case_insert(struct store *, const struct casefile *,
+	    struct err *);
+int	store_case_update(struct store *, const struct casefile *,
+	    struct err *);
+/*
+ * Cases ordered by ref: member (lead or co-worker) and team (the lead's or
+ * co-worker's home team) NULL for any; open 1 open, 0 closed, -1 both.
+ */
+int	store_case_list(struct store *, const char *member, const char *team,
+	    int open, struct casefile **, size_t *, struct err *);
+/* The member's open cases as caseload items (kind, co-worker or lead). */
+int	store_case_items(struct store *, const char *member,
+	    struct caseload_item **, size_t *, struct err *);
+/* Call fn(arg, ref, lead, coworker) for each open case by ref; -1 stops. */
+int	store_case_open_each(struct store *, int (*)(void *, const char *,
+	    const char *, const char *), void *, struct err *);
+int	store_case_count_open(struct store *, int *, struct err *);
+/* The member's caseload alert flag (members.over_alerted). */
+int	store_case_set_alerted(struct store *, const char *member, int,
+	    struct err *);
+
 /* ---- teams, members, absences (store-people.c); people.c holds the rules ---- */
 struct team;
 struct member;
@@ -157,6 +186,7 @@ enum store_set {
 	STORE_SET_AUDIT = 0,
 	STORE_SET_OUTBOX,
 	STORE_SET_PEOPLE,
+	STORE_SET_CASES,
 	STORE_NSETS
 };
 
@@ -169,6 +199,7 @@ struct store_sqlset {
 extern const struct store_sqlset store_audit_sqlset;
 extern const struct store_sqlset store_outbox_sqlset;
 extern const struct store_sqlset store_people_sqlset;
+extern const struct store_sqlset store_cases_sqlset;
 
 /* The prepared statement idx of a set, reset and with no bindings. */
 struct sqlite3_stmt	*store_stmt(struct store *, enum store_set, int idx);

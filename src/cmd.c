@@ -29,6 +29,14 @@ extern const struct cmd_entry cmd_absence_add_entry;
 extern const struct cmd_entry cmd_absence_list_entry;
 extern const struct cmd_entry cmd_absence_remove_entry;
 extern const struct cmd_entry cmd_audit_entry;
+extern const struct cmd_entry cmd_case_add_entry;
+extern const struct cmd_entry cmd_case_close_entry;
+extern const struct cmd_entry cmd_case_flag_entry;
+extern const struct cmd_entry cmd_case_list_entry;
+extern const struct cmd_entry cmd_case_set_entry;
+extern const struct cmd_entry cmd_case_show_entry;
+extern const struct cmd_entry cmd_case_unflag_entry;
+extern const struct cmd_entry cmd_caseload_entry;
 extern const struct cmd_entry cmd_debug_advance_entry;
 extern const struct cmd_entry cmd_debug_mail_entry;
 extern const struct cmd_entry cmd_member_add_entry;
@@ -54,6 +62,14 @@ const struct cmd_entry *cmd_table[] = {
 	&cmd_outbox_retry_entry,
 	&cmd_debug_advance_entry,
 	&cmd_debug_mail_entry,
+	&cmd_case_add_entry,
+	&cmd_case_set_entry,
+	&cmd_case_close_entry,
+	&cmd_case_flag_entry,
+	&cmd_case_unflag_entry,
+	&cmd_case_list_entry,
+	&cmd_case_show_entry,
+	&cmd_caseload_entry,
 	&cmd_team_add_entry,
 	&cmd_team_set_entry,
 	&cmd_team_list_entry,

@@ -115,6 +115,7 @@ static const struct store_sqlset *const store_sets[STORE_NSETS] = {
 	[STORE_SET_AUDIT] = &store_audit_sqlset,
 	[STORE_SET_OUTBOX] = &store_outbox_sqlset,
 	[STORE_SET_PEOPLE] = &store_people_sqlset,
+	[STORE_SET_CASES] = &store_cases_sqlset,
 };
 
 static int	store_exec(struct store *, const char *, struct err *);
