@@ -39,6 +39,7 @@ extern const struct cmd_entry cmd_case_unflag_entry;
 extern const struct cmd_entry cmd_caseload_entry;
 extern const struct cmd_entry cmd_debug_advance_entry;
 extern const struct cmd_entry cmd_debug_mail_entry;
+extern const struct cmd_entry cmd_import_entry;
 extern const struct cmd_entry cmd_member_add_entry;
 extern const struct cmd_entry cmd_member_leave_entry;
 extern const struct cmd_entry cmd_member_list_entry;
@@ -83,6 +84,7 @@ const struct cmd_entry *cmd_table[] = {
 	&cmd_absence_add_entry,
 	&cmd_absence_list_entry,
 	&cmd_absence_remove_entry,
+	&cmd_import_entry,
 	NULL
 };
 
@@ -97,6 +99,7 @@ static int	 cmd_run(const struct cmd_entry *, struct cmd_ctx *,
 static int	 cmd_replan(struct err *);
 static json_t	*cmd_reply_ok(json_t *);
 static json_t	*cmd_reply_error(const struct err *);
+static json_t	*cmd_reply_error_result(const struct err *, json_t *);
 
 const char *
 cmd_args_get(const struct cmd_args *args, const char *key)
@@ -296,7 +299,7 @@ cmd_run(const struct cmd_entry *ce, struct cmd_ctx *ctx,
 	if (store_begin(store, err) == -1)
 		goto fail;
 	if (ce->exec(ctx, args, result, err) == -1)
-		goto fail;
+		goto refused;
 	if ((ce->flags & CMD_REPLAN) && cmd_replan(err) == -1)
 		goto fail;
 	if (audit_add(store, ctx->peer->user, ctx->line, err) == -1)
@@ -313,10 +316,12 @@ cmd_run(const struct cmd_entry *ce, struct cmd_ctx *ctx,
 	return (0);
 
 fail:
-	if (store_in_transaction(store))
-		store_rollback(store);
 	json_decref(*result);
 	*result = NULL;
+refused:
+	/* A result the handler set with -1 explains it (an import's errors). */
+	if (store_in_transaction(store))
+		store_rollback(store);
 	return (-1);
 }
 
@@ -393,10 +398,8 @@ cmd_execute(const struct acl_peer *peer, int argc, char *const *argv,
 
 out:
 	cmd_args_clear(&args);
-	if (err.code != ERR_NONE) {
-		json_decref(result);
-		return (cmd_reply_error(&err));
-	}
+	if (err.code != ERR_NONE)
+		return (cmd_reply_error_result(&err, result));
 	if (result == NULL)
 		result = json_object();
 	if ((reply = cmd_reply_ok(result)) == NULL) {
@@ -432,6 +435,19 @@ cmd_reply_error(const struct err *err)
 	json_object_set_new(reply, "error",
 	    json_string(err_code_name(err->code)));
 	json_object_set_new(reply, "message", cmd_json_string(err->msg));
+	return (reply);
+}
+
+/* An error reply carrying the handler's result, if any (consumed). */
+static json_t *
+cmd_reply_error_result(const struct err *err, json_t *result)
+{
+	json_t	*reply;
+
+	if ((reply = cmd_reply_error(err)) != NULL && result != NULL &&
+	    err->code != ERR_INTERNAL)
+		json_object_set(reply, "result", result);
+	json_decref(result);
 	return (reply);
 }
 

@@ -660,9 +660,10 @@ csvimport_parse(struct csvimport *ci, const char *body, size_t len)
 		}
 		if (csv_parse(&p, s, n, csvimport_field_cb,
 		    csvimport_record_cb, ci) != n) {
-			csvimport_error(ci, ci->line, "malformed CSV: %s (a "
-			    "quote inside an unquoted field, or text after a "
-			    "closing quote); nothing after this line was read",
+			csvimport_error(ci, ci->line, "malformed CSV: %s; "
+			    "nothing after this line was read",
+			    csv_error(&p) == CSV_EPARSE ? "a quote inside an "
+			    "unquoted field, or text after a closing quote" :
 			    csv_strerror(csv_error(&p)));
 			goto out;
 		}
