@@ -39,6 +39,8 @@ static int	 cmd_case_copy(char *, size_t, const char *, const char *,
 static int	 cmd_case_manages(struct cmd_ctx *, const char *,
 		    struct err *);
 static int	 cmd_case_works_on(struct cmd_ctx *, const struct casefile *);
+static int	 cmd_case_may_flag(struct cmd_ctx *, const char *,
+		    struct casefile *, struct err *);
 static int	 cmd_case_result(const char *, json_t **, struct err *);
 static json_t	*cmd_case_json(const struct casefile *);
 static json_t	*cmd_case_opt(const char *);
@@ -266,22 +268,29 @@ cmd_case_close_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 	return (cmd_case_result(c.ref, result, err));
 }
 
+/* The case's own workers, their manager or an admin. */
+static int
+cmd_case_may_flag(struct cmd_ctx *ctx, const char *ref, struct casefile *c,
+    struct err *err)
+{
+	if (cases_get(daemon_g->store, ref, c, err) == -1)
+		return (-1);
+	if (cmd_case_works_on(ctx, c) || cmd_case_manages(ctx, c->lead, err))
+		return (0);
+	if (err->code == ERR_INTERNAL)
+		return (-1);
+	return (err_set(err, ERR_FORBIDDEN, "forbidden: only the case's "
+	    "workers, their manager or an admin may flag or unflag it"));
+}
+
 static int
 cmd_case_flag_exec(struct cmd_ctx *ctx, struct cmd_args *args,
     json_t **result, struct err *err)
 {
 	struct casefile	c;
 
-	if (cases_get(daemon_g->store, args->argv[0], &c, err) == -1)
-		return (-1);
-	if (!cmd_case_works_on(ctx, &c) && !cmd_case_manages(ctx, c.lead,
-	    err)) {
-		if (err->code == ERR_INTERNAL)
-			return (-1);
-		return (err_set(err, ERR_FORBIDDEN, "forbidden: only the "
-		    "case's workers, their manager or an admin may flag it"));
-	}
-	if (cases_flag(daemon_g->store, c.ref, cmd_args_get(args, "reason"),
+	if (cmd_case_may_flag(ctx, args->argv[0], &c, err) == -1 ||
+	    cases_flag(daemon_g->store, c.ref, cmd_args_get(args, "reason"),
 	    NULL, err) == -1)
 		return (-1);
 	return (cmd_case_result(c.ref, result, err));
@@ -293,16 +302,8 @@ cmd_case_unflag_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 {
 	struct casefile	c;
 
-	if (cases_get(daemon_g->store, args->argv[0], &c, err) == -1)
-		return (-1);
-	if (!cmd_case_works_on(ctx, &c) && !cmd_case_manages(ctx, c.lead,
-	    err)) {
-		if (err->code == ERR_INTERNAL)
-			return (-1);
-		return (err_set(err, ERR_FORBIDDEN, "forbidden: only the "
-		    "case's workers, their manager or an admin may unflag it"));
-	}
-	if (cases_unflag(daemon_g->store, c.ref, err) == -1)
+	if (cmd_case_may_flag(ctx, args->argv[0], &c, err) == -1 ||
+	    cases_unflag(daemon_g->store, c.ref, err) == -1)
 		return (-1);
 	return (cmd_case_result(c.ref, result, err));
 }
