@@ -12,6 +12,7 @@
 
 #include <event2/event.h>
 
+#include "cases.h"
 #include "clock.h"
 #include "config.h"
 #include "control.h"
@@ -19,6 +20,7 @@
 #include "log.h"
 #include "notify.h"
 #include "outbox.h"
+#include "people.h"
 #include "store.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -30,6 +32,9 @@ static struct event	*ev_sigterm, *ev_sigint, *ev_sighup;
 
 static void	daemon_signal(evutil_socket_t, short, void *);
 static void	daemon_keep_fixed(struct config *, const struct config *);
+static int	daemon_caseload_changed(const struct config *,
+		    const struct config *);
+static void	daemon_recheck_caseloads(void);
 
 void
 daemon_start(struct event_base *base, struct config *conf,
@@ -127,6 +132,62 @@ daemon_keep_fixed(struct config *nc, const struct config *oc)
 	}
 }
 
+static int
+daemon_caseload_changed(const struct config *a, const struct config *b)
+{
+	int	i;
+
+	if (a->warn_at != b->warn_at || a->coworker_share != b->coworker_share)
+		return (1);
+	for (i = 0; i < ROLE_COUNT; i++)
+		if (a->limit[i] != b->limit[i])
+			return (1);
+	for (i = 0; i < KIND_COUNT; i++)
+		if (a->weight[i] != b->weight[i])
+			return (1);
+	return (0);
+}
+
+/*
+ * New limits or weights can move members across "over": recheck everyone
+ * in one transaction so the alerts go out exactly as for any other change.
+ */
+static void
+daemon_recheck_caseloads(void)
+{
+	struct daemon	*d = daemon_g;
+	struct member	*m = NULL;
+	struct err	 err;
+	size_t		 n = 0, i;
+	int		 own;
+
+	/* `reflectctl reload` runs inside its command's transaction. */
+	own = !store_in_transaction(d->store);
+	if (own && store_begin(d->store, &err) == -1)
+		goto fail;
+	if (people_member_list(d->store, NULL, &m, &n, &err) == -1)
+		goto rollback;
+	for (i = 0; i < n; i++) {
+		if (!role_holds_cases(m[i].role))
+			continue;
+		if (cases_recheck(d->store, d->conf, m[i].slug, &err) == -1)
+			goto rollback;
+	}
+	free(m);
+	if (own) {
+		if (store_commit(d->store, &err) == -1)
+			goto fail;
+		outbox_kick();
+	}
+	return;
+rollback:
+	free(m);
+	if (own)
+		store_rollback(d->store);
+fail:
+	log_warnx("reload: cannot recheck caseloads: %s", err.msg);
+}
+
 int
 daemon_reload(struct err *err)
 {
@@ -146,6 +207,8 @@ daemon_reload(struct err *err)
 		log_warnx("reload: cannot set timezone %s", nc->timezone);
 	d->conf = nc;
 	outbox_reconfigure(nc);
+	if (daemon_caseload_changed(oc, nc))
+		daemon_recheck_caseloads();
 	config_free(oc);
 	log_info("configuration reloaded from %s", d->conf_path);
 	notify_ready();
