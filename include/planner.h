@@ -1,0 +1,1 @@
+/* planner.h: not written yet */

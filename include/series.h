@@ -1,0 +1,1 @@
+/* series.h: not written yet */

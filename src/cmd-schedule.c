@@ -1,0 +1,1 @@
+/* cmd-schedule: not written yet */

@@ -1,0 +1,1 @@
+/* cmd-series: not written yet */

@@ -1,0 +1,1 @@
+/* cmd-session: not written yet */

@@ -1,0 +1,1 @@
+/* series: not written yet */

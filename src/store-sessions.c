@@ -1,0 +1,1 @@
+/* store-sessions: not written yet */
