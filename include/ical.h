@@ -1,1 +1,88 @@
-/* ical.h: not written yet */
+/*
+ * ical: the only module that talks to libical.  It validates and expands a
+ * series' RRULE in the configured time zone, so that a 10:00 series stays at
+ * 10:00 local on both sides of a daylight-saving change, and it reads the
+ * all-day VEVENTs of holiday files into a set of dates.  It never touches
+ * the database, the clock or the network, and no input may make it crash,
+ * abort or loop without bound: every expansion stops at the horizon and at
+ * ICAL_MAX_OCCURRENCES, and holiday files are capped at ICAL_MAX_FILE bytes.
+ */
+#ifndef REFLECTD_ICAL_H
+#define REFLECTD_ICAL_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "err.h"
+
+struct sched_holidays;
+
+#define ICAL_MAX_OCCURRENCES	5000		/* per expansion window */
+#define ICAL_MAX_SKIP		100000		/* occurrences before the window */
+#define ICAL_MAX_FILE		(4 * 1024 * 1024)
+#define ICAL_MAX_EVENT_DAYS	366		/* longest multi-day holiday */
+
+/*
+ * Make libical quiet and non-fatal.  Called once at start-up; every other
+ * function calls it too, so forgetting it is harmless.
+ */
+void	ical_init(void);
+/* Free libical's cached time zones and buffers (LeakSanitizer clean). */
+void	ical_shutdown(void);
+
+/* 1 if libical knows the zone name (e.g. "Europe/London"), else 0. */
+int	ical_timezone_exists(const char *tz);
+
+/*
+ * Local wall time "YYYY-MM-DDTHH:MM[:SS]" in tz to a time_t.  A time that
+ * does not exist there (the hour skipped when the clocks go forward) is
+ * refused with ERR_INVALID saying so; in the repeated autumn hour the first
+ * of the two instants is taken.  Full RFC 3339 with "Z" or an offset is
+ * accepted as an instant.
+ */
+int	ical_local_time(const char *tz, const char *text, time_t *out,
+	    struct err *);
+
+/*
+ * Check a series' RRULE as "series add/set" must before storing it: the
+ * text parses (the message names the part that does not), FREQ is DAILY or
+ * rarer, dtstart is not in a daylight-saving gap, the rule yields at least
+ * one occurrence within horizon_days of dtstart, and never two on the same
+ * local day.  0 ok, -1 with ERR_INVALID and the reason.
+ */
+int	ical_rrule_check(const char *rrule, const char *tz, time_t dtstart,
+	    int horizon_days, struct err *);
+
+/*
+ * Expand rrule from dtstart (its local time of day in tz is the series'
+ * time) and return, ascending, the starts s with from <= s < until in
+ * *starts (free() it; NULL when *n is 0).  Fails with ERR_INVALID for the
+ * same reasons as ical_rrule_check (except "no occurrence", which is an
+ * empty result here) and when the window holds more than
+ * ICAL_MAX_OCCURRENCES.
+ */
+int	ical_rrule_expand(const char *rrule, const char *tz, time_t dtstart,
+	    time_t from, time_t until, time_t **starts, size_t *n,
+	    struct err *);
+
+/*
+ * Holiday files: the dates of all-day VEVENTs (DTSTART;VALUE=DATE, DTEND
+ * exclusive, else one day) are added to the set.  RRULEs on holidays are
+ * ignored: the files list each year's dates.  A file that cannot be read,
+ * is larger than ICAL_MAX_FILE, holds a NUL byte, is not a VCALENDAR, holds
+ * no event, or has an event without a DTSTART, with a time instead of a
+ * date, or spanning more than ICAL_MAX_EVENT_DAYS is refused with
+ * ERR_INVALID "FILE[:LINE]: message" and leaves the set as it was.
+ */
+int	ical_holidays_parse(const char *name, const char *buf, size_t len,
+	    struct sched_holidays *, struct err *);
+int	ical_holidays_load(const char *path, struct sched_holidays *,
+	    struct err *);
+/*
+ * All of [schedule] holidays into a new set (sorted, ready to query);
+ * on error *out is untouched, so a reload can keep the old set.
+ */
+int	ical_holidays_load_all(char *const *paths, size_t n,
+	    struct sched_holidays *out, struct err *);
+
+#endif
