@@ -343,9 +343,7 @@ cmd_execute(const struct acl_peer *peer, int argc, char *const *argv,
 	memset(&ctx, 0, sizeof(ctx));
 	err_clear(&err);
 
-	/* Member levels come from the store, fresh for every request. */
 	caller = *peer;
-	acl_refresh(&caller, daemon_g != NULL ? daemon_g->store : NULL);
 	peer = &caller;
 
 	if ((hasbody = cmd_body_size(argc, argv, &n, &err)) == -1)
@@ -360,6 +358,12 @@ cmd_execute(const struct acl_peer *peer, int argc, char *const *argv,
 		err_set(&err, ERR_USAGE, "unknown command: %s", argv[0]);
 		return (cmd_reply_error(&err));
 	}
+	/*
+	 * Member levels come from the store, fresh for every request; a
+	 * command open to anyone (status) needs none, and stays cheap.
+	 */
+	if (ce->acl > ACL_ANYONE)
+		acl_refresh(&caller, daemon_g != NULL ? daemon_g->store : NULL);
 	if (hasbody && !(ce->flags & CMD_BODY)) {
 		err_set(&err, ERR_USAGE, "%s takes no body (bytes=)", ce->name);
 		return (cmd_reply_error(&err));
