@@ -32,8 +32,9 @@ struct csvimport_opts {
 /*
  * Import body.  Returns the result object {inserted, updated, closed,
  * unchanged, errors:[{line,message}]}; with errors nothing was applied and
- * err is ERR_INVALID ("N errors; nothing imported").  The caller rolls back
- * on -1 and for dry runs.
+ * err is ERR_INVALID ("N errors; nothing imported").  Must run inside the
+ * caller's transaction: errors and dry runs undo themselves through a
+ * savepoint, so the caller rolls back only after ERR_INTERNAL.
  */
 int	csvimport_run(struct store *, const struct config *,
 	    const struct csvimport_opts *, const char *body, size_t len,

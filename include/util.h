@@ -41,7 +41,7 @@ int	util_set_timezone(const char *);
 /* Split "a, b,c" on commas, trimming blanks; empty items dropped. */
 char	**util_split_list(const char *, size_t *n);
 void	 util_free_list(char **, size_t n);
-/* Trim leading and trailing blanks in place; returns s. */
+/* Trim leading and trailing blanks in place; returns s itself (free-able). */
 char	*util_trim(char *s);
 
 #endif

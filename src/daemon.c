@@ -237,6 +237,10 @@ daemon_finish(void)
 	if (ev_sighup != NULL)
 		event_free(ev_sighup);
 	ev_sigterm = ev_sigint = ev_sighup = NULL;
+	/* Already stopping: a second TERM or INT must not kill us mid-way. */
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
 	control_free();
 	outbox_free();
 	store_close(d->store);

@@ -325,13 +325,16 @@ util_set_timezone(const char *tz)
 char *
 util_trim(char *s)
 {
-	char	*e;
+	char	*b = s, *e;
 
-	while (isspace((unsigned char)*s))
-		s++;
-	e = s + strlen(s);
-	while (e > s && isspace((unsigned char)e[-1]))
-		*--e = '\0';
+	while (isspace((unsigned char)*b))
+		b++;
+	e = b + strlen(b);
+	while (e > b && isspace((unsigned char)e[-1]))
+		e--;
+	/* Move the text to the front, so s stays the pointer to free. */
+	memmove(s, b, (size_t)(e - b));
+	s[e - b] = '\0';
 	return (s);
 }
 

@@ -463,10 +463,17 @@ START_TEST(test_trim)
 	char	a[] = "  padded \t\n";
 	char	b[] = "   ";
 	char	c[] = "inner  space";
+	char	*d;
 
 	ck_assert_str_eq(util_trim(a), "padded");
 	ck_assert_str_eq(util_trim(b), "");
 	ck_assert_str_eq(util_trim(c), "inner  space");
+	/* The result is the string itself, so a malloc'd one can be freed. */
+	d = strdup("   lead");
+	ck_assert_ptr_nonnull(d);
+	ck_assert_ptr_eq(util_trim(d), d);
+	ck_assert_str_eq(d, "lead");
+	free(d);
 }
 END_TEST
 
