@@ -37,12 +37,13 @@ static int	rrule_parse(const char *, struct icalrecurrencetype *,
 static int	rrule_run(const char *, const char *, time_t, time_t, time_t,
 		    time_t **, size_t *, struct err *);
 static void	scan_vevents(const char *, struct vevent_lines *);
-static int	event_dates(const char *, icalcomponent *, size_t,
+static int	event_dates(const char *, icalcomponent *,
 		    struct sched_holidays *, struct err *);
 static int	calendar_dates(const char *, icalcomponent *,
 		    const struct vevent_lines *, size_t *,
 		    struct sched_holidays *, struct err *);
 static void	date_text(struct icaltimetype, char[DATE_LEN]);
+static int	rrule_sane(const struct icalrecurrencetype *, struct err *);
 static int	local_shape(const char *);
 
 static const char *rrule_parts[] = {
@@ -239,7 +240,7 @@ rrule_parse(const char *text, struct icalrecurrencetype *r, struct err *err)
 	icalerror_clear_errno();
 	*r = icalrecurrencetype_from_string(p);
 	if (r->freq != ICAL_NO_RECURRENCE && icalerrno == ICAL_NO_ERROR) {
-		rc = 0;
+		rc = rrule_sane(r, err);
 		goto out;
 	}
 	/* Find the part that fails on its own beside the FREQ. */
@@ -267,7 +268,53 @@ out:
 }
 
 /*
- * Expand into [from, until); with check set, refuse an empty result.
+ * Refuse rules libical would search for a long time before finding
+ * nothing: BYDAY ordinals a month cannot have, ordinals in a daily or
+ * weekly rule, month days that no month of BYMONTH has.
+ */
+static int
+rrule_sane(const struct icalrecurrencetype *r, struct err *err)
+{
+	static const int	mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30,
+				    31, 30, 31 };
+	int			i, j, pos, d, m, any;
+
+	for (i = 0; i < ICAL_BY_DAY_SIZE &&
+	    r->by_day[i] != ICAL_RECURRENCE_ARRAY_MAX; i++) {
+		pos = icalrecurrencetype_day_position(r->by_day[i]);
+		if (pos == 0)
+			continue;
+		if (r->freq != ICAL_MONTHLY_RECURRENCE &&
+		    r->freq != ICAL_YEARLY_RECURRENCE)
+			return (err_set(err, ERR_INVALID, "RRULE BYDAY with a "
+			    "number (such as 1TH) needs FREQ=MONTHLY or "
+			    "FREQ=YEARLY"));
+		if (r->freq == ICAL_MONTHLY_RECURRENCE && (pos > 5 || pos < -5))
+			return (err_set(err, ERR_INVALID, "RRULE BYDAY ordinal %d: "
+			    "a month has at most 5 of each weekday", pos));
+	}
+	if (r->by_month_day[0] == ICAL_RECURRENCE_ARRAY_MAX ||
+	    r->by_month[0] == ICAL_RECURRENCE_ARRAY_MAX)
+		return (0);
+	any = 0;
+	for (i = 0; i < ICAL_BY_MONTH_SIZE &&
+	    r->by_month[i] != ICAL_RECURRENCE_ARRAY_MAX; i++) {
+		m = r->by_month[i];
+		for (j = 0; j < ICAL_BY_MONTHDAY_SIZE &&
+		    r->by_month_day[j] != ICAL_RECURRENCE_ARRAY_MAX; j++) {
+			d = r->by_month_day[j];
+			if (m < 1 || m > 12 || d < 0 || d <= mdays[m - 1])
+				any = 1;
+		}
+	}
+	if (!any)
+		return (err_set(err, ERR_INVALID, "RRULE yields no occurrence: "
+		    "no month in BYMONTH has that BYMONTHDAY"));
+	return (0);
+}
+
+/*
+ * Expand into [from, until).
  */
 static int
 rrule_run(const char *rrule, const char *tz, time_t dtstart, time_t from,
@@ -417,8 +464,8 @@ scan_vevents(const char *buf, struct vevent_lines *vl)
 }
 
 static int
-event_dates(const char *where, icalcomponent *ev, size_t k,
-    struct sched_holidays *h, struct err *err)
+event_dates(const char *where, icalcomponent *ev, struct sched_holidays *h,
+    struct err *err)
 {
 	icalproperty		*p, *xe;
 	struct icaltimetype	 s, e;
@@ -427,7 +474,6 @@ event_dates(const char *where, icalcomponent *ev, size_t k,
 	char			 date[DATE_LEN];
 	long			 d0, d1, d;
 
-	(void)k;
 	sum = icalcomponent_get_summary(ev);
 	if (sum == NULL)
 		sum = "";
@@ -502,7 +548,7 @@ calendar_dates(const char *name, icalcomponent *cal,
 			    vl->line[*k]);
 		else
 			snprintf(where, sizeof(where), "%s", name);
-		if (event_dates(where, ev, *k, h, err) == -1)
+		if (event_dates(where, ev, h, err) == -1)
 			return (-1);
 		(*k)++;
 	}

@@ -200,6 +200,13 @@ static const struct {
 	    "no occurrence" },
 	{ "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=25", "2026-03-03T10:00",
 	    "no occurrence in the 84 days" },
+	{ "FREQ=MONTHLY;BYDAY=9TH", "2026-03-03T10:00",
+	    "at most 5 of each weekday" },
+	{ "FREQ=WEEKLY;BYDAY=2TU", "2026-03-03T10:00",
+	    "needs FREQ=MONTHLY or FREQ=YEARLY" },
+	{ "FREQ=MONTHLY;BYMONTH=2;BYMONTHDAY=30,31", "2026-03-03T10:00",
+	    "no month in BYMONTH has that BYMONTHDAY" },
+	{ "FREQ=DAILY;INTERVAL=0", "2026-03-03T10:00", "INTERVAL=0" },
 };
 
 START_TEST(test_rrule_refused)
