@@ -1,1 +1,73 @@
-/* planner.h: not written yet */
+/*
+ * planner: the one writer of planned sessions.  planner_run materialises
+ * every series' occurrences from now to the horizon, fills attendees and
+ * the psychologist (with cover), and diffs against what is stored: it
+ * creates, updates and cancels only what changed, never touches cancelled,
+ * moved or held sessions, and queues its mail in the caller's transaction.
+ * It owns the daemon's planning timers (daily replan, next session end)
+ * through clock.c and the loaded holiday files.  It never opens a
+ * transaction of its own except from its timers.
+ */
+#ifndef REFLECTD_PLANNER_H
+#define REFLECTD_PLANNER_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "err.h"
+#include "schedule.h"
+
+struct store;
+struct config;
+
+struct planner_counts {
+	int	created;
+	int	updated;
+	int	cancelled;
+	int	messages_queued;
+	int	held;		/* sessions that ended and became held */
+};
+
+/*
+ * Plan from now to now + horizon_days inside the caller's transaction.
+ * hol may be NULL (no holidays).  Idempotent: with nothing changed it
+ * writes no row and all counts stay zero.
+ */
+int	planner_run(struct store *, const struct config *,
+	    const struct sched_holidays *, time_t now, struct planner_counts *,
+	    struct err *);
+/*
+ * Sessions that have ended by now become held, with attendance rows for
+ * their attendees per assume_attended; inside the caller's transaction.
+ */
+int	planner_hold(struct store *, const struct config *, time_t now,
+	    int *held, struct err *);
+
+/* Manager overrides, inside the caller's transaction. */
+int	planner_session_cancel(struct store *, const char *id,
+	    const char *reason, struct err *);
+int	planner_session_move(struct store *, const char *id, time_t start,
+	    const char *location, struct err *);
+int	planner_session_attend(struct store *, const char *id,
+	    const char *member, int status, struct err *);
+/* Cancel the future planned sessions of a series (series remove). */
+int	planner_series_cancel(struct store *, const char *series, time_t now,
+	    int *n, struct err *);
+
+/*
+ * The daemon's side.  init loads the holiday files (a broken one is an
+ * error naming the file), plans once in its own transaction and arms the
+ * timers.  reload loads the new configuration's holidays into a new set
+ * and swaps only when all load.  replan runs planner_run inside the
+ * caller's transaction with the daemon's configuration and holidays, then
+ * re-arms the session-end timer.
+ */
+int	planner_init(struct store *, const struct config *, struct err *);
+int	planner_reload(const struct config *, struct err *);
+int	planner_replan(struct planner_counts *, struct err *);
+/* After a commit: re-arm the timers for what is now stored. */
+void	planner_rearm(void);
+int	planner_count_planned(struct store *, int *, struct err *);
+void	planner_free(void);
+
+#endif

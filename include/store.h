@@ -171,6 +171,71 @@ int	store_absence_list(struct store *, const char *member,
 int	store_people_counts(struct store *, const char *date, int *teams,
 	    int *members, struct err *);
 
+/* ---- series, sessions, attendees, attendance (store-sessions.c) ---- */
+struct series;
+struct session;
+struct session_attendee;
+struct sched_attendee;
+struct session_last;
+
+/* 0 found; -1 with ERR_NOT_FOUND ("no such series: X") or ERR_INTERNAL. */
+int	store_series_get(struct store *, const char *slug, struct series *,
+	    struct err *);
+/* By slug; team NULL for all. */
+int	store_series_list(struct store *, const char *team, struct series **,
+	    size_t *, struct err *);
+/* The row and its teams; ERR_CONFLICT if the slug exists. */
+int	store_series_insert(struct store *, const struct series *,
+	    struct err *);
+int	store_series_update(struct store *, const struct series *,
+	    struct err *);
+int	store_series_delete(struct store *, const char *slug, struct err *);
+
+int	store_session_get(struct store *, const char *id, struct session *,
+	    struct err *);
+/*
+ * Sessions with from <= start < until by start, then id; series, team
+ * (one of the series' teams), member (an attendee) and psychologist NULL
+ * for any.
+ */
+int	store_session_list(struct store *, time_t from, time_t until,
+	    const char *series, const char *team, const char *member,
+	    const char *psychologist, struct session **, size_t *,
+	    struct err *);
+int	store_session_insert(struct store *, const struct session *,
+	    struct err *);
+/* Every column but id, series and kind. */
+int	store_session_update(struct store *, const struct session *,
+	    struct err *);
+int	store_session_set_cancel_reason(struct store *, const char *id,
+	    const char *reason, struct err *);
+/* Planned sessions that ended by now, by end. */
+int	store_session_ended(struct store *, time_t now, struct session **,
+	    size_t *, struct err *);
+/* Earliest end of a planned session: 0 found, 1 none, -1 error. */
+int	store_session_next_end(struct store *, time_t *, struct err *);
+int	store_session_count_planned(struct store *, int *, struct err *);
+
+/*
+ * Attendees of the sessions with from <= start < until, by session then
+ * member (attendance not filled); or of one session with attendance.
+ */
+int	store_attendees_range(struct store *, time_t from, time_t until,
+	    struct session_attendee **, size_t *, struct err *);
+int	store_attendees_get(struct store *, const char *session,
+	    struct session_attendee **, size_t *, struct err *);
+int	store_attendees_replace(struct store *, const char *session,
+	    const struct sched_attendee *, size_t, struct err *);
+/* status: an attendance name, or NULL to clear the row. */
+int	store_attendance_set(struct store *, const char *session,
+	    const char *member, const char *status, struct err *);
+/* Attendees (role attendee) without a row get status. */
+int	store_attendance_default(struct store *, const char *session,
+	    const char *status, struct err *);
+/* Per member, the date of the last held group supervision attended. */
+int	store_attendance_last(struct store *, struct session_last **,
+	    size_t *, struct err *);
+
 /*
  * ---- for store*.c only ----
  * Each store-NOUN.c owns a set of SQL statements: a static array of SQL
@@ -187,6 +252,7 @@ enum store_set {
 	STORE_SET_OUTBOX,
 	STORE_SET_PEOPLE,
 	STORE_SET_CASES,
+	STORE_SET_SESSIONS,
 	STORE_NSETS
 };
 
@@ -200,6 +266,7 @@ extern const struct store_sqlset store_audit_sqlset;
 extern const struct store_sqlset store_outbox_sqlset;
 extern const struct store_sqlset store_people_sqlset;
 extern const struct store_sqlset store_cases_sqlset;
+extern const struct store_sqlset store_sessions_sqlset;
 
 /* The prepared statement idx of a set, reset and with no bindings. */
 struct sqlite3_stmt	*store_stmt(struct store *, enum store_set, int idx);
@@ -209,5 +276,7 @@ void	store_stmt_done(struct sqlite3_stmt *);
 int	store_fail(struct store *, const char *what, struct err *);
 /* Rows changed by the last statement. */
 int	store_changes(struct store *);
+/* Rows changed since the connection opened (tests: "nothing written"). */
+int	store_total_changes(struct store *);
 
 #endif

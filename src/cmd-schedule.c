@@ -1,1 +1,336 @@
-/* cmd-schedule: not written yet */
+/*
+ * schedule, gaps and plan: the sessions ahead (or behind) with filters,
+ * the supervision gap of each case-holding member, and replanning on
+ * demand.  Admins see everything; a manager sees their teams' sessions;
+ * a psychologist the sessions they facilitate or cover; any other member
+ * their own.  No SQL and no sockets: series.c reads, the planner plans,
+ * acl.c and people.c answer the scope questions.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "acl.h"
+#include "clock.h"
+#include "cmd.h"
+#include "config.h"
+#include "daemon.h"
+#include "domain.h"
+#include "people.h"
+#include "planner.h"
+#include "schedule.h"
+#include "series.h"
+#include "util.h"
+
+#define CMD_SCHEDULE_DAY	86400
+
+struct cmd_scope {
+	const char	*me;		/* caller's member slug or NULL */
+	int		 all;		/* admin */
+	struct team	*managed;
+	size_t		 nmanaged;
+};
+
+static int	 cmd_schedule_exec(struct cmd_ctx *, struct cmd_args *,
+		    json_t **, struct err *);
+static int	 cmd_gaps_exec(struct cmd_ctx *, struct cmd_args *,
+		    json_t **, struct err *);
+static int	 cmd_plan_exec(struct cmd_ctx *, struct cmd_args *,
+		    json_t **, struct err *);
+static int	 cmd_schedule_scope(struct cmd_ctx *, struct cmd_scope *,
+		    struct err *);
+static int	 cmd_schedule_manages(const struct cmd_scope *, const char *);
+static int	 cmd_schedule_range(const char *, const char *, time_t *,
+		    time_t *, struct err *);
+static int	 cmd_schedule_series_cmp(const void *, const void *);
+static int	 cmd_schedule_last_cmp(const void *, const void *);
+static json_t	*cmd_schedule_json(const struct session *,
+		    const struct series *);
+
+const struct cmd_entry cmd_schedule_entry = {
+	.name = "schedule",
+	.usage = "[team=] [member=] [psychologist=] [from=DATE] [to=DATE]",
+	.args = { 0, 0 },
+	.keys = (const char *[]){ "team", "member", "psychologist", "from",
+	    "to", NULL },
+	.required = NULL,
+	.acl = ACL_MEMBER,
+	.flags = 0,
+	.exec = cmd_schedule_exec,
+};
+
+const struct cmd_entry cmd_gaps_entry = {
+	.name = "gaps",
+	.usage = "[team=]",
+	.args = { 0, 0 },
+	.keys = (const char *[]){ "team", NULL },
+	.required = NULL,
+	.acl = ACL_MANAGER,
+	.flags = 0,
+	.exec = cmd_gaps_exec,
+};
+
+const struct cmd_entry cmd_plan_entry = {
+	.name = "plan",
+	.usage = "",
+	.args = { 0, 0 },
+	.keys = NULL,
+	.required = NULL,
+	.acl = ACL_ADMIN,
+	.flags = CMD_WRITE,
+	.exec = cmd_plan_exec,
+};
+
+static int
+cmd_schedule_scope(struct cmd_ctx *ctx, struct cmd_scope *sc,
+    struct err *err)
+{
+	memset(sc, 0, sizeof(*sc));
+	sc->all = ctx->peer->level >= ACL_ADMIN;
+	sc->me = acl_resolve_me(ctx->peer, "me");
+	if (sc->me != NULL && *sc->me == '\0')
+		sc->me = NULL;
+	if (!sc->all && sc->me != NULL &&
+	    people_teams_managed(daemon_g->store, sc->me, &sc->managed,
+	    &sc->nmanaged, err) == -1)
+		return (-1);
+	return (0);
+}
+
+static int
+cmd_schedule_manages(const struct cmd_scope *sc, const char *team)
+{
+	size_t	i;
+
+	if (sc->all)
+		return (1);
+	for (i = 0; i < sc->nmanaged; i++) {
+		if (strcmp(sc->managed[i].slug, team) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+/* from= and to= are local dates, inclusive; default today to the horizon. */
+static int
+cmd_schedule_range(const char *from, const char *to, time_t *f, time_t *u,
+    struct err *err)
+{
+	char	today[DATE_LEN], buf[UTIL_TIMEBUF];
+	time_t	t;
+
+	people_today(today);
+	if (util_parse_date(from != NULL ? from : today, f) == -1)
+		return (err_set(err, ERR_INVALID, "from: want YYYY-MM-DD"));
+	if (to == NULL) {
+		*u = *f + (time_t)daemon_g->conf->horizon_days *
+		    CMD_SCHEDULE_DAY + CMD_SCHEDULE_DAY;
+		return (0);
+	}
+	if (util_parse_date(to, &t) == -1)
+		return (err_set(err, ERR_INVALID, "to: want YYYY-MM-DD"));
+	/* The day after to, at local midnight, whatever the clocks do. */
+	*u = t + CMD_SCHEDULE_DAY + 4 * 3600;
+	util_format_date(*u, buf);
+	if (util_parse_date(buf, u) == -1)
+		return (err_set(err, ERR_INVALID, "to: bad date"));
+	if (*u <= *f)
+		return (err_set(err, ERR_INVALID, "to: before from"));
+	return (0);
+}
+
+static int
+cmd_schedule_series_cmp(const void *a, const void *b)
+{
+	return (strcmp(((const struct series *)a)->slug,
+	    ((const struct series *)b)->slug));
+}
+
+static json_t *
+cmd_schedule_json(const struct session *x, const struct series *r)
+{
+	char	 sb[UTIL_TIMEBUF], eb[UTIL_TIMEBUF];
+	json_t	*teams;
+	size_t	 i;
+
+	teams = json_array();
+	for (i = 0; r != NULL && i < r->nteams; i++)
+		json_array_append_new(teams, json_string(r->teams[i]));
+	return (json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:o, s:o, s:s, "
+	    "s:o}", "id", x->id, "series", x->series,
+	    "kind", series_kind_name(x->kind), "teams", teams,
+	    "start", util_format_time(x->start, sb),
+	    "end", util_format_time(x->end, eb),
+	    "location", x->location[0] != '\0' ?
+	    cmd_json_string(x->location) : json_null(),
+	    "psychologist", x->psychologist[0] != '\0' ?
+	    json_string(x->psychologist) : json_null(),
+	    "state", session_state_name(x->state),
+	    "presenters", json_array()));
+}
+
+static int
+cmd_schedule_exec(struct cmd_ctx *ctx, struct cmd_args *args,
+    json_t **result, struct err *err)
+{
+	struct cmd_scope	 sc;
+	struct series		*ser = NULL, key, *r;
+	struct session		*v = NULL;
+	const char		*team = cmd_args_get(args, "team");
+	const char		*member = cmd_args_get(args, "member");
+	const char		*psych = cmd_args_get(args, "psychologist");
+	size_t			 nser = 0, n = 0, i, j;
+	time_t			 from, until;
+	json_t			*arr;
+	int			 rc = -1, ok;
+
+	if (cmd_schedule_scope(ctx, &sc, err) == -1)
+		return (-1);
+	if ((member != NULL && strcmp(member, "me") == 0 &&
+	    (member = sc.me) == NULL) ||
+	    (psych != NULL && strcmp(psych, "me") == 0 &&
+	    (psych = sc.me) == NULL)) {
+		err_set(err, ERR_NOT_FOUND, "me: your user is not a member's "
+		    "login");
+		goto out;
+	}
+	if (!sc.all) {
+		if (team == NULL && member == NULL && psych == NULL) {
+			if (ctx->peer->level == ACL_PSYCHOLOGIST)
+				psych = sc.me;
+			else if (ctx->peer->level < ACL_MANAGER)
+				member = sc.me;
+		}
+		if (team != NULL && !cmd_schedule_manages(&sc, team) &&
+		    (psych == NULL || sc.me == NULL ||
+		    strcmp(psych, sc.me) != 0) &&
+		    (member == NULL || sc.me == NULL ||
+		    strcmp(member, sc.me) != 0)) {
+			err_set(err, ERR_FORBIDDEN, "forbidden: %s is not "
+			    "your team", team);
+			goto out;
+		}
+		if (member != NULL && (sc.me == NULL ||
+		    strcmp(member, sc.me) != 0) &&
+		    !acl_member_allowed(ctx->peer, daemon_g->store, member,
+		    0)) {
+			err_set(err, ERR_FORBIDDEN, "forbidden: %s is not in "
+			    "your team", member);
+			goto out;
+		}
+		if (psych != NULL && (sc.me == NULL ||
+		    strcmp(psych, sc.me) != 0) &&
+		    ctx->peer->level < ACL_MANAGER) {
+			err_set(err, ERR_FORBIDDEN, "forbidden: you may see "
+			    "your own sessions (psychologist=me)");
+			goto out;
+		}
+	}
+	if (cmd_schedule_range(cmd_args_get(args, "from"),
+	    cmd_args_get(args, "to"), &from, &until, err) == -1)
+		goto out;
+	if (series_list(daemon_g->store, NULL, &ser, &nser, err) == -1 ||
+	    series_sessions(daemon_g->store, from, until, team, member, psych,
+	    &v, &n, err) == -1)
+		goto out;
+	qsort(ser, nser, sizeof(*ser), cmd_schedule_series_cmp);
+	arr = json_array();
+	for (i = 0; i < n; i++) {
+		memcpy(key.slug, v[i].series, sizeof(key.slug));
+		r = bsearch(&key, ser, nser, sizeof(*ser),
+		    cmd_schedule_series_cmp);
+		ok = sc.all || (member != NULL && sc.me != NULL &&
+		    strcmp(member, sc.me) == 0) ||
+		    (sc.me != NULL && strcmp(v[i].psychologist, sc.me) == 0) ||
+		    (member != NULL && sc.nmanaged > 0);
+		for (j = 0; !ok && r != NULL && j < r->nteams; j++)
+			ok = cmd_schedule_manages(&sc, r->teams[j]);
+		if (ok)
+			json_array_append_new(arr, cmd_schedule_json(&v[i], r));
+	}
+	*result = json_pack("{s:o}", "sessions", arr);
+	rc = 0;
+out:
+	free(sc.managed);
+	free(ser);
+	free(v);
+	return (rc);
+}
+
+static int
+cmd_schedule_last_cmp(const void *a, const void *b)
+{
+	return (strcmp(((const struct session_last *)a)->member,
+	    ((const struct session_last *)b)->member));
+}
+
+static int
+cmd_gaps_exec(struct cmd_ctx *ctx, struct cmd_args *args, json_t **result,
+    struct err *err)
+{
+	struct cmd_scope	 sc;
+	struct session_last	*last = NULL, key, *hit;
+	struct member		*m = NULL;
+	struct sched_gap	 g;
+	const char		*team = cmd_args_get(args, "team");
+	char			 today[DATE_LEN];
+	size_t			 n = 0, nl = 0, i;
+	json_t			*arr;
+	int			 rc = -1, max;
+
+	if (cmd_schedule_scope(ctx, &sc, err) == -1)
+		return (-1);
+	if (team != NULL && !cmd_schedule_manages(&sc, team)) {
+		err_set(err, ERR_FORBIDDEN, "forbidden: %s is not your team",
+		    team);
+		goto out;
+	}
+	if (people_member_list(daemon_g->store, team, &m, &n, err) == -1 ||
+	    series_last_attended(daemon_g->store, &last, &nl, err) == -1)
+		goto out;
+	people_today(today);
+	arr = json_array();
+	for (i = 0; i < n; i++) {
+		if (!role_holds_cases((enum role)m[i].role) ||
+		    !people_member_active(&m[i], today) ||
+		    !cmd_schedule_manages(&sc, m[i].team))
+			continue;
+		memcpy(key.member, m[i].slug, sizeof(key.member));
+		hit = bsearch(&key, last, nl, sizeof(*last),
+		    cmd_schedule_last_cmp);
+		max = config_max_gap_days(daemon_g->conf, (enum role)m[i].role);
+		sched_gap(hit != NULL ? hit->date : "", m[i].start, today, max,
+		    &g);
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:o, "
+		    "s:o, s:i, s:b}", "member", m[i].slug, "team", m[i].team,
+		    "role", role_name((enum role)m[i].role),
+		    "last_attended", hit != NULL ? json_string(hit->date) :
+		    json_null(),
+		    "days_since", g.days_since >= 0 ?
+		    json_integer(g.days_since) : json_null(),
+		    "max_gap_days", max, "overdue", g.overdue));
+	}
+	*result = json_pack("{s:o}", "members", arr);
+	rc = 0;
+out:
+	free(sc.managed);
+	free(last);
+	free(m);
+	return (rc);
+}
+
+static int
+cmd_plan_exec(struct cmd_ctx *ctx, struct cmd_args *args, json_t **result,
+    struct err *err)
+{
+	struct planner_counts	c;
+
+	if (planner_replan(&c, err) == -1)
+		return (-1);
+	*result = json_pack("{s:i, s:i, s:i, s:i}", "created", c.created,
+	    "updated", c.updated, "cancelled", c.cancelled,
+	    "messages_queued", c.messages_queued);
+	return (0);
+}

@@ -1,1 +1,255 @@
-/* cmd-session: not written yet */
+/*
+ * session show|cancel|move|attend: one session and the manager's
+ * overrides.  Admins and the managers of the session's teams may change
+ * it; its psychologist, co-facilitator and attendees may read it.  A
+ * cancelled or moved session is the manager's from then on: the planner
+ * leaves it alone.  No SQL and no sockets: series.c reads, the planner
+ * writes, acl.c answers the scope questions.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "acl.h"
+#include "cmd.h"
+#include "config.h"
+#include "daemon.h"
+#include "ical.h"
+#include "planner.h"
+#include "series.h"
+#include "util.h"
+
+static int	 cmd_session_show_exec(struct cmd_ctx *, struct cmd_args *,
+		    json_t **, struct err *);
+static int	 cmd_session_cancel_exec(struct cmd_ctx *, struct cmd_args *,
+		    json_t **, struct err *);
+static int	 cmd_session_move_exec(struct cmd_ctx *, struct cmd_args *,
+		    json_t **, struct err *);
+static int	 cmd_session_attend_exec(struct cmd_ctx *, struct cmd_args *,
+		    json_t **, struct err *);
+static int	 cmd_session_load(const char *, struct session *,
+		    struct series *, struct err *);
+static int	 cmd_session_manages(struct cmd_ctx *, const struct series *);
+static int	 cmd_session_result(const char *, json_t **, struct err *);
+static json_t	*cmd_session_json(const struct session *,
+		    const struct series *, const struct session_attendee *,
+		    size_t);
+static json_t	*cmd_session_opt(const char *);
+
+#define CMD_SESSION_ENTRY(n, u, k, req, a, f, fn) { .name = (n),	\
+	.usage = (u), .args = { 1, 1 }, .keys = (k), .required = (req),	\
+	.acl = (a), .flags = (f), .exec = (fn) }
+
+const struct cmd_entry cmd_session_show_entry = CMD_SESSION_ENTRY(
+    "session show", "ID", NULL, NULL, ACL_MEMBER, 0, cmd_session_show_exec);
+const struct cmd_entry cmd_session_cancel_entry = CMD_SESSION_ENTRY(
+    "session cancel", "ID [reason=]", ((const char *[]){ "reason", NULL }),
+    NULL, ACL_MANAGER, CMD_WRITE | CMD_REPLAN, cmd_session_cancel_exec);
+const struct cmd_entry cmd_session_move_entry = CMD_SESSION_ENTRY(
+    "session move", "ID start= [location=]",
+    ((const char *[]){ "start", "location", NULL }),
+    ((const char *[]){ "start", NULL }), ACL_MANAGER,
+    CMD_WRITE | CMD_REPLAN, cmd_session_move_exec);
+const struct cmd_entry cmd_session_attend_entry = CMD_SESSION_ENTRY(
+    "session attend", "ID member= status=attended|apologies|absent",
+    ((const char *[]){ "member", "status", NULL }),
+    ((const char *[]){ "member", "status", NULL }), ACL_MANAGER,
+    CMD_WRITE, cmd_session_attend_exec);
+
+/* The session and its series (teams empty if the series was removed). */
+static int
+cmd_session_load(const char *id, struct session *x, struct series *r,
+    struct err *err)
+{
+	if (strlen(id) > SCHED_ID_MAX)
+		return (err_set(err, ERR_NOT_FOUND, "no such session: %.40s",
+		    id));
+	if (series_session_get(daemon_g->store, id, x, err) == -1)
+		return (-1);
+	if (series_get(daemon_g->store, x->series, r, err) == -1) {
+		if (err->code != ERR_NOT_FOUND)
+			return (-1);
+		series_init(r, x->kind);
+		memcpy(r->slug, x->series, sizeof(r->slug));
+		err_clear(err);
+	}
+	return (0);
+}
+
+static int
+cmd_session_manages(struct cmd_ctx *ctx, const struct series *r)
+{
+	size_t	i;
+
+	if (ctx->peer->level >= ACL_ADMIN)
+		return (1);
+	for (i = 0; i < r->nteams; i++) {
+		if (acl_team_allowed(ctx->peer, daemon_g->store, r->teams[i],
+		    1))
+			return (1);
+	}
+	return (0);
+}
+
+static json_t *
+cmd_session_opt(const char *s)
+{
+	return (s[0] == '\0' ? json_null() : cmd_json_string(s));
+}
+
+static json_t *
+cmd_session_json(const struct session *x, const struct series *r,
+    const struct session_attendee *a, size_t n)
+{
+	char		 sb[UTIL_TIMEBUF], eb[UTIL_TIMEBUF];
+	const char	*st;
+	json_t		*teams, *att, *j;
+	size_t		 i;
+
+	teams = json_array();
+	for (i = 0; i < r->nteams; i++)
+		json_array_append_new(teams, json_string(r->teams[i]));
+	att = json_array();
+	for (i = 0; i < n; i++) {
+		st = attendance_name(a[i].attendance);
+		json_array_append_new(att, json_pack("{s:s, s:s, s:o}",
+		    "member", a[i].member,
+		    "role", sched_attendee_role_name(a[i].role),
+		    "attendance", st != NULL ? json_string(st) : json_null()));
+	}
+	j = json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:o, s:o, s:s, s:b, "
+	    "s:o, s:s, s:i, s:o, s:o}",
+	    "id", x->id, "series", x->series, "kind", series_kind_name(x->kind),
+	    "teams", teams, "start", util_format_time(x->start, sb),
+	    "end", util_format_time(x->end, eb),
+	    "location", cmd_session_opt(x->location),
+	    "psychologist", cmd_session_opt(x->psychologist),
+	    "state", session_state_name(x->state), "manual", x->manual,
+	    "cover_reason", cmd_session_opt(x->cover_reason),
+	    "uid", x->uid, "sequence", x->sequence,
+	    "attendees", att, "presenters", json_array());
+	return (j);
+}
+
+static int
+cmd_session_result(const char *id, json_t **result, struct err *err)
+{
+	struct session_attendee	*a = NULL;
+	struct session		 x;
+	struct series		 r;
+	size_t			 n = 0;
+
+	if (cmd_session_load(id, &x, &r, err) == -1 ||
+	    series_session_attendees(daemon_g->store, id, &a, &n, err) == -1)
+		return (-1);
+	*result = cmd_session_json(&x, &r, a, n);
+	free(a);
+	return (0);
+}
+
+static int
+cmd_session_show_exec(struct cmd_ctx *ctx, struct cmd_args *args,
+    json_t **result, struct err *err)
+{
+	struct session_attendee	*a = NULL;
+	struct session		 x;
+	struct series		 r;
+	const char		*me = acl_resolve_me(ctx->peer, "me");
+	size_t			 n = 0, i;
+	int			 ok;
+
+	if (cmd_session_load(args->argv[0], &x, &r, err) == -1 ||
+	    series_session_attendees(daemon_g->store, x.id, &a, &n,
+	    err) == -1)
+		return (-1);
+	ok = cmd_session_manages(ctx, &r);
+	for (i = 0; !ok && me != NULL && *me != '\0' && i < n; i++)
+		ok = strcmp(a[i].member, me) == 0;
+	if (!ok && me != NULL && *me != '\0')
+		ok = strcmp(x.psychologist, me) == 0;
+	if (!ok) {
+		free(a);
+		return (err_set(err, ERR_FORBIDDEN, "forbidden: session %s is "
+		    "not one of yours or your teams'", x.id));
+	}
+	*result = cmd_session_json(&x, &r, a, n);
+	free(a);
+	return (0);
+}
+
+static int
+cmd_session_cancel_exec(struct cmd_ctx *ctx, struct cmd_args *args,
+    json_t **result, struct err *err)
+{
+	struct session	 x;
+	struct series	 r;
+	const char	*reason = cmd_args_get(args, "reason");
+
+	if (cmd_session_load(args->argv[0], &x, &r, err) == -1)
+		return (-1);
+	if (!cmd_session_manages(ctx, &r))
+		return (err_set(err, ERR_FORBIDDEN, "forbidden: only an admin "
+		    "or a manager of its team may cancel %s", x.id));
+	if (reason != NULL && strlen(reason) > REASON_MAX)
+		return (err_set(err, ERR_INVALID, "reason: at most %d "
+		    "characters", REASON_MAX));
+	if (planner_session_cancel(daemon_g->store, x.id, reason, err) == -1)
+		return (-1);
+	return (cmd_session_result(x.id, result, err));
+}
+
+static int
+cmd_session_move_exec(struct cmd_ctx *ctx, struct cmd_args *args,
+    json_t **result, struct err *err)
+{
+	struct session	 x;
+	struct series	 r;
+	const char	*loc = cmd_args_get(args, "location");
+	char		 msg[ERR_MSG_MAX];
+	time_t		 start;
+
+	if (cmd_session_load(args->argv[0], &x, &r, err) == -1)
+		return (-1);
+	if (!cmd_session_manages(ctx, &r))
+		return (err_set(err, ERR_FORBIDDEN, "forbidden: only an admin "
+		    "or a manager of its team may move %s", x.id));
+	if (ical_local_time(daemon_g->conf->timezone,
+	    cmd_args_get(args, "start"), &start, err) == -1) {
+		snprintf(msg, sizeof(msg), "%s", err->msg);
+		return (err_set(err, ERR_INVALID, "start: %s", msg));
+	}
+	if (loc != NULL && strlen(loc) > LOCATION_MAX)
+		return (err_set(err, ERR_INVALID, "location: at most %d "
+		    "characters", LOCATION_MAX));
+	if (planner_session_move(daemon_g->store, x.id, start, loc, err) == -1)
+		return (-1);
+	return (cmd_session_result(x.id, result, err));
+}
+
+static int
+cmd_session_attend_exec(struct cmd_ctx *ctx, struct cmd_args *args,
+    json_t **result, struct err *err)
+{
+	struct session	 x;
+	struct series	 r;
+	const char	*member;
+	int		 status;
+
+	if (cmd_session_load(args->argv[0], &x, &r, err) == -1)
+		return (-1);
+	if (!cmd_session_manages(ctx, &r))
+		return (err_set(err, ERR_FORBIDDEN, "forbidden: only an admin "
+		    "or a manager of its team may record attendance at %s",
+		    x.id));
+	if ((status = attendance_parse(cmd_args_get(args, "status"))) == -1)
+		return (err_set(err, ERR_INVALID, "status: must be attended, "
+		    "apologies or absent"));
+	member = acl_resolve_me(ctx->peer, cmd_args_get(args, "member"));
+	if (member == NULL || !people_valid_slug(member))
+		return (err_set(err, ERR_INVALID, "member: not a member slug"));
+	if (planner_session_attend(daemon_g->store, x.id, member, status,
+	    err) == -1)
+		return (-1);
+	return (cmd_session_result(x.id, result, err));
+}

@@ -19,6 +19,7 @@
 #include "daemon.h"
 #include "outbox.h"
 #include "people.h"
+#include "planner.h"
 #include "store.h"
 #include "util.h"
 
@@ -64,23 +65,24 @@ cmd_status_exec(struct cmd_ctx *ctx, struct cmd_args *args, json_t **result,
 
 /*
  * The organisation's counts: teams, members who have not left, open cases.
- * Sessions arrive with the planner; this is the one place that fills them.
+ * Sessions planned count those not yet held or cancelled.
  */
 static int
 cmd_status_counts(json_t *r, struct err *err)
 {
 	struct store	*store;
-	int		 teams = 0, members = 0, cases = 0;
+	int		 teams = 0, members = 0, cases = 0, planned = 0;
 
 	if (daemon_g == NULL || (store = daemon_g->store) == NULL)
 		return (err_set(err, ERR_INTERNAL, "no store"));
 	if (people_counts(store, &teams, &members, err) == -1 ||
-	    cases_open_count(store, &cases, err) == -1)
+	    cases_open_count(store, &cases, err) == -1 ||
+	    planner_count_planned(store, &planned, err) == -1)
 		return (-1);
 	json_object_set_new(r, "teams", json_integer(teams));
 	json_object_set_new(r, "members", json_integer(members));
 	json_object_set_new(r, "open_cases", json_integer(cases));
-	json_object_set_new(r, "sessions_planned", json_integer(0));
+	json_object_set_new(r, "sessions_planned", json_integer(planned));
 	return (0);
 }
 

@@ -20,6 +20,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "outbox.h"
+#include "planner.h"
 #include "store.h"
 #include "util.h"
 #include "words.h"
@@ -38,6 +39,18 @@ extern const struct cmd_entry cmd_case_show_entry;
 extern const struct cmd_entry cmd_case_unflag_entry;
 extern const struct cmd_entry cmd_caseload_entry;
 extern const struct cmd_entry cmd_debug_advance_entry;
+extern const struct cmd_entry cmd_gaps_entry;
+extern const struct cmd_entry cmd_plan_entry;
+extern const struct cmd_entry cmd_schedule_entry;
+extern const struct cmd_entry cmd_series_add_entry;
+extern const struct cmd_entry cmd_series_list_entry;
+extern const struct cmd_entry cmd_series_remove_entry;
+extern const struct cmd_entry cmd_series_set_entry;
+extern const struct cmd_entry cmd_series_show_entry;
+extern const struct cmd_entry cmd_session_attend_entry;
+extern const struct cmd_entry cmd_session_cancel_entry;
+extern const struct cmd_entry cmd_session_move_entry;
+extern const struct cmd_entry cmd_session_show_entry;
 extern const struct cmd_entry cmd_debug_mail_entry;
 extern const struct cmd_entry cmd_import_entry;
 extern const struct cmd_entry cmd_member_add_entry;
@@ -85,6 +98,18 @@ const struct cmd_entry *cmd_table[] = {
 	&cmd_absence_list_entry,
 	&cmd_absence_remove_entry,
 	&cmd_import_entry,
+	&cmd_series_add_entry,
+	&cmd_series_set_entry,
+	&cmd_series_list_entry,
+	&cmd_series_show_entry,
+	&cmd_series_remove_entry,
+	&cmd_session_show_entry,
+	&cmd_session_cancel_entry,
+	&cmd_session_move_entry,
+	&cmd_session_attend_entry,
+	&cmd_schedule_entry,
+	&cmd_gaps_entry,
+	&cmd_plan_entry,
 	NULL
 };
 
@@ -274,14 +299,13 @@ cmd_args_clear(struct cmd_args *args)
 }
 
 /*
- * Hook for CMD_REPLAN: the planner arrives with the next issue and will run
- * here, inside the change's transaction, so a change and the mail it causes
- * commit together.  It does nothing yet.
+ * CMD_REPLAN: the planner runs here, inside the change's transaction, so a
+ * change and the mail it causes commit together.
  */
 static int
 cmd_replan(struct err *err)
 {
-	return (0);
+	return (planner_replan(NULL, err));
 }
 
 /* Run the handler; writes get a transaction, an audit row and a kick. */
@@ -313,6 +337,7 @@ cmd_run(const struct cmd_entry *ce, struct cmd_ctx *ctx,
 		return (-1);
 	}
 	outbox_kick();
+	planner_rearm();
 	return (0);
 
 fail:

@@ -21,6 +21,7 @@
 #include "notify.h"
 #include "outbox.h"
 #include "people.h"
+#include "planner.h"
 #include "store.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -35,6 +36,7 @@ static void	daemon_keep_fixed(struct config *, const struct config *);
 static int	daemon_caseload_changed(const struct config *,
 		    const struct config *);
 static void	daemon_recheck_caseloads(void);
+static void	daemon_replan(void);
 
 void
 daemon_start(struct event_base *base, struct config *conf,
@@ -68,6 +70,11 @@ daemon_start(struct event_base *base, struct config *conf,
 		fatalx("%s", err.msg);
 	}
 	d->started = clock_now();
+	/* Holiday files are part of the configuration: broken, no start. */
+	if (planner_init(d->store, conf, &err) == -1) {
+		control_free();
+		fatalx("%s", err.msg);
+	}
 
 	signal(SIGPIPE, SIG_IGN);
 	ev_sigterm = evsignal_new(base, SIGTERM, daemon_signal, NULL);
@@ -188,6 +195,16 @@ fail:
 	log_warnx("reload: cannot recheck caseloads: %s", err.msg);
 }
 
+/* Holidays, horizon or rules may have changed: plan again. */
+static void
+daemon_replan(void)
+{
+	struct err	err;
+
+	if (planner_replan(NULL, &err) == -1)
+		log_warnx("reload: cannot replan: %s", err.msg);
+}
+
 int
 daemon_reload(struct err *err)
 {
@@ -201,6 +218,12 @@ daemon_reload(struct err *err)
 	}
 	oc = d->conf;
 	daemon_keep_fixed(nc, oc);
+	/* A broken holiday file refuses the reload like a broken key. */
+	if (planner_reload(nc, err) == -1) {
+		config_free(nc);
+		notify_ready();
+		return (-1);
+	}
 	if (!d->debug)
 		log_setlevel(nc->log_level);
 	if (util_set_timezone(nc->timezone) == -1)	/* checked by the loader */
@@ -209,6 +232,7 @@ daemon_reload(struct err *err)
 	outbox_reconfigure(nc);
 	if (daemon_caseload_changed(oc, nc))
 		daemon_recheck_caseloads();
+	daemon_replan();
 	config_free(oc);
 	log_info("configuration reloaded from %s", d->conf_path);
 	notify_ready();
@@ -242,6 +266,7 @@ daemon_finish(void)
 	signal(SIGINT, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	control_free();
+	planner_free();
 	outbox_free();
 	store_close(d->store);
 	clock_free();

@@ -1,1 +1,913 @@
-/* planner: not written yet */
+/*
+ * planner: materialises every series' occurrences from now to the horizon
+ * and keeps the stored sessions in step with them.  Each run loads the
+ * series, members, absences and stored sessions once, decides each
+ * occurrence in time order with a book of the psychologists' sessions
+ * (running tallies), and writes only what differs: new sessions, planned
+ * ones whose time, place, psychologist or attendees changed, and planned
+ * ones whose occurrence went away.  Sessions a manager cancelled or moved,
+ * and held ones, are never touched.  A cover once chosen is kept while it
+ * stays free, so a second run with nothing changed writes nothing.  This
+ * is the only module that writes planned sessions; it runs inside the
+ * caller's transaction, except from its own timers, and creates timers
+ * only through clock.c.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "clock.h"
+#include "config.h"
+#include "domain.h"
+#include "ical.h"
+#include "log.h"
+#include "message.h"
+#include "outbox.h"
+#include "people.h"
+#include "planner.h"
+#include "schedule.h"
+#include "series.h"
+#include "store.h"
+#include "util.h"
+#include "xmalloc.h"
+
+#define PLANNER_DAY		86400
+#define PLANNER_BOOK_MARGIN	(8 * PLANNER_DAY)
+
+/* One series prepared for a run. */
+struct plan_series {
+	struct series		*r;
+	const char		*wanted;	/* psychologist slug or "" */
+	const struct team	*team;		/* first team, for alerts */
+	struct member		*members;	/* of its teams */
+	size_t			 nmembers;
+	const struct member	*cofac;
+	int			 failed;	/* did not expand: keep its sessions */
+};
+
+struct plan_occ {
+	struct plan_series	*ps;
+	struct sched_occurrence	 o;
+};
+
+struct plan_run {
+	struct store			*store;
+	const struct config		*conf;
+	const struct sched_holidays	*hol;
+	time_t				 now;
+	time_t				 until;
+	struct planner_counts		*out;
+
+	struct series			*series;
+	size_t				 nseries;
+	struct plan_series		*ps;
+	struct team			*teams;
+	size_t				 nteams;
+	struct member			*members;
+	size_t				 nmembers;
+	struct member			*psychs;
+	size_t				 npsychs;
+	struct sched_absences		 abs;
+	struct session			*stored;
+	size_t				 nstored;
+	struct session			**byid;
+	unsigned char			*seen;
+	struct session_attendee		*att;
+	size_t				 natt;
+	struct sched_book		*book;
+	struct plan_occ			*occ;
+	size_t				 nocc;
+	size_t				 occcap;
+};
+
+static struct {
+	struct store		*store;
+	const struct config	*conf;
+	struct sched_holidays	 hol;
+	int			 have_hol;
+	struct clock_timer	*daily;
+	struct clock_timer	*end;
+} planner_g;
+
+static int	 plan_load(struct plan_run *, struct err *);
+static void	 plan_free(struct plan_run *);
+static int	 plan_expand(struct plan_run *, struct plan_series *);
+static int	 plan_occ_cmp(const void *, const void *);
+static int	 plan_byid_cmp(const void *, const void *);
+static int	 plan_member_cmp(const void *, const void *);
+static int	 plan_team_cmp(const void *, const void *);
+static struct session *plan_find(struct plan_run *, const char *);
+static const struct member *plan_member(struct plan_run *, const char *);
+static const struct team *plan_team(struct plan_run *, const char *);
+static int	 plan_attendees_same(struct plan_run *, const char *,
+		    const struct sched_attendee *, size_t);
+static int	 plan_decide(struct plan_run *, struct plan_occ *,
+		    struct err *);
+static int	 plan_cancel_gone(struct plan_run *, struct err *);
+static int	 plan_alert(struct plan_run *, const struct plan_series *,
+		    const struct session *, const char *, struct err *);
+static void	 plan_uid(const struct config *, const char *, char *, size_t);
+static time_t	 planner_next_daily(time_t, int);
+static void	 planner_daily_cb(void *);
+static void	 planner_end_cb(void *);
+static int	 planner_own_run(const char *, int, struct err *);
+
+static int
+plan_byid_cmp(const void *a, const void *b)
+{
+	return (strcmp((*(struct session *const *)a)->id,
+	    (*(struct session *const *)b)->id));
+}
+
+static int
+plan_member_cmp(const void *a, const void *b)
+{
+	return (strcmp(((const struct member *)a)->slug,
+	    ((const struct member *)b)->slug));
+}
+
+static int
+plan_team_cmp(const void *a, const void *b)
+{
+	return (strcmp(((const struct team *)a)->slug,
+	    ((const struct team *)b)->slug));
+}
+
+static int
+plan_occ_cmp(const void *a, const void *b)
+{
+	const struct plan_occ	*x = a, *y = b;
+
+	if (x->o.start != y->o.start)
+		return (x->o.start < y->o.start ? -1 : 1);
+	return (strcmp(x->ps->r->slug, y->ps->r->slug));
+}
+
+static struct session *
+plan_find(struct plan_run *p, const char *id)
+{
+	struct session	key, *kp = &key, **hit;
+
+	snprintf(key.id, sizeof(key.id), "%s", id);
+	hit = bsearch(&kp, p->byid, p->nstored, sizeof(*p->byid),
+	    plan_byid_cmp);
+	return (hit != NULL ? *hit : NULL);
+}
+
+static const struct member *
+plan_member(struct plan_run *p, const char *slug)
+{
+	struct member	key;
+
+	if (slug == NULL || *slug == '\0')
+		return (NULL);
+	snprintf(key.slug, sizeof(key.slug), "%s", slug);
+	return (bsearch(&key, p->members, p->nmembers, sizeof(*p->members),
+	    plan_member_cmp));
+}
+
+static const struct team *
+plan_team(struct plan_run *p, const char *slug)
+{
+	struct team	key;
+
+	snprintf(key.slug, sizeof(key.slug), "%s", slug);
+	return (bsearch(&key, p->teams, p->nteams, sizeof(*p->teams),
+	    plan_team_cmp));
+}
+
+static void
+plan_uid(const struct config *conf, const char *id, char *buf, size_t size)
+{
+	const char	*at = conf != NULL && conf->from_addr != NULL ?
+	    strrchr(conf->from_addr, '@') : NULL;
+
+	snprintf(buf, size, "%s@%s", id, at != NULL && at[1] != '\0' ?
+	    at + 1 : "reflectd.invalid");
+}
+
+/* Everything a run needs, read once. */
+static int
+plan_load(struct plan_run *p, struct err *err)
+{
+	struct absence		*abs = NULL;
+	struct plan_series	*ps;
+	const struct team	*t;
+	size_t			 nabs = 0, i, j, k;
+
+	if (people_team_list(p->store, &p->teams, &p->nteams, err) == -1 ||
+	    people_member_list(p->store, NULL, &p->members, &p->nmembers,
+	    err) == -1 ||
+	    people_absence_list(p->store, NULL, NULL, &abs, &nabs, err) == -1 ||
+	    series_list(p->store, NULL, &p->series, &p->nseries, err) == -1 ||
+	    store_session_list(p->store, p->now - PLANNER_BOOK_MARGIN,
+	    p->until + PLANNER_BOOK_MARGIN, NULL, NULL, NULL, NULL,
+	    &p->stored, &p->nstored, err) == -1 ||
+	    store_attendees_range(p->store, p->now,
+	    p->until + PLANNER_BOOK_MARGIN, &p->att, &p->natt, err) == -1) {
+		free(abs);
+		return (-1);
+	}
+	qsort(p->teams, p->nteams, sizeof(*p->teams), plan_team_cmp);
+	qsort(p->members, p->nmembers, sizeof(*p->members), plan_member_cmp);
+	sched_absences_init(&p->abs, abs, nabs);
+	free(abs);
+
+	p->psychs = xcalloc(p->nmembers + 1, sizeof(*p->psychs));
+	for (i = 0; i < p->nmembers; i++) {
+		if (p->members[i].role == ROLE_PSYCHOLOGIST)
+			p->psychs[p->npsychs++] = p->members[i];
+	}
+
+	p->byid = xcalloc(p->nstored + 1, sizeof(*p->byid));
+	p->seen = xcalloc(p->nstored + 1, 1);
+	p->book = sched_book_new();
+	for (i = 0; i < p->nstored; i++) {
+		p->byid[i] = &p->stored[i];
+		if (p->stored[i].state != SESSION_CANCELLED &&
+		    p->stored[i].psychologist[0] != '\0')
+			sched_book_add(p->book, p->stored[i].psychologist,
+			    p->stored[i].id, p->stored[i].start,
+			    p->stored[i].end);
+	}
+	qsort(p->byid, p->nstored, sizeof(*p->byid), plan_byid_cmp);
+
+	p->ps = xcalloc(p->nseries + 1, sizeof(*p->ps));
+	for (i = 0; i < p->nseries; i++) {
+		ps = &p->ps[i];
+		ps->r = &p->series[i];
+		ps->wanted = ps->r->psychologist;
+		ps->members = xcalloc(p->nmembers + 1, sizeof(*ps->members));
+		for (j = 0; j < ps->r->nteams; j++) {
+			t = plan_team(p, ps->r->teams[j]);
+			if (j == 0) {
+				ps->team = t;
+				if (ps->wanted[0] == '\0' && t != NULL)
+					ps->wanted = t->psychologist;
+			}
+			for (k = 0; k < p->nmembers; k++) {
+				if (strcmp(p->members[k].team,
+				    ps->r->teams[j]) == 0)
+					ps->members[ps->nmembers++] =
+					    p->members[k];
+			}
+		}
+		ps->cofac = plan_member(p, ps->r->cofacilitator);
+	}
+	return (0);
+}
+
+static void
+plan_free(struct plan_run *p)
+{
+	size_t	i;
+
+	for (i = 0; p->ps != NULL && i < p->nseries; i++)
+		free(p->ps[i].members);
+	free(p->ps);
+	free(p->series);
+	free(p->teams);
+	free(p->members);
+	free(p->psychs);
+	sched_absences_free(&p->abs);
+	free(p->stored);
+	free(p->byid);
+	free(p->seen);
+	free(p->att);
+	sched_book_free(p->book);
+	free(p->occ);
+}
+
+/* A series that cannot expand is logged and left as it is. */
+static int
+plan_expand(struct plan_run *p, struct plan_series *ps)
+{
+	struct sched_occurrence	*o = NULL;
+	struct err		 e;
+	time_t			*starts = NULL, dtstart;
+	size_t			 n = 0, k, i;
+
+	err_clear(&e);
+	if (series_dtstart(ps->r, p->conf->timezone, &dtstart, &e) == -1 ||
+	    ical_rrule_expand(ps->r->rrule, p->conf->timezone, dtstart,
+	    p->now, p->until, &starts, &n, &e) == -1) {
+		log_warnx("planner: series %s: %s; its sessions are kept",
+		    ps->r->slug, e.msg);
+		ps->failed = 1;
+		return (0);
+	}
+	k = sched_occurrences(starts, n, ps->r->duration, p->hol,
+	    p->conf->on_holiday, &o);
+	free(starts);
+	for (i = 0; i < k; i++) {
+		if (o[i].start < p->now || o[i].start >= p->until)
+			continue;
+		if (p->nocc == p->occcap) {
+			p->occcap = p->occcap == 0 ? 256 : p->occcap * 2;
+			p->occ = xreallocarray(p->occ, p->occcap,
+			    sizeof(*p->occ));
+		}
+		p->occ[p->nocc].ps = ps;
+		p->occ[p->nocc].o = o[i];
+		p->nocc++;
+	}
+	free(o);
+	return (0);
+}
+
+/* Stored attendees of id (sorted by member) against want (any order). */
+static int
+plan_attendees_same(struct plan_run *p, const char *id,
+    const struct sched_attendee *want, size_t n)
+{
+	size_t	lo = 0, hi = p->natt, mid, i, j;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (strcmp(p->att[mid].session, id) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (i = lo; i < p->natt && strcmp(p->att[i].session, id) == 0; i++)
+		;
+	if (i - lo != n)
+		return (0);
+	for (j = 0; j < n; j++) {
+		/* want is small: a linear look-up per attendee is cheap. */
+		for (i = lo; i < lo + n; i++) {
+			if (strcmp(p->att[i].member, want[j].member) == 0)
+				break;
+		}
+		if (i == lo + n || p->att[i].role != want[j].role)
+			return (0);
+	}
+	return (1);
+}
+
+static int
+plan_decide(struct plan_run *p, struct plan_occ *oc, struct err *err)
+{
+	struct plan_series	*ps = oc->ps;
+	struct sched_assign	 a;
+	struct sched_choice	 ch, keep;
+	struct sched_attendee	*att = NULL;
+	struct session		*old, x;
+	char			 id[SCHED_ID_MAX + 1];
+	size_t			 natt;
+	int			 rc = -1, changed = 0, newpsych = 0;
+
+	sched_session_id(ps->r->slug, oc->o.date, id);
+	if ((old = plan_find(p, id)) != NULL) {
+		p->seen[old - p->stored] = 1;
+		if (old->state == SESSION_HELD || old->manual ||
+		    old->start < p->now)
+			return (0);
+		x = *old;
+		if (old->psychologist[0] != '\0')
+			sched_book_remove(p->book, old->psychologist, id);
+	} else {
+		memset(&x, 0, sizeof(x));
+		snprintf(x.id, sizeof(x.id), "%s", id);
+		snprintf(x.series, sizeof(x.series), "%s", ps->r->slug);
+		x.kind = ps->r->kind;
+		x.state = SESSION_PLANNED;
+		plan_uid(p->conf, id, x.uid, sizeof(x.uid));
+	}
+
+	memset(&a, 0, sizeof(a));
+	a.wanted = ps->wanted;
+	a.psychs = p->psychs;
+	a.npsychs = p->npsychs;
+	a.absences = &p->abs;
+	a.book = p->book;
+	a.start = oc->o.start;
+	a.end = oc->o.end;
+	a.buffer_minutes = p->conf->buffer_minutes;
+	sched_assign_psychologist(&a, &ch);
+	/* A cover already chosen stays while still free: no reshuffling. */
+	if (old != NULL && old->psychologist[0] != '\0' &&
+	    strcmp(ch.psychologist, old->psychologist) != 0 &&
+	    strcmp(old->psychologist, ps->wanted) != 0) {
+		a.wanted = old->psychologist;
+		if (sched_assign_psychologist(&a, &keep) == 0 &&
+		    strcmp(keep.psychologist, old->psychologist) == 0) {
+			snprintf(ch.psychologist, sizeof(ch.psychologist),
+			    "%s", old->psychologist);
+			snprintf(ch.reason, sizeof(ch.reason), "%s",
+			    old->cover_reason);
+		}
+	}
+	if (ch.psychologist[0] != '\0')
+		sched_book_add(p->book, ch.psychologist, id, oc->o.start,
+		    oc->o.end);
+	natt = sched_attendees(ps->members, ps->nmembers, &p->abs, oc->o.date,
+	    ch.psychologist, ps->cofac, &att);
+
+	if (old == NULL || x.state != SESSION_PLANNED ||
+	    x.start != oc->o.start || x.end != oc->o.end ||
+	    strcmp(x.location, ps->r->location) != 0 ||
+	    strcmp(x.psychologist, ch.psychologist) != 0)
+		changed = 1;
+	newpsych = old == NULL || strcmp(x.psychologist, ch.psychologist) != 0;
+	if (old != NULL && x.state == SESSION_CANCELLED) {
+		/* Cancelled by a replan, not by hand: the occurrence is back. */
+		x.state = SESSION_PLANNED;
+	}
+	x.start = oc->o.start;
+	x.end = oc->o.end;
+	snprintf(x.location, sizeof(x.location), "%s", ps->r->location);
+	if (newpsych) {
+		snprintf(x.psychologist, sizeof(x.psychologist), "%s",
+		    ch.psychologist);
+		snprintf(x.cover_reason, sizeof(x.cover_reason), "%s",
+		    ch.reason);
+	}
+	if (x.psychologist[0] == '\0' && !x.uncovered_alerted) {
+		if (plan_alert(p, ps, &x, ch.reason, err) == -1)
+			goto out;
+		x.uncovered_alerted = 1;
+		changed = 1;
+	} else if (x.psychologist[0] != '\0' && x.uncovered_alerted) {
+		x.uncovered_alerted = 0;
+		changed = 1;
+	}
+
+	if (old == NULL) {
+		if (store_session_insert(p->store, &x, err) == -1 ||
+		    store_attendees_replace(p->store, id, att, natt, err) == -1)
+			goto out;
+		p->out->created++;
+	} else {
+		if (!plan_attendees_same(p, id, att, natt)) {
+			if (store_attendees_replace(p->store, id, att, natt,
+			    err) == -1)
+				goto out;
+			changed = 1;
+		}
+		if (changed) {
+			if (x.invited)
+				x.sequence++;
+			if (store_session_update(p->store, &x, err) == -1)
+				goto out;
+			p->out->updated++;
+		}
+	}
+	rc = 0;
+out:
+	free(att);
+	return (rc);
+}
+
+/* Planned sessions in the window whose occurrence went away. */
+static int
+plan_cancel_gone(struct plan_run *p, struct err *err)
+{
+	struct session	*x;
+	size_t		 i, j;
+	int		 keep;
+
+	for (i = 0; i < p->nstored; i++) {
+		x = &p->stored[i];
+		if (p->seen[i] || x->state != SESSION_PLANNED || x->manual ||
+		    x->start < p->now || x->start >= p->until)
+			continue;
+		keep = 0;
+		for (j = 0; j < p->nseries; j++) {
+			if (strcmp(p->ps[j].r->slug, x->series) == 0)
+				keep = p->ps[j].failed;
+		}
+		if (keep)
+			continue;
+		x->state = SESSION_CANCELLED;
+		if (x->invited)
+			x->sequence++;
+		if (store_session_update(p->store, x, err) == -1)
+			return (-1);
+		if (x->psychologist[0] != '\0')
+			sched_book_remove(p->book, x->psychologist, x->id);
+		p->out->cancelled++;
+	}
+	return (0);
+}
+
+/* One alert to the manager of the series' (first) team. */
+static int
+plan_alert(struct plan_run *p, const struct plan_series *ps,
+    const struct session *x, const char *why, struct err *err)
+{
+	const struct member	*mgr;
+	struct err		 e;
+	char			*key = NULL, *subject = NULL, *body = NULL;
+	char			*msgid = NULL, *data = NULL;
+	char			 when[UTIL_TIMEBUF];
+	size_t			 len;
+	int64_t			 id;
+	int			 rc = -1;
+
+	if (ps->team == NULL || ps->team->manager[0] == '\0' ||
+	    (mgr = plan_member(p, ps->team->manager)) == NULL ||
+	    mgr->email[0] == '\0') {
+		log_warnx("planner: session %s is uncovered and its team has "
+		    "no manager to alert", x->id);
+		return (0);
+	}
+	err_clear(&e);
+	util_format_time(x->start, when);
+	xasprintf(&key, "uncovered-%s-%lld", x->id, (long long)p->now);
+	xasprintf(&subject, "Uncovered session: %s", x->id);
+	xasprintf(&body,
+	    "No psychologist is free for this session.\n"
+	    "\n"
+	    "  Session:   %s\n"
+	    "  Series:    %s\n"
+	    "  Team:      %s (%s)\n"
+	    "  Starts:    %s\n"
+	    "  Location:  %s\n"
+	    "  Why:       %s\n"
+	    "\n"
+	    "You will not be told again about this session unless it is "
+	    "covered\nand then becomes uncovered once more.  See it with:\n"
+	    "\n"
+	    "  reflectctl session show %s\n",
+	    x->id, ps->r->slug, ps->team->name, ps->team->slug, when,
+	    x->location[0] != '\0' ? x->location : "(none)", why, x->id);
+	msgid = message_id(p->conf, "uncovered_alert", key, mgr->email);
+	data = message_plain(p->conf, mgr->name, mgr->email, subject, body,
+	    msgid, p->now, &len);
+	if (msgid == NULL || data == NULL) {
+		err_set(err, ERR_INTERNAL, "cannot build the uncovered alert");
+		goto out;
+	}
+	if (outbox_enqueue(p->store, "uncovered_alert", mgr->email, subject,
+	    data, len, msgid, &id, &e) == -1) {
+		if (e.code != ERR_INVALID) {
+			*err = e;
+			goto out;
+		}
+	} else {
+		p->out->messages_queued++;
+		log_info("planner: session %s is uncovered; alert queued to %s",
+		    x->id, mgr->slug);
+	}
+	rc = 0;
+out:
+	free(key);
+	free(subject);
+	free(body);
+	free(msgid);
+	free(data);
+	return (rc);
+}
+
+int
+planner_run(struct store *s, const struct config *conf,
+    const struct sched_holidays *hol, time_t now, struct planner_counts *out,
+    struct err *err)
+{
+	struct plan_run	p;
+	size_t		i;
+	int		rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	memset(&p, 0, sizeof(p));
+	p.store = s;
+	p.conf = conf;
+	p.hol = hol;
+	p.now = now;
+	p.until = now + (time_t)conf->horizon_days * PLANNER_DAY;
+	p.out = out;
+	if (plan_load(&p, err) == -1)
+		goto out;
+	for (i = 0; i < p.nseries; i++)
+		plan_expand(&p, &p.ps[i]);
+	if (p.nocc > 0)
+		qsort(p.occ, p.nocc, sizeof(*p.occ), plan_occ_cmp);
+	for (i = 0; i < p.nocc; i++) {
+		if (plan_decide(&p, &p.occ[i], err) == -1)
+			goto out;
+	}
+	if (plan_cancel_gone(&p, err) == -1)
+		goto out;
+	rc = 0;
+	if (out->created + out->updated + out->cancelled > 0)
+		log_info("planner: %d created, %d updated, %d cancelled, %d "
+		    "messages", out->created, out->updated, out->cancelled,
+		    out->messages_queued);
+out:
+	plan_free(&p);
+	return (rc);
+}
+
+int
+planner_hold(struct store *s, const struct config *conf, time_t now,
+    int *held, struct err *err)
+{
+	struct session	*v = NULL;
+	size_t		 n = 0, i;
+	int		 rc = -1;
+
+	*held = 0;
+	if (store_session_ended(s, now, &v, &n, err) == -1)
+		return (-1);
+	for (i = 0; i < n; i++) {
+		v[i].state = SESSION_HELD;
+		if (store_session_update(s, &v[i], err) == -1)
+			goto out;
+		if (conf->assume_attended && store_attendance_default(s,
+		    v[i].id, attendance_name(ATTEND_ATTENDED), err) == -1)
+			goto out;
+		(*held)++;
+	}
+	rc = 0;
+out:
+	free(v);
+	return (rc);
+}
+
+int
+planner_session_cancel(struct store *s, const char *id, const char *reason,
+    struct err *err)
+{
+	struct session	x;
+
+	if (store_session_get(s, id, &x, err) == -1)
+		return (-1);
+	if (x.state == SESSION_HELD)
+		return (err_set(err, ERR_CONFLICT, "session %s was held on "
+		    "its date and cannot be cancelled", id));
+	if (x.state == SESSION_CANCELLED && x.manual)
+		return (err_set(err, ERR_CONFLICT, "session %s is already "
+		    "cancelled", id));
+	x.state = SESSION_CANCELLED;
+	x.manual = 1;
+	if (x.invited)
+		x.sequence++;
+	if (store_session_update(s, &x, err) == -1)
+		return (-1);
+	return (store_session_set_cancel_reason(s, id,
+	    reason != NULL ? reason : "", err));
+}
+
+int
+planner_session_move(struct store *s, const char *id, time_t start,
+    const char *location, struct err *err)
+{
+	struct session	x;
+	time_t		len;
+
+	if (store_session_get(s, id, &x, err) == -1)
+		return (-1);
+	if (x.state != SESSION_PLANNED)
+		return (err_set(err, ERR_CONFLICT, "session %s is %s and "
+		    "cannot be moved", id, session_state_name(x.state)));
+	if (start < clock_now())
+		return (err_set(err, ERR_INVALID, "start: in the past"));
+	len = x.end - x.start;
+	x.start = start;
+	x.end = start + len;
+	if (location != NULL)
+		snprintf(x.location, sizeof(x.location), "%s", location);
+	x.manual = 1;
+	if (x.invited)
+		x.sequence++;
+	return (store_session_update(s, &x, err));
+}
+
+int
+planner_session_attend(struct store *s, const char *id, const char *member,
+    int status, struct err *err)
+{
+	struct session_attendee	*v = NULL;
+	struct session		 x;
+	size_t			 n = 0, i;
+	int			 found = 0;
+
+	if (store_session_get(s, id, &x, err) == -1)
+		return (-1);
+	if (x.state == SESSION_CANCELLED)
+		return (err_set(err, ERR_CONFLICT, "session %s is cancelled",
+		    id));
+	if (store_attendees_get(s, id, &v, &n, err) == -1)
+		return (-1);
+	for (i = 0; i < n; i++) {
+		if (strcmp(v[i].member, member) == 0)
+			found = 1;
+	}
+	free(v);
+	if (!found)
+		return (err_set(err, ERR_INVALID, "member: %s is not an "
+		    "attendee of %s", member, id));
+	return (store_attendance_set(s, id, member, attendance_name(status),
+	    err));
+}
+
+int
+planner_series_cancel(struct store *s, const char *series, time_t now,
+    int *n, struct err *err)
+{
+	struct session	*v = NULL;
+	size_t		 nv = 0, i;
+	int		 rc = -1;
+
+	*n = 0;
+	if (store_session_list(s, now, (time_t)INT64_MAX / 2, series, NULL,
+	    NULL, NULL, &v, &nv, err) == -1)
+		return (-1);
+	for (i = 0; i < nv; i++) {
+		if (v[i].state != SESSION_PLANNED)
+			continue;
+		v[i].state = SESSION_CANCELLED;
+		if (v[i].invited)
+			v[i].sequence++;
+		if (store_session_update(s, &v[i], err) == -1)
+			goto out;
+		(*n)++;
+	}
+	rc = 0;
+out:
+	free(v);
+	return (rc);
+}
+
+int
+planner_count_planned(struct store *s, int *n, struct err *err)
+{
+	return (store_session_count_planned(s, n, err));
+}
+
+/* ---- the daemon's side: holidays and timers ---------------------------- */
+
+/* The next replan_at (minutes after local midnight) after now. */
+static time_t
+planner_next_daily(time_t now, int at)
+{
+	struct tm	tm;
+	time_t		t;
+	int		i;
+
+	for (i = 0; i < 3; i++) {
+		localtime_r(&now, &tm);
+		tm.tm_mday += i;
+		tm.tm_hour = at / 60;
+		tm.tm_min = at % 60;
+		tm.tm_sec = 0;
+		tm.tm_isdst = -1;
+		if ((t = mktime(&tm)) != (time_t)-1 && t > now)
+			return (t);
+	}
+	return (now + PLANNER_DAY);
+}
+
+/* Hold what ended and (plan) replan, in a transaction of our own. */
+static int
+planner_own_run(const char *why, int plan, struct err *err)
+{
+	struct planner_counts	c;
+	int			held = 0;
+
+	if (planner_g.store == NULL)
+		return (0);
+	if (store_in_transaction(planner_g.store))
+		return (err_set(err, ERR_INTERNAL, "planner: a transaction is "
+		    "open"));
+	if (store_begin(planner_g.store, err) == -1)
+		return (-1);
+	if (planner_hold(planner_g.store, planner_g.conf, clock_now(), &held,
+	    err) == -1)
+		goto fail;
+	if (plan && planner_run(planner_g.store, planner_g.conf,
+	    planner_g.have_hol ? &planner_g.hol : NULL, clock_now(), &c,
+	    err) == -1)
+		goto fail;
+	if (store_commit(planner_g.store, err) == -1)
+		return (-1);
+	if (held > 0)
+		log_info("planner: %d session(s) held (%s)", held, why);
+	outbox_kick();
+	planner_rearm();
+	return (0);
+fail:
+	store_rollback(planner_g.store);
+	return (-1);
+}
+
+static void
+planner_daily_cb(void *arg)
+{
+	struct err	err;
+
+	if (planner_own_run("daily replan", 1, &err) == -1)
+		log_warnx("planner: daily replan failed: %s", err.msg);
+	if (planner_g.daily != NULL && planner_g.conf != NULL)
+		clock_timer_at(planner_g.daily, planner_next_daily(clock_now(),
+		    planner_g.conf->replan_at));
+}
+
+static void
+planner_end_cb(void *arg)
+{
+	struct err	err;
+
+	if (planner_own_run("session end", 0, &err) == -1) {
+		log_warnx("planner: cannot mark ended sessions held: %s",
+		    err.msg);
+		/* Try again later rather than spin on a failing store. */
+		clock_timer_at(planner_g.end, clock_now() + 300);
+	}
+}
+
+void
+planner_rearm(void)
+{
+	struct err	err;
+	time_t		when;
+	int		rc;
+
+	if (planner_g.store == NULL || planner_g.end == NULL)
+		return;
+	rc = store_session_next_end(planner_g.store, &when, &err);
+	if (rc == 0)
+		clock_timer_at(planner_g.end, when);
+	else if (rc == 1)
+		clock_timer_cancel(planner_g.end);
+	else
+		log_warnx("planner: %s", err.msg);
+}
+
+int
+planner_init(struct store *s, const struct config *conf, struct err *err)
+{
+	sched_holidays_init(&planner_g.hol);
+	if (ical_holidays_load_all(conf->holidays, conf->nholidays,
+	    &planner_g.hol, err) == -1)
+		return (-1);
+	planner_g.have_hol = 1;
+	planner_g.store = s;
+	planner_g.conf = conf;
+	planner_g.daily = clock_timer_new("planner daily", planner_daily_cb,
+	    NULL);
+	planner_g.end = clock_timer_new("session end", planner_end_cb, NULL);
+	if (planner_own_run("start", 1, err) == -1)
+		return (-1);
+	clock_timer_at(planner_g.daily, planner_next_daily(clock_now(),
+	    conf->replan_at));
+	return (0);
+}
+
+int
+planner_reload(const struct config *conf, struct err *err)
+{
+	struct sched_holidays	hol;
+
+	sched_holidays_init(&hol);
+	if (ical_holidays_load_all(conf->holidays, conf->nholidays, &hol,
+	    err) == -1) {
+		sched_holidays_free(&hol);
+		return (-1);
+	}
+	sched_holidays_free(&planner_g.hol);
+	planner_g.hol = hol;
+	planner_g.have_hol = 1;
+	planner_g.conf = conf;
+	if (planner_g.daily != NULL)
+		clock_timer_at(planner_g.daily, planner_next_daily(clock_now(),
+		    conf->replan_at));
+	return (0);
+}
+
+int
+planner_replan(struct planner_counts *c, struct err *err)
+{
+	struct planner_counts	dummy;
+	int			held;
+
+	if (c == NULL)
+		c = &dummy;
+	memset(c, 0, sizeof(*c));
+	if (planner_g.store == NULL)
+		return (0);
+	if (!store_in_transaction(planner_g.store))
+		return (planner_own_run("replan", 1, err));
+	if (planner_hold(planner_g.store, planner_g.conf, clock_now(), &held,
+	    err) == -1)
+		return (-1);
+	if (planner_run(planner_g.store, planner_g.conf,
+	    planner_g.have_hol ? &planner_g.hol : NULL, clock_now(), c,
+	    err) == -1)
+		return (-1);
+	c->held = held;
+	return (0);
+}
+
+void
+planner_free(void)
+{
+	clock_timer_free(planner_g.daily);
+	clock_timer_free(planner_g.end);
+	if (planner_g.have_hol)
+		sched_holidays_free(&planner_g.hol);
+	memset(&planner_g, 0, sizeof(planner_g));
+}

@@ -1,1 +1,749 @@
-/* store-sessions: not written yet */
+/*
+ * The series, series_teams, sessions, session_attendees and attendance
+ * tables.  Only SQL and the mapping between rows and structs: kinds,
+ * states, roles and statuses are stored by name, session times as
+ * instants.  The rules live in series.c and the planner; a constraint
+ * SQLite still refuses becomes ERR_CONFLICT.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "people.h"
+#include "schedule.h"
+#include "series.h"
+#include "store.h"
+#include "xmalloc.h"
+
+enum {
+	SESS_SERIES_GET = 0,
+	SESS_SERIES_LIST,
+	SESS_SERIES_TEAMS,
+	SESS_SERIES_INSERT,
+	SESS_SERIES_UPDATE,
+	SESS_SERIES_DELETE,
+	SESS_SERIES_TEAMS_CLEAR,
+	SESS_SERIES_TEAM_ADD,
+	SESS_SESSION_GET,
+	SESS_SESSION_LIST,
+	SESS_SESSION_INSERT,
+	SESS_SESSION_UPDATE,
+	SESS_SESSION_CANCEL_REASON,
+	SESS_SESSION_ENDED,
+	SESS_SESSION_NEXT_END,
+	SESS_SESSION_COUNT,
+	SESS_ATT_RANGE,
+	SESS_ATT_GET,
+	SESS_ATT_CLEAR,
+	SESS_ATT_ADD,
+	SESS_ATTENDANCE_SET,
+	SESS_ATTENDANCE_CLEAR,
+	SESS_ATTENDANCE_DEFAULT,
+	SESS_ATTENDANCE_LAST,
+	SESS_NSTMTS
+};
+
+#define SESS_STMT(s, i)	store_stmt((s), STORE_SET_SESSIONS, (i))
+
+#define SERIES_COLS \
+	"slug, kind, rrule, start, duration, slots, location, psychologist, " \
+	"cofacilitator, created"
+#define SESSION_COLS \
+	"s.id, s.series, s.kind, s.start, s.\"end\", s.location, " \
+	"s.psychologist, s.cover_reason, s.state, s.manual, s.uid, " \
+	"s.sequence, s.invited, s.uncovered_alerted"
+
+static const char *const sess_sql[SESS_NSTMTS] = {
+	[SESS_SERIES_GET] =
+	    "SELECT " SERIES_COLS " FROM series WHERE slug = ?1",
+	[SESS_SERIES_LIST] =
+	    "SELECT " SERIES_COLS " FROM series WHERE ?1 IS NULL OR slug IN "
+	    "(SELECT series FROM series_teams WHERE team = ?1) ORDER BY slug",
+	[SESS_SERIES_TEAMS] =
+	    "SELECT team FROM series_teams WHERE series = ?1 ORDER BY pos",
+	[SESS_SERIES_INSERT] =
+	    "INSERT INTO series (" SERIES_COLS ") VALUES "
+	    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	[SESS_SERIES_UPDATE] =
+	    "UPDATE series SET kind = ?2, rrule = ?3, start = ?4, "
+	    "duration = ?5, slots = ?6, location = ?7, psychologist = ?8, "
+	    "cofacilitator = ?9 WHERE slug = ?1",
+	[SESS_SERIES_DELETE] =
+	    "DELETE FROM series WHERE slug = ?1",
+	[SESS_SERIES_TEAMS_CLEAR] =
+	    "DELETE FROM series_teams WHERE series = ?1",
+	[SESS_SERIES_TEAM_ADD] =
+	    "INSERT INTO series_teams (series, team, pos) VALUES (?1, ?2, ?3)",
+	[SESS_SESSION_GET] =
+	    "SELECT " SESSION_COLS " FROM sessions s WHERE s.id = ?1",
+	[SESS_SESSION_LIST] =
+	    "SELECT " SESSION_COLS " FROM sessions s "
+	    "WHERE s.start >= ?1 AND s.start < ?2 "
+	    "AND (?3 IS NULL OR s.series = ?3) "
+	    "AND (?4 IS NULL OR s.series IN "
+	    "  (SELECT series FROM series_teams WHERE team = ?4)) "
+	    "AND (?5 IS NULL OR s.id IN "
+	    "  (SELECT session FROM session_attendees WHERE member = ?5)) "
+	    "AND (?6 IS NULL OR s.psychologist = ?6) "
+	    "ORDER BY s.start, s.id",
+	[SESS_SESSION_INSERT] =
+	    "INSERT INTO sessions (id, series, kind, start, \"end\", location, "
+	    "psychologist, cover_reason, state, manual, uid, sequence, "
+	    "invited, uncovered_alerted) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+	    "?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+	[SESS_SESSION_UPDATE] =
+	    "UPDATE sessions SET start = ?4, \"end\" = ?5, location = ?6, "
+	    "psychologist = ?7, cover_reason = ?8, state = ?9, manual = ?10, "
+	    "uid = ?11, sequence = ?12, invited = ?13, "
+	    "uncovered_alerted = ?14 WHERE id = ?1",
+	[SESS_SESSION_CANCEL_REASON] =
+	    "UPDATE sessions SET cancel_reason = ?2 WHERE id = ?1",
+	[SESS_SESSION_ENDED] =
+	    "SELECT " SESSION_COLS " FROM sessions s "
+	    "WHERE s.state = 'planned' AND s.\"end\" <= ?1 "
+	    "ORDER BY s.\"end\", s.id",
+	[SESS_SESSION_NEXT_END] =
+	    "SELECT min(\"end\") FROM sessions WHERE state = 'planned'",
+	[SESS_SESSION_COUNT] =
+	    "SELECT count(*) FROM sessions WHERE state = 'planned'",
+	[SESS_ATT_RANGE] =
+	    "SELECT a.session, a.member, a.role, NULL FROM session_attendees a "
+	    "JOIN sessions s ON s.id = a.session "
+	    "WHERE s.start >= ?1 AND s.start < ?2 ORDER BY a.session, a.member",
+	[SESS_ATT_GET] =
+	    "SELECT a.session, a.member, a.role, t.status "
+	    "FROM session_attendees a LEFT JOIN attendance t "
+	    "ON t.session = a.session AND t.member = a.member "
+	    "WHERE a.session = ?1 ORDER BY CASE a.role "
+	    "WHEN 'psychologist' THEN 0 WHEN 'cofacilitator' THEN 1 "
+	    "ELSE 2 END, a.member",
+	[SESS_ATT_CLEAR] =
+	    "DELETE FROM session_attendees WHERE session = ?1",
+	[SESS_ATT_ADD] =
+	    "INSERT INTO session_attendees (session, member, role) "
+	    "VALUES (?1, ?2, ?3)",
+	[SESS_ATTENDANCE_SET] =
+	    "INSERT INTO attendance (session, member, status) "
+	    "VALUES (?1, ?2, ?3) ON CONFLICT (session, member) "
+	    "DO UPDATE SET status = excluded.status",
+	[SESS_ATTENDANCE_CLEAR] =
+	    "DELETE FROM attendance WHERE session = ?1 AND member = ?2",
+	[SESS_ATTENDANCE_DEFAULT] =
+	    "INSERT OR IGNORE INTO attendance (session, member, status) "
+	    "SELECT session, member, ?2 FROM session_attendees "
+	    "WHERE session = ?1 AND role = 'attendee'",
+	[SESS_ATTENDANCE_LAST] =
+	    "SELECT t.member, max(s.start) FROM attendance t "
+	    "JOIN sessions s ON s.id = t.session "
+	    "WHERE t.status = 'attended' AND s.state = 'held' "
+	    "AND s.kind = 'group_supervision' GROUP BY t.member "
+	    "ORDER BY t.member",
+};
+
+const struct store_sqlset store_sessions_sqlset = {
+	"sessions", sess_sql, SESS_NSTMTS
+};
+
+static void	 sess_copy(sqlite3_stmt *, int, char *, size_t);
+static void	 sess_bind_text(sqlite3_stmt *, int, const char *);
+static int	 sess_write_rc(struct store *, int, const char *,
+		    const char *, struct err *);
+static void	 sess_read_series(sqlite3_stmt *, struct series *);
+static void	 sess_read_session(sqlite3_stmt *, struct session *);
+static void	 sess_read_attendee(sqlite3_stmt *, struct session_attendee *);
+static int	 sess_series_teams(struct store *, struct series *,
+		    struct err *);
+static int	 sess_series_write_teams(struct store *,
+		    const struct series *, struct err *);
+static void	 sess_bind_series(sqlite3_stmt *, const struct series *);
+static void	 sess_bind_session(sqlite3_stmt *, const struct session *);
+static int	 sess_sessions(struct store *, sqlite3_stmt *,
+		    struct session **, size_t *, struct err *);
+static int	 sess_attendees(struct store *, sqlite3_stmt *,
+		    struct session_attendee **, size_t *, struct err *);
+static int	 sess_int(struct store *, sqlite3_stmt *, int *, const char *,
+		    struct err *);
+
+static void
+sess_copy(sqlite3_stmt *st, int col, char *buf, size_t size)
+{
+	const unsigned char	*t;
+
+	buf[0] = '\0';
+	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+		return;
+	if ((t = sqlite3_column_text(st, col)) != NULL)
+		snprintf(buf, size, "%s", (const char *)t);
+}
+
+/* "" is stored as NULL. */
+static void
+sess_bind_text(sqlite3_stmt *st, int idx, const char *s)
+{
+	if (s == NULL || *s == '\0')
+		sqlite3_bind_null(st, idx);
+	else
+		sqlite3_bind_text(st, idx, s, -1, SQLITE_STATIC);
+}
+
+static int
+sess_write_rc(struct store *s, int rc, const char *what, const char *key,
+    struct err *err)
+{
+	if (rc == SQLITE_DONE)
+		return (0);
+	if ((rc & 0xff) == SQLITE_CONSTRAINT) {
+		if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+			return (err_set(err, ERR_CONFLICT, "%s: %s is still "
+			    "referred to, or refers to something missing",
+			    what, key));
+		return (err_set(err, ERR_CONFLICT, "%s: %s conflicts with an "
+		    "existing one", what, key));
+	}
+	return (store_fail(s, what, err));
+}
+
+static void
+sess_read_series(sqlite3_stmt *st, struct series *r)
+{
+	char	kind[32];
+
+	memset(r, 0, sizeof(*r));
+	sess_copy(st, 0, r->slug, sizeof(r->slug));
+	sess_copy(st, 1, kind, sizeof(kind));
+	if ((r->kind = series_kind_parse(kind)) == -1)
+		r->kind = SERIES_GROUP_SUPERVISION;
+	sess_copy(st, 2, r->rrule, sizeof(r->rrule));
+	sess_copy(st, 3, r->start, sizeof(r->start));
+	r->duration = sqlite3_column_int(st, 4);
+	r->slots = sqlite3_column_int(st, 5);
+	sess_copy(st, 6, r->location, sizeof(r->location));
+	sess_copy(st, 7, r->psychologist, sizeof(r->psychologist));
+	sess_copy(st, 8, r->cofacilitator, sizeof(r->cofacilitator));
+	r->created = (time_t)sqlite3_column_int64(st, 9);
+}
+
+static void
+sess_read_session(sqlite3_stmt *st, struct session *x)
+{
+	char	buf[32];
+
+	memset(x, 0, sizeof(*x));
+	sess_copy(st, 0, x->id, sizeof(x->id));
+	sess_copy(st, 1, x->series, sizeof(x->series));
+	sess_copy(st, 2, buf, sizeof(buf));
+	if ((x->kind = series_kind_parse(buf)) == -1)
+		x->kind = SERIES_GROUP_SUPERVISION;
+	x->start = (time_t)sqlite3_column_int64(st, 3);
+	x->end = (time_t)sqlite3_column_int64(st, 4);
+	sess_copy(st, 5, x->location, sizeof(x->location));
+	sess_copy(st, 6, x->psychologist, sizeof(x->psychologist));
+	sess_copy(st, 7, x->cover_reason, sizeof(x->cover_reason));
+	sess_copy(st, 8, buf, sizeof(buf));
+	if ((x->state = session_state_parse(buf)) == -1)
+		x->state = SESSION_PLANNED;
+	x->manual = sqlite3_column_int(st, 9);
+	sess_copy(st, 10, x->uid, sizeof(x->uid));
+	x->sequence = sqlite3_column_int(st, 11);
+	x->invited = sqlite3_column_int(st, 12);
+	x->uncovered_alerted = sqlite3_column_int(st, 13);
+}
+
+static void
+sess_read_attendee(sqlite3_stmt *st, struct session_attendee *a)
+{
+	char	buf[32];
+
+	memset(a, 0, sizeof(*a));
+	sess_copy(st, 0, a->session, sizeof(a->session));
+	sess_copy(st, 1, a->member, sizeof(a->member));
+	sess_copy(st, 2, buf, sizeof(buf));
+	if (strcmp(buf, "psychologist") == 0)
+		a->role = SCHED_PSYCHOLOGIST;
+	else if (strcmp(buf, "cofacilitator") == 0)
+		a->role = SCHED_COFACILITATOR;
+	else
+		a->role = SCHED_ATTENDEE;
+	sess_copy(st, 3, buf, sizeof(buf));
+	a->attendance = buf[0] == '\0' ? ATTEND_NONE : attendance_parse(buf);
+}
+
+static int
+sess_series_teams(struct store *s, struct series *r, struct err *err)
+{
+	sqlite3_stmt	*st = SESS_STMT(s, SESS_SERIES_TEAMS);
+	int		 rc;
+
+	r->nteams = 0;
+	sqlite3_bind_text(st, 1, r->slug, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (r->nteams < SERIES_MAX_TEAMS) {
+			sess_copy(st, 0, r->teams[r->nteams],
+			    sizeof(r->teams[0]));
+			r->nteams++;
+		}
+	}
+	store_stmt_done(st);
+	if (rc != SQLITE_DONE)
+		return (store_fail(s, "series teams", err));
+	return (0);
+}
+
+int
+store_series_get(struct store *s, const char *slug, struct series *r,
+    struct err *err)
+{
+	sqlite3_stmt	*st = SESS_STMT(s, SESS_SERIES_GET);
+	int		 rc;
+
+	sqlite3_bind_text(st, 1, slug, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		sess_read_series(st, r);
+	store_stmt_done(st);
+	if (rc == SQLITE_DONE)
+		return (err_set(err, ERR_NOT_FOUND, "no such series: %s", slug));
+	if (rc != SQLITE_ROW)
+		return (store_fail(s, "series", err));
+	return (sess_series_teams(s, r, err));
+}
+
+int
+store_series_list(struct store *s, const char *team, struct series **rp,
+    size_t *np, struct err *err)
+{
+	sqlite3_stmt	*st = SESS_STMT(s, SESS_SERIES_LIST);
+	struct series	*v = NULL;
+	size_t		 n = 0, cap = 0, i;
+	int		 rc;
+
+	sess_bind_text(st, 1, team);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap == 0 ? 16 : cap * 2;
+			v = xreallocarray(v, cap, sizeof(*v));
+		}
+		sess_read_series(st, &v[n++]);
+	}
+	store_stmt_done(st);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		return (store_fail(s, "series list", err));
+	}
+	for (i = 0; i < n; i++) {
+		if (sess_series_teams(s, &v[i], err) == -1) {
+			free(v);
+			return (-1);
+		}
+	}
+	*rp = v;
+	*np = n;
+	return (0);
+}
+
+static void
+sess_bind_series(sqlite3_stmt *st, const struct series *r)
+{
+	sqlite3_bind_text(st, 1, r->slug, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, series_kind_name(r->kind), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, r->rrule, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, r->start, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 5, r->duration);
+	sqlite3_bind_int(st, 6, r->slots);
+	sess_bind_text(st, 7, r->location);
+	sess_bind_text(st, 8, r->psychologist);
+	sess_bind_text(st, 9, r->cofacilitator);
+}
+
+static int
+sess_series_write_teams(struct store *s, const struct series *r,
+    struct err *err)
+{
+	sqlite3_stmt	*st;
+	size_t		 i;
+	int		 rc;
+
+	st = SESS_STMT(s, SESS_SERIES_TEAMS_CLEAR);
+	sqlite3_bind_text(st, 1, r->slug, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	store_stmt_done(st);
+	if (sess_write_rc(s, rc, "series", r->slug, err) == -1)
+		return (-1);
+	for (i = 0; i < r->nteams; i++) {
+		st = SESS_STMT(s, SESS_SERIES_TEAM_ADD);
+		sqlite3_bind_text(st, 1, r->slug, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, r->teams[i], -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 3, (int)i);
+		rc = sqlite3_step(st);
+		store_stmt_done(st);
+		if (sess_write_rc(s, rc, "series team", r->teams[i],
+		    err) == -1)
+			return (-1);
+	}
+	return (0);
+}
+
+int
+store_series_insert(struct store *s, const struct series *r,
+    struct err *err)
+{
+	sqlite3_stmt	*st = SESS_STMT(s, SESS_SERIES_INSERT);
+	int		 rc;
+
+	sess_bind_series(st, r);
+	sqlite3_bind_int64(st, 10, (sqlite3_int64)r->created);
+	rc = sqlite3_step(st);
+	store_stmt_done(st);
+	if (sess_write_rc(s, rc, "series", r->slug, err) == -1)
+		return (-1);
+	return (sess_series_write_teams(s, r, err));
+}
+
+int
+store_series_update(struct store *s, const struct series *r,
+    struct err *err)
+{
+	sqlite3_stmt	*st = SESS_STMT(s, SESS_SERIES_UPDATE);
+	int		 rc;
+
+	sess_bind_series(st, r);
+	rc = sqlite3_step(st);
+	store_stmt_done(st);
+	if (sess_write_rc(s, rc, "series", r->slug, err) == -1)
+		return (-1);
+	if (store_changes(s) == 0)
+		return (err_set(err, ERR_NOT_FOUND, "no such series: %s",
+		    r->slug));
+	return (sess_series_write_teams(s, r, err));
+}
+
+int
+store_series_delete(struct store *s, const char *slug, struct err *err)
+{
+	sqlite3_stmt	*st = SESS_STMT(s, SESS_SERIES_DELETE);
+	int		 rc;
+
+	sqlite3_bind_text(st, 1, slug, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	store_stmt_done(st);
+	if (sess_write_rc(s, rc, "series", slug, err) == -1)
+		return (-1);
+	if (store_changes(s) == 0)
+		return (err_set(err, ERR_NOT_FOUND, "no such series: %s", slug));
+	return (0);
+}
+
+static int
+sess_sessions(struct store *s, sqlite3_stmt *st, struct session **vp,
+    size_t *np, struct err *err)
+{
+	struct session	*v = NULL;
+	size_t		 n = 0, cap = 0;
+	int		 rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap == 0 ? 64 : cap * 2;
+			v = xreallocarray(v, cap, sizeof(*v));
+		}
+		sess_read_session(st, &v[n++]);
+	}
+	store_stmt_done(st);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		return (store_fail(s, "sessions", err));
+	}
+	*vp = v;
+	*np = n;
+	return (0);
+}
+
+int
+store_session_get(struct store *s, const char *id, struct session *x,
+    struct err *err)
+{
+	sqlite3_stmt	*st = SESS_STMT(s, SESS_SESSION_GET);
+	int		 rc;
+
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		sess_read_session(st, x);
+	store_stmt_done(st);
+	if (rc == SQLITE_DONE)
+		return (err_set(err, ERR_NOT_FOUND, "no such session: %s", id));
+	if (rc != SQLITE_ROW)
+		return (store_fail(s, "session", err));
+	return (0);
+}
+
+int
+store_session_list(struct store *s, time_t from, time_t until,
+    const char *series, const char *team, const char *member,
+    const char *psychologist, struct session **vp, size_t *np,
+    struct err *err)
+{
+	sqlite3_stmt	*st = SESS_STMT(s, SESS_SESSION_LIST);
+
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)from);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)until);
+	sess_bind_text(st, 3, series);
+	sess_bind_text(st, 4, team);
+	sess_bind_text(st, 5, member);
+	sess_bind_text(st, 6, psychologist);
+	return (sess_sessions(s, st, vp, np, err));
+}
+
+static void
+sess_bind_session(sqlite3_stmt *st, const struct session *x)
+{
+	sqlite3_bind_text(st, 1, x->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, x->series, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, series_kind_name(x->kind), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)x->start);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)x->end);
+	sess_bind_text(st, 6, x->location);
+	sess_bind_text(st, 7, x->psychologist);
+	sess_bind_text(st, 8, x->cover_reason);
+	sqlite3_bind_text(st, 9, session_state_name(x->state), -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_int(st, 10, x->manual);
+	sqlite3_bind_text(st, 11, x->uid, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 12, x->sequence);
+	sqlite3_bind_int(st, 13, x->invited);
+	sqlite3_bind_int(st, 14, x->uncovered_alerted);
+}
+
+int
+store_session_insert(struct store *s, const struct session *x,
+    struct err *err)
+{
+	sqlite3_stmt	*st = SESS_STMT(s, SESS_SESSION_INSERT);
+	int		 rc;
+
+	sess_bind_session(st, x);
+	rc = sqlite3_step(st);
+	store_stmt_done(st);
+	return (sess_write_rc(s, rc, "session", x->id, err));
+}
+
+int
+store_session_update(struct store *s, const struct session *x,
+    struct err *err)
+{
+	sqlite3_stmt	*st = SESS_STMT(s, SESS_SESSION_UPDATE);
+	int		 rc;
+
+	sess_bind_session(st, x);
+	rc = sqlite3_step(st);
+	store_stmt_done(st);
+	if (sess_write_rc(s, rc, "session", x->id, err) == -1)
+		return (-1);
+	if (store_changes(s) == 0)
+		return (err_set(err, ERR_NOT_FOUND, "no such session: %s",
+		    x->id));
+	return (0);
+}
+
+int
+store_session_set_cancel_reason(struct store *s, const char *id,
+    const char *reason, struct err *err)
+{
+	sqlite3_stmt	*st = SESS_STMT(s, SESS_SESSION_CANCEL_REASON);
+	int		 rc;
+
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sess_bind_text(st, 2, reason);
+	rc = sqlite3_step(st);
+	store_stmt_done(st);
+	return (sess_write_rc(s, rc, "session", id, err));
+}
+
+int
+store_session_ended(struct store *s, time_t now, struct session **vp,
+    size_t *np, struct err *err)
+{
+	sqlite3_stmt	*st = SESS_STMT(s, SESS_SESSION_ENDED);
+
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
+	return (sess_sessions(s, st, vp, np, err));
+}
+
+static int
+sess_int(struct store *s, sqlite3_stmt *st, int *v, const char *what,
+    struct err *err)
+{
+	int	rc;
+
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		store_stmt_done(st);
+		return (store_fail(s, what, err));
+	}
+	*v = sqlite3_column_type(st, 0) == SQLITE_NULL ? -1 :
+	    sqlite3_column_int(st, 0);
+	store_stmt_done(st);
+	return (0);
+}
+
+int
+store_session_next_end(struct store *s, time_t *when, struct err *err)
+{
+	sqlite3_stmt	*st = SESS_STMT(s, SESS_SESSION_NEXT_END);
+	int		 rc, found = 0;
+
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		*when = (time_t)sqlite3_column_int64(st, 0);
+		found = 1;
+	}
+	store_stmt_done(st);
+	if (rc != SQLITE_ROW)
+		return (store_fail(s, "next session end", err));
+	return (found ? 0 : 1);
+}
+
+int
+store_session_count_planned(struct store *s, int *n, struct err *err)
+{
+	return (sess_int(s, SESS_STMT(s, SESS_SESSION_COUNT), n,
+	    "sessions planned", err));
+}
+
+static int
+sess_attendees(struct store *s, sqlite3_stmt *st,
+    struct session_attendee **vp, size_t *np, struct err *err)
+{
+	struct session_attendee	*v = NULL;
+	size_t			 n = 0, cap = 0;
+	int			 rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap == 0 ? 64 : cap * 2;
+			v = xreallocarray(v, cap, sizeof(*v));
+		}
+		sess_read_attendee(st, &v[n++]);
+	}
+	store_stmt_done(st);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		return (store_fail(s, "attendees", err));
+	}
+	*vp = v;
+	*np = n;
+	return (0);
+}
+
+int
+store_attendees_range(struct store *s, time_t from, time_t until,
+    struct session_attendee **vp, size_t *np, struct err *err)
+{
+	sqlite3_stmt	*st = SESS_STMT(s, SESS_ATT_RANGE);
+
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)from);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)until);
+	return (sess_attendees(s, st, vp, np, err));
+}
+
+int
+store_attendees_get(struct store *s, const char *session,
+    struct session_attendee **vp, size_t *np, struct err *err)
+{
+	sqlite3_stmt	*st = SESS_STMT(s, SESS_ATT_GET);
+
+	sqlite3_bind_text(st, 1, session, -1, SQLITE_STATIC);
+	return (sess_attendees(s, st, vp, np, err));
+}
+
+int
+store_attendees_replace(struct store *s, const char *session,
+    const struct sched_attendee *v, size_t n, struct err *err)
+{
+	sqlite3_stmt	*st;
+	size_t		 i;
+	int		 rc;
+
+	st = SESS_STMT(s, SESS_ATT_CLEAR);
+	sqlite3_bind_text(st, 1, session, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	store_stmt_done(st);
+	if (sess_write_rc(s, rc, "attendees", session, err) == -1)
+		return (-1);
+	for (i = 0; i < n; i++) {
+		st = SESS_STMT(s, SESS_ATT_ADD);
+		sqlite3_bind_text(st, 1, session, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, v[i].member, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, sched_attendee_role_name(v[i].role),
+		    -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		store_stmt_done(st);
+		if (sess_write_rc(s, rc, "attendee", v[i].member, err) == -1)
+			return (-1);
+	}
+	return (0);
+}
+
+int
+store_attendance_set(struct store *s, const char *session,
+    const char *member, const char *status, struct err *err)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	st = SESS_STMT(s, status != NULL ? SESS_ATTENDANCE_SET :
+	    SESS_ATTENDANCE_CLEAR);
+	sqlite3_bind_text(st, 1, session, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, member, -1, SQLITE_STATIC);
+	if (status != NULL)
+		sqlite3_bind_text(st, 3, status, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	store_stmt_done(st);
+	return (sess_write_rc(s, rc, "attendance", member, err));
+}
+
+int
+store_attendance_default(struct store *s, const char *session,
+    const char *status, struct err *err)
+{
+	sqlite3_stmt	*st = SESS_STMT(s, SESS_ATTENDANCE_DEFAULT);
+	int		 rc;
+
+	sqlite3_bind_text(st, 1, session, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	store_stmt_done(st);
+	return (sess_write_rc(s, rc, "attendance", session, err));
+}
+
+int
+store_attendance_last(struct store *s, struct session_last **vp,
+    size_t *np, struct err *err)
+{
+	sqlite3_stmt		*st = SESS_STMT(s, SESS_ATTENDANCE_LAST);
+	struct session_last	*v = NULL;
+	size_t			 n = 0, cap = 0;
+	int			 rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap == 0 ? 64 : cap * 2;
+			v = xreallocarray(v, cap, sizeof(*v));
+		}
+		memset(&v[n], 0, sizeof(v[n]));
+		sess_copy(st, 0, v[n].member, sizeof(v[n].member));
+		sched_local_date((time_t)sqlite3_column_int64(st, 1),
+		    v[n].date);
+		n++;
+	}
+	store_stmt_done(st);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		return (store_fail(s, "last attended", err));
+	}
+	*vp = v;
+	*np = n;
+	return (0);
+}

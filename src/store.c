@@ -107,6 +107,61 @@ static const char *const store_migrations[] = {
 	"CREATE INDEX cases_lead ON cases(lead);"
 	"CREATE INDEX cases_coworker ON cases(coworker);"
 	"CREATE INDEX cases_closed ON cases(closed);",
+	/*
+	 * 3: series and the sessions the planner materialises from them.
+	 * A series' start is local wall time ('YYYY-MM-DDTHH:MM'); session
+	 * times are instants.  Sessions outlive their series (a removed
+	 * series keeps its held sessions), so they name it without a
+	 * reference and carry its kind.  psychologist NULL = uncovered.
+	 */
+	"CREATE TABLE series ("
+	"  slug TEXT PRIMARY KEY,"
+	"  kind TEXT NOT NULL,"
+	"  rrule TEXT NOT NULL,"
+	"  start TEXT NOT NULL,"
+	"  duration INTEGER NOT NULL,"
+	"  slots INTEGER NOT NULL,"
+	"  location TEXT,"
+	"  psychologist TEXT REFERENCES members(slug) ON UPDATE RESTRICT,"
+	"  cofacilitator TEXT REFERENCES members(slug) ON UPDATE RESTRICT,"
+	"  created INTEGER NOT NULL);"
+	"CREATE TABLE series_teams ("
+	"  series TEXT NOT NULL REFERENCES series(slug) ON DELETE CASCADE,"
+	"  team TEXT NOT NULL REFERENCES teams(slug) ON UPDATE RESTRICT,"
+	"  pos INTEGER NOT NULL,"
+	"  PRIMARY KEY (series, team));"
+	"CREATE INDEX series_teams_team ON series_teams(team);"
+	"CREATE TABLE sessions ("
+	"  id TEXT PRIMARY KEY,"
+	"  series TEXT NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  start INTEGER NOT NULL,"
+	"  \"end\" INTEGER NOT NULL,"
+	"  location TEXT,"
+	"  psychologist TEXT,"
+	"  cover_reason TEXT,"
+	"  state TEXT NOT NULL DEFAULT 'planned',"
+	"  manual INTEGER NOT NULL DEFAULT 0,"
+	"  uid TEXT NOT NULL,"
+	"  sequence INTEGER NOT NULL DEFAULT 0,"
+	"  invited INTEGER NOT NULL DEFAULT 0,"
+	"  uncovered_alerted INTEGER NOT NULL DEFAULT 0,"
+	"  cancel_reason TEXT);"
+	"CREATE INDEX sessions_start ON sessions(start);"
+	"CREATE INDEX sessions_series ON sessions(series, start);"
+	"CREATE INDEX sessions_end ON sessions(state, \"end\");"
+	"CREATE TABLE session_attendees ("
+	"  session TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
+	"  member TEXT NOT NULL,"
+	"  role TEXT NOT NULL,"
+	"  PRIMARY KEY (session, member));"
+	"CREATE INDEX session_attendees_member ON session_attendees(member);"
+	"CREATE TABLE attendance ("
+	"  session TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
+	"  member TEXT NOT NULL,"
+	"  status TEXT NOT NULL,"
+	"  PRIMARY KEY (session, member));"
+	"CREATE INDEX attendance_member ON attendance(member);",
 };
 #define STORE_VERSION \
 	((int)(sizeof(store_migrations) / sizeof(store_migrations[0])) - 1)
@@ -116,6 +171,7 @@ static const struct store_sqlset *const store_sets[STORE_NSETS] = {
 	[STORE_SET_OUTBOX] = &store_outbox_sqlset,
 	[STORE_SET_PEOPLE] = &store_people_sqlset,
 	[STORE_SET_CASES] = &store_cases_sqlset,
+	[STORE_SET_SESSIONS] = &store_sessions_sqlset,
 };
 
 static int	store_exec(struct store *, const char *, struct err *);
@@ -434,4 +490,10 @@ int
 store_changes(struct store *s)
 {
 	return (sqlite3_changes(s->db));
+}
+
+int
+store_total_changes(struct store *s)
+{
+	return (sqlite3_total_changes(s->db));
 }
