@@ -73,7 +73,7 @@ main(int argc, char **argv)
 			base += 3;
 		if (strncmp(base, "fuzz_", 5) == 0)
 			base += 5;
-		snprintf(corpus, sizeof(corpus), "%s/tests/fuzz/corpus/%s", top,
+		(void)snprintf(corpus, sizeof(corpus), "%s/tests/fuzz/corpus/%s", top,
 		    base);
 		dir = corpus;
 	}
@@ -84,7 +84,9 @@ main(int argc, char **argv)
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
+		    de->d_name) >= sizeof(path))
+			continue;
 		bad |= replay(path) == -1;
 		n++;
 	}
