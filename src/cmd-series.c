@@ -194,14 +194,10 @@ cmd_series_add_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 		return (err_set(err, ERR_INVALID, "slug: want "
 		    "[a-z0-9][a-z0-9-]{0,31}, got %s", args->argv[0]));
 	memcpy(r.slug, args->argv[0], strlen(args->argv[0]) + 1);
-	if (kind == SERIES_GROUP_SUPERVISION &&
-	    cmd_args_get(args, "team") == NULL)
-		return (err_set(err, ERR_USAGE, "missing key: team= (group "
-		    "supervision is for one team)"));
-	if (kind == SERIES_REFLECTIVE_PRACTICE &&
-	    cmd_args_get(args, "team") == NULL &&
+	if (cmd_args_get(args, "team") == NULL &&
 	    cmd_args_get(args, "teams") == NULL)
-		return (err_set(err, ERR_USAGE, "missing key: teams="));
+		return (err_set(err, ERR_USAGE, "missing key: %s",
+		    kind == SERIES_GROUP_SUPERVISION ? "team=" : "teams="));
 	if (cmd_series_apply(&r, args, err) == -1)
 		return (-1);
 	if (!cmd_series_manages(ctx, &r))

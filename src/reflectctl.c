@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -71,15 +72,18 @@ static void	 print_error_list(json_t *);
 static void	 print_caseload(json_t *);
 static char	*caseload_number(double);
 static char	*caseload_bar(double, double);
+static void	 print_schedule(json_t *);
+static int	 schedule_day(const char *, struct tm *, struct tm *);
 
 /*
- * Commands with a result worth its own layout (caseload with bars; later
- * the schedule agenda) have a printer here; everything else goes through
+ * Commands with a result worth its own layout (caseload with bars, the
+ * schedule agenda) have a printer here; everything else goes through
  * print_generic.
  */
 static const struct printer printers[] = {
 	{ "status", print_status },
 	{ "caseload", print_caseload },
+	{ "schedule", print_schedule },
 };
 
 static void
@@ -880,4 +884,94 @@ out:
 	free(body.data);
 	free(line);
 	return (rc);
+}
+
+/*
+ * The day of an RFC 3339 time as the daemon wrote it (its zone's wall
+ * clock, whatever ours is) and the Monday of its ISO week.
+ */
+static int
+schedule_day(const char *start, struct tm *day, struct tm *monday)
+{
+	struct tm	tm;
+	time_t		t;
+	int		y, mo, d;
+
+	if (start == NULL || sscanf(start, "%4d-%2d-%2d", &y, &mo, &d) != 3)
+		return (-1);
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = 12;
+	if ((t = timegm(&tm)) == (time_t)-1 || gmtime_r(&t, day) == NULL)
+		return (-1);
+	t -= (time_t)((day->tm_wday + 6) % 7) * 86400;
+	if (gmtime_r(&t, monday) == NULL)
+		return (-1);
+	return (0);
+}
+
+/* A readable agenda: a heading per ISO week, a line per session. */
+static void
+print_schedule(json_t *result)
+{
+	json_t		*arr, *x, *teams, *t;
+	struct tm	 day, mon;
+	const char	*start, *end, *psych;
+	char		 week[64], cur[64], dname[16], mname[16], *ts, *tmp;
+	char		*series;
+	size_t		 i, j;
+
+	arr = json_object_get(result, "sessions");
+	if (!json_is_array(arr)) {
+		print_generic(result);
+		return;
+	}
+	if (json_array_size(arr) == 0) {
+		printf("no sessions\n");
+		return;
+	}
+	week[0] = '\0';
+	json_array_foreach(arr, i, x) {
+		start = json_string_value(json_object_get(x, "start"));
+		end = json_string_value(json_object_get(x, "end"));
+		if (schedule_day(start, &day, &mon) == -1 || end == NULL ||
+		    strlen(start) < 16 || strlen(end) < 16)
+			continue;
+		strftime(dname, sizeof(dname), "%a", &mon);
+		strftime(mname, sizeof(mname), "%b", &mon);
+		snprintf(cur, sizeof(cur), "Week of %s %d %s %d", dname,
+		    mon.tm_mday, mname, mon.tm_year + 1900);
+		if (strcmp(cur, week) != 0) {
+			printf("%s%s\n", week[0] != '\0' ? "\n" : "", cur);
+			snprintf(week, sizeof(week), "%s", cur);
+		}
+		ts = xstrdup("");
+		teams = json_object_get(x, "teams");
+		json_array_foreach(teams, j, t) {
+			if (!json_is_string(t))
+				continue;
+			xasprintf(&tmp, "%s%s%s", ts, *ts != '\0' ? "," : "",
+			    json_string_value(t));
+			free(ts);
+			ts = tmp;
+		}
+		tmp = text_clean(ts);
+		free(ts);
+		ts = tmp;
+		series = text_clean(json_string_value(json_object_get(x,
+		    "series")) != NULL ? json_string_value(json_object_get(x,
+		    "series")) : "?");
+		psych = json_string_value(json_object_get(x, "psychologist"));
+		strftime(dname, sizeof(dname), "%a", &day);
+		strftime(mname, sizeof(mname), "%b", &day);
+		printf("  %s %2d %s  %.5s-%.5s  %-20s %-20s %-20s %s\n", dname,
+		    day.tm_mday, mname, start + 11, end + 11, series, ts,
+		    psych != NULL ? psych : "UNCOVERED",
+		    json_string_value(json_object_get(x, "state")) != NULL ?
+		    json_string_value(json_object_get(x, "state")) : "?");
+		free(series);
+		free(ts);
+	}
 }
