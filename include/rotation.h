@@ -1,0 +1,1 @@
+/* rotation.h: not written yet */

@@ -1,0 +1,1 @@
+/* smtp.h: not written yet */

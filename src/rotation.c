@@ -1,0 +1,1 @@
+/* rotation: not written yet */

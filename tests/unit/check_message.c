@@ -1,0 +1,7 @@
+/* not written yet */
+int main(void);
+int
+main(void)
+{
+	return (77);
+}
