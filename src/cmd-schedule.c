@@ -235,11 +235,12 @@ cmd_schedule_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 	    series_sessions(daemon_g->store, from, until, team, member, psych,
 	    &v, &n, err) == -1)
 		goto out;
-	qsort(ser, nser, sizeof(*ser), cmd_schedule_series_cmp);
+	if (nser > 0)
+		qsort(ser, nser, sizeof(*ser), cmd_schedule_series_cmp);
 	arr = json_array();
 	for (i = 0; i < n; i++) {
 		memcpy(key.slug, v[i].series, sizeof(key.slug));
-		r = bsearch(&key, ser, nser, sizeof(*ser),
+		r = nser == 0 ? NULL : bsearch(&key, ser, nser, sizeof(*ser),
 		    cmd_schedule_series_cmp);
 		ok = sc.all || (member != NULL && sc.me != NULL &&
 		    strcmp(member, sc.me) == 0) ||
@@ -298,7 +299,7 @@ cmd_gaps_exec(struct cmd_ctx *ctx, struct cmd_args *args, json_t **result,
 		    !cmd_schedule_manages(&sc, m[i].team))
 			continue;
 		memcpy(key.member, m[i].slug, sizeof(key.member));
-		hit = bsearch(&key, last, nl, sizeof(*last),
+		hit = nl == 0 ? NULL : bsearch(&key, last, nl, sizeof(*last),
 		    cmd_schedule_last_cmp);
 		max = config_max_gap_days(daemon_g->conf, (enum role)m[i].role);
 		sched_gap(hit != NULL ? hit->date : "", m[i].start, today, max,

@@ -150,6 +150,8 @@ plan_find(struct plan_run *p, const char *id)
 {
 	struct session	key, *kp = &key, **hit;
 
+	if (p->nstored == 0)
+		return (NULL);
 	snprintf(key.id, sizeof(key.id), "%s", id);
 	hit = bsearch(&kp, p->byid, p->nstored, sizeof(*p->byid),
 	    plan_byid_cmp);
@@ -161,7 +163,7 @@ plan_member(struct plan_run *p, const char *slug)
 {
 	struct member	key;
 
-	if (slug == NULL || *slug == '\0')
+	if (slug == NULL || *slug == '\0' || p->nmembers == 0)
 		return (NULL);
 	snprintf(key.slug, sizeof(key.slug), "%s", slug);
 	return (bsearch(&key, p->members, p->nmembers, sizeof(*p->members),
@@ -173,6 +175,8 @@ plan_team(struct plan_run *p, const char *slug)
 {
 	struct team	key;
 
+	if (p->nteams == 0)
+		return (NULL);
 	snprintf(key.slug, sizeof(key.slug), "%s", slug);
 	return (bsearch(&key, p->teams, p->nteams, sizeof(*p->teams),
 	    plan_team_cmp));
@@ -210,8 +214,11 @@ plan_load(struct plan_run *p, struct err *err)
 		free(abs);
 		return (-1);
 	}
-	qsort(p->teams, p->nteams, sizeof(*p->teams), plan_team_cmp);
-	qsort(p->members, p->nmembers, sizeof(*p->members), plan_member_cmp);
+	if (p->nteams > 0)
+		qsort(p->teams, p->nteams, sizeof(*p->teams), plan_team_cmp);
+	if (p->nmembers > 0)
+		qsort(p->members, p->nmembers, sizeof(*p->members),
+		    plan_member_cmp);
 	sched_absences_init(&p->abs, abs, nabs);
 	free(abs);
 
@@ -232,7 +239,8 @@ plan_load(struct plan_run *p, struct err *err)
 			    p->stored[i].id, p->stored[i].start,
 			    p->stored[i].end);
 	}
-	qsort(p->byid, p->nstored, sizeof(*p->byid), plan_byid_cmp);
+	if (p->nstored > 0)
+		qsort(p->byid, p->nstored, sizeof(*p->byid), plan_byid_cmp);
 
 	p->ps = xcalloc(p->nseries + 1, sizeof(*p->ps));
 	for (i = 0; i < p->nseries; i++) {
