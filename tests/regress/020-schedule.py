@@ -4,6 +4,7 @@ schedule JSON, a psychologist's absence giving cover and changing nothing
 else, plan twice with zeros the second time, and one alert to the manager
 when a session becomes uncovered."""
 
+import os
 import sys
 
 sys.dont_write_bytecode = True  # the source tree may be read-only
@@ -158,7 +159,37 @@ def main():
     r = d.ok("series", "remove", "rp")
     check(r.get("cancelled", 0) > 0, "series remove cancels: %r" % r)
     d.refused(["series", "show", "rp"], "not_found")
+
+    # Holiday files: a broken one refuses the reload, naming the file, and
+    # keeps the old configuration; a good one skips its dates.
+    bad = os.path.join(d.tmp, "bad.ics")
+    with open(bad, "w") as f:
+        f.write("BEGIN:VCALENDAR\nBEGIN:VEVENT\nSUMMARY:x\nEND:VEVENT\n"
+                "END:VCALENDAR\n")
+    d.write_config({"schedule": {"holidays": bad}})
+    r = d.refused(["reload"], None)
+    check("bad.ics" in (r.get("message") or ""),
+          "reload names the broken holiday file: %r" % r)
+    good = os.path.join(d.tmp, "good.ics")
+    with open(good, "w") as f:
+        f.write("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\n"
+                "BEGIN:VEVENT\r\nUID:h1@t\r\nDTSTAMP:20260101T000000Z\r\n"
+                "DTSTART;VALUE=DATE:20260414\r\nSUMMARY:Holiday\r\n"
+                "END:VEVENT\r\nEND:VCALENDAR\r\n")
+    d.write_config({"schedule": {"holidays": good}})
+    d.ok("reload")
+    st = {x["id"]: x["state"] for x in sessions(d, "team=north")}
+    check(st.get("gs-20260414") == "cancelled" and
+          st.get("gs-20260428") == "planned",
+          "a holiday cancels its session: %r" % st)
     d.stop()
+
+    d.write_config({"schedule": {"holidays": bad}})
+    d.start(fake_now=FAKE_NOW, wait=False)
+    rc = d.wait(10.0)
+    check(rc not in (None, 0), "a broken holiday file stops the start: %r" %
+          rc)
+    check("bad.ics" in d.log_tail(5), "the start-up error names the file")
 
 
 rt.run(main)
