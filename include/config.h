@@ -62,6 +62,8 @@ struct config {
 	int		 freeze_days;
 	char		**holidays;
 	size_t		 nholidays;
+	int		 holidays_default;	/* key not set: a missing file is
+						   only a warning */
 	int		 on_holiday;	/* enum on_holiday */
 	int		 buffer_minutes;
 	int		 newcomer_grace_days;
@@ -99,6 +101,13 @@ struct config	*config_load(const char *path, struct err *);
 /* The built-in defaults, as if from an empty file. */
 struct config	*config_defaults(void);
 void		 config_free(struct config *);
+
+/*
+ * The holiday files to load: the configured ones, or the default one when
+ * it exists (an uninstalled default is not an error).  Returns the count
+ * and sets *paths (borrowed from conf).
+ */
+size_t		 config_holiday_files(const struct config *, char *const **paths);
 
 /* Effective values. */
 double		 config_limit(const struct config *, enum role);

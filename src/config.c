@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <ini.h>
 
@@ -326,6 +327,7 @@ config_defaults(void)
 			    config_pattern_defaults[i].section,
 			    config_pattern_defaults[i].key, msg);
 	}
+	conf->holidays_default = 1;
 	return (conf);
 }
 
@@ -334,6 +336,7 @@ config_load(const char *path, struct err *err)
 {
 	struct config_parse	 cp;
 	struct config		*conf = NULL;
+	size_t			 i;
 	int			 rc;
 
 	memset(&cp, 0, sizeof(cp));
@@ -375,6 +378,10 @@ config_load(const char *path, struct err *err)
 		    cp.err_msg);
 		goto done;
 	}
+	for (i = 0; i < CONFIG_NKEYS; i++)
+		if (strcmp(config_keys[i].section, "schedule") == 0 &&
+		    strcmp(config_keys[i].key, "holidays") == 0)
+			cp.conf->holidays_default = cp.seen[i] == 0;
 	conf = cp.conf;
 	cp.conf = NULL;
 done:
@@ -964,4 +971,16 @@ config_handler(void *arg, const char *section, const char *name,
 	    sizeof(msg)) == -1)
 		config_error(cp, line, "[%s] %s: %s", section, name, msg);
 	return (1);
+}
+
+size_t
+config_holiday_files(const struct config *conf, char *const **paths)
+{
+	*paths = conf->holidays;
+	if (conf->holidays_default && conf->nholidays == 1 &&
+	    access(conf->holidays[0], F_OK) == -1) {
+		*paths = NULL;
+		return (0);
+	}
+	return (conf->nholidays);
 }

@@ -848,9 +848,15 @@ planner_rearm(void)
 int
 planner_init(struct store *s, const struct config *conf, struct err *err)
 {
+	char *const	*hfiles;
+	size_t		 nh;
+
 	sched_holidays_init(&planner_g.hol);
-	if (ical_holidays_load_all(conf->holidays, conf->nholidays,
-	    &planner_g.hol, err) == -1)
+	nh = config_holiday_files(conf, &hfiles);
+	if (nh == 0 && conf->nholidays > 0)
+		log_warnx("no holiday file at %s: bank holidays are not skipped",
+		    conf->holidays[0]);
+	if (ical_holidays_load_all(hfiles, nh, &planner_g.hol, err) == -1)
 		return (-1);
 	planner_g.have_hol = 1;
 	planner_g.store = s;
@@ -869,10 +875,12 @@ int
 planner_reload(const struct config *conf, struct err *err)
 {
 	struct sched_holidays	hol;
+	char *const		*hfiles;
+	size_t			 nh;
 
 	sched_holidays_init(&hol);
-	if (ical_holidays_load_all(conf->holidays, conf->nholidays, &hol,
-	    err) == -1) {
+	nh = config_holiday_files(conf, &hfiles);
+	if (ical_holidays_load_all(hfiles, nh, &hol, err) == -1) {
 		sched_holidays_free(&hol);
 		return (-1);
 	}

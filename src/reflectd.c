@@ -17,7 +17,9 @@
 #include "config.h"
 #include "daemon.h"
 #include "err.h"
+#include "ical.h"
 #include "log.h"
+#include "schedule.h"
 #include "util.h"
 
 #ifndef REFLECTD_CONF
@@ -48,6 +50,9 @@ main(int argc, char *argv[])
 	struct err		 err;
 	time_t			 t;
 	char			*abs_path = NULL;
+	struct sched_holidays	 hol;
+	char *const		*hfiles;
+	size_t			 nh;
 
 	while ((ch = getopt_long(argc, argv, "c:dfhtV", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -86,6 +91,18 @@ main(int argc, char *argv[])
 		return (1);
 	}
 	if (test) {
+		/* Holiday files are part of the configuration: check them too. */
+		ical_init();
+		sched_holidays_init(&hol);
+		nh = config_holiday_files(conf, &hfiles);
+		if (ical_holidays_load_all(hfiles, nh, &hol, &err) == -1) {
+			fprintf(stderr, "reflectd: %s\n", err.msg);
+			config_free(conf);
+			ical_shutdown();
+			return (1);
+		}
+		sched_holidays_free(&hol);
+		ical_shutdown();
 		printf("%s: configuration OK\n", conf_path);
 		config_free(conf);
 		return (0);

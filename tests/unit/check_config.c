@@ -635,6 +635,41 @@ START_TEST(test_line_too_long)
 }
 END_TEST
 
+/*
+ * An uninstalled default holiday file is no error (nothing to skip); a
+ * holiday file the operator named is always loaded, so a missing one is.
+ */
+START_TEST(test_holiday_files)
+{
+	struct config	*c;
+	struct err	 err;
+	char *const	*paths;
+
+	c = load_text("[schedule]\nhorizon_days = 30\n", &err, NULL);
+	ck_assert_msg(c != NULL, "%s", err.msg);
+	ck_assert_int_eq(c->holidays_default, 1);
+	if (access(c->holidays[0], F_OK) == -1) {
+		ck_assert_uint_eq(config_holiday_files(c, &paths), 0);
+		ck_assert_ptr_null(paths);
+	} else
+		ck_assert_uint_eq(config_holiday_files(c, &paths), 1);
+	config_free(c);
+
+	c = load_text("[schedule]\nholidays = /nonexistent/holidays.ics\n",
+	    &err, NULL);
+	ck_assert_msg(c != NULL, "%s", err.msg);
+	ck_assert_int_eq(c->holidays_default, 0);
+	ck_assert_uint_eq(config_holiday_files(c, &paths), 1);
+	ck_assert_str_eq(paths[0], "/nonexistent/holidays.ics");
+	config_free(c);
+
+	c = load_text("[schedule]\nholidays =\n", &err, NULL);
+	ck_assert_msg(c != NULL, "%s", err.msg);
+	ck_assert_uint_eq(config_holiday_files(c, &paths), 0);
+	config_free(c);
+}
+END_TEST
+
 START_TEST(test_missing_file)
 {
 	struct config	*c;
@@ -744,6 +779,7 @@ config_suite(void)
 	tcase_add_loop_test(tc, test_bad_conf, 0, (int)NELEM(bad_confs));
 	tcase_add_test(tc, test_line_too_long);
 	tcase_add_test(tc, test_missing_file);
+	tcase_add_test(tc, test_holiday_files);
 	tcase_add_test(tc, test_refused_reload_keeps_old);
 	suite_add_tcase(s, tc);
 
