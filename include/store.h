@@ -274,6 +274,17 @@ struct sqlite3_stmt	*store_stmt(struct store *, enum store_set, int idx);
 void	store_stmt_done(struct sqlite3_stmt *);
 /* Log what failed with sqlite3_errmsg; ERR_INTERNAL; returns -1. */
 int	store_fail(struct store *, const char *what, struct err *);
+/* A text column into a fixed buffer; NULL becomes "". */
+void	store_column_copy(struct sqlite3_stmt *, int col, char *buf,
+	    size_t size);
+/* Bind text; NULL and "" bind SQL NULL, so optional fields read as absent. */
+int	store_bind_text(struct sqlite3_stmt *, int idx, const char *);
+/*
+ * The result of a write: 0 for SQLITE_DONE, ERR_CONFLICT naming what and
+ * key for a constraint, else store_fail.
+ */
+int	store_write_rc(struct store *, int rc, const char *what,
+	    const char *key, struct err *);
 /* Rows changed by the last statement. */
 int	store_changes(struct store *);
 /* Rows changed since the connection opened (tests: "nothing written"). */

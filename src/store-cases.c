@@ -72,22 +72,11 @@ const struct store_sqlset store_cases_sqlset = {
 	"cases", cases_sql, CASES_NSTMTS
 };
 
-static void	cases_copy(char *, size_t, sqlite3_stmt *, int);
 static int	cases_kind(sqlite3_stmt *, int);
 static void	cases_read(sqlite3_stmt *, struct casefile *);
-static void	cases_bind_opt(sqlite3_stmt *, int, const char *);
 static void	cases_bind(sqlite3_stmt *, const struct casefile *);
 static int	cases_write(struct store *, int, const struct casefile *,
 		    const char *, struct err *);
-
-static void
-cases_copy(char *dst, size_t size, sqlite3_stmt *st, int col)
-{
-	const unsigned char	*t;
-
-	t = sqlite3_column_text(st, col);
-	snprintf(dst, size, "%s", t != NULL ? (const char *)t : "");
-}
 
 /* Kinds are stored by name; an unknown one reads as other. */
 static int
@@ -110,25 +99,16 @@ static void
 cases_read(sqlite3_stmt *st, struct casefile *c)
 {
 	memset(c, 0, sizeof(*c));
-	cases_copy(c->ref, sizeof(c->ref), st, 0);
+	store_column_copy(st, 0, c->ref, sizeof(c->ref));
 	c->kind = cases_kind(st, 1);
-	cases_copy(c->opened, sizeof(c->opened), st, 2);
-	cases_copy(c->closed, sizeof(c->closed), st, 3);
-	cases_copy(c->lead, sizeof(c->lead), st, 4);
-	cases_copy(c->coworker, sizeof(c->coworker), st, 5);
+	store_column_copy(st, 2, c->opened, sizeof(c->opened));
+	store_column_copy(st, 3, c->closed, sizeof(c->closed));
+	store_column_copy(st, 4, c->lead, sizeof(c->lead));
+	store_column_copy(st, 5, c->coworker, sizeof(c->coworker));
 	c->flagged = sqlite3_column_int(st, 6) != 0;
-	cases_copy(c->flag_reason, sizeof(c->flag_reason), st, 7);
-	cases_copy(c->flagged_on, sizeof(c->flagged_on), st, 8);
-	cases_copy(c->last_discussed, sizeof(c->last_discussed), st, 9);
-}
-
-static void
-cases_bind_opt(sqlite3_stmt *st, int idx, const char *v)
-{
-	if (v == NULL || *v == '\0')
-		sqlite3_bind_null(st, idx);
-	else
-		sqlite3_bind_text(st, idx, v, -1, SQLITE_STATIC);
+	store_column_copy(st, 7, c->flag_reason, sizeof(c->flag_reason));
+	store_column_copy(st, 8, c->flagged_on, sizeof(c->flagged_on));
+	store_column_copy(st, 9, c->last_discussed, sizeof(c->last_discussed));
 }
 
 static void
@@ -137,13 +117,13 @@ cases_bind(sqlite3_stmt *st, const struct casefile *c)
 	sqlite3_bind_text(st, 1, c->ref, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, case_kind_name(c->kind), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, c->opened, -1, SQLITE_STATIC);
-	cases_bind_opt(st, 4, c->closed);
+	store_bind_text(st, 4, c->closed);
 	sqlite3_bind_text(st, 5, c->lead, -1, SQLITE_STATIC);
-	cases_bind_opt(st, 6, c->coworker);
+	store_bind_text(st, 6, c->coworker);
 	sqlite3_bind_int(st, 7, c->flagged ? 1 : 0);
-	cases_bind_opt(st, 8, c->flag_reason);
-	cases_bind_opt(st, 9, c->flagged_on);
-	cases_bind_opt(st, 10, c->last_discussed);
+	store_bind_text(st, 8, c->flag_reason);
+	store_bind_text(st, 9, c->flagged_on);
+	store_bind_text(st, 10, c->last_discussed);
 }
 
 int
@@ -222,8 +202,8 @@ store_case_list(struct store *s, const char *member, const char *team,
 
 	*out = NULL;
 	*np = 0;
-	cases_bind_opt(st, 1, member);
-	cases_bind_opt(st, 2, team);
+	store_bind_text(st, 1, member);
+	store_bind_text(st, 2, team);
 	sqlite3_bind_int(st, 3, open);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (n == cap) {

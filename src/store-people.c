@@ -104,10 +104,6 @@ const struct store_sqlset store_people_sqlset = {
 	"people", people_sql, PEOPLE_NSTMTS
 };
 
-static void	 people_copy(sqlite3_stmt *, int, char *, size_t);
-static int	 people_bind_text(sqlite3_stmt *, int, const char *);
-static int	 people_write_rc(struct store *, int, const char *,
-		    const char *, struct err *);
 static void	 people_read_team(sqlite3_stmt *, struct team *);
 static void	 people_read_member(sqlite3_stmt *, struct member *);
 static void	 people_read_absence(sqlite3_stmt *, struct absence *);
@@ -125,58 +121,19 @@ static void	 people_absence_row(sqlite3_stmt *, void *);
 static void	 people_bind_team(sqlite3_stmt *, const struct team *);
 static void	 people_bind_member(sqlite3_stmt *, const struct member *);
 
-/* A text column into a fixed buffer; NULL becomes "". */
-static void
-people_copy(sqlite3_stmt *st, int col, char *buf, size_t size)
-{
-	const unsigned char	*t;
-
-	buf[0] = '\0';
-	if (sqlite3_column_type(st, col) == SQLITE_NULL)
-		return;
-	if ((t = sqlite3_column_text(st, col)) != NULL)
-		snprintf(buf, size, "%s", (const char *)t);
-}
-
-/* "" is stored as NULL, so optional fields compare and join as absent. */
-static int
-people_bind_text(sqlite3_stmt *st, int idx, const char *s)
-{
-	if (s == NULL || *s == '\0')
-		return (sqlite3_bind_null(st, idx));
-	return (sqlite3_bind_text(st, idx, s, -1, SQLITE_STATIC));
-}
-
-static int
-people_write_rc(struct store *s, int rc, const char *what, const char *key,
-    struct err *err)
-{
-	if (rc == SQLITE_DONE)
-		return (0);
-	if ((rc & 0xff) == SQLITE_CONSTRAINT) {
-		if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
-			return (err_set(err, ERR_CONFLICT, "%s: %s is still "
-			    "referred to, or refers to something missing",
-			    what, key));
-		return (err_set(err, ERR_CONFLICT, "%s: %s conflicts with an "
-		    "existing one", what, key));
-	}
-	return (store_fail(s, what, err));
-}
-
 static void
 people_read_team(sqlite3_stmt *st, struct team *t)
 {
 	char	kind[32];
 
 	memset(t, 0, sizeof(*t));
-	people_copy(st, 0, t->slug, sizeof(t->slug));
-	people_copy(st, 1, t->name, sizeof(t->name));
-	people_copy(st, 2, kind, sizeof(kind));
+	store_column_copy(st, 0, t->slug, sizeof(t->slug));
+	store_column_copy(st, 1, t->name, sizeof(t->name));
+	store_column_copy(st, 2, kind, sizeof(kind));
 	if ((t->kind = team_kind_parse(kind)) == -1)
 		t->kind = TEAM_OTHER;
-	people_copy(st, 3, t->manager, sizeof(t->manager));
-	people_copy(st, 4, t->psychologist, sizeof(t->psychologist));
+	store_column_copy(st, 3, t->manager, sizeof(t->manager));
+	store_column_copy(st, 4, t->psychologist, sizeof(t->psychologist));
 }
 
 static void
@@ -185,19 +142,19 @@ people_read_member(sqlite3_stmt *st, struct member *m)
 	char	role[32];
 
 	memset(m, 0, sizeof(*m));
-	people_copy(st, 0, m->slug, sizeof(m->slug));
-	people_copy(st, 1, m->name, sizeof(m->name));
-	people_copy(st, 2, m->email, sizeof(m->email));
-	people_copy(st, 3, role, sizeof(role));
+	store_column_copy(st, 0, m->slug, sizeof(m->slug));
+	store_column_copy(st, 1, m->name, sizeof(m->name));
+	store_column_copy(st, 2, m->email, sizeof(m->email));
+	store_column_copy(st, 3, role, sizeof(role));
 	if ((m->role = role_parse(role)) == -1)
 		m->role = ROLE_OTHER;
-	people_copy(st, 4, m->team, sizeof(m->team));
+	store_column_copy(st, 4, m->team, sizeof(m->team));
 	m->fte = sqlite3_column_double(st, 5);
 	m->days = sqlite3_column_int(st, 6);
-	people_copy(st, 7, m->start, sizeof(m->start));
-	people_copy(st, 8, m->end, sizeof(m->end));
+	store_column_copy(st, 7, m->start, sizeof(m->start));
+	store_column_copy(st, 8, m->end, sizeof(m->end));
 	m->limit = sqlite3_column_double(st, 9);
-	people_copy(st, 10, m->login, sizeof(m->login));
+	store_column_copy(st, 10, m->login, sizeof(m->login));
 	m->capacity = sqlite3_column_int(st, 11);
 	m->over_alerted = sqlite3_column_int(st, 12);
 }
@@ -207,10 +164,10 @@ people_read_absence(sqlite3_stmt *st, struct absence *a)
 {
 	memset(a, 0, sizeof(*a));
 	a->id = sqlite3_column_int64(st, 0);
-	people_copy(st, 1, a->member, sizeof(a->member));
-	people_copy(st, 2, a->from, sizeof(a->from));
-	people_copy(st, 3, a->to, sizeof(a->to));
-	people_copy(st, 4, a->reason, sizeof(a->reason));
+	store_column_copy(st, 1, a->member, sizeof(a->member));
+	store_column_copy(st, 2, a->from, sizeof(a->from));
+	store_column_copy(st, 3, a->to, sizeof(a->to));
+	store_column_copy(st, 4, a->reason, sizeof(a->reason));
 }
 
 static void
@@ -327,8 +284,8 @@ people_bind_team(sqlite3_stmt *st, const struct team *t)
 	sqlite3_bind_text(st, 1, t->slug, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, t->name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, team_kind_name(t->kind), -1, SQLITE_STATIC);
-	people_bind_text(st, 4, t->manager);
-	people_bind_text(st, 5, t->psychologist);
+	store_bind_text(st, 4, t->manager);
+	store_bind_text(st, 5, t->psychologist);
 }
 
 int
@@ -340,7 +297,7 @@ store_team_insert(struct store *s, const struct team *t, struct err *err)
 	people_bind_team(st, t);
 	rc = sqlite3_step(st);
 	store_stmt_done(st);
-	return (people_write_rc(s, rc, "team", t->slug, err));
+	return (store_write_rc(s, rc, "team", t->slug, err));
 }
 
 int
@@ -352,7 +309,7 @@ store_team_update(struct store *s, const struct team *t, struct err *err)
 	people_bind_team(st, t);
 	rc = sqlite3_step(st);
 	store_stmt_done(st);
-	if (people_write_rc(s, rc, "team", t->slug, err) == -1)
+	if (store_write_rc(s, rc, "team", t->slug, err) == -1)
 		return (-1);
 	if (store_changes(s) == 0)
 		return (err_set(err, ERR_NOT_FOUND, "no such team: %s",
@@ -369,7 +326,7 @@ store_team_delete(struct store *s, const char *slug, struct err *err)
 	sqlite3_bind_text(st, 1, slug, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	store_stmt_done(st);
-	if (people_write_rc(s, rc, "team", slug, err) == -1)
+	if (store_write_rc(s, rc, "team", slug, err) == -1)
 		return (-1);
 	if (store_changes(s) == 0)
 		return (err_set(err, ERR_NOT_FOUND, "no such team: %s", slug));
@@ -424,7 +381,7 @@ store_member_list(struct store *s, const char *team, struct member **mp,
 {
 	sqlite3_stmt	*st = PEOPLE_STMT(s, PEOPLE_MEMBER_LIST);
 
-	people_bind_text(st, 1, team);
+	store_bind_text(st, 1, team);
 	return (people_many(s, st, sizeof(**mp), (void **)mp, np,
 	    people_member_row, "member list", err));
 }
@@ -439,13 +396,13 @@ people_bind_member(sqlite3_stmt *st, const struct member *m)
 	sqlite3_bind_text(st, 5, m->team, -1, SQLITE_STATIC);
 	sqlite3_bind_double(st, 6, m->fte);
 	sqlite3_bind_int(st, 7, m->days);
-	people_bind_text(st, 8, m->start);
-	people_bind_text(st, 9, m->end);
+	store_bind_text(st, 8, m->start);
+	store_bind_text(st, 9, m->end);
 	if (m->limit > 0)
 		sqlite3_bind_double(st, 10, m->limit);
 	else
 		sqlite3_bind_null(st, 10);
-	people_bind_text(st, 11, m->login);
+	store_bind_text(st, 11, m->login);
 	sqlite3_bind_int(st, 12, m->capacity);
 }
 
@@ -459,7 +416,7 @@ store_member_insert(struct store *s, const struct member *m,
 	people_bind_member(st, m);
 	rc = sqlite3_step(st);
 	store_stmt_done(st);
-	return (people_write_rc(s, rc, "member", m->slug, err));
+	return (store_write_rc(s, rc, "member", m->slug, err));
 }
 
 int
@@ -472,7 +429,7 @@ store_member_update(struct store *s, const struct member *m,
 	people_bind_member(st, m);
 	rc = sqlite3_step(st);
 	store_stmt_done(st);
-	if (people_write_rc(s, rc, "member", m->slug, err) == -1)
+	if (store_write_rc(s, rc, "member", m->slug, err) == -1)
 		return (-1);
 	if (store_changes(s) == 0)
 		return (err_set(err, ERR_NOT_FOUND, "no such member: %s",
@@ -489,10 +446,10 @@ store_absence_insert(struct store *s, struct absence *a, struct err *err)
 	sqlite3_bind_text(st, 1, a->member, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, a->from, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, a->to, -1, SQLITE_STATIC);
-	people_bind_text(st, 4, a->reason);
+	store_bind_text(st, 4, a->reason);
 	rc = sqlite3_step(st);
 	store_stmt_done(st);
-	if (people_write_rc(s, rc, "absence", a->member, err) == -1)
+	if (store_write_rc(s, rc, "absence", a->member, err) == -1)
 		return (-1);
 	a->id = (int64_t)sqlite3_last_insert_rowid(sqlite3_db_handle(st));
 	return (0);
@@ -522,7 +479,7 @@ store_absence_delete(struct store *s, int64_t id, struct err *err)
 	sqlite3_bind_int64(st, 1, id);
 	rc = sqlite3_step(st);
 	store_stmt_done(st);
-	if (people_write_rc(s, rc, "absence", key, err) == -1)
+	if (store_write_rc(s, rc, "absence", key, err) == -1)
 		return (-1);
 	if (store_changes(s) == 0)
 		return (err_set(err, ERR_NOT_FOUND, "no such absence: %s",
@@ -536,8 +493,8 @@ store_absence_list(struct store *s, const char *member, const char *team,
 {
 	sqlite3_stmt	*st = PEOPLE_STMT(s, PEOPLE_ABSENCE_LIST);
 
-	people_bind_text(st, 1, member);
-	people_bind_text(st, 2, team);
+	store_bind_text(st, 1, member);
+	store_bind_text(st, 2, team);
 	return (people_many(s, st, sizeof(**ap), (void **)ap, np,
 	    people_absence_row, "absence list", err));
 }

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -484,6 +485,43 @@ store_fail(struct store *s, const char *what, struct err *err)
 	log_warnx("sqlite: %s: %s", what, sqlite3_errmsg(s->db));
 	return (err_set(err, ERR_INTERNAL, "database error (%s): %s", what,
 	    sqlite3_errmsg(s->db)));
+}
+
+void
+store_column_copy(sqlite3_stmt *st, int col, char *buf, size_t size)
+{
+	const unsigned char	*t;
+
+	buf[0] = '\0';
+	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+		return;
+	if ((t = sqlite3_column_text(st, col)) != NULL)
+		snprintf(buf, size, "%s", (const char *)t);
+}
+
+int
+store_bind_text(sqlite3_stmt *st, int idx, const char *text)
+{
+	if (text == NULL || *text == '\0')
+		return (sqlite3_bind_null(st, idx));
+	return (sqlite3_bind_text(st, idx, text, -1, SQLITE_STATIC));
+}
+
+int
+store_write_rc(struct store *s, int rc, const char *what, const char *key,
+    struct err *err)
+{
+	if (rc == SQLITE_DONE)
+		return (0);
+	if ((rc & 0xff) == SQLITE_CONSTRAINT) {
+		if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+			return (err_set(err, ERR_CONFLICT, "%s: %s is still "
+			    "referred to, or refers to something missing",
+			    what, key));
+		return (err_set(err, ERR_CONFLICT, "%s: %s conflicts with an "
+		    "existing one", what, key));
+	}
+	return (store_fail(s, what, err));
 }
 
 int
