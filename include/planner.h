@@ -46,8 +46,13 @@ int	planner_hold(struct store *, const struct config *, time_t now,
 /* Manager overrides, inside the caller's transaction. */
 int	planner_session_cancel(struct store *, const char *id,
 	    const char *reason, struct err *);
-int	planner_session_move(struct store *, const char *id, time_t start,
-	    const char *location, struct err *);
+/*
+ * Move a planned session and decide its psychologist (with cover) and
+ * attendees for the new date; it stays manual.  out may be NULL.
+ */
+int	planner_session_move(struct store *, const struct config *,
+	    const char *id, time_t start, const char *location,
+	    struct planner_counts *, struct err *);
 int	planner_session_attend(struct store *, const char *id,
 	    const char *member, int status, struct err *);
 /* Cancel the future planned sessions of a series (series remove). */

@@ -29,6 +29,8 @@ struct config;
 #define SERIES_DURATION_MIN	15
 #define SERIES_DURATION_MAX	480
 #define SERIES_SLOTS_MAX	6
+/* The teams of a session as a comma list, kept for history. */
+#define SESSION_TEAMS_MAX	(SERIES_MAX_TEAMS * (SLUG_MAX + 1))
 
 enum series_kind {
 	SERIES_GROUP_SUPERVISION = 0,
@@ -81,6 +83,7 @@ struct session {
 	int	sequence;
 	int	invited;
 	int	uncovered_alerted;
+	char	teams[SESSION_TEAMS_MAX];	/* "a,b": its series' teams */
 };
 
 struct session_attendee {
@@ -135,6 +138,13 @@ int	series_update(struct store *, const struct config *, struct series *,
 	    struct err *);
 /* Delete the series; the caller cancels its future planned sessions. */
 int	series_remove(struct store *, const char *slug, struct err *);
+
+/*
+ * The teams of a session (its stored list, which outlives a removed
+ * series) into a series' teams array; returns the count.
+ */
+size_t	series_session_teams(const struct session *,
+	    char teams[SERIES_MAX_TEAMS][SLUG_MAX + 1]);
 
 /* Sessions and attendees: reads for the commands. */
 int	series_session_get(struct store *, const char *id, struct session *,

@@ -47,7 +47,7 @@ static int	 cmd_schedule_range(const char *, const char *, time_t *,
 static int	 cmd_schedule_series_cmp(const void *, const void *);
 static int	 cmd_schedule_last_cmp(const void *, const void *);
 static json_t	*cmd_schedule_json(const struct session *,
-		    const struct series *);
+		    char [][SLUG_MAX + 1], size_t);
 
 const struct cmd_entry cmd_schedule_entry = {
 	.name = "schedule",
@@ -149,15 +149,16 @@ cmd_schedule_series_cmp(const void *a, const void *b)
 }
 
 static json_t *
-cmd_schedule_json(const struct session *x, const struct series *r)
+cmd_schedule_json(const struct session *x, char tv[][SLUG_MAX + 1],
+    size_t nt)
 {
 	char	 sb[UTIL_TIMEBUF], eb[UTIL_TIMEBUF];
 	json_t	*teams;
 	size_t	 i;
 
 	teams = json_array();
-	for (i = 0; r != NULL && i < r->nteams; i++)
-		json_array_append_new(teams, json_string(r->teams[i]));
+	for (i = 0; i < nt; i++)
+		json_array_append_new(teams, json_string(tv[i]));
 	return (json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:o, s:o, s:s, "
 	    "s:o}", "id", x->id, "series", x->series,
 	    "kind", series_kind_name(x->kind), "teams", teams,
@@ -178,10 +179,11 @@ cmd_schedule_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 	struct cmd_scope	 sc;
 	struct series		*ser = NULL, key, *r;
 	struct session		*v = NULL;
+	char			 tv[SERIES_MAX_TEAMS][SLUG_MAX + 1];
 	const char		*team = cmd_args_get(args, "team");
 	const char		*member = cmd_args_get(args, "member");
 	const char		*psych = cmd_args_get(args, "psychologist");
-	size_t			 nser = 0, n = 0, i, j;
+	size_t			 nser = 0, n = 0, i, j, nt;
 	time_t			 from, until;
 	json_t			*arr;
 	int			 rc = -1, ok;
@@ -242,14 +244,20 @@ cmd_schedule_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 		memcpy(key.slug, v[i].series, sizeof(key.slug));
 		r = nser == 0 ? NULL : bsearch(&key, ser, nser, sizeof(*ser),
 		    cmd_schedule_series_cmp);
+		/* The session's own teams outlive its series. */
+		if ((nt = series_session_teams(&v[i], tv)) == 0 && r != NULL) {
+			for (; nt < r->nteams; nt++)
+				memcpy(tv[nt], r->teams[nt], sizeof(tv[nt]));
+		}
 		ok = sc.all || (member != NULL && sc.me != NULL &&
 		    strcmp(member, sc.me) == 0) ||
 		    (sc.me != NULL && strcmp(v[i].psychologist, sc.me) == 0) ||
 		    (member != NULL && sc.nmanaged > 0);
-		for (j = 0; !ok && r != NULL && j < r->nteams; j++)
-			ok = cmd_schedule_manages(&sc, r->teams[j]);
+		for (j = 0; !ok && j < nt; j++)
+			ok = cmd_schedule_manages(&sc, tv[j]);
 		if (ok)
-			json_array_append_new(arr, cmd_schedule_json(&v[i], r));
+			json_array_append_new(arr, cmd_schedule_json(&v[i], tv,
+			    nt));
 	}
 	*result = json_pack("{s:o}", "sessions", arr);
 	rc = 0;

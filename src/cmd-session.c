@@ -57,7 +57,7 @@ const struct cmd_entry cmd_session_attend_entry = CMD_SESSION_ENTRY(
     ((const char *[]){ "member", "status", NULL }), ACL_MANAGER,
     CMD_WRITE, cmd_session_attend_exec);
 
-/* The session and its series (teams empty if the series was removed). */
+/* The session and its series (its own teams if the series was removed). */
 static int
 cmd_session_load(const char *id, struct session *x, struct series *r,
     struct err *err)
@@ -72,6 +72,7 @@ cmd_session_load(const char *id, struct session *x, struct series *r,
 			return (-1);
 		series_init(r, x->kind);
 		memcpy(r->slug, x->series, sizeof(r->slug));
+		r->nteams = series_session_teams(x, r->teams);
 		err_clear(err);
 	}
 	return (0);
@@ -222,7 +223,8 @@ cmd_session_move_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 	if (loc != NULL && strlen(loc) > LOCATION_MAX)
 		return (err_set(err, ERR_INVALID, "location: at most %d "
 		    "characters", LOCATION_MAX));
-	if (planner_session_move(daemon_g->store, x.id, start, loc, err) == -1)
+	if (planner_session_move(daemon_g->store, daemon_g->conf, x.id, start,
+	    loc, NULL, err) == -1)
 		return (-1);
 	return (cmd_session_result(x.id, result, err));
 }

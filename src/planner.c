@@ -40,7 +40,8 @@
 struct plan_series {
 	struct series		*r;
 	const char		*wanted;	/* psychologist slug or "" */
-	const struct team	*team;		/* first team, for alerts */
+	const struct team	*team;		/* first team */
+	char			 teams[SESSION_TEAMS_MAX];	/* "a,b" */
 	struct member		*members;	/* of its teams */
 	size_t			 nmembers;
 	const struct member	*cofac;
@@ -108,6 +109,9 @@ static int	 plan_decide(struct plan_run *, struct plan_occ *,
 static int	 plan_cancel_gone(struct plan_run *, struct err *);
 static int	 plan_alert(struct plan_run *, const struct plan_series *,
 		    const struct session *, const char *, struct err *);
+static int	 plan_alert_one(struct plan_run *, const struct plan_series *,
+		    const struct session *, const char *,
+		    const struct member *, struct err *);
 static void	 plan_uid(const struct config *, const char *, char *, size_t);
 static time_t	 planner_next_daily(time_t, int);
 static void	 planner_daily_cb(void *);
@@ -199,7 +203,7 @@ plan_load(struct plan_run *p, struct err *err)
 	struct absence		*abs = NULL;
 	struct plan_series	*ps;
 	const struct team	*t;
-	size_t			 nabs = 0, i, j, k;
+	size_t			 nabs = 0, i, j, k, n, off;
 
 	if (people_team_list(p->store, &p->teams, &p->nteams, err) == -1 ||
 	    people_member_list(p->store, NULL, &p->members, &p->nmembers,
@@ -247,7 +251,20 @@ plan_load(struct plan_run *p, struct err *err)
 		ps = &p->ps[i];
 		ps->r = &p->series[i];
 		ps->wanted = ps->r->psychologist;
-		ps->members = xcalloc(p->nmembers + 1, sizeof(*ps->members));
+		/*
+		 * Count first: an array sized for every member, per series,
+		 * is megabytes on a borough that malloc then keeps.
+		 */
+		n = 0;
+		for (j = 0; j < ps->r->nteams; j++) {
+			for (k = 0; k < p->nmembers; k++)
+				n += strcmp(p->members[k].team,
+				    ps->r->teams[j]) == 0;
+			off = strlen(ps->teams);
+			snprintf(ps->teams + off, sizeof(ps->teams) - off,
+			    "%s%s", j > 0 ? "," : "", ps->r->teams[j]);
+		}
+		ps->members = xcalloc(n + 1, sizeof(*ps->members));
 		for (j = 0; j < ps->r->nteams; j++) {
 			t = plan_team(p, ps->r->teams[j]);
 			if (j == 0) {
@@ -417,7 +434,8 @@ plan_decide(struct plan_run *p, struct plan_occ *oc, struct err *err)
 	if (old == NULL || x.state != SESSION_PLANNED ||
 	    x.start != oc->o.start || x.end != oc->o.end ||
 	    strcmp(x.location, ps->r->location) != 0 ||
-	    strcmp(x.psychologist, ch.psychologist) != 0)
+	    strcmp(x.psychologist, ch.psychologist) != 0 ||
+	    strcmp(x.teams, ps->teams) != 0)
 		changed = 1;
 	newpsych = old == NULL || strcmp(x.psychologist, ch.psychologist) != 0;
 	if (old != NULL && x.state == SESSION_CANCELLED) {
@@ -427,6 +445,7 @@ plan_decide(struct plan_run *p, struct plan_occ *oc, struct err *err)
 	x.start = oc->o.start;
 	x.end = oc->o.end;
 	snprintf(x.location, sizeof(x.location), "%s", ps->r->location);
+	snprintf(x.teams, sizeof(x.teams), "%s", ps->teams);
 	if (newpsych) {
 		snprintf(x.psychologist, sizeof(x.psychologist), "%s",
 		    ch.psychologist);
@@ -501,12 +520,48 @@ plan_cancel_gone(struct plan_run *p, struct err *err)
 	return (0);
 }
 
-/* One alert to the manager of the series' (first) team. */
+/*
+ * One alert to each manager of the series' teams (a manager of two of
+ * them gets one).  The caller marks the session alerted, so this runs
+ * once per session until it is covered again.
+ */
 static int
 plan_alert(struct plan_run *p, const struct plan_series *ps,
     const struct session *x, const char *why, struct err *err)
 {
+	const struct team	*t, *u;
 	const struct member	*mgr;
+	size_t			 i, j;
+	int			 dup, sent = 0;
+
+	for (i = 0; i < ps->r->nteams; i++) {
+		if ((t = plan_team(p, ps->r->teams[i])) == NULL ||
+		    t->manager[0] == '\0' ||
+		    (mgr = plan_member(p, t->manager)) == NULL ||
+		    mgr->email[0] == '\0')
+			continue;
+		dup = 0;
+		for (j = 0; j < i && !dup; j++) {
+			u = plan_team(p, ps->r->teams[j]);
+			dup = u != NULL && strcmp(u->manager, t->manager) == 0;
+		}
+		if (dup)
+			continue;
+		if (plan_alert_one(p, ps, x, why, mgr, err) == -1)
+			return (-1);
+		sent++;
+	}
+	if (sent == 0)
+		log_warnx("planner: session %s is uncovered and its teams have "
+		    "no manager to alert", x->id);
+	return (0);
+}
+
+static int
+plan_alert_one(struct plan_run *p, const struct plan_series *ps,
+    const struct session *x, const char *why, const struct member *mgr,
+    struct err *err)
+{
 	struct err		 e;
 	char			*key = NULL, *subject = NULL, *body = NULL;
 	char			*msgid = NULL, *data = NULL;
@@ -515,13 +570,6 @@ plan_alert(struct plan_run *p, const struct plan_series *ps,
 	int64_t			 id;
 	int			 rc = -1;
 
-	if (ps->team == NULL || ps->team->manager[0] == '\0' ||
-	    (mgr = plan_member(p, ps->team->manager)) == NULL ||
-	    mgr->email[0] == '\0') {
-		log_warnx("planner: session %s is uncovered and its team has "
-		    "no manager to alert", x->id);
-		return (0);
-	}
 	err_clear(&e);
 	util_format_time(x->start, when);
 	xasprintf(&key, "uncovered-%s-%lld", x->id, (long long)p->now);
@@ -531,7 +579,7 @@ plan_alert(struct plan_run *p, const struct plan_series *ps,
 	    "\n"
 	    "  Session:   %s\n"
 	    "  Series:    %s\n"
-	    "  Team:      %s (%s)\n"
+	    "  Teams:     %s\n"
 	    "  Starts:    %s\n"
 	    "  Location:  %s\n"
 	    "  Why:       %s\n"
@@ -540,7 +588,7 @@ plan_alert(struct plan_run *p, const struct plan_series *ps,
 	    "covered\nand then becomes uncovered once more.  See it with:\n"
 	    "\n"
 	    "  reflectctl session show %s\n",
-	    x->id, ps->r->slug, ps->team->name, ps->team->slug, when,
+	    x->id, ps->r->slug, ps->teams, when,
 	    x->location[0] != '\0' ? x->location : "(none)", why, x->id);
 	msgid = message_id(p->conf, "uncovered_alert", key, mgr->email);
 	data = message_plain(p->conf, mgr->name, mgr->email, subject, body,
@@ -659,13 +707,33 @@ planner_session_cancel(struct store *s, const char *id, const char *reason,
 	    reason != NULL ? reason : "", err));
 }
 
+/*
+ * A moved session is decided again for its new date: the psychologist
+ * (cover when the series' one is absent, busy or at capacity that week)
+ * and the attendees, with an uncovered alert as the planner would send.
+ * It stays manual, so replans leave it where the manager put it.
+ */
 int
-planner_session_move(struct store *s, const char *id, time_t start,
-    const char *location, struct err *err)
+planner_session_move(struct store *s, const struct config *conf,
+    const char *id, time_t start, const char *location,
+    struct planner_counts *out, struct err *err)
 {
-	struct session	x;
-	time_t		len;
+	struct planner_counts	 dummy;
+	struct plan_run		 p;
+	struct plan_series	*ps = NULL;
+	struct sched_assign	 a;
+	struct sched_choice	 ch;
+	struct sched_attendee	*att = NULL;
+	struct session		 x;
+	char			 date[DATE_LEN];
+	size_t			 natt, i;
+	time_t			 len;
+	int			 rc = -1;
 
+	if (out == NULL)
+		out = &dummy;
+	memset(out, 0, sizeof(*out));
+	memset(&p, 0, sizeof(p));
 	if (store_session_get(s, id, &x, err) == -1)
 		return (-1);
 	if (x.state != SESSION_PLANNED)
@@ -674,6 +742,23 @@ planner_session_move(struct store *s, const char *id, time_t start,
 	if (start < clock_now())
 		return (err_set(err, ERR_INVALID, "start: in the past"));
 	len = x.end - x.start;
+
+	/* What is booked around the new date, without this session. */
+	p.store = s;
+	p.conf = conf;
+	p.now = start - PLANNER_BOOK_MARGIN;
+	p.until = start + PLANNER_BOOK_MARGIN;
+	p.out = out;
+	if (plan_load(&p, err) == -1)
+		goto out;
+	p.now = clock_now();	/* alerts are dated now */
+	if (x.psychologist[0] != '\0')
+		sched_book_remove(p.book, x.psychologist, id);
+	for (i = 0; i < p.nseries; i++) {
+		if (strcmp(p.ps[i].r->slug, x.series) == 0)
+			ps = &p.ps[i];
+	}
+
 	x.start = start;
 	x.end = start + len;
 	if (location != NULL)
@@ -681,7 +766,41 @@ planner_session_move(struct store *s, const char *id, time_t start,
 	x.manual = 1;
 	if (x.invited)
 		x.sequence++;
-	return (store_session_update(s, &x, err));
+	if (ps != NULL) {
+		/* A removed series' session keeps whom it had. */
+		memset(&a, 0, sizeof(a));
+		a.wanted = ps->wanted;
+		a.psychs = p.psychs;
+		a.npsychs = p.npsychs;
+		a.absences = &p.abs;
+		a.book = p.book;
+		a.start = x.start;
+		a.end = x.end;
+		a.buffer_minutes = conf->buffer_minutes;
+		sched_assign_psychologist(&a, &ch);
+		snprintf(x.psychologist, sizeof(x.psychologist), "%s",
+		    ch.psychologist);
+		snprintf(x.cover_reason, sizeof(x.cover_reason), "%s",
+		    ch.reason);
+		sched_local_date(x.start, date);
+		natt = sched_attendees(ps->members, ps->nmembers, &p.abs, date,
+		    ch.psychologist, ps->cofac, &att);
+		if (store_attendees_replace(s, id, att, natt, err) == -1)
+			goto out;
+		if (x.psychologist[0] == '\0' && !x.uncovered_alerted) {
+			if (plan_alert(&p, ps, &x, ch.reason, err) == -1)
+				goto out;
+			x.uncovered_alerted = 1;
+		} else if (x.psychologist[0] != '\0')
+			x.uncovered_alerted = 0;
+	}
+	if (store_session_update(s, &x, err) == -1)
+		goto out;
+	rc = 0;
+out:
+	free(att);
+	plan_free(&p);
+	return (rc);
 }
 
 int

@@ -912,16 +912,23 @@ schedule_day(const char *start, struct tm *day, struct tm *monday)
 	return (0);
 }
 
-/* A readable agenda: a heading per ISO week, a line per session. */
+/*
+ * A readable agenda: a heading per ISO week, a line per session.  The
+ * fixed-width columns come first and the series with its teams last, so
+ * a cross-team reflective practice does not push the others out of line;
+ * more than SCHEDULE_TEAMS_SHOWN teams are summed up as "+N more".
+ */
+#define SCHEDULE_TEAMS_SHOWN	3
+
 static void
 print_schedule(json_t *result)
 {
 	json_t		*arr, *x, *teams, *t;
 	struct tm	 day, mon;
-	const char	*start, *end, *psych;
+	const char	*start, *end, *psych, *state;
 	char		 week[64], cur[64], dname[16], mname[16], *ts, *tmp;
-	char		*series;
-	size_t		 i, j;
+	char		*series, *who;
+	size_t		 i, j, nt, shown;
 
 	arr = json_object_get(result, "sessions");
 	if (!json_is_array(arr)) {
@@ -949,11 +956,19 @@ print_schedule(json_t *result)
 		}
 		ts = xstrdup("");
 		teams = json_object_get(x, "teams");
+		nt = json_is_array(teams) ? json_array_size(teams) : 0;
+		shown = 0;
 		json_array_foreach(teams, j, t) {
-			if (!json_is_string(t))
+			if (!json_is_string(t) || shown == SCHEDULE_TEAMS_SHOWN)
 				continue;
-			xasprintf(&tmp, "%s%s%s", ts, *ts != '\0' ? "," : "",
+			xasprintf(&tmp, "%s%s%s", ts, *ts != '\0' ? ", " : "",
 			    json_string_value(t));
+			free(ts);
+			ts = tmp;
+			shown++;
+		}
+		if (nt > shown) {
+			xasprintf(&tmp, "%s +%zu more", ts, nt - shown);
 			free(ts);
 			ts = tmp;
 		}
@@ -964,14 +979,16 @@ print_schedule(json_t *result)
 		    "series")) != NULL ? json_string_value(json_object_get(x,
 		    "series")) : "?");
 		psych = json_string_value(json_object_get(x, "psychologist"));
+		who = text_clean(psych != NULL ? psych : "UNCOVERED");
+		state = json_string_value(json_object_get(x, "state"));
 		strftime(dname, sizeof(dname), "%a", &day);
 		strftime(mname, sizeof(mname), "%b", &day);
-		printf("  %s %2d %s  %.5s-%.5s  %-20s %-20s %-20s %s\n", dname,
-		    day.tm_mday, mname, start + 11, end + 11, series, ts,
-		    psych != NULL ? psych : "UNCOVERED",
-		    json_string_value(json_object_get(x, "state")) != NULL ?
-		    json_string_value(json_object_get(x, "state")) : "?");
+		printf("  %s %2d %s  %.5s-%.5s  %-9s  %-16s  %s%s%s%s\n", dname,
+		    day.tm_mday, mname, start + 11, end + 11,
+		    state != NULL ? state : "?", who, series,
+		    *ts != '\0' ? " (" : "", ts, *ts != '\0' ? ")" : "");
 		free(series);
+		free(who);
 		free(ts);
 	}
 }

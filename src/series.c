@@ -385,6 +385,27 @@ series_remove(struct store *s, const char *slug, struct err *err)
 	return (store_series_delete(s, slug, err));
 }
 
+size_t
+series_session_teams(const struct session *x,
+    char teams[SERIES_MAX_TEAMS][SLUG_MAX + 1])
+{
+	const char	*p = x->teams, *q;
+	size_t		 n = 0, len;
+
+	while (*p != '\0' && n < SERIES_MAX_TEAMS) {
+		if ((q = strchr(p, ',')) == NULL)
+			q = p + strlen(p);
+		len = (size_t)(q - p);
+		if (len > 0 && len <= SLUG_MAX) {
+			memcpy(teams[n], p, len);
+			teams[n][len] = '\0';
+			n++;
+		}
+		p = *q == ',' ? q + 1 : q;
+	}
+	return (n);
+}
+
 int
 series_session_get(struct store *s, const char *id, struct session *x,
     struct err *err)

@@ -53,7 +53,7 @@ enum {
 #define SESSION_COLS \
 	"s.id, s.series, s.kind, s.start, s.\"end\", s.location, " \
 	"s.psychologist, s.cover_reason, s.state, s.manual, s.uid, " \
-	"s.sequence, s.invited, s.uncovered_alerted"
+	"s.sequence, s.invited, s.uncovered_alerted, s.teams"
 
 static const char *const sess_sql[SESS_NSTMTS] = {
 	[SESS_SERIES_GET] =
@@ -83,7 +83,8 @@ static const char *const sess_sql[SESS_NSTMTS] = {
 	    "WHERE s.start >= ?1 AND s.start < ?2 "
 	    "AND (?3 IS NULL OR s.series = ?3) "
 	    "AND (?4 IS NULL OR s.series IN "
-	    "  (SELECT series FROM series_teams WHERE team = ?4)) "
+	    "  (SELECT series FROM series_teams WHERE team = ?4) "
+	    "  OR instr(',' || s.teams || ',', ',' || ?4 || ',') > 0) "
 	    "AND (?5 IS NULL OR s.id IN "
 	    "  (SELECT session FROM session_attendees WHERE member = ?5)) "
 	    "AND (?6 IS NULL OR s.psychologist = ?6) "
@@ -91,13 +92,13 @@ static const char *const sess_sql[SESS_NSTMTS] = {
 	[SESS_SESSION_INSERT] =
 	    "INSERT INTO sessions (id, series, kind, start, \"end\", location, "
 	    "psychologist, cover_reason, state, manual, uid, sequence, "
-	    "invited, uncovered_alerted) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
-	    "?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+	    "invited, uncovered_alerted, teams) VALUES (?1, ?2, ?3, ?4, ?5, "
+	    "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
 	[SESS_SESSION_UPDATE] =
 	    "UPDATE sessions SET start = ?4, \"end\" = ?5, location = ?6, "
 	    "psychologist = ?7, cover_reason = ?8, state = ?9, manual = ?10, "
 	    "uid = ?11, sequence = ?12, invited = ?13, "
-	    "uncovered_alerted = ?14 WHERE id = ?1",
+	    "uncovered_alerted = ?14, teams = ?15 WHERE id = ?1",
 	[SESS_SESSION_CANCEL_REASON] =
 	    "UPDATE sessions SET cancel_reason = ?2 WHERE id = ?1",
 	[SESS_SESSION_ENDED] =
@@ -249,6 +250,7 @@ sess_read_session(sqlite3_stmt *st, struct session *x)
 	x->sequence = sqlite3_column_int(st, 11);
 	x->invited = sqlite3_column_int(st, 12);
 	x->uncovered_alerted = sqlite3_column_int(st, 13);
+	sess_copy(st, 14, x->teams, sizeof(x->teams));
 }
 
 static void
@@ -514,6 +516,7 @@ sess_bind_session(sqlite3_stmt *st, const struct session *x)
 	sqlite3_bind_int(st, 12, x->sequence);
 	sqlite3_bind_int(st, 13, x->invited);
 	sqlite3_bind_int(st, 14, x->uncovered_alerted);
+	sess_bind_text(st, 15, x->teams);
 }
 
 int

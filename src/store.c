@@ -163,6 +163,15 @@ static const char *const store_migrations[] = {
 	"  status TEXT NOT NULL,"
 	"  PRIMARY KEY (session, member));"
 	"CREATE INDEX attendance_member ON attendance(member);",
+	/*
+	 * 4: a session names its teams (comma list), so that held and
+	 * cancelled sessions stay in their teams' schedules after their
+	 * series is removed.
+	 */
+	"ALTER TABLE sessions ADD COLUMN teams TEXT;"
+	"UPDATE sessions SET teams = (SELECT group_concat(team, ',') FROM "
+	"  (SELECT team FROM series_teams t WHERE t.series = sessions.series "
+	"  ORDER BY pos));",
 };
 #define STORE_VERSION \
 	((int)(sizeof(store_migrations) / sizeof(store_migrations[0])) - 1)

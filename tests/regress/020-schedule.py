@@ -110,6 +110,20 @@ def main():
     check(st.get("sessions_planned", 0) > 10,
           "status counts planned sessions: %r" % st.get("sessions_planned"))
 
+    # Without --json: a week-by-week agenda whose columns line up, with
+    # the cross-team reflective practice naming its teams at the end.
+    rc, _, out, _ = d.ctl("schedule", "to=2026-03-08", json_out=False)
+    lines = out.splitlines()
+    rows = [x for x in lines if x.startswith("  ")]
+    check(rc == 0 and lines and lines[0] == "Week of Mon 2 Mar 2026" and
+          len(rows) == 3, "agenda: %r" % out)
+    check(any(x.endswith(" rp (north, south)") for x in rows) and
+          any(x.endswith(" gs (north)") for x in rows),
+          "series and teams end the line: %r" % rows)
+    cols = set(x.index("psy-") for x in rows)
+    check(len(cols) == 1 and all(len(x) < 80 for x in rows),
+          "the columns line up: %r" % rows)
+
     p = d.ok("plan")
     check(p == {"created": 0, "updated": 0, "cancelled": 0,
                 "messages_queued": 0}, "plan after the changes: %r" % p)
@@ -159,6 +173,14 @@ def main():
     r = d.ok("series", "remove", "rp")
     check(r.get("cancelled", 0) > 0, "series remove cancels: %r" % r)
     d.refused(["series", "show", "rp"], "not_found")
+    # Its cancelled sessions stay in both teams' schedules.
+    for t in ("north", "south"):
+        gone = [x for x in sessions(d, "team=" + t)
+                if x.get("series") == "rp"]
+        check(gone and all(x.get("state") == "cancelled" and
+                           x.get("teams") == ["north", "south"]
+                           for x in gone),
+              "a removed series' sessions stay in %s: %r" % (t, gone[:2]))
 
     # Holiday files: a broken one refuses the reload, naming the file, and
     # keeps the old configuration; a good one skips its dates.

@@ -4,8 +4,10 @@
  * their modules, then planner_run materialises sessions.  Counts of a
  * fortnightly series, 10:00 local on both sides of the March change, a
  * holiday skipped, idempotence down to SQLite's change counter, cover for
- * an absent psychologist touching nothing else, and manual cancellations
- * and moves left alone by replans.
+ * an absent psychologist touching nothing else, manual cancellations
+ * and moves left alone by replans, a move deciding cover and attendees
+ * for its new date, an uncovered alert to every team's manager, and the
+ * team link of held and cancelled sessions after their series is gone.
  */
 #include <sys/stat.h>
 
@@ -50,6 +52,9 @@ static void	add_member(const char *, int, const char *);
 static void	add_series(const char *, const char *, const char *);
 static void	add_series_rule(const char *, const char *, const char *,
 		    const char *);
+static void	add_absence(const char *, const char *, const char *);
+static int	attends(const char *, const char *, int *);
+static size_t	alerts_to(char [][64], size_t);
 static void	org(void);
 static void	plan(const struct sched_holidays *, struct planner_counts *);
 static size_t	sessions(const char *, struct session **);
@@ -168,6 +173,72 @@ add_series_rule(const char *slug, const char *team, const char *start,
 	ck_assert_int_eq(series_set_field(&r, "location", "Room 1", &err), 0);
 	ck_assert_msg(series_add(store, conf, &r, now, &err) == 0,
 	    "series add %s: %s", slug, err.msg);
+}
+
+static void
+add_absence(const char *member, const char *from, const char *to)
+{
+	struct absence	a;
+	struct err	err;
+
+	memset(&a, 0, sizeof(a));
+	snprintf(a.member, sizeof(a.member), "%s", member);
+	snprintf(a.from, sizeof(a.from), "%s", from);
+	snprintf(a.to, sizeof(a.to), "%s", to);
+	err_clear(&err);
+	ck_assert_msg(people_absence_add(store, &a, &err) == 0,
+	    "absence %s: %s", member, err.msg);
+}
+
+/* 1 if member attends session id, with its role in *role. */
+static int
+attends(const char *id, const char *member, int *role)
+{
+	struct session_attendee	*att = NULL;
+	struct err		 err;
+	size_t			 n = 0, i;
+	int			 found = 0;
+
+	err_clear(&err);
+	ck_assert_int_eq(series_session_attendees(store, id, &att, &n, &err),
+	    0);
+	for (i = 0; i < n; i++) {
+		if (strcmp(att[i].member, member) == 0) {
+			found = 1;
+			if (role != NULL)
+				*role = att[i].role;
+		}
+	}
+	free(att);
+	return (found);
+}
+
+/* Recipients of the queued uncovered alerts, sorted. */
+static size_t
+alerts_to(char to[][64], size_t max)
+{
+	struct outbox_row	*v = NULL;
+	struct err		 err;
+	char			 tmp[64];
+	size_t			 n = 0, i, j, k = 0;
+
+	err_clear(&err);
+	ck_assert_int_eq(store_outbox_list(store, -1, 1000, &v, &n, &err), 0);
+	for (i = 0; i < n; i++) {
+		if (strcmp(v[i].kind, "uncovered_alert") == 0 && k < max)
+			snprintf(to[k++], 64, "%s", v[i].rcpt);
+	}
+	store_outbox_free(v, n);
+	for (i = 0; i < k; i++) {
+		for (j = i + 1; j < k; j++) {
+			if (strcmp(to[j], to[i]) < 0) {
+				memcpy(tmp, to[i], sizeof(tmp));
+				memcpy(to[i], to[j], sizeof(tmp));
+				memcpy(to[j], tmp, sizeof(tmp));
+			}
+		}
+	}
+	return (k);
 }
 
 /* Two teams, each with a manager, a psychologist and three workers. */
@@ -387,8 +458,8 @@ START_TEST(test_manual_untouched)
 	    "training day", &err), 0);
 	ck_assert_int_eq(ical_local_time("Europe/London", "2026-04-01T14:00",
 	    &moved, &err), 0);
-	ck_assert_int_eq(planner_session_move(store, "gs-north-20260331",
-	    moved, "Room 9", &err), 0);
+	ck_assert_int_eq(planner_session_move(store, conf, "gs-north-20260331",
+	    moved, "Room 9", NULL, &err), 0);
 	plan(NULL, &c);
 	ck_assert_int_eq(c.created + c.updated + c.cancelled, 0);
 
@@ -461,6 +532,138 @@ START_TEST(test_held_attendance)
 }
 END_TEST
 
+
+START_TEST(test_move_redecides)
+{
+	struct planner_counts	c;
+	struct session		x;
+	struct err		err;
+	time_t			moved;
+	int			role = -1;
+
+	org();
+	add_series("gs-north", "north", "2026-03-03T10:00");
+	add_series_rule("gs-south", "south", "2026-04-01T10:00",
+	    "FREQ=WEEKLY;INTERVAL=2;BYDAY=WE");
+	plan(NULL, &c);
+	/* On the new date psy-north is away and sw1-north is on leave. */
+	add_absence("psy-north", "2026-04-01", "2026-04-01");
+	add_absence("sw1-north", "2026-04-01", "2026-04-02");
+	plan(NULL, &c);
+	ck_assert_int_eq(c.created + c.updated + c.cancelled, 0);
+	ck_assert(attends("gs-north-20260331", "sw1-north", NULL));
+	err_clear(&err);
+	/* psy-south holds gs-south 10:00-11:30 there: 14:00 is free. */
+	ck_assert_int_eq(ical_local_time("Europe/London", "2026-04-01T14:00",
+	    &moved, &err), 0);
+	ck_assert_int_eq(planner_session_move(store, conf, "gs-north-20260331",
+	    moved, NULL, &c, &err), 0);
+	ck_assert_int_eq(series_session_get(store, "gs-north-20260331", &x,
+	    &err), 0);
+	ck_assert_int_eq(x.start, moved);
+	ck_assert_int_eq(x.manual, 1);
+	ck_assert_str_eq(x.psychologist, "psy-south");
+	ck_assert_ptr_nonnull(strstr(x.cover_reason, "covered by"));
+	ck_assert(attends("gs-north-20260331", "psy-south", &role));
+	ck_assert_int_eq(role, SCHED_PSYCHOLOGIST);
+	ck_assert(!attends("gs-north-20260331", "psy-north", NULL));
+	ck_assert(!attends("gs-north-20260331", "sw1-north", NULL));
+	ck_assert(attends("gs-north-20260331", "sw0-north", NULL));
+	/* Replans leave it as it is. */
+	plan(NULL, &c);
+	ck_assert_int_eq(c.created + c.updated + c.cancelled, 0);
+	ck_assert_int_eq(series_session_get(store, "gs-north-20260331", &x,
+	    &err), 0);
+	ck_assert_str_eq(x.psychologist, "psy-south");
+
+	/* Onto psy-south's own session, nobody is free: uncovered, alerted. */
+	ck_assert_int_eq(ical_local_time("Europe/London", "2026-04-01T10:30",
+	    &moved, &err), 0);
+	ck_assert_int_eq(planner_session_move(store, conf, "gs-north-20260331",
+	    moved, NULL, &c, &err), 0);
+	ck_assert_int_eq(c.messages_queued, 1);
+	ck_assert_int_eq(series_session_get(store, "gs-north-20260331", &x,
+	    &err), 0);
+	ck_assert_str_eq(x.psychologist, "");
+	ck_assert_int_eq(x.uncovered_alerted, 1);
+	ck_assert(!attends("gs-north-20260331", "psy-south", NULL));
+	ck_assert_int_eq(series_session_get(store, "gs-south-20260401", &x,
+	    &err), 0);
+	ck_assert_str_eq(x.psychologist, "psy-south");
+}
+END_TEST
+
+START_TEST(test_alert_every_manager)
+{
+	struct planner_counts	c;
+	struct series		r;
+	struct err		err;
+	char			to[8][64];
+
+	org();
+	err_clear(&err);
+	series_init(&r, SERIES_REFLECTIVE_PRACTICE);
+	strcpy(r.slug, "rp");
+	ck_assert_int_eq(series_set_field(&r, "teams", "north,south", &err), 0);
+	ck_assert_int_eq(series_set_field(&r, "rrule",
+	    "FREQ=MONTHLY;BYDAY=1WE", &err), 0);
+	ck_assert_int_eq(series_set_field(&r, "start", "2026-03-04T14:00",
+	    &err), 0);
+	ck_assert_msg(series_add(store, conf, &r, now, &err) == 0,
+	    "series add: %s", err.msg);
+	plan(NULL, &c);
+	ck_assert_uint_eq(alerts_to(to, 8), 0);
+	add_absence("psy-north", "2026-04-01", "2026-04-01");
+	add_absence("psy-south", "2026-04-01", "2026-04-01");
+	plan(NULL, &c);
+	ck_assert_int_eq(c.updated, 1);
+	ck_assert_int_eq(c.messages_queued, 2);
+	ck_assert_uint_eq(alerts_to(to, 8), 2);
+	ck_assert_str_eq(to[0], "mgr-north@example.org");
+	ck_assert_str_eq(to[1], "mgr-south@example.org");
+	/* Once per session. */
+	plan(NULL, &c);
+	ck_assert_int_eq(c.messages_queued + c.updated, 0);
+	ck_assert_uint_eq(alerts_to(to, 8), 2);
+}
+END_TEST
+
+START_TEST(test_removed_series_history)
+{
+	struct planner_counts	 c;
+	struct session		*v = NULL;
+	struct err		 err;
+	size_t			 n, i;
+	int			 held, cancelled = 0, nheld = 0, nc;
+
+	org();
+	add_series("gs-north", "north", "2026-03-03T10:00");
+	plan(NULL, &c);
+	err_clear(&err);
+	ck_assert_int_eq(planner_hold(store, conf, now + 3 * 86400, &held,
+	    &err), 0);
+	ck_assert_int_eq(held, 1);
+	ck_assert_int_eq(planner_session_cancel(store, "gs-north-20260317",
+	    "training", &err), 0);
+	ck_assert_int_eq(planner_series_cancel(store, "gs-north",
+	    now + 3 * 86400, &nc, &err), 0);
+	ck_assert_int_eq(series_remove(store, "gs-north", &err), 0);
+	plan(NULL, &c);
+	n = sessions("north", &v);
+	ck_assert_uint_eq(n, 6);
+	for (i = 0; i < n; i++) {
+		ck_assert_str_eq(v[i].teams, "north");
+		nheld += v[i].state == SESSION_HELD;
+		cancelled += v[i].state == SESSION_CANCELLED;
+	}
+	ck_assert_int_eq(nheld, 1);
+	ck_assert_int_eq(cancelled, 5);
+	free(v);
+	ck_assert_uint_eq(sessions("south", &v), 0);
+	free(v);
+}
+END_TEST
+
 static Suite *
 planner_suite(void)
 {
@@ -474,6 +677,9 @@ planner_suite(void)
 	tcase_add_test(tc, test_cover);
 	tcase_add_test(tc, test_manual_untouched);
 	tcase_add_test(tc, test_held_attendance);
+	tcase_add_test(tc, test_move_redecides);
+	tcase_add_test(tc, test_alert_every_manager);
+	tcase_add_test(tc, test_removed_series_history);
 	suite_add_tcase(s, tc);
 	return (s);
 }
