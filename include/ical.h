@@ -85,4 +85,59 @@ int	ical_holidays_load(const char *path, struct sched_holidays *,
 int	ical_holidays_load_all(char *const *paths, size_t n,
 	    struct sched_holidays *out, struct err *);
 
+/*
+ * Building calendars (iTIP, RFC 5545/5546): pure, from the structs below.
+ * Every event's DTSTART/DTEND carry TZID=tz, and the calendar holds one
+ * compact VTIMEZONE for tz: one STANDARD and one DAYLIGHT observance with
+ * yearly RRULEs taken from the zone's rules in the year of the first event
+ * (or a single STANDARD for a zone without daylight saving), so that mail
+ * clients need no zone database of their own.
+ */
+enum ical_method {
+	ICAL_MSG_REQUEST = 0,
+	ICAL_MSG_CANCEL,
+	ICAL_MSG_PUBLISH
+};
+
+enum ical_role {
+	ICAL_ATT_REQ = 0,		/* REQ-PARTICIPANT */
+	ICAL_ATT_CHAIR,		/* CHAIR: the facilitating psychologist */
+	ICAL_ATT_OPT			/* OPT-PARTICIPANT */
+};
+
+struct ical_attendee {
+	const char	*name;		/* CN; may be NULL or "" */
+	const char	*email;
+	int		 role;		/* enum ical_role */
+};
+
+struct ical_event {
+	const char	*uid;
+	int		 sequence;
+	time_t		 dtstamp;	/* written in UTC */
+	time_t		 start;
+	time_t		 end;
+	const char	*summary;
+	const char	*location;	/* NULL or "": none */
+	const char	*description;	/* plain text, '\n' between lines */
+	int		 cancelled;	/* STATUS:CANCELLED, else CONFIRMED */
+	const char	*organizer_name;
+	const char	*organizer_addr;	/* NULL: no ORGANIZER */
+	const struct ical_attendee *attendees;
+	size_t		 nattendees;
+};
+
+/*
+ * A VCALENDAR (METHOD per method, PRODID) holding the n events (n may be 0
+ * for an empty feed) with times in tz, as text with CRLF line ends and
+ * lines folded at 75 octets without splitting a UTF-8 character.  Names,
+ * summaries and the like lose control characters and double quotes (which
+ * iCalendar parameters cannot carry).  Returns malloc'd text and sets *len,
+ * or NULL with ERR_INVALID (unknown zone, end before start, no uid or
+ * e-mail address) or ERR_INTERNAL.
+ */
+char	*ical_calendar_build(enum ical_method method, const char *tz,
+	    const struct ical_event *events, size_t n, size_t *len,
+	    struct err *);
+
 #endif

@@ -1,12 +1,18 @@
 /*
- * Building RFC 5322 messages: headers, Message-IDs, MIME.  Pure: returns
- * bytes, delivers nothing.  Later: iMIP invitations and digests.
+ * Building RFC 5322 messages: headers, Message-IDs, MIME; iMIP invitations,
+ * updates and cancellations, presenter reminders and digests.  Pure:
+ * structs in, bytes out; it delivers, queues and logs nothing.  Local
+ * times in the text are in the process time zone (TZ, set by the daemon
+ * to [daemon] timezone); the calendar part uses conf->timezone.
  */
 #ifndef REFLECTD_MESSAGE_H
 #define REFLECTD_MESSAGE_H
 
 #include <stddef.h>
 #include <time.h>
+
+#include "err.h"
+#include "ical.h"
 
 struct config;
 
@@ -25,5 +31,120 @@ char	*message_id(const struct config *, const char *kind, const char *key,
 char	*message_plain(const struct config *, const char *rcpt_name,
 	    const char *rcpt, const char *subject, const char *body,
 	    const char *msgid, time_t date, size_t *len);
+
+/* The UID of a session's VEVENT, "SESSION-ID@domain of [mail] from". */
+char	*message_uid(const struct config *, const char *session_id);
+
+enum invite_kind {
+	INVITE_NEW = 0,		/* "Invitation: ..." METHOD:REQUEST */
+	INVITE_UPDATE,		/* "Updated: ..." METHOD:REQUEST */
+	INVITE_CANCEL		/* "Cancelled: ..." METHOD:CANCEL */
+};
+
+/*
+ * One attendee's copy of an invitation.  Pointers are borrowed.  Names of
+ * presenters never carry cases: only own_case does, and only the
+ * presenter's own copy may set it.
+ */
+struct invite {
+	int		 kind;		/* enum invite_kind */
+	const char	*uid;		/* message_uid() of the session */
+	int		 sequence;	/* bumped by the caller per update */
+	time_t		 dtstamp;	/* DTSTAMP and the Date header */
+	time_t		 start;
+	time_t		 end;
+	const char	*summary;	/* e.g. "Group supervision: MAST North" */
+	const char	*location;	/* NULL or "": none given */
+	const char	*psychologist;	/* name; NULL or "": not yet covered */
+	const char *const *presenters;	/* names */
+	size_t		 npresenters;
+	const struct ical_attendee *attendees;	/* every attendee */
+	size_t		 nattendees;
+	const char	*rcpt_name;
+	const char	*rcpt;
+	const char	*own_case;	/* set: "You are presenting" this case */
+	const char	*note;		/* optional paragraph (reason, change) */
+};
+
+/* "invitation", "update" or "cancellation": outbox kind and Message-ID. */
+const char *message_invite_kind(int kind);
+
+/*
+ * An iMIP message (RFC 6047): multipart/alternative of text/plain,
+ * text/html and text/calendar; method=REQUEST or CANCEL (base64, inline)
+ * with one VEVENT, ORGANIZER from [mail] from.  The Message-ID is
+ * message_id(kind name, "UID/SEQUENCE", rcpt); *msgid (if not NULL) gets
+ * a malloc'd copy.  Returns malloc'd bytes with CRLF line ends and sets
+ * *len, or NULL with err set.
+ */
+char	*message_invitation(const struct config *, const struct invite *,
+	    char **msgid, size_t *len, struct err *);
+
+/* A presenter's reminder of their coming presentation. */
+struct reminder {
+	const char	*uid;		/* the session's UID */
+	time_t		 date;		/* Date header (now) */
+	time_t		 start;
+	time_t		 end;
+	const char	*summary;
+	const char	*location;
+	const char	*psychologist;
+	const char	*own_case;	/* the case they present; may be NULL */
+	const char	*rcpt_name;
+	const char	*rcpt;
+	const char	*note;		/* optional, e.g. "Your presentation moved" */
+};
+
+/*
+ * text + HTML reminder.  Message-ID from ("presenter_reminder",
+ * "UID/START", rcpt), so a moved session gets a fresh reminder.
+ */
+char	*message_reminder(const struct config *, const struct reminder *,
+	    char **msgid, size_t *len, struct err *);
+
+enum digest_status {
+	DIGEST_NONE = 0,		/* no bar */
+	DIGEST_OK,			/* green */
+	DIGEST_APPROACHING,		/* amber */
+	DIGEST_OVER			/* red */
+};
+
+/* A table row: cells as text, and an optional bar after them. */
+struct digest_row {
+	const char *const *cells;	/* ncolumns of them; NULL cell = "" */
+	double		 bar;		/* fraction of the limit, 1.0 = full */
+	int		 status;	/* enum digest_status; NONE: no bar */
+};
+
+struct digest_section {
+	const char	*title;
+	const char	*intro;		/* optional paragraph */
+	const char *const *columns;	/* headings */
+	size_t		 ncolumns;
+	const struct digest_row *rows;
+	size_t		 nrows;
+	const char	*empty;		/* shown when nrows is 0 */
+};
+
+struct digest {
+	const char	*kind;		/* "team_digest", "manager_digest"... */
+	const char	*key;		/* once per week: e.g. "2026-W11" */
+	const char	*subject;
+	const char	*greeting;	/* first paragraph, e.g. "Hello Sam," */
+	const struct digest_section *sections;
+	size_t		 nsections;
+	const char	*rcpt_name;
+	const char	*rcpt;
+	time_t		 date;
+};
+
+/*
+ * A digest: multipart/alternative text/plain (aligned columns, bars of
+ * '#') and text/html (tables, bars coloured by status with inline CSS, no
+ * external resources).  Message-ID from (kind, key, rcpt): one per
+ * recipient per week whatever the caller does twice.
+ */
+char	*message_digest(const struct config *, const struct digest *,
+	    char **msgid, size_t *len, struct err *);
 
 #endif

@@ -6,6 +6,8 @@
  * must not touch the database, the clock or the network, and no RRULE or
  * ICS text may crash it or make it loop without bound: expansions are
  * capped by the window and by ICAL_MAX_OCCURRENCES, files by ICAL_MAX_FILE.
+ * It also builds the VCALENDARs of invitations and feeds, with a compact
+ * VTIMEZONE of its own; it formats them and never sends them.
  */
 #include <sys/stat.h>
 
@@ -16,14 +18,24 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libical/ical.h>
 
+#include "autoconf.h"
 #include "ical.h"
 #include "schedule.h"
 #include "util.h"
 #include "xmalloc.h"
+
+struct tz_change {
+	time_t	at;		/* the instant of the change (UTC) */
+	int	from;		/* UTC offsets in seconds */
+	int	to;
+};
+
+#define TZ_MAX_CHANGES	4
 
 struct vevent_lines {
 	size_t	*line;		/* line of each BEGIN:VEVENT, in order */
@@ -45,6 +57,20 @@ static int	calendar_dates(const char *, icalcomponent *,
 static void	date_text(struct icaltimetype, char[DATE_LEN]);
 static int	rrule_sane(const struct icalrecurrencetype *, struct err *);
 static int	local_shape(const char *);
+static int	zone_offset(icaltimezone *, time_t);
+static size_t	zone_changes(icaltimezone *, time_t, struct tz_change *, int *);
+static const char *zone_tzname(icaltimezone *, int);
+static int	days_in_month(int, int);
+static icalcomponent *zone_observance(icaltimezone *, const struct tz_change *,
+		    int);
+static icalcomponent *zone_component(icaltimezone *, const char *, time_t);
+static char	*ical_clean(const char *, int, int);
+static icalproperty *ical_local_prop(icalproperty *, time_t, icaltimezone *,
+		    const char *);
+static icalproperty *ical_person(icalproperty *, const char *, const char *);
+static icalcomponent *ical_vevent(const struct ical_event *, icaltimezone *,
+		    const char *);
+static char	*ical_fold(const char *, size_t *);
 
 static const char *rrule_parts[] = {
 	"FREQ", "UNTIL", "COUNT", "INTERVAL", "BYSECOND", "BYMINUTE",
@@ -695,4 +721,477 @@ ical_holidays_load_all(char *const *paths, size_t n,
 	sched_holidays_free(out);
 	*out = h;
 	return (0);
+}
+
+/*
+ * Building calendars.  libical assembles the components and escapes the
+ * TEXT values; the VTIMEZONE is made here from the zone's offsets in one
+ * year rather than copied from libical, whose copy carries the zone's whole
+ * history and a TZID that some clients do not recognise.
+ */
+
+static int
+zone_offset(icaltimezone *z, time_t t)
+{
+	struct icaltimetype	tt;
+	int			dst = 0;
+
+	tt = icaltime_from_timet_with_zone(t, 0, icaltimezone_get_utc_timezone());
+	tt.zone = icaltimezone_get_utc_timezone();
+	return (icaltimezone_get_utc_offset_of_utc_time(z, &tt, &dst));
+}
+
+/* The zone's offset changes in the UTC year of t, at most TZ_MAX_CHANGES. */
+static size_t
+zone_changes(icaltimezone *z, time_t t, struct tz_change *c, int *base)
+{
+	struct tm	tm;
+	time_t		from, until, d, lo, hi, mid;
+	int		off, next;
+	size_t		n = 0;
+
+	if (gmtime_r(&t, &tm) == NULL)
+		return (0);
+	tm.tm_mon = 0;
+	tm.tm_mday = 1;
+	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+	from = timegm(&tm);
+	tm.tm_year++;
+	until = timegm(&tm);
+	off = *base = zone_offset(z, from);
+	for (d = from; d < until && n <= TZ_MAX_CHANGES; d += 86400) {
+		if ((next = zone_offset(z, d + 86400)) == off)
+			continue;
+		lo = d;
+		hi = d + 86400;
+		while (hi - lo > 1) {
+			mid = lo + (hi - lo) / 2;
+			if (zone_offset(z, mid) == off)
+				lo = mid;
+			else
+				hi = mid;
+		}
+		if (n < TZ_MAX_CHANGES) {
+			c[n].at = hi;
+			c[n].from = off;
+			c[n].to = next;
+		}
+		n++;
+		off = next;
+	}
+	return (n);
+}
+
+/* The latest TZNAME libical's copy of the zone gives to offset. */
+static const char *
+zone_tzname(icaltimezone *z, int offset)
+{
+	icalcomponent	*vtz, *c;
+	icalproperty	*p;
+	const char	*name = NULL;
+
+	if ((vtz = icaltimezone_get_component(z)) == NULL)
+		return (NULL);
+	for (c = icalcomponent_get_first_component(vtz, ICAL_ANY_COMPONENT);
+	    c != NULL;
+	    c = icalcomponent_get_next_component(vtz, ICAL_ANY_COMPONENT)) {
+		p = icalcomponent_get_first_property(c,
+		    ICAL_TZOFFSETTO_PROPERTY);
+		if (p == NULL || icalproperty_get_tzoffsetto(p) != offset)
+			continue;
+		p = icalcomponent_get_first_property(c, ICAL_TZNAME_PROPERTY);
+		if (p != NULL && icalproperty_get_tzname(p) != NULL)
+			name = icalproperty_get_tzname(p);
+	}
+	return (name);
+}
+
+static int
+days_in_month(int year, int mon)
+{
+	static const int	days[] = {
+		31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
+	};
+
+	if (mon == 1 && ((year % 4 == 0 && year % 100 != 0) ||
+	    year % 400 == 0))
+		return (29);
+	return (days[mon]);
+}
+
+/*
+ * One observance: the change c happens each year on the same weekday of the
+ * same week of its month ("last Sunday of March"), the rule of every zone
+ * that keeps daylight saving today.  DTSTART is its 1970 occurrence.
+ */
+static icalcomponent *
+zone_observance(icaltimezone *z, const struct tz_change *c, int daylight)
+{
+	static const char	*wd[] = { "SU", "MO", "TU", "WE", "TH", "FR",
+				    "SA" };
+	icalcomponent		*obs;
+	struct icaltimetype	 start;
+	struct tm		 tm, first;
+	time_t			 local = c->at + c->from, ft;
+	const char		*name;
+	char			 rule[96], *text;
+	int			 week, mday, last;
+
+	if (gmtime_r(&local, &tm) == NULL)
+		return (NULL);
+	last = tm.tm_mday + 7 > days_in_month(tm.tm_year + 1900, tm.tm_mon);
+	week = (tm.tm_mday - 1) / 7 + 1;
+	/* The same week and weekday in 1970. */
+	memset(&first, 0, sizeof(first));
+	first.tm_year = 70;
+	first.tm_mon = tm.tm_mon;
+	first.tm_mday = 1;
+	ft = timegm(&first);
+	gmtime_r(&ft, &first);
+	mday = 1 + (tm.tm_wday - first.tm_wday + 7) % 7 + (week - 1) * 7;
+	if (last) {
+		while (mday + 7 <= days_in_month(70, tm.tm_mon))
+			mday += 7;
+	}
+	start = icaltime_null_time();
+	start.year = 1970;
+	start.month = tm.tm_mon + 1;
+	start.day = mday;
+	start.hour = tm.tm_hour;
+	start.minute = tm.tm_min;
+	start.second = tm.tm_sec;
+	if (last)
+		snprintf(rule, sizeof(rule), "FREQ=YEARLY;BYMONTH=%d;BYDAY=-1%s",
+		    tm.tm_mon + 1, wd[tm.tm_wday]);
+	else
+		snprintf(rule, sizeof(rule), "FREQ=YEARLY;BYMONTH=%d;BYDAY=%d%s",
+		    tm.tm_mon + 1, week, wd[tm.tm_wday]);
+	obs = icalcomponent_new(daylight ? ICAL_XDAYLIGHT_COMPONENT :
+	    ICAL_XSTANDARD_COMPONENT);
+	icalcomponent_add_property(obs, icalproperty_new_dtstart(start));
+	icalcomponent_add_property(obs, icalproperty_new_tzoffsetfrom(c->from));
+	icalcomponent_add_property(obs, icalproperty_new_tzoffsetto(c->to));
+	if ((name = zone_tzname(z, c->to)) != NULL)
+		icalcomponent_add_property(obs, icalproperty_new_tzname(name));
+	xasprintf(&text, "RRULE:%s", rule);
+	icalcomponent_add_property(obs, icalproperty_new_from_string(text));
+	free(text);
+	return (obs);
+}
+
+/* A compact VTIMEZONE for z under the bare name tz, from the year of t. */
+static icalcomponent *
+zone_component(icaltimezone *z, const char *tz, time_t t)
+{
+	icalcomponent		*vtz, *obs, *std, *dst;
+	icalproperty		*p;
+	struct tz_change	 c[TZ_MAX_CHANGES];
+	struct icaltimetype	 start;
+	const char		*name;
+	size_t			 n;
+	int			 base = 0, d;
+
+	n = zone_changes(z, t, c, &base);
+	if (n == 2 && c[0].from == c[1].to && c[0].to == c[1].from) {
+		d = c[0].to > c[0].from ? 0 : 1;	/* into daylight */
+		dst = zone_observance(z, &c[d], 1);
+		std = zone_observance(z, &c[1 - d], 0);
+		if (dst == NULL || std == NULL) {
+			if (dst != NULL)
+				icalcomponent_free(dst);
+			if (std != NULL)
+				icalcomponent_free(std);
+			return (NULL);
+		}
+		vtz = icalcomponent_new(ICAL_VTIMEZONE_COMPONENT);
+		icalcomponent_add_property(vtz, icalproperty_new_tzid(tz));
+		icalcomponent_add_component(vtz, std);
+		icalcomponent_add_component(vtz, dst);
+		return (vtz);
+	}
+	if (n == 0) {
+		vtz = icalcomponent_new(ICAL_VTIMEZONE_COMPONENT);
+		icalcomponent_add_property(vtz, icalproperty_new_tzid(tz));
+		obs = icalcomponent_new(ICAL_XSTANDARD_COMPONENT);
+		start = icaltime_null_time();
+		start.year = 1970;
+		start.month = 1;
+		start.day = 1;
+		icalcomponent_add_property(obs,
+		    icalproperty_new_dtstart(start));
+		icalcomponent_add_property(obs,
+		    icalproperty_new_tzoffsetfrom(base));
+		icalcomponent_add_property(obs,
+		    icalproperty_new_tzoffsetto(base));
+		if ((name = zone_tzname(z, base)) != NULL)
+			icalcomponent_add_property(obs,
+			    icalproperty_new_tzname(name));
+		icalcomponent_add_component(vtz, obs);
+		return (vtz);
+	}
+	/* The rules change this year: libical's full copy, renamed. */
+	if ((obs = icaltimezone_get_component(z)) == NULL)
+		return (NULL);
+	vtz = icalcomponent_new_clone(obs);
+	while ((p = icalcomponent_get_first_property(vtz,
+	    ICAL_TZID_PROPERTY)) != NULL) {
+		icalcomponent_remove_property(vtz, p);
+		icalproperty_free(p);
+	}
+	icalcomponent_add_property(vtz, icalproperty_new_tzid(tz));
+	return (vtz);
+}
+
+/* A copy without control characters (kept: '\n' when lines is set). */
+static char *
+ical_clean(const char *s, int lines, int param)
+{
+	char	*c, *p;
+
+	c = xstrdup(s != NULL ? s : "");
+	for (p = c; *p != '\0'; p++) {
+		if (*p == '\n' && lines)
+			continue;
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+		else if (param && *p == '"')
+			*p = '\'';
+	}
+	return (c);
+}
+
+static icalproperty *
+ical_local_prop(icalproperty *p, time_t t, icaltimezone *z, const char *tz)
+{
+	struct icaltimetype	tt;
+
+	tt = to_zone(t, z);
+	tt.zone = NULL;
+	if (icalproperty_isa(p) == ICAL_DTSTART_PROPERTY)
+		icalproperty_set_dtstart(p, tt);
+	else
+		icalproperty_set_dtend(p, tt);
+	icalproperty_add_parameter(p, icalparameter_new_tzid(tz));
+	return (p);
+}
+
+static icalproperty *
+ical_person(icalproperty *p, const char *name, const char *addr)
+{
+	char	*cn, *v;
+
+	xasprintf(&v, "mailto:%s", addr);
+	cn = ical_clean(v, 0, 0);
+	if (icalproperty_isa(p) == ICAL_ORGANIZER_PROPERTY)
+		icalproperty_set_organizer(p, cn);
+	else
+		icalproperty_set_attendee(p, cn);
+	free(cn);
+	free(v);
+	if (name != NULL && name[0] != '\0') {
+		cn = ical_clean(name, 0, 1);
+		icalproperty_add_parameter(p, icalparameter_new_cn(cn));
+		free(cn);
+	}
+	return (p);
+}
+
+static icalcomponent *
+ical_vevent(const struct ical_event *e, icaltimezone *z, const char *tz)
+{
+	icalcomponent		*ev;
+	icalproperty		*p;
+	struct icaltimetype	 stamp;
+	icaltimezone		*utc = icaltimezone_get_utc_timezone();
+	char			*s;
+	size_t			 i;
+	int			 role;
+
+	ev = icalcomponent_new(ICAL_VEVENT_COMPONENT);
+	s = ical_clean(e->uid, 0, 0);
+	icalcomponent_add_property(ev, icalproperty_new_uid(s));
+	free(s);
+	icalcomponent_add_property(ev, icalproperty_new_sequence(
+	    e->sequence < 0 ? 0 : e->sequence));
+	stamp = icaltime_from_timet_with_zone(e->dtstamp, 0, utc);
+	stamp.zone = utc;
+	icalcomponent_add_property(ev, icalproperty_new_dtstamp(stamp));
+	icalcomponent_add_property(ev, ical_local_prop(
+	    icalproperty_new(ICAL_DTSTART_PROPERTY), e->start, z, tz));
+	icalcomponent_add_property(ev, ical_local_prop(
+	    icalproperty_new(ICAL_DTEND_PROPERTY), e->end, z, tz));
+	s = ical_clean(e->summary, 0, 0);
+	icalcomponent_add_property(ev, icalproperty_new_summary(s));
+	free(s);
+	if (e->location != NULL && e->location[0] != '\0') {
+		s = ical_clean(e->location, 0, 0);
+		icalcomponent_add_property(ev, icalproperty_new_location(s));
+		free(s);
+	}
+	if (e->description != NULL && e->description[0] != '\0') {
+		s = ical_clean(e->description, 1, 0);
+		icalcomponent_add_property(ev,
+		    icalproperty_new_description(s));
+		free(s);
+	}
+	icalcomponent_add_property(ev, icalproperty_new_status(e->cancelled ?
+	    ICAL_STATUS_CANCELLED : ICAL_STATUS_CONFIRMED));
+	icalcomponent_add_property(ev, icalproperty_new_transp(
+	    ICAL_TRANSP_OPAQUE));
+	if (e->organizer_addr != NULL && e->organizer_addr[0] != '\0')
+		icalcomponent_add_property(ev, ical_person(
+		    icalproperty_new(ICAL_ORGANIZER_PROPERTY),
+		    e->organizer_name, e->organizer_addr));
+	for (i = 0; i < e->nattendees; i++) {
+		p = ical_person(icalproperty_new(ICAL_ATTENDEE_PROPERTY),
+		    e->attendees[i].name, e->attendees[i].email);
+		switch (e->attendees[i].role) {
+		case ICAL_ATT_CHAIR:
+			role = ICAL_ROLE_CHAIR;
+			break;
+		case ICAL_ATT_OPT:
+			role = ICAL_ROLE_OPTPARTICIPANT;
+			break;
+		default:
+			role = ICAL_ROLE_REQPARTICIPANT;
+			break;
+		}
+		icalproperty_add_parameter(p,
+		    icalparameter_new_role((icalparameter_role)role));
+		icalproperty_add_parameter(p, icalparameter_new_partstat(
+		    ICAL_PARTSTAT_NEEDSACTION));
+		icalproperty_add_parameter(p,
+		    icalparameter_new_rsvp(ICAL_RSVP_TRUE));
+		icalcomponent_add_property(ev, p);
+	}
+	return (ev);
+}
+
+/*
+ * Undo libical's folding and fold again at 75 octets, never inside a UTF-8
+ * sequence (RFC 5545 3.1): libical 3.0 counts characters in some places.
+ */
+static char *
+ical_fold(const char *in, size_t *len)
+{
+	const char	*p, *eol;
+	char		*flat, *q, *out;
+	size_t		 n, col, cut, linelen, olen, ocap;
+
+	n = strlen(in);
+	flat = xmalloc(n + 1);
+	for (p = in, q = flat; *p != '\0'; p++) {
+		if (p[0] == '\r' && p[1] == '\n' &&
+		    (p[2] == ' ' || p[2] == '\t')) {
+			p += 2;
+			continue;
+		}
+		if (p[0] == '\n' && (p[1] == ' ' || p[1] == '\t')) {
+			p += 1;
+			continue;
+		}
+		*q++ = *p;
+	}
+	*q = '\0';
+	ocap = n + n / 32 + 16;
+	out = xmalloc(ocap);
+	olen = 0;
+	for (p = flat; *p != '\0'; p = eol) {
+		eol = strchr(p, '\n');
+		linelen = eol != NULL ? (size_t)(eol - p) : strlen(p);
+		if (linelen > 0 && p[linelen - 1] == '\r')
+			linelen--;
+		col = 0;
+		while (linelen > 0) {
+			/* 75 octets, of which the first is the fold's blank. */
+			cut = col == 0 ? 75 : 74;
+			if (cut > linelen)
+				cut = linelen;
+			else {
+				while (cut > 0 && ((unsigned char)p[cut] &
+				    0xc0) == 0x80)
+					cut--;
+				if (cut == 0)
+					cut = linelen < 4 ? linelen : 1;
+			}
+			if (olen + cut + 4 > ocap) {
+				ocap = 2 * ocap + cut + 4;
+				out = xreallocarray(out, ocap, 1);
+			}
+			if (col > 0)
+				out[olen++] = ' ';
+			memcpy(out + olen, p, cut);
+			olen += cut;
+			out[olen++] = '\r';
+			out[olen++] = '\n';
+			p += cut;
+			linelen -= cut;
+			col = 1;
+		}
+		if (eol == NULL)
+			break;
+		eol++;
+	}
+	out[olen] = '\0';
+	free(flat);
+	*len = olen;
+	return (out);
+}
+
+char *
+ical_calendar_build(enum ical_method method, const char *tz,
+    const struct ical_event *events, size_t n, size_t *len, struct err *err)
+{
+	icalcomponent	*cal = NULL, *vtz;
+	icaltimezone	*z;
+	const char	*text;
+	char		*out = NULL;
+	size_t		 i;
+
+	ical_init();
+	if ((z = zone_get(tz, err)) == NULL)
+		return (NULL);
+	if (tz == NULL || *tz == '\0')
+		tz = "UTC";
+	for (i = 0; i < n; i++) {
+		if (events[i].uid == NULL || events[i].uid[0] == '\0') {
+			err_set(err, ERR_INVALID, "event %zu has no UID", i);
+			return (NULL);
+		}
+		if (events[i].end < events[i].start) {
+			err_set(err, ERR_INVALID, "event %s ends before it "
+			    "starts", events[i].uid);
+			return (NULL);
+		}
+	}
+	cal = icalcomponent_new(ICAL_VCALENDAR_COMPONENT);
+	icalcomponent_add_property(cal, icalproperty_new_prodid(
+	    "-//reflectd//reflectd " PACKAGE_VERSION "//EN"));
+	icalcomponent_add_property(cal, icalproperty_new_version("2.0"));
+	icalcomponent_add_property(cal, icalproperty_new_calscale("GREGORIAN"));
+	icalcomponent_add_property(cal, icalproperty_new_method(
+	    method == ICAL_MSG_CANCEL ? ICAL_METHOD_CANCEL :
+	    method == ICAL_MSG_PUBLISH ? ICAL_METHOD_PUBLISH :
+	    ICAL_METHOD_REQUEST));
+	if (n > 0) {
+		if ((vtz = zone_component(z, tz, events[0].start)) == NULL) {
+			err_set(err, ERR_INTERNAL, "cannot describe time zone "
+			    "%s", tz);
+			goto out;
+		}
+		icalcomponent_add_component(cal, vtz);
+	}
+	for (i = 0; i < n; i++)
+		icalcomponent_add_component(cal, ical_vevent(&events[i], z,
+		    tz));
+	if ((text = icalcomponent_as_ical_string(cal)) == NULL) {
+		err_set(err, ERR_INTERNAL, "libical cannot write the calendar");
+		goto out;
+	}
+	out = ical_fold(text, len);
+out:
+	icalcomponent_free(cal);
+	icalerror_clear_errno();
+	icalmemory_free_ring();
+	return (out);
 }

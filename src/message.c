@@ -1,10 +1,13 @@
 /*
  * Building RFC 5322 messages: stable Message-IDs, headers with RFC 2047
- * encoded words where the text is not ASCII, and quoted-printable bodies
- * with CRLF line ends and lines of at most 76 octets.  Pure: it returns
- * bytes and must not deliver, queue or log anything, and it never lets a
- * CR or LF from a name or subject start a new header.
+ * encoded words where the text is not ASCII, quoted-printable bodies with
+ * CRLF line ends and lines of at most 76 octets, and the multipart
+ * messages of invitations (iMIP, the calendar from ical.c), reminders and
+ * digests with their plain-text and HTML parts.  Pure: it returns bytes
+ * and must not deliver, queue or log anything, and it never lets a CR or
+ * LF from a name or subject start a new header.
  */
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +17,7 @@
 #include <openssl/evp.h>
 
 #include "config.h"
+#include "ical.h"
 #include "message.h"
 #include "xmalloc.h"
 
@@ -39,6 +43,28 @@ static void	message_mailbox(struct buf *, const char *, const char *,
 		    const char *);
 static void	message_qp(struct buf *, const char *);
 static int	message_needs_quotes(const char *);
+static void	message_headers(struct buf *, const struct config *,
+		    const char *, const char *, const char *, const char *,
+		    time_t);
+static void	message_base64(struct buf *, const char *, size_t);
+static void	message_html_esc(struct buf *, const char *);
+static void	message_bprintf(struct buf *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+static void	message_when(struct buf *, time_t, time_t);
+static void	message_part(struct buf *, const char *, const char *,
+		    const char *);
+static char	*message_finish(struct buf *, const char *, size_t *);
+static void	message_invite_text(struct buf *, const struct invite *);
+static void	message_invite_html(struct buf *, const struct invite *);
+static void	message_invite_desc(struct buf *, const struct invite *);
+static void	message_names(struct buf *, const char *const *, size_t, int);
+static size_t	message_width(const char *);
+static void	message_pad(struct buf *, const char *, size_t);
+static void	message_digest_text(struct buf *, const struct digest *);
+static void	message_digest_html(struct buf *, const struct digest *);
+static const char *message_status_word(int);
+static const char *message_status_colour(int);
+static int	message_bar_steps(double);
 
 static void
 buf_add(struct buf *b, const char *s, size_t n)
@@ -185,7 +211,11 @@ message_mailbox(struct buf *b, const char *header, const char *name,
 		buf_adds(b, a);
 	else if (!message_is_ascii(n)) {
 		message_encode_words(b, n);
-		buf_adds(b, " <");
+		/* Fold before the address if the line would pass 78. */
+		for (q = b->p + b->len; q > b->p && q[-1] != '\n'; q--)
+			continue;
+		buf_adds(b, (size_t)(b->p + b->len - q) + strlen(a) + 3 >
+		    78 ? "\r\n <" : " <");
 		buf_adds(b, a);
 		buf_adds(b, ">");
 	} else if (message_needs_quotes(n)) {
@@ -286,39 +316,783 @@ message_id(const struct config *conf, const char *kind, const char *key,
 	return (id);
 }
 
-char *
-message_plain(const struct config *conf, const char *rcpt_name,
-    const char *rcpt, const char *subject, const char *body,
-    const char *msgid, time_t date, size_t *len)
+/* Date, From, To, Subject, Message-ID and MIME-Version. */
+static void
+message_headers(struct buf *b, const struct config *conf,
+    const char *rcpt_name, const char *rcpt, const char *subject,
+    const char *msgid, time_t date)
 {
-	struct buf	 b = { NULL, 0, 0 };
 	struct tm	 tm;
-	char		 datebuf[64], *line;
+	char		 datebuf[64];
 
 	if (localtime_r(&date, &tm) == NULL ||
 	    strftime(datebuf, sizeof(datebuf), "%a, %d %b %Y %H:%M:%S %z",
 	    &tm) == 0)
 		snprintf(datebuf, sizeof(datebuf), "Thu, 01 Jan 1970 "
 		    "00:00:00 +0000");
-	xasprintf(&line, "Date: %s\r\n", datebuf);
-	buf_adds(&b, line);
-	free(line);
-
+	message_bprintf(b, "Date: %s\r\n", datebuf);
 	if (conf->from_name != NULL && conf->from_name[0] != '\0' &&
 	    !message_is_ascii(conf->from_name))
-		message_mailbox(&b, "From", conf->from_name, conf->from_addr);
+		message_mailbox(b, "From", conf->from_name, conf->from_addr);
 	else
-		message_header_text(&b, "From", conf->from);
-	message_mailbox(&b, "To", rcpt_name, rcpt);
-	message_header_text(&b, "Subject", subject);
-	xasprintf(&line, "Message-ID: <%s>\r\n", msgid);
-	buf_adds(&b, line);
-	free(line);
-	buf_adds(&b, "MIME-Version: 1.0\r\n"
-	    "Content-Type: text/plain; charset=UTF-8\r\n"
+		message_header_text(b, "From", conf->from);
+	message_mailbox(b, "To", rcpt_name, rcpt);
+	message_header_text(b, "Subject", subject);
+	message_bprintf(b, "Message-ID: <%s>\r\n", msgid);
+	buf_adds(b, "MIME-Version: 1.0\r\n");
+}
+
+char *
+message_plain(const struct config *conf, const char *rcpt_name,
+    const char *rcpt, const char *subject, const char *body,
+    const char *msgid, time_t date, size_t *len)
+{
+	struct buf	 b = { NULL, 0, 0 };
+
+	message_headers(&b, conf, rcpt_name, rcpt, subject, msgid, date);
+	buf_adds(&b, "Content-Type: text/plain; charset=UTF-8\r\n"
 	    "Content-Transfer-Encoding: quoted-printable\r\n"
 	    "\r\n");
 	message_qp(&b, body != NULL ? body : "");
 	*len = b.len;
 	return (b.p);
+}
+
+static void
+message_bprintf(struct buf *b, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	 small[256];
+	int	 n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n < sizeof(small)) {
+		buf_add(b, small, (size_t)n);
+		return;
+	}
+	/* Grow the buffer and print straight into it. */
+	buf_add(b, small, 0);
+	if (b->len + (size_t)n + 1 > b->cap) {
+		b->cap = b->len + (size_t)n + 1;
+		b->p = xreallocarray(b->p, b->cap, 1);
+	}
+	va_start(ap, fmt);
+	vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+/* Base64 (RFC 2045) in lines of 76 characters. */
+static void
+message_base64(struct buf *b, const char *data, size_t len)
+{
+	char	out[80];
+	size_t	off, n;
+
+	for (off = 0; off < len; off += n) {
+		n = len - off < 57 ? len - off : 57;
+		EVP_EncodeBlock((unsigned char *)out,
+		    (const unsigned char *)data + off, (int)n);
+		buf_adds(b, out);
+		buf_adds(b, "\r\n");
+	}
+}
+
+static void
+message_html_esc(struct buf *b, const char *s)
+{
+	for (; s != NULL && *s != '\0'; s++) {
+		switch (*s) {
+		case '<':
+			buf_adds(b, "&lt;");
+			break;
+		case '>':
+			buf_adds(b, "&gt;");
+			break;
+		case '&':
+			buf_adds(b, "&amp;");
+			break;
+		case '"':
+			buf_adds(b, "&quot;");
+			break;
+		case '\'':
+			buf_adds(b, "&#39;");
+			break;
+		case '\n':
+			buf_adds(b, "<br>\n");
+			break;
+		default:
+			if ((unsigned char)*s < 0x20 || *s == 0x7f)
+				buf_adds(b, " ");
+			else
+				buf_add(b, s, 1);
+			break;
+		}
+	}
+}
+
+/* "Tuesday 10 March 2026, 10:00-11:30 GMT" in the process time zone. */
+static void
+message_when(struct buf *b, time_t start, time_t end)
+{
+	struct tm	tm, te;
+	char		day[64], t0[16], t1[16], day1[64], zone[16];
+
+	if (localtime_r(&start, &tm) == NULL ||
+	    localtime_r(&end, &te) == NULL) {
+		buf_adds(b, "(time unknown)");
+		return;
+	}
+	strftime(day, sizeof(day), "%A %e %B %Y", &tm);
+	strftime(t0, sizeof(t0), "%H:%M", &tm);
+	strftime(t1, sizeof(t1), "%H:%M", &te);
+	strftime(zone, sizeof(zone), "%Z", &tm);
+	/* %e pads with a blank. */
+	if (tm.tm_mday < 10)
+		memmove(day + strlen(day) - strlen(strchr(day, ' ') + 1),
+		    strchr(day, ' ') + 2, strlen(strchr(day, ' ') + 2) + 1);
+	if (tm.tm_year == te.tm_year && tm.tm_yday == te.tm_yday)
+		message_bprintf(b, "%s, %s-%s %s", day, t0, t1, zone);
+	else {
+		strftime(day1, sizeof(day1), "%A %d %B %Y", &te);
+		message_bprintf(b, "%s, %s to %s, %s %s", day, t0, day1, t1,
+		    zone);
+	}
+}
+
+/* "A, B and C"; none: "to be decided" (text) when tbd. */
+static void
+message_names(struct buf *b, const char *const *names, size_t n, int tbd)
+{
+	size_t	i;
+
+	if (n == 0 && tbd)
+		buf_adds(b, "to be decided");
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			buf_adds(b, i + 1 == n ? " and " : ", ");
+		buf_adds(b, names[i] != NULL ? names[i] : "");
+	}
+}
+
+/* One part of a multipart body; text parts quoted-printable. */
+static void
+message_part(struct buf *b, const char *boundary, const char *type,
+    const char *body)
+{
+	message_bprintf(b, "--%s\r\n", boundary);
+	message_bprintf(b, "Content-Type: %s; charset=UTF-8\r\n", type);
+	buf_adds(b, "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
+	message_qp(b, body);
+}
+
+/*
+ * Close the multipart body and return the message.  The boundary ("=_"
+ * and hex) cannot occur in quoted-printable or base64 text.
+ */
+static char *
+message_finish(struct buf *b, const char *boundary, size_t *len)
+{
+	message_bprintf(b, "--%s--\r\n", boundary);
+	*len = b->len;
+	return (b->p);
+}
+
+char *
+message_uid(const struct config *conf, const char *session_id)
+{
+	const char	*at, *domain = "localhost";
+	char		*uid;
+
+	if (conf != NULL && conf->from_addr != NULL &&
+	    (at = strrchr(conf->from_addr, '@')) != NULL && at[1] != '\0')
+		domain = at + 1;
+	xasprintf(&uid, "%s@%s", session_id, domain);
+	return (uid);
+}
+
+const char *
+message_invite_kind(int kind)
+{
+	switch (kind) {
+	case INVITE_UPDATE:
+		return ("update");
+	case INVITE_CANCEL:
+		return ("cancellation");
+	default:
+		return ("invitation");
+	}
+}
+
+/* The DESCRIPTION: who facilitates and presents; the own case if any. */
+static void
+message_invite_desc(struct buf *b, const struct invite *inv)
+{
+	if (inv->kind == INVITE_CANCEL)
+		buf_adds(b, "This session is cancelled.\n");
+	message_bprintf(b, "Psychologist: %s\n", inv->psychologist != NULL &&
+	    inv->psychologist[0] != '\0' ? inv->psychologist :
+	    "not yet covered");
+	buf_adds(b, "Presenting: ");
+	message_names(b, inv->presenters, inv->npresenters, 1);
+	buf_adds(b, "\n");
+	if (inv->own_case != NULL && inv->own_case[0] != '\0')
+		message_bprintf(b, "You are presenting case %s.\n",
+		    inv->own_case);
+	if (inv->note != NULL && inv->note[0] != '\0')
+		message_bprintf(b, "%s\n", inv->note);
+}
+
+static void
+message_invite_text(struct buf *b, const struct invite *inv)
+{
+	switch (inv->kind) {
+	case INVITE_UPDATE:
+		buf_adds(b, "This session has changed; the details below "
+		    "are the new ones.\n\n");
+		break;
+	case INVITE_CANCEL:
+		buf_adds(b, "This session is cancelled.  Your calendar "
+		    "should offer to remove it.\n\n");
+		break;
+	default:
+		buf_adds(b, "You are invited to this session.\n\n");
+		break;
+	}
+	message_bprintf(b, "  What:          %s\n", inv->summary);
+	buf_adds(b, "  When:          ");
+	message_when(b, inv->start, inv->end);
+	message_bprintf(b, "\n  Where:         %s\n",
+	    inv->location != NULL && inv->location[0] != '\0' ?
+	    inv->location : "(not given)");
+	message_bprintf(b, "  Psychologist:  %s\n",
+	    inv->psychologist != NULL && inv->psychologist[0] != '\0' ?
+	    inv->psychologist : "not yet covered");
+	buf_adds(b, "  Presenting:    ");
+	message_names(b, inv->presenters, inv->npresenters, 1);
+	buf_adds(b, "\n\n");
+	if (inv->own_case != NULL && inv->own_case[0] != '\0')
+		message_bprintf(b, "You are presenting case %s.  Bring what "
+		    "the group needs to know to think\nabout it with you.\n\n",
+		    inv->own_case);
+	if (inv->note != NULL && inv->note[0] != '\0')
+		message_bprintf(b, "%s\n\n", inv->note);
+	if (inv->kind != INVITE_CANCEL)
+		buf_adds(b, "Your calendar should offer to accept or decline "
+		    "this invitation.\n");
+}
+
+static void
+message_invite_html(struct buf *b, const struct invite *inv)
+{
+	static const char	*th = "<th style=\"text-align:left;"
+				    "padding:2px 12px 2px 0\">";
+	const char		*lead;
+
+	switch (inv->kind) {
+	case INVITE_UPDATE:
+		lead = "This session has changed; the details below are the "
+		    "new ones.";
+		break;
+	case INVITE_CANCEL:
+		lead = "This session is cancelled.";
+		break;
+	default:
+		lead = "You are invited to this session.";
+		break;
+	}
+	buf_adds(b, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+	    "<title>");
+	message_html_esc(b, inv->summary);
+	buf_adds(b, "</title></head>\n<body style=\"font-family:sans-serif;"
+	    "color:#222222\">\n<p>");
+	message_html_esc(b, lead);
+	buf_adds(b, "</p>\n<table style=\"border-collapse:collapse\">\n");
+	message_bprintf(b, "<tr>%sWhat</th><td>", th);
+	message_html_esc(b, inv->summary);
+	message_bprintf(b, "</td></tr>\n<tr>%sWhen</th><td>", th);
+	{
+		struct buf	w = { NULL, 0, 0 };
+
+		message_when(&w, inv->start, inv->end);
+		message_html_esc(b, w.p);
+		free(w.p);
+	}
+	message_bprintf(b, "</td></tr>\n<tr>%sWhere</th><td>", th);
+	message_html_esc(b, inv->location != NULL && inv->location[0] != '\0' ?
+	    inv->location : "(not given)");
+	message_bprintf(b, "</td></tr>\n<tr>%sPsychologist</th><td>", th);
+	message_html_esc(b, inv->psychologist != NULL &&
+	    inv->psychologist[0] != '\0' ? inv->psychologist :
+	    "not yet covered");
+	message_bprintf(b, "</td></tr>\n<tr>%sPresenting</th><td>", th);
+	{
+		struct buf	w = { NULL, 0, 0 };
+
+		message_names(&w, inv->presenters, inv->npresenters, 1);
+		message_html_esc(b, w.p);
+		free(w.p);
+	}
+	buf_adds(b, "</td></tr>\n</table>\n");
+	if (inv->own_case != NULL && inv->own_case[0] != '\0') {
+		buf_adds(b, "<p><strong>You are presenting case ");
+		message_html_esc(b, inv->own_case);
+		buf_adds(b, ".</strong></p>\n");
+	}
+	if (inv->note != NULL && inv->note[0] != '\0') {
+		buf_adds(b, "<p>");
+		message_html_esc(b, inv->note);
+		buf_adds(b, "</p>\n");
+	}
+	buf_adds(b, "</body></html>\n");
+}
+
+char *
+message_invitation(const struct config *conf, const struct invite *inv,
+    char **msgidp, size_t *len, struct err *err)
+{
+	struct buf		 b = { NULL, 0, 0 }, t = { NULL, 0, 0 };
+	struct ical_event	 ev;
+	const char		*kind = message_invite_kind(inv->kind);
+	const char		*method;
+	char			*key = NULL, *msgid = NULL, *subject = NULL;
+	char			*cal = NULL, boundary[64];
+	size_t			 callen;
+
+	if (inv->uid == NULL || inv->rcpt == NULL || inv->summary == NULL) {
+		err_set(err, ERR_INVALID, "an invitation needs a UID, a "
+		    "recipient and a summary");
+		return (NULL);
+	}
+	message_invite_desc(&t, inv);
+	while (t.len > 0 && t.p[t.len - 1] == '\n')
+		t.p[--t.len] = '\0';
+	memset(&ev, 0, sizeof(ev));
+	ev.uid = inv->uid;
+	ev.sequence = inv->sequence;
+	ev.dtstamp = inv->dtstamp;
+	ev.start = inv->start;
+	ev.end = inv->end;
+	ev.summary = inv->summary;
+	ev.location = inv->location;
+	ev.description = t.p;
+	ev.cancelled = inv->kind == INVITE_CANCEL;
+	ev.organizer_name = conf->from_name;
+	ev.organizer_addr = conf->from_addr;
+	ev.attendees = inv->attendees;
+	ev.nattendees = inv->nattendees;
+	cal = ical_calendar_build(inv->kind == INVITE_CANCEL ?
+	    ICAL_MSG_CANCEL : ICAL_MSG_REQUEST, conf->timezone, &ev, 1,
+	    &callen, err);
+	free(t.p);
+	t.p = NULL;
+	t.len = t.cap = 0;
+	if (cal == NULL)
+		return (NULL);
+	method = inv->kind == INVITE_CANCEL ? "CANCEL" : "REQUEST";
+
+	xasprintf(&key, "%s/%d", inv->uid, inv->sequence);
+	msgid = message_id(conf, kind, key, inv->rcpt);
+	snprintf(boundary, sizeof(boundary), "=_reflectd_%.24s", msgid);
+	{
+		struct buf	s = { NULL, 0, 0 };
+		char		short_when[64];
+		struct tm	tm;
+
+		if (localtime_r(&inv->start, &tm) == NULL ||
+		    strftime(short_when, sizeof(short_when),
+		    "%a %d %b %Y %H:%M", &tm) == 0)
+			short_when[0] = '\0';
+		message_bprintf(&s, "%s: %s, %s", inv->kind == INVITE_CANCEL ?
+		    "Cancelled" : inv->kind == INVITE_UPDATE ? "Updated" :
+		    "Invitation", inv->summary, short_when);
+		subject = s.p;
+	}
+	message_headers(&b, conf, inv->rcpt_name, inv->rcpt, subject, msgid,
+	    inv->dtstamp);
+	message_bprintf(&b, "Content-Type: multipart/alternative;"
+	    "\r\n boundary=\"%s\"\r\n\r\n", boundary);
+	message_invite_text(&t, inv);
+	message_part(&b, boundary, "text/plain", t.p);
+	free(t.p);
+	t.p = NULL;
+	t.len = t.cap = 0;
+	message_invite_html(&t, inv);
+	message_part(&b, boundary, "text/html", t.p);
+	free(t.p);
+	message_bprintf(&b, "--%s\r\n", boundary);
+	message_bprintf(&b, "Content-Type: text/calendar; charset=UTF-8; "
+	    "method=%s\r\n", method);
+	buf_adds(&b, "Content-Transfer-Encoding: base64\r\n\r\n");
+	message_base64(&b, cal, callen);
+	free(cal);
+	free(key);
+	free(subject);
+	if (msgidp != NULL)
+		*msgidp = msgid;
+	else
+		free(msgid);
+	return (message_finish(&b, boundary, len));
+}
+
+char *
+message_reminder(const struct config *conf, const struct reminder *r,
+    char **msgidp, size_t *len, struct err *err)
+{
+	struct buf	 b = { NULL, 0, 0 }, t = { NULL, 0, 0 };
+	struct buf	 s = { NULL, 0, 0 }, w = { NULL, 0, 0 };
+	char		*key, *msgid, boundary[64];
+	const char	*where, *psy;
+
+	if (r->uid == NULL || r->rcpt == NULL || r->summary == NULL) {
+		err_set(err, ERR_INVALID, "a reminder needs a UID, a "
+		    "recipient and a summary");
+		return (NULL);
+	}
+	where = r->location != NULL && r->location[0] != '\0' ?
+	    r->location : "(not given)";
+	psy = r->psychologist != NULL && r->psychologist[0] != '\0' ?
+	    r->psychologist : "not yet covered";
+	xasprintf(&key, "%s/%lld", r->uid, (long long)r->start);
+	msgid = message_id(conf, "presenter_reminder", key, r->rcpt);
+	free(key);
+	snprintf(boundary, sizeof(boundary), "=_reflectd_%.24s", msgid);
+	message_when(&w, r->start, r->end);
+	message_bprintf(&s, "Reminder: you are presenting at %s", r->summary);
+
+	message_headers(&b, conf, r->rcpt_name, r->rcpt, s.p, msgid, r->date);
+	message_bprintf(&b, "Content-Type: multipart/alternative;"
+	    "\r\n boundary=\"%s\"\r\n\r\n", boundary);
+
+	if (r->note != NULL && r->note[0] != '\0')
+		message_bprintf(&t, "%s\n\n", r->note);
+	message_bprintf(&t, "You are presenting at %s.\n\n", r->summary);
+	message_bprintf(&t, "  When:          %s\n", w.p);
+	message_bprintf(&t, "  Where:         %s\n", where);
+	message_bprintf(&t, "  Psychologist:  %s\n", psy);
+	if (r->own_case != NULL && r->own_case[0] != '\0')
+		message_bprintf(&t, "  Your case:     %s\n", r->own_case);
+	buf_adds(&t, "\nIf you cannot present, tell your manager so that "
+	    "someone else can.\n");
+	message_part(&b, boundary, "text/plain", t.p);
+	free(t.p);
+	t.p = NULL;
+	t.len = t.cap = 0;
+
+	buf_adds(&t, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+	    "<title>");
+	message_html_esc(&t, s.p);
+	buf_adds(&t, "</title></head>\n<body style=\"font-family:sans-serif;"
+	    "color:#222222\">\n");
+	if (r->note != NULL && r->note[0] != '\0') {
+		buf_adds(&t, "<p><strong>");
+		message_html_esc(&t, r->note);
+		buf_adds(&t, "</strong></p>\n");
+	}
+	buf_adds(&t, "<p>You are presenting at ");
+	message_html_esc(&t, r->summary);
+	buf_adds(&t, ".</p>\n<table style=\"border-collapse:collapse\">\n"
+	    "<tr><th style=\"text-align:left;padding-right:12px\">When</th>"
+	    "<td>");
+	message_html_esc(&t, w.p);
+	buf_adds(&t, "</td></tr>\n<tr><th style=\"text-align:left;"
+	    "padding-right:12px\">Where</th><td>");
+	message_html_esc(&t, where);
+	buf_adds(&t, "</td></tr>\n<tr><th style=\"text-align:left;"
+	    "padding-right:12px\">Psychologist</th><td>");
+	message_html_esc(&t, psy);
+	buf_adds(&t, "</td></tr>\n");
+	if (r->own_case != NULL && r->own_case[0] != '\0') {
+		buf_adds(&t, "<tr><th style=\"text-align:left;"
+		    "padding-right:12px\">Your case</th><td>");
+		message_html_esc(&t, r->own_case);
+		buf_adds(&t, "</td></tr>\n");
+	}
+	buf_adds(&t, "</table>\n<p>If you cannot present, tell your manager "
+	    "so that someone else can.</p>\n</body></html>\n");
+	message_part(&b, boundary, "text/html", t.p);
+	free(t.p);
+	free(s.p);
+	free(w.p);
+	if (msgidp != NULL)
+		*msgidp = msgid;
+	else
+		free(msgid);
+	return (message_finish(&b, boundary, len));
+}
+
+/* Columns a string takes: UTF-8 characters, not octets. */
+static size_t
+message_width(const char *s)
+{
+	size_t	n = 0;
+
+	for (; s != NULL && *s != '\0'; s++) {
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	}
+	return (n);
+}
+
+static void
+message_pad(struct buf *b, const char *s, size_t width)
+{
+	size_t	n;
+
+	buf_adds(b, s != NULL ? s : "");
+	for (n = message_width(s); n < width; n++)
+		buf_adds(b, " ");
+}
+
+static const char *
+message_status_word(int status)
+{
+	switch (status) {
+	case DIGEST_OVER:
+		return ("over");
+	case DIGEST_APPROACHING:
+		return ("approaching");
+	case DIGEST_OK:
+		return ("ok");
+	default:
+		return ("");
+	}
+}
+
+static const char *
+message_status_colour(int status)
+{
+	switch (status) {
+	case DIGEST_OVER:
+		return ("#c62828");
+	case DIGEST_APPROACHING:
+		return ("#ef6c00");
+	default:
+		return ("#2e7d32");
+	}
+}
+
+/* A bar's length in steps (20 steps = the limit), at most 30. */
+static int
+message_bar_steps(double bar)
+{
+	if (!(bar > 0))
+		return (0);
+	if (bar > 1.5)
+		bar = 1.5;
+	return ((int)(bar * 20 + 0.5));
+}
+
+static void
+message_digest_text(struct buf *b, const struct digest *d)
+{
+	const struct digest_section	*sec;
+	const struct digest_row		*row;
+	size_t				 i, j, k, *w;
+	int				 bars, steps, n;
+
+	if (d->greeting != NULL && d->greeting[0] != '\0')
+		message_bprintf(b, "%s\n\n", d->greeting);
+	for (i = 0; i < d->nsections; i++) {
+		sec = &d->sections[i];
+		message_bprintf(b, "%s\n", sec->title != NULL ? sec->title :
+		    "");
+		for (k = message_width(sec->title); k > 0; k--)
+			buf_adds(b, "-");
+		buf_adds(b, "\n\n");
+		if (sec->intro != NULL && sec->intro[0] != '\0')
+			message_bprintf(b, "%s\n\n", sec->intro);
+		if (sec->nrows == 0) {
+			message_bprintf(b, "%s\n\n", sec->empty != NULL ?
+			    sec->empty : "Nothing to show.");
+			continue;
+		}
+		w = xcalloc(sec->ncolumns + 1, sizeof(*w));
+		bars = 0;
+		for (j = 0; j < sec->ncolumns; j++)
+			w[j] = message_width(sec->columns[j]);
+		for (k = 0; k < sec->nrows; k++) {
+			row = &sec->rows[k];
+			if (row->status != DIGEST_NONE)
+				bars = 1;
+			for (j = 0; j < sec->ncolumns; j++) {
+				if (row->cells != NULL &&
+				    message_width(row->cells[j]) > w[j])
+					w[j] = message_width(row->cells[j]);
+			}
+		}
+		buf_adds(b, "  ");
+		for (j = 0; j < sec->ncolumns; j++) {
+			message_pad(b, sec->columns[j], w[j]);
+			buf_adds(b, "  ");
+		}
+		while (b->len > 0 && b->p[b->len - 1] == ' ')
+			b->p[--b->len] = '\0';
+		buf_adds(b, "\n");
+		for (k = 0; k < sec->nrows; k++) {
+			row = &sec->rows[k];
+			buf_adds(b, "  ");
+			for (j = 0; j < sec->ncolumns; j++) {
+				message_pad(b, row->cells != NULL ?
+				    row->cells[j] : "", w[j]);
+				buf_adds(b, "  ");
+			}
+			if (bars && row->status != DIGEST_NONE) {
+				/* [####......] up to the limit, # beyond. */
+				steps = message_bar_steps(row->bar);
+				buf_adds(b, "[");
+				for (n = 0; n < 20 || n < steps; n++) {
+					if (n == 20)
+						buf_adds(b, "]");
+					buf_adds(b, n < steps ? "#" : ".");
+				}
+				message_bprintf(b, "%s %s", steps <= 20 ?
+				    "]" : "", message_status_word(
+				    row->status));
+			}
+			/* No trailing blanks. */
+			while (b->len > 0 && b->p[b->len - 1] == ' ')
+				b->p[--b->len] = '\0';
+			buf_adds(b, "\n");
+		}
+		buf_adds(b, "\n");
+		free(w);
+	}
+}
+
+static void
+message_digest_html(struct buf *b, const struct digest *d)
+{
+	static const char		*cell = "padding:3px 10px 3px 0;"
+					    "border-bottom:1px solid #dddddd;"
+					    "text-align:left;vertical-align:top";
+	const struct digest_section	*sec;
+	const struct digest_row		*row;
+	size_t				 i, j, k;
+	int				 bars, steps;
+
+	buf_adds(b, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+	    "<title>");
+	message_html_esc(b, d->subject);
+	buf_adds(b, "</title></head>\n<body style=\"font-family:sans-serif;"
+	    "color:#222222\">\n");
+	if (d->greeting != NULL && d->greeting[0] != '\0') {
+		buf_adds(b, "<p>");
+		message_html_esc(b, d->greeting);
+		buf_adds(b, "</p>\n");
+	}
+	for (i = 0; i < d->nsections; i++) {
+		sec = &d->sections[i];
+		buf_adds(b, "<h2 style=\"font-size:1.15em;margin:1.2em 0 "
+		    "0.4em\">");
+		message_html_esc(b, sec->title);
+		buf_adds(b, "</h2>\n");
+		if (sec->intro != NULL && sec->intro[0] != '\0') {
+			buf_adds(b, "<p>");
+			message_html_esc(b, sec->intro);
+			buf_adds(b, "</p>\n");
+		}
+		if (sec->nrows == 0) {
+			buf_adds(b, "<p>");
+			message_html_esc(b, sec->empty != NULL ? sec->empty :
+			    "Nothing to show.");
+			buf_adds(b, "</p>\n");
+			continue;
+		}
+		bars = 0;
+		for (k = 0; k < sec->nrows; k++) {
+			if (sec->rows[k].status != DIGEST_NONE)
+				bars = 1;
+		}
+		buf_adds(b, "<table style=\"border-collapse:collapse\">\n<tr>");
+		for (j = 0; j < sec->ncolumns; j++) {
+			message_bprintf(b, "<th style=\"%s\">", cell);
+			message_html_esc(b, sec->columns[j]);
+			buf_adds(b, "</th>");
+		}
+		if (bars)
+			message_bprintf(b, "<th style=\"%s\">Load</th>", cell);
+		buf_adds(b, "</tr>\n");
+		for (k = 0; k < sec->nrows; k++) {
+			row = &sec->rows[k];
+			buf_adds(b, "<tr>");
+			for (j = 0; j < sec->ncolumns; j++) {
+				message_bprintf(b, "<td style=\"%s\">", cell);
+				message_html_esc(b, row->cells != NULL ?
+				    row->cells[j] : "");
+				buf_adds(b, "</td>");
+			}
+			if (bars) {
+				message_bprintf(b, "<td style=\"%s\">", cell);
+				if (row->status != DIGEST_NONE) {
+					/* 100px is the limit; over runs on. */
+					steps = message_bar_steps(row->bar);
+					message_bprintf(b, "<div style=\""
+					    "width:150px;background:#eeeeee;"
+					    "border-right:2px solid #ffffff\">"
+					    "<div style=\"width:%dpx;"
+					    "height:12px;background:%s\">"
+					    "</div></div>", steps * 5,
+					    message_status_colour(
+					    row->status));
+					message_bprintf(b, "<span style=\""
+					    "font-size:0.85em;color:%s\">%s"
+					    "</span>",
+					    message_status_colour(row->status),
+					    message_status_word(row->status));
+				}
+				buf_adds(b, "</td>");
+			}
+			buf_adds(b, "</tr>\n");
+		}
+		buf_adds(b, "</table>\n");
+	}
+	buf_adds(b, "</body></html>\n");
+}
+
+char *
+message_digest(const struct config *conf, const struct digest *d,
+    char **msgidp, size_t *len, struct err *err)
+{
+	struct buf	 b = { NULL, 0, 0 }, t = { NULL, 0, 0 };
+	char		*msgid, boundary[64];
+	size_t		 i;
+
+	if (d->kind == NULL || d->key == NULL || d->rcpt == NULL ||
+	    d->subject == NULL) {
+		err_set(err, ERR_INVALID, "a digest needs a kind, a key, a "
+		    "recipient and a subject");
+		return (NULL);
+	}
+	for (i = 0; i < d->nsections; i++) {
+		if (d->sections[i].nrows > 0 &&
+		    d->sections[i].ncolumns == 0) {
+			err_set(err, ERR_INVALID, "digest section %zu has rows "
+			    "but no columns", i);
+			return (NULL);
+		}
+	}
+	msgid = message_id(conf, d->kind, d->key, d->rcpt);
+	snprintf(boundary, sizeof(boundary), "=_reflectd_%.24s", msgid);
+	message_headers(&b, conf, d->rcpt_name, d->rcpt, d->subject, msgid,
+	    d->date);
+	message_bprintf(&b, "Content-Type: multipart/alternative;"
+	    "\r\n boundary=\"%s\"\r\n\r\n", boundary);
+	message_digest_text(&t, d);
+	message_part(&b, boundary, "text/plain", t.p != NULL ? t.p : "");
+	free(t.p);
+	t.p = NULL;
+	t.len = t.cap = 0;
+	message_digest_html(&t, d);
+	message_part(&b, boundary, "text/html", t.p);
+	free(t.p);
+	if (msgidp != NULL)
+		*msgidp = msgid;
+	else
+		free(msgid);
+	return (message_finish(&b, boundary, len));
 }
