@@ -153,7 +153,9 @@ struct rotation_slot {
 	char	member[SLUG_MAX + 1];		/* "" unfilled */
 	char	case_ref[REF_MAX + 1];		/* "" none */
 	int	how;				/* enum rotation_how */
-	int	kept;		/* a pin or a frozen presenter kept as is */
+	int	kept;		/* a pin, or a frozen presenter with their
+				   case, kept as is: the caller may leave
+				   the stored row untouched */
 	int	request;	/* index into input requests honoured, -1 */
 	char	reasons[ROTATION_REASONS_MAX][ROTATION_REASON_LEN];
 	int	nreasons;	/* at least 1 */
@@ -169,7 +171,11 @@ struct rotation_result {
  * Fill the slots of one session: pins, then frozen presenters still
  * eligible, then pending requests (oldest first), then the largest
  * shortfall, the longest since last presenting (never first), then slug.
- * A member presents at most once.  A member with no case to present
+ * A candidate's shortfall is, precisely: earned in the tally (before this
+ * session) plus this session's share (slots * fte / sum of the eligible
+ * fte), minus presented in the tally; compared at 1e-6.  The tally is
+ * not updated between the slots of one session.  A member presents at
+ * most once.  A member with no case to present
  * (none open as lead, or all within the cooldown and unflagged) is passed
  * over.  Unfilled slots carry the reason.  The tally is the team's
  * history before this session (NULL: none); it is not changed.  -1 with
