@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -25,9 +26,14 @@
 #include "log.h"
 #include "maildir.h"
 #include "mailer.h"
+#include "smtp.h"
 #include "xmalloc.h"
 
 #define MAILER_BATCH	64
+/* Seconds libesmtp waits in each phase before the batch is retried. */
+#define MAILER_SMTP_TIMEOUT	30
+/* Longest wait for the main thread to record an accepted message. */
+#define MAILER_ACK_WAIT		10
 
 /* What the worker needs from [mail]; owned copies. */
 struct mailer_settings {
@@ -50,10 +56,13 @@ struct mailer {
 	mailer_done_cb		 done;
 	void			*arg;
 
-	/* lock guards settings and stop. */
+	/* lock guards settings, stop and awaiting. */
 	pthread_mutex_t		 lock;
+	pthread_cond_t		 freed;
 	struct mailer_settings	 settings;
 	int			 stop;
+	/* A sent job the main thread has not yet recorded and freed. */
+	struct mailer_job	*awaiting;
 };
 
 static struct mailer	*mailer;
@@ -69,6 +78,7 @@ static size_t	 mailer_deliver_batch(struct mailer_settings *,
 		    struct mailer_job **, size_t);
 static void	 mailer_deliver_smtp(const struct mailer_settings *,
 		    struct mailer_job **, size_t);
+static void	 mailer_hand_back(struct mailer_job *, void *);
 static void	 mailer_read(evutil_socket_t, short, void *);
 static int	 mailer_send_ptr(int, struct mailer_job *);
 static ssize_t	 mailer_recv_ptr(int, int, struct mailer_job **);
@@ -155,30 +165,70 @@ mailer_stopping(void)
 }
 
 /*
- * The SMTP transport: one connection per batch, written with libesmtp in
- * the next step.  Until then every job is a temporary failure, so nothing
- * is lost: the rows wait in the queue for the real transport.
+ * The SMTP transport: every job in the batch goes over one connection.
+ * Jobs carry one recipient each, so per-recipient status is per job.
  */
 static void
 mailer_deliver_smtp(const struct mailer_settings *s, struct mailer_job **jobs,
     size_t n)
 {
-	size_t	i;
+	struct smtp_params	p;
 
-	for (i = 0; i < n; i++) {
-		jobs[i]->status = MAILER_TEMPFAIL;
-		snprintf(jobs[i]->error, sizeof(jobs[i]->error),
-		    "smtp transport not built yet");
-	}
+	memset(&p, 0, sizeof(p));
+	p.host = s->smtp_host;
+	p.port = s->smtp_port;
+	p.starttls = s->starttls;
+	p.user = s->smtp_user;
+	p.password_file = s->smtp_password_file;
+	p.timeout = MAILER_SMTP_TIMEOUT;
+	smtp_deliver(&p, jobs, n, mailer_hand_back, NULL);
 }
 
-/* Returns how many jobs were attempted; the rest were never started. */
+/*
+ * Worker: give a finished job back to the main thread.  After a message
+ * the server accepted, wait until the main thread has recorded it (it
+ * frees the job once its row is committed) before the session sends the
+ * next one, so a kill -9 mid-batch resends at most one accepted message.
+ */
+static void
+mailer_hand_back(struct mailer_job *job, void *arg)
+{
+	struct timespec	deadline;
+	int		ok = job->status == MAILER_OK;
+
+	if (ok) {
+		pthread_mutex_lock(&mailer->lock);
+		mailer->awaiting = job;
+		pthread_mutex_unlock(&mailer->lock);
+	}
+	if (mailer_send_ptr(mailer->fd_worker, job) == -1) {
+		mailer_job_free(job);
+		return;
+	}
+	if (!ok)
+		return;
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += MAILER_ACK_WAIT;
+	pthread_mutex_lock(&mailer->lock);
+	while (mailer->awaiting != NULL && !mailer->stop) {
+		if (pthread_cond_timedwait(&mailer->freed, &mailer->lock,
+		    &deadline) == ETIMEDOUT)
+			break;
+	}
+	mailer->awaiting = NULL;
+	pthread_mutex_unlock(&mailer->lock);
+}
+
+/*
+ * Returns how many jobs were attempted, all of them handed back to the
+ * main thread; the rest were never started.
+ */
 static size_t
 mailer_deliver_batch(struct mailer_settings *s, struct mailer_job **jobs,
     size_t n)
 {
 	char		 errbuf[256];
-	size_t		 i;
+	size_t		 i, done;
 
 	if (s->transport == TRANSPORT_SMTP) {
 		mailer_deliver_smtp(s, jobs, n);
@@ -189,6 +239,7 @@ mailer_deliver_batch(struct mailer_settings *s, struct mailer_job **jobs,
 			jobs[i]->status = MAILER_TEMPFAIL;
 			snprintf(jobs[i]->error, sizeof(jobs[i]->error), "%s",
 			    errbuf);
+			mailer_hand_back(jobs[i], NULL);
 		}
 		return (n);
 	}
@@ -203,7 +254,13 @@ mailer_deliver_batch(struct mailer_settings *s, struct mailer_job **jobs,
 		} else
 			jobs[i]->status = MAILER_TEMPFAIL;
 	}
-	return (i);
+	/* A redelivered Maildir file replaces its first copy: no waiting. */
+	done = i;
+	for (i = 0; i < done; i++) {
+		if (mailer_send_ptr(mailer->fd_worker, jobs[i]) == -1)
+			mailer_job_free(jobs[i]);
+	}
+	return (done);
 }
 
 static void *
@@ -239,11 +296,8 @@ mailer_worker(void *unused)
 		pthread_mutex_unlock(&mailer->lock);
 
 		done = mailer_deliver_batch(&s, batch, n);
-		for (i = 0; i < n; i++) {
-			if (i >= done ||
-			    mailer_send_ptr(mailer->fd_worker, batch[i]) == -1)
-				mailer_job_free(batch[i]);
-		}
+		for (i = done; i < n; i++)
+			mailer_job_free(batch[i]);
 		if (mailer_stopping())
 			break;
 	}
@@ -285,6 +339,7 @@ mailer_start(struct event_base *base, const struct config *conf,
 	mailer->done = done;
 	mailer->arg = arg;
 	pthread_mutex_init(&mailer->lock, NULL);
+	pthread_cond_init(&mailer->freed, NULL);
 	mailer_settings_set(&mailer->settings, conf);
 	if (fcntl(mailer->fd_main, F_SETFL, O_NONBLOCK) == -1) {
 		err_set(err, ERR_INTERNAL, "fcntl: %s", strerror(errno));
@@ -345,6 +400,7 @@ mailer_stop(void)
 	if (mailer->running) {
 		pthread_mutex_lock(&mailer->lock);
 		mailer->stop = 1;
+		pthread_cond_broadcast(&mailer->freed);
 		pthread_mutex_unlock(&mailer->lock);
 		/* Wake a worker blocked waiting for work. */
 		job = NULL;
@@ -369,6 +425,7 @@ mailer_stop(void)
 	pthread_mutex_lock(&mailer->lock);
 	mailer_settings_clear(&mailer->settings);
 	pthread_mutex_unlock(&mailer->lock);
+	pthread_cond_destroy(&mailer->freed);
 	pthread_mutex_destroy(&mailer->lock);
 	free(mailer);
 	mailer = NULL;
@@ -379,6 +436,14 @@ mailer_job_free(struct mailer_job *job)
 {
 	if (job == NULL)
 		return;
+	if (mailer != NULL) {
+		pthread_mutex_lock(&mailer->lock);
+		if (mailer->awaiting == job) {
+			mailer->awaiting = NULL;
+			pthread_cond_broadcast(&mailer->freed);
+		}
+		pthread_mutex_unlock(&mailer->lock);
+	}
 	free(job->msgid);
 	free(job->from);
 	free(job->rcpt);

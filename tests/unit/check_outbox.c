@@ -16,6 +16,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
 #include <check.h>
 #include <event2/event.h>
 #include <jansson.h>
@@ -737,6 +741,26 @@ START_TEST(test_end_to_end)
 }
 END_TEST
 
+/* A loopback port nobody listens on: bound, then closed again. */
+static int
+closed_port(void)
+{
+	struct sockaddr_in	sin;
+	socklen_t		len = sizeof(sin);
+	int			fd, port;
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(fd, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	port = ntohs(sin.sin_port);
+	close(fd);
+	return (port);
+}
+
 START_TEST(test_tempfail_and_retry)
 {
 	struct store		*s;
@@ -745,8 +769,11 @@ START_TEST(test_tempfail_and_retry)
 	int64_t			 id;
 	time_t			 now;
 
-	/* The SMTP transport is not built yet: every attempt is deferred. */
+	/* An SMTP relay that refuses connections: every attempt is deferred. */
 	conf->transport = TRANSPORT_SMTP;
+	free(conf->smtp_host);
+	conf->smtp_host = xstrdup("127.0.0.1");
+	conf->smtp_port = closed_port();
 	s = store_open(statedir, &err);
 	ck_assert_ptr_nonnull(s);
 	ck_assert_int_eq(outbox_init(base, s, conf, &err), 0);
@@ -767,7 +794,8 @@ START_TEST(test_tempfail_and_retry)
 	ck_assert_int_ge(r.next_attempt, now + 60);
 	ck_assert_int_le(r.next_attempt, now + 73);
 	ck_assert_ptr_nonnull(r.last_error);
-	ck_assert_str_eq(r.last_error, "smtp transport not built yet");
+	ck_assert_msg(strstr(r.last_error, "127.0.0.1") != NULL,
+	    "last_error names the relay: %s", r.last_error);
 	store_outbox_row_clear(&r);
 
 	/* retry: due now with a fresh count; unknown ids are not found. */
