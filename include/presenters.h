@@ -1,0 +1,1 @@
+/* presenters.h: not written yet */

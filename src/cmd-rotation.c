@@ -1,0 +1,1 @@
+/* cmd-rotation: not written yet */

@@ -1,0 +1,1 @@
+/* presenters: not written yet */

@@ -1,0 +1,1 @@
+/* store-presentations: not written yet */
