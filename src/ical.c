@@ -1146,7 +1146,7 @@ ical_calendar_build(enum ical_method method, const char *tz,
 	icaltimezone	*z;
 	const char	*text;
 	char		*out = NULL;
-	size_t		 i;
+	size_t		 i, k;
 
 	ical_init();
 	if ((z = zone_get(tz, err)) == NULL)
@@ -1157,6 +1157,15 @@ ical_calendar_build(enum ical_method method, const char *tz,
 		if (events[i].uid == NULL || events[i].uid[0] == '\0') {
 			err_set(err, ERR_INVALID, "event %zu has no UID", i);
 			return (NULL);
+		}
+		for (k = 0; k < events[i].nattendees; k++) {
+			if (events[i].attendees[k].email == NULL ||
+			    events[i].attendees[k].email[0] == '\0') {
+				err_set(err, ERR_INVALID, "event %s: attendee "
+				    "%zu has no e-mail address",
+				    events[i].uid, k);
+				return (NULL);
+			}
 		}
 		if (events[i].end < events[i].start) {
 			err_set(err, ERR_INVALID, "event %s ends before it "

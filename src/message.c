@@ -50,7 +50,9 @@ static void	message_base64(struct buf *, const char *, size_t);
 static void	message_html_esc(struct buf *, const char *);
 static void	message_bprintf(struct buf *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
+static void	message_day(struct buf *, const struct tm *);
 static void	message_when(struct buf *, time_t, time_t);
+static char	*message_invite_subject(const struct invite *);
 static void	message_part(struct buf *, const char *, const char *,
 		    const char *);
 static char	*message_finish(struct buf *, const char *, size_t *);
@@ -435,32 +437,41 @@ message_html_esc(struct buf *b, const char *s)
 	}
 }
 
+/* "Tuesday 10 March 2026" for tm. */
+static void
+message_day(struct buf *b, const struct tm *tm)
+{
+	char	wday[32], month[32];
+
+	if (strftime(wday, sizeof(wday), "%A", tm) == 0 ||
+	    strftime(month, sizeof(month), "%B", tm) == 0)
+		wday[0] = month[0] = '\0';
+	message_bprintf(b, "%s %d %s %d", wday, tm->tm_mday, month,
+	    tm->tm_year + 1900);
+}
+
 /* "Tuesday 10 March 2026, 10:00-11:30 GMT" in the process time zone. */
 static void
 message_when(struct buf *b, time_t start, time_t end)
 {
 	struct tm	tm, te;
-	char		day[64], t0[16], t1[16], day1[64], zone[16];
+	char		t0[16], t1[16], zone[16];
 
 	if (localtime_r(&start, &tm) == NULL ||
-	    localtime_r(&end, &te) == NULL) {
+	    localtime_r(&end, &te) == NULL ||
+	    strftime(t0, sizeof(t0), "%H:%M", &tm) == 0 ||
+	    strftime(t1, sizeof(t1), "%H:%M", &te) == 0 ||
+	    strftime(zone, sizeof(zone), "%Z", &tm) == 0) {
 		buf_adds(b, "(time unknown)");
 		return;
 	}
-	strftime(day, sizeof(day), "%A %e %B %Y", &tm);
-	strftime(t0, sizeof(t0), "%H:%M", &tm);
-	strftime(t1, sizeof(t1), "%H:%M", &te);
-	strftime(zone, sizeof(zone), "%Z", &tm);
-	/* %e pads with a blank. */
-	if (tm.tm_mday < 10)
-		memmove(day + strlen(day) - strlen(strchr(day, ' ') + 1),
-		    strchr(day, ' ') + 2, strlen(strchr(day, ' ') + 2) + 1);
+	message_day(b, &tm);
 	if (tm.tm_year == te.tm_year && tm.tm_yday == te.tm_yday)
-		message_bprintf(b, "%s, %s-%s %s", day, t0, t1, zone);
+		message_bprintf(b, ", %s-%s %s", t0, t1, zone);
 	else {
-		strftime(day1, sizeof(day1), "%A %d %B %Y", &te);
-		message_bprintf(b, "%s, %s to %s, %s %s", day, t0, day1, t1,
-		    zone);
+		message_bprintf(b, ", %s to ", t0);
+		message_day(b, &te);
+		message_bprintf(b, ", %s %s", t1, zone);
 	}
 }
 
@@ -592,6 +603,7 @@ message_invite_html(struct buf *b, const struct invite *inv)
 	static const char	*th = "<th style=\"text-align:left;"
 				    "padding:2px 12px 2px 0\">";
 	const char		*lead;
+	struct buf		 w = { NULL, 0, 0 };
 
 	switch (inv->kind) {
 	case INVITE_UPDATE:
@@ -615,13 +627,11 @@ message_invite_html(struct buf *b, const struct invite *inv)
 	message_bprintf(b, "<tr>%sWhat</th><td>", th);
 	message_html_esc(b, inv->summary);
 	message_bprintf(b, "</td></tr>\n<tr>%sWhen</th><td>", th);
-	{
-		struct buf	w = { NULL, 0, 0 };
-
-		message_when(&w, inv->start, inv->end);
-		message_html_esc(b, w.p);
-		free(w.p);
-	}
+	message_when(&w, inv->start, inv->end);
+	message_html_esc(b, w.p);
+	free(w.p);
+	w.p = NULL;
+	w.len = w.cap = 0;
 	message_bprintf(b, "</td></tr>\n<tr>%sWhere</th><td>", th);
 	message_html_esc(b, inv->location != NULL && inv->location[0] != '\0' ?
 	    inv->location : "(not given)");
@@ -630,13 +640,9 @@ message_invite_html(struct buf *b, const struct invite *inv)
 	    inv->psychologist[0] != '\0' ? inv->psychologist :
 	    "not yet covered");
 	message_bprintf(b, "</td></tr>\n<tr>%sPresenting</th><td>", th);
-	{
-		struct buf	w = { NULL, 0, 0 };
-
-		message_names(&w, inv->presenters, inv->npresenters, 1);
-		message_html_esc(b, w.p);
-		free(w.p);
-	}
+	message_names(&w, inv->presenters, inv->npresenters, 1);
+	message_html_esc(b, w.p);
+	free(w.p);
 	buf_adds(b, "</td></tr>\n</table>\n");
 	if (inv->own_case != NULL && inv->own_case[0] != '\0') {
 		buf_adds(b, "<p><strong>You are presenting case ");
@@ -649,6 +655,22 @@ message_invite_html(struct buf *b, const struct invite *inv)
 		buf_adds(b, "</p>\n");
 	}
 	buf_adds(b, "</body></html>\n");
+}
+
+/* "Invitation: SUMMARY, Tue 10 Mar 2026 10:00" (Updated, Cancelled). */
+static char *
+message_invite_subject(const struct invite *inv)
+{
+	struct tm	 tm;
+	char		 when[64], *subject;
+
+	if (localtime_r(&inv->start, &tm) == NULL ||
+	    strftime(when, sizeof(when), "%a %d %b %Y %H:%M", &tm) == 0)
+		snprintf(when, sizeof(when), "(time unknown)");
+	xasprintf(&subject, "%s: %s, %s", inv->kind == INVITE_CANCEL ?
+	    "Cancelled" : inv->kind == INVITE_UPDATE ? "Updated" :
+	    "Invitation", inv->summary, when);
+	return (subject);
 }
 
 char *
@@ -698,20 +720,7 @@ message_invitation(const struct config *conf, const struct invite *inv,
 	xasprintf(&key, "%s/%d", inv->uid, inv->sequence);
 	msgid = message_id(conf, kind, key, inv->rcpt);
 	snprintf(boundary, sizeof(boundary), "=_reflectd_%.24s", msgid);
-	{
-		struct buf	s = { NULL, 0, 0 };
-		char		short_when[64];
-		struct tm	tm;
-
-		if (localtime_r(&inv->start, &tm) == NULL ||
-		    strftime(short_when, sizeof(short_when),
-		    "%a %d %b %Y %H:%M", &tm) == 0)
-			short_when[0] = '\0';
-		message_bprintf(&s, "%s: %s, %s", inv->kind == INVITE_CANCEL ?
-		    "Cancelled" : inv->kind == INVITE_UPDATE ? "Updated" :
-		    "Invitation", inv->summary, short_when);
-		subject = s.p;
-	}
+	subject = message_invite_subject(inv);
 	message_headers(&b, conf, inv->rcpt_name, inv->rcpt, subject, msgid,
 	    inv->dtstamp);
 	message_bprintf(&b, "Content-Type: multipart/alternative;"

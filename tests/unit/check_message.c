@@ -464,6 +464,14 @@ START_TEST(test_calendar_refusals)
 	ck_assert_ptr_null(ical_calendar_build(ICAL_MSG_REQUEST,
 	    "Mars/Olympus_Mons", &ev, 1, &len, &err));
 	ck_assert_int_eq(err.code, ERR_INVALID);
+	ev.attendees = (const struct ical_attendee[]){ { "No Address", NULL,
+	    ICAL_ATT_REQ } };
+	ev.nattendees = 1;
+	err_clear(&err);
+	ck_assert_ptr_null(ical_calendar_build(ICAL_MSG_REQUEST,
+	    "Europe/London", &ev, 1, &len, &err));
+	ck_assert_int_eq(err.code, ERR_INVALID);
+	ev.nattendees = 0;
 	ev.uid = "";
 	err_clear(&err);
 	ck_assert_ptr_null(ical_calendar_build(ICAL_MSG_REQUEST,
