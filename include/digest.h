@@ -1,0 +1,1 @@
+/* digest.h: not written yet */

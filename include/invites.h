@@ -1,0 +1,1 @@
+/* invites.h: not written yet */

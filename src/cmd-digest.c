@@ -1,0 +1,1 @@
+/* cmd-digest: not written yet */

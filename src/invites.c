@@ -1,0 +1,1 @@
+/* invites: not written yet */

@@ -1,0 +1,1 @@
+/* store-mail: not written yet */
