@@ -12,6 +12,7 @@
  * caller's transaction, except from its own timers, and creates timers
  * only through clock.c.
  */
+#include <malloc.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,7 @@
 
 #define PLANNER_DAY		86400
 #define PLANNER_BOOK_MARGIN	(8 * PLANNER_DAY)
+#define PLANNER_MMAP_THRESHOLD	(64 * 1024)
 
 /* One series prepared for a run. */
 struct plan_series {
@@ -970,6 +972,14 @@ planner_init(struct store *s, const struct config *conf, struct err *err)
 	char *const	*hfiles;
 	size_t		 nh;
 
+	/*
+	 * A run's arrays of a year of sessions and attendees are hundreds of
+	 * KiB.  glibc raises its mmap threshold to the size of each such
+	 * block freed, after which they come from the heap and fragment it:
+	 * a borough's daemon grew by megabytes it never gave back.  A fixed
+	 * threshold keeps them mapped and returned whole when freed.
+	 */
+	mallopt(M_MMAP_THRESHOLD, PLANNER_MMAP_THRESHOLD);
 	sched_holidays_init(&planner_g.hol);
 	nh = config_holiday_files(conf, &hfiles);
 	if (nh == 0 && conf->nholidays > 0)

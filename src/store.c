@@ -22,6 +22,11 @@
 
 #define STORE_DBNAME	"reflectd.db"
 #define STORE_BUSY_MS	5000
+/*
+ * SQLite's page cache in KiB.  Its default (2 MiB) is most of what the
+ * daemon holds on a borough: the OS page cache keeps the file warm anyway.
+ */
+#define STORE_CACHE_KIB	"512"
 
 struct store {
 	sqlite3		*db;
@@ -336,7 +341,8 @@ store_open(const char *dir, struct err *err)
 	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
 	if (store_exec(s, "PRAGMA journal_mode=WAL", err) == -1 ||
 	    store_exec(s, "PRAGMA synchronous=FULL", err) == -1 ||
-	    store_exec(s, "PRAGMA foreign_keys=ON", err) == -1)
+	    store_exec(s, "PRAGMA foreign_keys=ON", err) == -1 ||
+	    store_exec(s, "PRAGMA cache_size=-" STORE_CACHE_KIB, err) == -1)
 		goto fail;
 	if (store_migrate(s, err) == -1 || store_prepare(s, err) == -1) {
 		/* Say which file, so the operator knows what to look at. */
