@@ -236,6 +236,21 @@ int	store_attendance_default(struct store *, const char *session,
 int	store_attendance_last(struct store *, struct session_last **,
 	    size_t *, struct err *);
 
+/* ---- invitations and mail bookkeeping (store-mail.c) ---- */
+struct invitation;
+
+/* Rows of sessions that end after after, by session then member. */
+int	store_invitations_list(struct store *, time_t after,
+	    struct invitation **, size_t *, struct err *);
+/* Insert or replace one row (session, member). */
+int	store_invitation_put(struct store *, const struct invitation *,
+	    struct err *);
+/* invited = 1 and SEQUENCE raised to at least sequence; no write if so. */
+int	store_session_mark_invited(struct store *, const char *id,
+	    int sequence, struct err *);
+/* 1 if a message with this Message-ID is in the outbox, 0 if not, -1. */
+int	store_outbox_has(struct store *, const char *msgid, struct err *);
+
 /*
  * ---- for store*.c only ----
  * Each store-NOUN.c owns a set of SQL statements: a static array of SQL
@@ -253,6 +268,7 @@ enum store_set {
 	STORE_SET_PEOPLE,
 	STORE_SET_CASES,
 	STORE_SET_SESSIONS,
+	STORE_SET_MAIL,
 	STORE_NSETS
 };
 
@@ -267,6 +283,7 @@ extern const struct store_sqlset store_outbox_sqlset;
 extern const struct store_sqlset store_people_sqlset;
 extern const struct store_sqlset store_cases_sqlset;
 extern const struct store_sqlset store_sessions_sqlset;
+extern const struct store_sqlset store_mail_sqlset;
 
 /* The prepared statement idx of a set, reset and with no bindings. */
 struct sqlite3_stmt	*store_stmt(struct store *, enum store_set, int idx);

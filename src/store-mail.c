@@ -1,1 +1,144 @@
-/* store-mail: not written yet */
+/*
+ * What the invites module remembers per session and attendee (the
+ * invitations table), the session's invited flag and SEQUENCE as the mail
+ * moves them, and whether a Message-ID is already in the outbox.  Rows
+ * are only written when they differ, so a run with nothing to say writes
+ * nothing.  No rules here: invites.c and digest.c decide.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "invites.h"
+#include "store.h"
+#include "xmalloc.h"
+
+enum {
+	MAIL_INV_LIST = 0,
+	MAIL_INV_PUT,
+	MAIL_SESSION_MARK,
+	MAIL_OUTBOX_HAS,
+	MAIL_NSTMTS
+};
+
+static const char *const mail_sql[MAIL_NSTMTS] = {
+	[MAIL_INV_LIST] =
+	    "SELECT i.session, i.member, i.sequence, i.hash, i.state, "
+	    "i.reminded FROM invitations i JOIN sessions s ON s.id = i.session "
+	    "WHERE s.\"end\" > ?1 ORDER BY i.session, i.member",
+	[MAIL_INV_PUT] =
+	    "INSERT INTO invitations (session, member, sequence, hash, state, "
+	    "reminded) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+	    "ON CONFLICT (session, member) DO UPDATE SET "
+	    "sequence = excluded.sequence, hash = excluded.hash, "
+	    "state = excluded.state, reminded = excluded.reminded",
+	[MAIL_SESSION_MARK] =
+	    "UPDATE sessions SET invited = 1, sequence = max(sequence, ?2) "
+	    "WHERE id = ?1 AND (invited = 0 OR sequence < ?2)",
+	[MAIL_OUTBOX_HAS] =
+	    "SELECT 1 FROM outbox WHERE msgid = ?1",
+};
+
+const struct store_sqlset store_mail_sqlset = {
+	"mail", mail_sql, MAIL_NSTMTS
+};
+
+#define MAIL_STMT(s, i)	store_stmt((s), STORE_SET_MAIL, (i))
+
+static const char *
+mail_state_name(int state)
+{
+	return (state == INVITATION_CANCELLED ? "cancelled" : "sent");
+}
+
+int
+store_invitations_list(struct store *s, time_t after, struct invitation **vp,
+    size_t *np, struct err *err)
+{
+	sqlite3_stmt		*st = MAIL_STMT(s, MAIL_INV_LIST);
+	struct invitation	*v = NULL, *r;
+	const unsigned char	*t;
+	size_t			 n = 0, cap = 0;
+	int			 rc;
+
+	*vp = NULL;
+	*np = 0;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)after);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap == 0 ? 64 : cap * 2;
+			v = xreallocarray(v, cap, sizeof(*v));
+		}
+		r = &v[n++];
+		memset(r, 0, sizeof(*r));
+		store_column_copy(st, 0, r->session, sizeof(r->session));
+		store_column_copy(st, 1, r->member, sizeof(r->member));
+		r->sequence = sqlite3_column_int(st, 2);
+		store_column_copy(st, 3, r->hash, sizeof(r->hash));
+		t = sqlite3_column_text(st, 4);
+		r->state = t != NULL && strcmp((const char *)t, "cancelled") ==
+		    0 ? INVITATION_CANCELLED : INVITATION_SENT;
+		r->reminded = (time_t)sqlite3_column_int64(st, 5);
+	}
+	if (rc != SQLITE_DONE) {
+		free(v);
+		store_fail(s, "invitations list", err);
+		store_stmt_done(st);
+		return (-1);
+	}
+	store_stmt_done(st);
+	*vp = v;
+	*np = n;
+	return (0);
+}
+
+int
+store_invitation_put(struct store *s, const struct invitation *r,
+    struct err *err)
+{
+	sqlite3_stmt	*st = MAIL_STMT(s, MAIL_INV_PUT);
+	int		 rc;
+
+	sqlite3_bind_text(st, 1, r->session, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, r->member, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, r->sequence);
+	sqlite3_bind_text(st, 4, r->hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, mail_state_name(r->state), -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)r->reminded);
+	rc = sqlite3_step(st);
+	store_stmt_done(st);
+	return (store_write_rc(s, rc, "invitation", r->session, err));
+}
+
+int
+store_session_mark_invited(struct store *s, const char *id, int sequence,
+    struct err *err)
+{
+	sqlite3_stmt	*st = MAIL_STMT(s, MAIL_SESSION_MARK);
+	int		 rc;
+
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, sequence);
+	rc = sqlite3_step(st);
+	store_stmt_done(st);
+	return (store_write_rc(s, rc, "session", id, err));
+}
+
+int
+store_outbox_has(struct store *s, const char *msgid, struct err *err)
+{
+	sqlite3_stmt	*st = MAIL_STMT(s, MAIL_OUTBOX_HAS);
+	int		 rc;
+
+	sqlite3_bind_text(st, 1, msgid, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		store_fail(s, "outbox lookup", err);
+		store_stmt_done(st);
+		return (-1);
+	}
+	store_stmt_done(st);
+	return (rc == SQLITE_ROW);
+}

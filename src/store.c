@@ -177,6 +177,18 @@ static const char *const store_migrations[] = {
 	"UPDATE sessions SET teams = (SELECT group_concat(team, ',') FROM "
 	"  (SELECT team FROM series_teams t WHERE t.series = sessions.series "
 	"  ORDER BY pos));",
+	/*
+	 * 5: what each attendee of a session was last sent (invites.c),
+	 * so the mail of a replan is decided by difference.
+	 */
+	"CREATE TABLE invitations ("
+	"  session TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
+	"  member TEXT NOT NULL,"
+	"  sequence INTEGER NOT NULL DEFAULT 0,"
+	"  hash TEXT NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'sent',"
+	"  reminded INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (session, member));",
 };
 #define STORE_VERSION \
 	((int)(sizeof(store_migrations) / sizeof(store_migrations[0])) - 1)
@@ -187,6 +199,7 @@ static const struct store_sqlset *const store_sets[STORE_NSETS] = {
 	[STORE_SET_PEOPLE] = &store_people_sqlset,
 	[STORE_SET_CASES] = &store_cases_sqlset,
 	[STORE_SET_SESSIONS] = &store_sessions_sqlset,
+	[STORE_SET_MAIL] = &store_mail_sqlset,
 };
 
 static int	store_exec(struct store *, const char *, struct err *);
