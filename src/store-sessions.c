@@ -147,10 +147,6 @@ const struct store_sqlset store_sessions_sqlset = {
 	"sessions", sess_sql, SESS_NSTMTS
 };
 
-static void	 sess_copy(sqlite3_stmt *, int, char *, size_t);
-static void	 sess_bind_text(sqlite3_stmt *, int, const char *);
-static int	 sess_write_rc(struct store *, int, const char *,
-		    const char *, struct err *);
 static void	 sess_read_series(sqlite3_stmt *, struct series *);
 static void	 sess_read_session(sqlite3_stmt *, struct session *);
 static void	 sess_read_attendee(sqlite3_stmt *, struct session_attendee *);
@@ -168,61 +164,22 @@ static int	 sess_int(struct store *, sqlite3_stmt *, int *, const char *,
 		    struct err *);
 
 static void
-sess_copy(sqlite3_stmt *st, int col, char *buf, size_t size)
-{
-	const unsigned char	*t;
-
-	buf[0] = '\0';
-	if (sqlite3_column_type(st, col) == SQLITE_NULL)
-		return;
-	if ((t = sqlite3_column_text(st, col)) != NULL)
-		snprintf(buf, size, "%s", (const char *)t);
-}
-
-/* "" is stored as NULL. */
-static void
-sess_bind_text(sqlite3_stmt *st, int idx, const char *s)
-{
-	if (s == NULL || *s == '\0')
-		sqlite3_bind_null(st, idx);
-	else
-		sqlite3_bind_text(st, idx, s, -1, SQLITE_STATIC);
-}
-
-static int
-sess_write_rc(struct store *s, int rc, const char *what, const char *key,
-    struct err *err)
-{
-	if (rc == SQLITE_DONE)
-		return (0);
-	if ((rc & 0xff) == SQLITE_CONSTRAINT) {
-		if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
-			return (err_set(err, ERR_CONFLICT, "%s: %s is still "
-			    "referred to, or refers to something missing",
-			    what, key));
-		return (err_set(err, ERR_CONFLICT, "%s: %s conflicts with an "
-		    "existing one", what, key));
-	}
-	return (store_fail(s, what, err));
-}
-
-static void
 sess_read_series(sqlite3_stmt *st, struct series *r)
 {
 	char	kind[32];
 
 	memset(r, 0, sizeof(*r));
-	sess_copy(st, 0, r->slug, sizeof(r->slug));
-	sess_copy(st, 1, kind, sizeof(kind));
+	store_column_copy(st, 0, r->slug, sizeof(r->slug));
+	store_column_copy(st, 1, kind, sizeof(kind));
 	if ((r->kind = series_kind_parse(kind)) == -1)
 		r->kind = SERIES_GROUP_SUPERVISION;
-	sess_copy(st, 2, r->rrule, sizeof(r->rrule));
-	sess_copy(st, 3, r->start, sizeof(r->start));
+	store_column_copy(st, 2, r->rrule, sizeof(r->rrule));
+	store_column_copy(st, 3, r->start, sizeof(r->start));
 	r->duration = sqlite3_column_int(st, 4);
 	r->slots = sqlite3_column_int(st, 5);
-	sess_copy(st, 6, r->location, sizeof(r->location));
-	sess_copy(st, 7, r->psychologist, sizeof(r->psychologist));
-	sess_copy(st, 8, r->cofacilitator, sizeof(r->cofacilitator));
+	store_column_copy(st, 6, r->location, sizeof(r->location));
+	store_column_copy(st, 7, r->psychologist, sizeof(r->psychologist));
+	store_column_copy(st, 8, r->cofacilitator, sizeof(r->cofacilitator));
 	r->created = (time_t)sqlite3_column_int64(st, 9);
 }
 
@@ -232,25 +189,25 @@ sess_read_session(sqlite3_stmt *st, struct session *x)
 	char	buf[32];
 
 	memset(x, 0, sizeof(*x));
-	sess_copy(st, 0, x->id, sizeof(x->id));
-	sess_copy(st, 1, x->series, sizeof(x->series));
-	sess_copy(st, 2, buf, sizeof(buf));
+	store_column_copy(st, 0, x->id, sizeof(x->id));
+	store_column_copy(st, 1, x->series, sizeof(x->series));
+	store_column_copy(st, 2, buf, sizeof(buf));
 	if ((x->kind = series_kind_parse(buf)) == -1)
 		x->kind = SERIES_GROUP_SUPERVISION;
 	x->start = (time_t)sqlite3_column_int64(st, 3);
 	x->end = (time_t)sqlite3_column_int64(st, 4);
-	sess_copy(st, 5, x->location, sizeof(x->location));
-	sess_copy(st, 6, x->psychologist, sizeof(x->psychologist));
-	sess_copy(st, 7, x->cover_reason, sizeof(x->cover_reason));
-	sess_copy(st, 8, buf, sizeof(buf));
+	store_column_copy(st, 5, x->location, sizeof(x->location));
+	store_column_copy(st, 6, x->psychologist, sizeof(x->psychologist));
+	store_column_copy(st, 7, x->cover_reason, sizeof(x->cover_reason));
+	store_column_copy(st, 8, buf, sizeof(buf));
 	if ((x->state = session_state_parse(buf)) == -1)
 		x->state = SESSION_PLANNED;
 	x->manual = sqlite3_column_int(st, 9);
-	sess_copy(st, 10, x->uid, sizeof(x->uid));
+	store_column_copy(st, 10, x->uid, sizeof(x->uid));
 	x->sequence = sqlite3_column_int(st, 11);
 	x->invited = sqlite3_column_int(st, 12);
 	x->uncovered_alerted = sqlite3_column_int(st, 13);
-	sess_copy(st, 14, x->teams, sizeof(x->teams));
+	store_column_copy(st, 14, x->teams, sizeof(x->teams));
 }
 
 static void
@@ -259,16 +216,16 @@ sess_read_attendee(sqlite3_stmt *st, struct session_attendee *a)
 	char	buf[32];
 
 	memset(a, 0, sizeof(*a));
-	sess_copy(st, 0, a->session, sizeof(a->session));
-	sess_copy(st, 1, a->member, sizeof(a->member));
-	sess_copy(st, 2, buf, sizeof(buf));
+	store_column_copy(st, 0, a->session, sizeof(a->session));
+	store_column_copy(st, 1, a->member, sizeof(a->member));
+	store_column_copy(st, 2, buf, sizeof(buf));
 	if (strcmp(buf, "psychologist") == 0)
 		a->role = SCHED_PSYCHOLOGIST;
 	else if (strcmp(buf, "cofacilitator") == 0)
 		a->role = SCHED_COFACILITATOR;
 	else
 		a->role = SCHED_ATTENDEE;
-	sess_copy(st, 3, buf, sizeof(buf));
+	store_column_copy(st, 3, buf, sizeof(buf));
 	a->attendance = buf[0] == '\0' ? ATTEND_NONE : attendance_parse(buf);
 }
 
@@ -282,7 +239,7 @@ sess_series_teams(struct store *s, struct series *r, struct err *err)
 	sqlite3_bind_text(st, 1, r->slug, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (r->nteams < SERIES_MAX_TEAMS) {
-			sess_copy(st, 0, r->teams[r->nteams],
+			store_column_copy(st, 0, r->teams[r->nteams],
 			    sizeof(r->teams[0]));
 			r->nteams++;
 		}
@@ -321,7 +278,7 @@ store_series_list(struct store *s, const char *team, struct series **rp,
 	size_t		 n = 0, cap = 0, i;
 	int		 rc;
 
-	sess_bind_text(st, 1, team);
+	store_bind_text(st, 1, team);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (n == cap) {
 			cap = cap == 0 ? 16 : cap * 2;
@@ -354,9 +311,9 @@ sess_bind_series(sqlite3_stmt *st, const struct series *r)
 	sqlite3_bind_text(st, 4, r->start, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 5, r->duration);
 	sqlite3_bind_int(st, 6, r->slots);
-	sess_bind_text(st, 7, r->location);
-	sess_bind_text(st, 8, r->psychologist);
-	sess_bind_text(st, 9, r->cofacilitator);
+	store_bind_text(st, 7, r->location);
+	store_bind_text(st, 8, r->psychologist);
+	store_bind_text(st, 9, r->cofacilitator);
 }
 
 static int
@@ -371,7 +328,7 @@ sess_series_write_teams(struct store *s, const struct series *r,
 	sqlite3_bind_text(st, 1, r->slug, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	store_stmt_done(st);
-	if (sess_write_rc(s, rc, "series", r->slug, err) == -1)
+	if (store_write_rc(s, rc, "series", r->slug, err) == -1)
 		return (-1);
 	for (i = 0; i < r->nteams; i++) {
 		st = SESS_STMT(s, SESS_SERIES_TEAM_ADD);
@@ -380,7 +337,7 @@ sess_series_write_teams(struct store *s, const struct series *r,
 		sqlite3_bind_int(st, 3, (int)i);
 		rc = sqlite3_step(st);
 		store_stmt_done(st);
-		if (sess_write_rc(s, rc, "series team", r->teams[i],
+		if (store_write_rc(s, rc, "series team", r->teams[i],
 		    err) == -1)
 			return (-1);
 	}
@@ -398,7 +355,7 @@ store_series_insert(struct store *s, const struct series *r,
 	sqlite3_bind_int64(st, 10, (sqlite3_int64)r->created);
 	rc = sqlite3_step(st);
 	store_stmt_done(st);
-	if (sess_write_rc(s, rc, "series", r->slug, err) == -1)
+	if (store_write_rc(s, rc, "series", r->slug, err) == -1)
 		return (-1);
 	return (sess_series_write_teams(s, r, err));
 }
@@ -413,7 +370,7 @@ store_series_update(struct store *s, const struct series *r,
 	sess_bind_series(st, r);
 	rc = sqlite3_step(st);
 	store_stmt_done(st);
-	if (sess_write_rc(s, rc, "series", r->slug, err) == -1)
+	if (store_write_rc(s, rc, "series", r->slug, err) == -1)
 		return (-1);
 	if (store_changes(s) == 0)
 		return (err_set(err, ERR_NOT_FOUND, "no such series: %s",
@@ -430,7 +387,7 @@ store_series_delete(struct store *s, const char *slug, struct err *err)
 	sqlite3_bind_text(st, 1, slug, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	store_stmt_done(st);
-	if (sess_write_rc(s, rc, "series", slug, err) == -1)
+	if (store_write_rc(s, rc, "series", slug, err) == -1)
 		return (-1);
 	if (store_changes(s) == 0)
 		return (err_set(err, ERR_NOT_FOUND, "no such series: %s", slug));
@@ -491,10 +448,10 @@ store_session_list(struct store *s, time_t from, time_t until,
 
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)from);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)until);
-	sess_bind_text(st, 3, series);
-	sess_bind_text(st, 4, team);
-	sess_bind_text(st, 5, member);
-	sess_bind_text(st, 6, psychologist);
+	store_bind_text(st, 3, series);
+	store_bind_text(st, 4, team);
+	store_bind_text(st, 5, member);
+	store_bind_text(st, 6, psychologist);
 	return (sess_sessions(s, st, vp, np, err));
 }
 
@@ -506,9 +463,9 @@ sess_bind_session(sqlite3_stmt *st, const struct session *x)
 	sqlite3_bind_text(st, 3, series_kind_name(x->kind), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, (sqlite3_int64)x->start);
 	sqlite3_bind_int64(st, 5, (sqlite3_int64)x->end);
-	sess_bind_text(st, 6, x->location);
-	sess_bind_text(st, 7, x->psychologist);
-	sess_bind_text(st, 8, x->cover_reason);
+	store_bind_text(st, 6, x->location);
+	store_bind_text(st, 7, x->psychologist);
+	store_bind_text(st, 8, x->cover_reason);
 	sqlite3_bind_text(st, 9, session_state_name(x->state), -1,
 	    SQLITE_STATIC);
 	sqlite3_bind_int(st, 10, x->manual);
@@ -516,7 +473,7 @@ sess_bind_session(sqlite3_stmt *st, const struct session *x)
 	sqlite3_bind_int(st, 12, x->sequence);
 	sqlite3_bind_int(st, 13, x->invited);
 	sqlite3_bind_int(st, 14, x->uncovered_alerted);
-	sess_bind_text(st, 15, x->teams);
+	store_bind_text(st, 15, x->teams);
 }
 
 int
@@ -529,7 +486,7 @@ store_session_insert(struct store *s, const struct session *x,
 	sess_bind_session(st, x);
 	rc = sqlite3_step(st);
 	store_stmt_done(st);
-	return (sess_write_rc(s, rc, "session", x->id, err));
+	return (store_write_rc(s, rc, "session", x->id, err));
 }
 
 int
@@ -542,7 +499,7 @@ store_session_update(struct store *s, const struct session *x,
 	sess_bind_session(st, x);
 	rc = sqlite3_step(st);
 	store_stmt_done(st);
-	if (sess_write_rc(s, rc, "session", x->id, err) == -1)
+	if (store_write_rc(s, rc, "session", x->id, err) == -1)
 		return (-1);
 	if (store_changes(s) == 0)
 		return (err_set(err, ERR_NOT_FOUND, "no such session: %s",
@@ -558,10 +515,10 @@ store_session_set_cancel_reason(struct store *s, const char *id,
 	int		 rc;
 
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	sess_bind_text(st, 2, reason);
+	store_bind_text(st, 2, reason);
 	rc = sqlite3_step(st);
 	store_stmt_done(st);
-	return (sess_write_rc(s, rc, "session", id, err));
+	return (store_write_rc(s, rc, "session", id, err));
 }
 
 int
@@ -673,7 +630,7 @@ store_attendees_replace(struct store *s, const char *session,
 	sqlite3_bind_text(st, 1, session, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	store_stmt_done(st);
-	if (sess_write_rc(s, rc, "attendees", session, err) == -1)
+	if (store_write_rc(s, rc, "attendees", session, err) == -1)
 		return (-1);
 	for (i = 0; i < n; i++) {
 		st = SESS_STMT(s, SESS_ATT_ADD);
@@ -683,7 +640,7 @@ store_attendees_replace(struct store *s, const char *session,
 		    -1, SQLITE_STATIC);
 		rc = sqlite3_step(st);
 		store_stmt_done(st);
-		if (sess_write_rc(s, rc, "attendee", v[i].member, err) == -1)
+		if (store_write_rc(s, rc, "attendee", v[i].member, err) == -1)
 			return (-1);
 	}
 	return (0);
@@ -704,7 +661,7 @@ store_attendance_set(struct store *s, const char *session,
 		sqlite3_bind_text(st, 3, status, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	store_stmt_done(st);
-	return (sess_write_rc(s, rc, "attendance", member, err));
+	return (store_write_rc(s, rc, "attendance", member, err));
 }
 
 int
@@ -718,7 +675,7 @@ store_attendance_default(struct store *s, const char *session,
 	sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	store_stmt_done(st);
-	return (sess_write_rc(s, rc, "attendance", session, err));
+	return (store_write_rc(s, rc, "attendance", session, err));
 }
 
 int
@@ -736,7 +693,7 @@ store_attendance_last(struct store *s, struct session_last **vp,
 			v = xreallocarray(v, cap, sizeof(*v));
 		}
 		memset(&v[n], 0, sizeof(v[n]));
-		sess_copy(st, 0, v[n].member, sizeof(v[n].member));
+		store_column_copy(st, 0, v[n].member, sizeof(v[n].member));
 		sched_local_date((time_t)sqlite3_column_int64(st, 1),
 		    v[n].date);
 		n++;
