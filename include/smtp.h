@@ -29,7 +29,7 @@ typedef void (*smtp_report_cb)(struct mailer_job *, void *arg);
  * MAILER_TEMPFAIL; 5xx MAILER_PERMFAIL.  With starttls required and no
  * STARTTLS offered, nothing is sent and every job fails temporarily.
  * Each job is passed to report as soon as the server has answered its
- * data (so the caller may record it before the next one is sent), the
+ * data (so the caller may journal it before the next one is sent), the
  * rest when the session ends; smtp_deliver does not touch a job after
  * reporting it.
  */

@@ -93,6 +93,13 @@ int	store_outbox_update(struct store *, const struct outbox_row *,
 	    struct err *);
 /* Start-up recovery: every SENDING row back to QUEUED; *n how many. */
 int	store_outbox_recover(struct store *, int *n, struct err *);
+/*
+ * Start-up, before recover: a SENDING row the relay accepted (its id is in
+ * the delivery journal) becomes SENT with one more attempt; rows in other
+ * states are left alone.  *changed is 1 if the row was SENDING, else 0.
+ */
+int	store_outbox_mark_sent(struct store *, int64_t id, time_t now,
+	    int *changed, struct err *);
 int	store_outbox_counts(struct store *, int counts[4], struct err *);
 void	store_outbox_row_clear(struct outbox_row *);
 void	store_outbox_free(struct outbox_row *, size_t n);

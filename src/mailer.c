@@ -3,16 +3,21 @@
  * socketpair: the main thread writes a job, the worker reads every job
  * that is waiting (so one SMTP connection can carry a batch), delivers
  * them and writes each pointer back; a libevent read event on the main
- * side hands each finished job to the done callback.  The worker works
- * from its own copy of the transport settings, taken under a mutex, and
- * must never touch SQLite, the event loop, struct config or the logger's
- * callers on the main thread.
+ * side hands each finished job to the done callback.  The moment a
+ * transport accepts a message its id goes to the delivery journal, so
+ * the worker sends on at full speed while the main thread commits results
+ * in batches, and a kill -9 resends at most the one message in flight.
+ * The worker works from its own copy of the transport settings, taken
+ * under a mutex, and must never touch SQLite, the event loop, struct
+ * config or the logger's callers on the main thread.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +39,8 @@
 #define MAILER_SMTP_TIMEOUT	30
 /* Longest wait for the main thread to record an accepted message. */
 #define MAILER_ACK_WAIT		10
+/* Longest id line the journal parser accepts: 18 digits fit an int64_t. */
+#define MAILER_JOURNAL_DIGITS	18
 
 /* What the worker needs from [mail]; owned copies. */
 struct mailer_settings {
@@ -47,8 +54,24 @@ struct mailer_settings {
 	unsigned gen;
 };
 
+/*
+ * lock orders the worker's appends against the main thread's emptying;
+ * written and committed count lines since the journal was last emptied.
+ */
+struct mailer_journal {
+	int			 fd;
+	pthread_mutex_t		 lock;
+	off_t			 size;
+	size_t			 written;
+	size_t			 committed;
+	int			 broken;	/* no more appends */
+	int			 failed;	/* a line was not written */
+	int			 reported;	/* failed was logged */
+};
+
 struct mailer {
 	struct event		*ev;
+	struct mailer_journal	*journal;
 	int			 fd_main;
 	int			 fd_worker;
 	pthread_t		 thread;
@@ -79,6 +102,7 @@ static size_t	 mailer_deliver_batch(struct mailer_settings *,
 static void	 mailer_deliver_smtp(const struct mailer_settings *,
 		    struct mailer_job **, size_t);
 static void	 mailer_hand_back(struct mailer_job *, void *);
+static int	 mailer_journal_job(struct mailer_job *);
 static void	 mailer_read(evutil_socket_t, short, void *);
 static int	 mailer_send_ptr(int, struct mailer_job *);
 static ssize_t	 mailer_recv_ptr(int, int, struct mailer_job **);
@@ -184,19 +208,34 @@ mailer_deliver_smtp(const struct mailer_settings *s, struct mailer_job **jobs,
 	smtp_deliver(&p, jobs, n, mailer_hand_back, NULL);
 }
 
+/* Worker: journal an accepted job; 1 if its id is in the journal. */
+static int
+mailer_journal_job(struct mailer_job *job)
+{
+	if (job->status != MAILER_OK || mailer->journal == NULL)
+		return (0);
+	if (mailer_journal_append(mailer->journal, job->id) == -1)
+		return (0);
+	job->journaled = 1;
+	return (1);
+}
+
 /*
- * Worker: give a finished job back to the main thread.  After a message
- * the server accepted, wait until the main thread has recorded it (it
- * frees the job once its row is committed) before the session sends the
- * next one, so a kill -9 mid-batch resends at most one accepted message.
+ * Worker: give a finished job back to the main thread.  A message the
+ * server accepted is journaled before the session sends the next one, so
+ * a kill -9 mid-batch resends at most one accepted message.  Without a
+ * journal line, wait instead until the main thread has recorded it (it
+ * frees the job once its row is committed): slower, just as safe.
  */
 static void
 mailer_hand_back(struct mailer_job *job, void *arg)
 {
 	struct timespec	deadline;
-	int		ok = job->status == MAILER_OK;
+	int		wait;
 
-	if (ok) {
+	/* Journaled, or not accepted at all: nothing to wait for. */
+	wait = job->status == MAILER_OK && !mailer_journal_job(job);
+	if (wait) {
 		pthread_mutex_lock(&mailer->lock);
 		mailer->awaiting = job;
 		pthread_mutex_unlock(&mailer->lock);
@@ -205,7 +244,7 @@ mailer_hand_back(struct mailer_job *job, void *arg)
 		mailer_job_free(job);
 		return;
 	}
-	if (!ok)
+	if (!wait)
 		return;
 	clock_gettime(CLOCK_REALTIME, &deadline);
 	deadline.tv_sec += MAILER_ACK_WAIT;
@@ -251,6 +290,8 @@ mailer_deliver_batch(struct mailer_settings *s, struct mailer_job **jobs,
 		    sizeof(jobs[i]->error)) == 0) {
 			jobs[i]->status = MAILER_OK;
 			jobs[i]->error[0] = '\0';
+			/* Spares a redelivery after a crash, if it can. */
+			mailer_journal_job(jobs[i]);
 		} else
 			jobs[i]->status = MAILER_TEMPFAIL;
 	}
@@ -320,7 +361,8 @@ mailer_read(evutil_socket_t fd, short what, void *arg)
 
 int
 mailer_start(struct event_base *base, const struct config *conf,
-    mailer_done_cb done, void *arg, struct err *err)
+    struct mailer_journal *journal, mailer_done_cb done, void *arg,
+    struct err *err)
 {
 	int	fds[2];
 	char	errbuf[256];
@@ -338,6 +380,7 @@ mailer_start(struct event_base *base, const struct config *conf,
 	mailer->fd_worker = fds[1];
 	mailer->done = done;
 	mailer->arg = arg;
+	mailer->journal = journal;
 	pthread_mutex_init(&mailer->lock, NULL);
 	pthread_cond_init(&mailer->freed, NULL);
 	mailer_settings_set(&mailer->settings, conf);
@@ -449,4 +492,199 @@ mailer_job_free(struct mailer_job *job)
 	free(job->rcpt);
 	free(job->data);
 	free(job);
+}
+
+struct mailer_journal *
+mailer_journal_open(const char *path, struct err *err)
+{
+	struct mailer_journal	*j;
+	struct stat		 st;
+	int			 fd;
+
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	    0600);
+	if (fd == -1) {
+		err_set(err, ERR_INTERNAL, "journal %s: %s", path,
+		    strerror(errno));
+		return (NULL);
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		err_set(err, ERR_INTERNAL, "journal %s: %s", path,
+		    S_ISREG(st.st_mode) ? strerror(errno) :
+		    "not a regular file");
+		close(fd);
+		return (NULL);
+	}
+	j = xcalloc(1, sizeof(*j));
+	j->fd = fd;
+	j->size = st.st_size;
+	pthread_mutex_init(&j->lock, NULL);
+	return (j);
+}
+
+void
+mailer_journal_close(struct mailer_journal *j)
+{
+	if (j == NULL)
+		return;
+	close(j->fd);
+	pthread_mutex_destroy(&j->lock);
+	free(j);
+}
+
+size_t
+mailer_journal_parse(const char *buf, size_t len, int64_t **idsp)
+{
+	int64_t		*ids = NULL, v;
+	size_t		 n = 0, cap = 0, i = 0, start, digits;
+
+	while (i < len) {
+		start = i;
+		v = 0;
+		while (i < len && buf[i] >= '0' && buf[i] <= '9' &&
+		    i - start < MAILER_JOURNAL_DIGITS) {
+			v = v * 10 + (buf[i] - '0');
+			i++;
+		}
+		digits = i - start;
+		if (i < len && buf[i] == '\n' && digits > 0 && v > 0) {
+			if (n == cap) {
+				cap = cap == 0 ? 64 : cap * 2;
+				ids = xreallocarray(ids, cap, sizeof(*ids));
+			}
+			ids[n++] = v;
+			i++;
+			continue;
+		}
+		/* Not an id line: skip to the next line. */
+		while (i < len && buf[i] != '\n')
+			i++;
+		if (i < len)
+			i++;
+	}
+	*idsp = ids;
+	return (n);
+}
+
+int
+mailer_journal_read(const char *path, int64_t **ids, size_t *n,
+    struct err *err)
+{
+	char	*buf = NULL;
+	size_t	 len = 0, cap = 0;
+	ssize_t	 r;
+	int	 fd;
+
+	*ids = NULL;
+	*n = 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
+		if (errno == ENOENT)
+			return (0);
+		return (err_set(err, ERR_INTERNAL, "journal %s: %s", path,
+		    strerror(errno)));
+	}
+	for (;;) {
+		if (len == cap) {
+			cap = cap == 0 ? 8192 : cap * 2;
+			buf = xreallocarray(buf, cap, 1);
+		}
+		r = read(fd, buf + len, cap - len);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1) {
+			err_set(err, ERR_INTERNAL, "journal %s: %s", path,
+			    strerror(errno));
+			free(buf);
+			close(fd);
+			return (-1);
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	close(fd);
+	*n = mailer_journal_parse(buf, len, ids);
+	free(buf);
+	return (0);
+}
+
+int
+mailer_journal_truncate(struct mailer_journal *j, struct err *err)
+{
+	int	rc = 0;
+
+	pthread_mutex_lock(&j->lock);
+	if (ftruncate(j->fd, 0) == -1)
+		rc = err_set(err, ERR_INTERNAL, "journal: %s",
+		    strerror(errno));
+	else {
+		j->size = 0;
+		j->written = j->committed = 0;
+	}
+	pthread_mutex_unlock(&j->lock);
+	return (rc);
+}
+
+/*
+ * One write per line.  A short write is cut off again, so that the next
+ * line cannot run on from a torn one and name another message; if even
+ * that fails the journal takes no more lines.
+ */
+int
+mailer_journal_append(struct mailer_journal *j, int64_t id)
+{
+	char	line[32];
+	ssize_t	r;
+	int	len, rc = -1;
+
+	len = snprintf(line, sizeof(line), "%" PRId64 "\n", id);
+	if (id <= 0 || len <= 0 || len > MAILER_JOURNAL_DIGITS + 1)
+		return (-1);
+	pthread_mutex_lock(&j->lock);
+	if (j->broken)
+		goto done;
+	do {
+		r = write(j->fd, line, (size_t)len);
+	} while (r == -1 && errno == EINTR);
+	if (r == len) {
+		j->size += len;
+		j->written++;
+		rc = 0;
+		goto done;
+	}
+	j->failed = 1;
+	if (r > 0 && ftruncate(j->fd, j->size) == -1)
+		j->broken = 1;
+done:
+	pthread_mutex_unlock(&j->lock);
+	return (rc);
+}
+
+void
+mailer_journal_committed(struct mailer_journal *j, size_t n)
+{
+	int	failed, report = 0;
+
+	if (j == NULL)
+		return;
+	pthread_mutex_lock(&j->lock);
+	j->committed += n;
+	/* Lines of uncommitted messages are still needed: keep them. */
+	if (j->committed >= j->written && j->size > 0) {
+		if (ftruncate(j->fd, 0) == 0) {
+			j->size = 0;
+			j->written = j->committed = 0;
+		} else
+			report = errno;
+	}
+	failed = j->failed && !j->reported;
+	if (failed)
+		j->reported = 1;
+	pthread_mutex_unlock(&j->lock);
+	if (report != 0)
+		log_warnx("outbox journal: cannot empty it: %s",
+		    strerror(report));
+	if (failed)
+		log_warnx("outbox journal: a line could not be written; sent "
+		    "messages wait for their commit instead (slower)");
 }

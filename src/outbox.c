@@ -2,11 +2,13 @@
  * The outbox, main-thread side.  Messages are rows written inside the
  * transaction of the change that causes them; this module moves them
  * through QUEUED -> SENDING -> SENT or FAILED: it hands due rows to the
- * mailer worker (at most OUTBOX_INFLIGHT at a time), records each result
- * in its own small transaction, retries temporary failures with
- * exponential backoff on one clock timer, and at start puts back rows a
- * crash left SENDING.  It must not deliver anything itself, hold a
- * transaction across loop passes or read the time other than via clock.c.
+ * mailer worker (at most OUTBOX_INFLIGHT at a time), records the results
+ * that came back in one transaction per loop pass, retries temporary
+ * failures with exponential backoff on one clock timer, and at start
+ * records as sent the rows the delivery journal names (accepted by the
+ * relay before a crash) and puts back the rest a crash left SENDING.  It
+ * must not deliver anything itself, write the journal, hold a transaction
+ * across loop passes or read the time other than via clock.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +34,7 @@
 
 struct outbox {
 	struct store		*store;
+	struct mailer_journal	*journal;
 	struct event		*kick;
 	struct clock_timer	*timer;
 	size_t			 inflight;
@@ -63,6 +66,8 @@ static void	outbox_record_all(void);
 static int	outbox_record(const struct mailer_job *, time_t,
 		    struct err *);
 static const char *outbox_domain(const char *);
+static int	outbox_journal_recover(struct store *, const char *,
+		    struct mailer_journal **, int *, struct err *);
 
 static void
 outbox_settings(const struct config *conf)
@@ -87,28 +92,79 @@ outbox_settings(const struct config *conf)
 	}
 }
 
+/*
+ * Start-up: ids in the journal were accepted by the relay, so their rows
+ * become SENT before every other SENDING row is queued again; only once
+ * that is committed is the journal emptied.
+ */
+static int
+outbox_journal_recover(struct store *store, const char *state_dir,
+    struct mailer_journal **jp, int *nsent, struct err *err)
+{
+	struct mailer_journal	*j;
+	char			*path;
+	int64_t			*ids = NULL;
+	size_t			 n = 0, i;
+	time_t			 now = clock_now();
+	int			 changed, queued = 0;
+
+	*jp = NULL;
+	*nsent = 0;
+	xasprintf(&path, "%s/%s", state_dir, MAILER_JOURNAL);
+	j = mailer_journal_open(path, err);
+	if (j == NULL || mailer_journal_read(path, &ids, &n, err) == -1)
+		goto fail;
+	if (store_begin(store, err) == -1)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		if (store_outbox_mark_sent(store, ids[i], now, &changed,
+		    err) == -1) {
+			store_rollback(store);
+			goto fail;
+		}
+		*nsent += changed;
+	}
+	if (store_outbox_recover(store, &queued, err) == -1) {
+		store_rollback(store);
+		goto fail;
+	}
+	if (store_commit(store, err) == -1)
+		goto fail;
+	if (mailer_journal_truncate(j, err) == -1)
+		goto fail;
+	if (*nsent > 0)
+		log_info("outbox: %d message%s the relay accepted before a "
+		    "crash recorded as sent", *nsent, *nsent == 1 ? "" : "s");
+	if (queued > 0)
+		log_info("outbox: %d message%s interrupted mid-send queued "
+		    "again", queued, queued == 1 ? "" : "s");
+	free(ids);
+	free(path);
+	*jp = j;
+	return (0);
+fail:
+	free(ids);
+	free(path);
+	mailer_journal_close(j);
+	return (-1);
+}
+
 int
 outbox_init(struct event_base *base, struct store *store,
     const struct config *conf, struct err *err)
 {
-	int	n = 0;
+	struct mailer_journal	*journal;
+	int			 n;
 
 	if (outbox != NULL)
 		return (err_set(err, ERR_INTERNAL, "outbox already started"));
-	if (store_begin(store, err) == -1)
+	if (outbox_journal_recover(store, conf->state_dir, &journal, &n,
+	    err) == -1)
 		return (-1);
-	if (store_outbox_recover(store, &n, err) == -1) {
-		store_rollback(store);
-		return (-1);
-	}
-	if (store_commit(store, err) == -1)
-		return (-1);
-	if (n > 0)
-		log_info("outbox: %d message%s interrupted mid-send queued "
-		    "again", n, n == 1 ? "" : "s");
 
 	outbox = xcalloc(1, sizeof(*outbox));
 	outbox->store = store;
+	outbox->journal = journal;
 	outbox_settings(conf);
 	outbox->kick = event_new(base, -1, 0, outbox_kick_cb, NULL);
 	if (outbox->kick == NULL) {
@@ -116,7 +172,8 @@ outbox_init(struct event_base *base, struct store *store,
 		goto fail;
 	}
 	outbox->timer = clock_timer_new("outbox retry", outbox_timer_cb, NULL);
-	if (mailer_start(base, conf, outbox_done, NULL, err) == -1)
+	if (mailer_start(base, conf, outbox->journal, outbox_done, NULL,
+	    err) == -1)
 		goto fail;
 	outbox_kick();
 	return (0);
@@ -136,6 +193,7 @@ outbox_free(void)
 	outbox->stopping = 1;
 	mailer_stop();
 	outbox_record_all();
+	mailer_journal_close(outbox->journal);
 	free(outbox->results);
 	clock_timer_free(outbox->timer);
 	if (outbox->kick != NULL)
@@ -318,14 +376,15 @@ outbox_add_result(struct mailer_job *job)
 /*
  * All results that came back since the last pass, in one transaction: a
  * batch costs one fsync, not one per message.  If it cannot be written
- * the rows stay SENDING and are queued again at the next start.
+ * the rows stay SENDING; at the next start those the journal names are
+ * recorded as sent and the others queued again.
  */
 static void
 outbox_record_all(void)
 {
 	struct err	 err;
 	time_t		 now = clock_now();
-	size_t		 i;
+	size_t		 i, journaled = 0;
 
 	if (outbox->nresults == 0)
 		return;
@@ -347,6 +406,9 @@ outbox_record_all(void)
 	}
 	if (store_commit(outbox->store, &err) == -1)
 		goto fail;
+	for (i = 0; i < outbox->nresults; i++)
+		journaled += outbox->results[i]->journaled != 0;
+	mailer_journal_committed(outbox->journal, journaled);
 	goto done;
 fail:
 	log_warnx("outbox: cannot record the results of %zu message%s "

@@ -23,6 +23,7 @@ enum {
 	OUTBOX_NEXT_DUE,
 	OUTBOX_UPDATE,
 	OUTBOX_RECOVER,
+	OUTBOX_MARK_SENT,
 	OUTBOX_COUNTS,
 	OUTBOX_NSTMTS
 };
@@ -59,6 +60,9 @@ static const char *const outbox_sql[OUTBOX_NSTMTS] = {
 	    "done_at = ?5, last_error = ?6 WHERE id = ?1",
 	[OUTBOX_RECOVER] =
 	    "UPDATE outbox SET state = 0 WHERE state = 1",
+	[OUTBOX_MARK_SENT] =
+	    "UPDATE outbox SET state = 2, attempts = attempts + 1, "
+	    "done_at = ?2, last_error = NULL WHERE id = ?1 AND state = 1",
 	[OUTBOX_COUNTS] =
 	    "SELECT state, count(*) FROM outbox GROUP BY state",
 };
@@ -298,6 +302,27 @@ store_outbox_recover(struct store *s, int *n, struct err *err)
 	store_stmt_done(st);
 	if (n != NULL)
 		*n = store_changes(s);
+	return (0);
+}
+
+int
+store_outbox_mark_sent(struct store *s, int64_t id, time_t now, int *changed,
+    struct err *err)
+{
+	sqlite3_stmt	*st = OUTBOX_STMT(s, OUTBOX_MARK_SENT);
+	int		 rc;
+
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE) {
+		store_fail(s, "outbox mark sent", err);
+		store_stmt_done(st);
+		return (-1);
+	}
+	store_stmt_done(st);
+	if (changed != NULL)
+		*changed = store_changes(s);
 	return (0);
 }
 

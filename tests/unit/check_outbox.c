@@ -29,6 +29,7 @@
 #include "config.h"
 #include "err.h"
 #include "maildir.h"
+#include "mailer.h"
 #include "message.h"
 #include "outbox.h"
 #include "store.h"
@@ -57,6 +58,8 @@ static void	set_user_version(const char *, uint32_t);
 static int	queue_one(struct store *, const char *, const char *,
 		    int64_t *, struct err *);
 static void	run_until(struct store *, int, int);
+static off_t	file_size(const char *);
+static void	write_text(const char *, const char *);
 static Suite	*outbox_suite(void);
 
 static void
@@ -737,6 +740,10 @@ START_TEST(test_end_to_end)
 	free(dir);
 	ck_assert_int_eq(found, E2E_COUNT);
 	outbox_free();
+	/* Every accepted message committed: the journal is left empty. */
+	xasprintf(&path, "%s/%s", statedir, MAILER_JOURNAL);
+	ck_assert_int_eq(file_size(path), 0);
+	free(path);
 	store_close(s);
 }
 END_TEST
@@ -828,6 +835,201 @@ START_TEST(test_tempfail_and_retry)
 }
 END_TEST
 
+static off_t
+file_size(const char *path)
+{
+	struct stat	st;
+
+	ck_assert_int_eq(stat(path, &st), 0);
+	return (st.st_size);
+}
+
+static void
+write_text(const char *path, const char *text)
+{
+	FILE	*f;
+
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fputs(text, f) >= 0, 1);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+/* Journal bytes to ids: whole decimal lines only, anything else skipped. */
+START_TEST(test_journal_parse)
+{
+	static const struct {
+		const char	*in;
+		size_t		 n;
+		int64_t		 ids[4];
+	} t[] = {
+		{ "", 0, { 0 } },
+		{ "1\n2\n", 2, { 1, 2 } },
+		{ "17", 0, { 0 } },			/* torn, no newline */
+		{ "3\n4", 1, { 3 } },			/* torn last line */
+		{ "5\nabc\n7\n", 2, { 5, 7 } },
+		{ "0\n-3\n+4\n 6\n6 \n", 0, { 0 } },
+		{ "12\r\n13\n", 1, { 13 } },
+		{ "\n\n9\n", 1, { 9 } },
+		{ "123456789012345678\n", 1, { 123456789012345678LL } },
+		{ "1234567890123456789\n8\n", 1, { 8 } }, /* too long */
+		{ "99999999999999999999999\n", 0, { 0 } },
+		{ "2\n2\n", 2, { 2, 2 } },
+	};
+	int64_t	*ids;
+	size_t	 i, j, n;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		n = mailer_journal_parse(t[i].in, strlen(t[i].in), &ids);
+		ck_assert_msg(n == t[i].n, "case %zu: %zu ids, want %zu", i, n,
+		    t[i].n);
+		for (j = 0; j < n; j++)
+			ck_assert_msg(ids[j] == t[i].ids[j], "case %zu id %zu: "
+			    "%lld", i, j, (long long)ids[j]);
+		if (n == 0)
+			ck_assert_ptr_null(ids);
+		free(ids);
+	}
+	/* A NUL in the middle is garbage, not the end of the journal. */
+	n = mailer_journal_parse("4\n5\0\n6\n", 7, &ids);
+	ck_assert_int_eq(n, 2);
+	ck_assert_int_eq(ids[0], 4);
+	ck_assert_int_eq(ids[1], 6);
+	free(ids);
+}
+END_TEST
+
+/* Appends survive until every line is committed, then the file empties. */
+START_TEST(test_journal_truncate)
+{
+	struct mailer_journal	*j;
+	struct err		 err;
+	char			*path;
+	int64_t			*ids;
+	size_t			 n;
+
+	ck_assert_int_eq(mkdir(statedir, 0700), 0);
+	xasprintf(&path, "%s/%s", statedir, MAILER_JOURNAL);
+	ck_assert_int_eq(mailer_journal_read(path, &ids, &n, &err), 0);
+	ck_assert_int_eq(n, 0);
+	ck_assert_ptr_null(ids);
+
+	j = mailer_journal_open(path, &err);
+	ck_assert_ptr_nonnull(j);
+	ck_assert_int_eq(file_size(path), 0);
+	ck_assert_int_eq(mailer_journal_append(j, 1), 0);
+	ck_assert_int_eq(mailer_journal_append(j, 22), 0);
+	ck_assert_int_eq(mailer_journal_append(j, 333), 0);
+	ck_assert_int_eq(mailer_journal_append(j, 0), -1);
+	ck_assert_int_eq(mailer_journal_append(j, -5), -1);
+	ck_assert_int_eq(mailer_journal_read(path, &ids, &n, &err), 0);
+	ck_assert_int_eq(n, 3);
+	ck_assert_int_eq(ids[0], 1);
+	ck_assert_int_eq(ids[1], 22);
+	ck_assert_int_eq(ids[2], 333);
+	free(ids);
+
+	/* Two of three committed: the third still needs its line. */
+	mailer_journal_committed(j, 2);
+	ck_assert_int_eq(file_size(path), 9);
+	mailer_journal_committed(j, 0);
+	ck_assert_int_eq(file_size(path), 9);
+	mailer_journal_committed(j, 1);
+	ck_assert_int_eq(file_size(path), 0);
+
+	/* Appending after emptying starts the file afresh. */
+	ck_assert_int_eq(mailer_journal_append(j, 4), 0);
+	ck_assert_int_eq(mailer_journal_read(path, &ids, &n, &err), 0);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(ids[0], 4);
+	free(ids);
+	ck_assert_int_eq(mailer_journal_truncate(j, &err), 0);
+	ck_assert_int_eq(file_size(path), 0);
+	mailer_journal_close(j);
+
+	/* Lines left by a crash are kept by reopening, appended after. */
+	write_text(path, "7\n8");
+	j = mailer_journal_open(path, &err);
+	ck_assert_ptr_nonnull(j);
+	mailer_journal_close(j);
+	ck_assert_int_eq(file_size(path), 3);
+	mailer_journal_close(NULL);
+	free(path);
+}
+END_TEST
+
+/*
+ * A crash after the relay accepted messages but before their rows were
+ * committed: at start the journal's SENDING rows become SENT, the other
+ * SENDING rows are queued again, and the journal is emptied.
+ */
+START_TEST(test_journal_recovery)
+{
+	struct store		*s;
+	struct err		 err;
+	struct outbox_row	 r;
+	char			*path, text[128], key[8];
+	int64_t			 id[4];
+	int			 i;
+
+	s = store_open(statedir, &err);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(store_begin(s, &err), 0);
+	for (i = 0; i < 4; i++) {
+		snprintf(key, sizeof(key), "r%d", i);
+		ck_assert_int_eq(queue_one(s, "a@example.org", key, &id[i],
+		    &err), 0);
+	}
+	/* 0, 1 and 2 in flight; 3 already sent. */
+	for (i = 0; i < 4; i++) {
+		ck_assert_int_eq(store_outbox_get(s, id[i], 0, &r, &err), 0);
+		r.state = i < 3 ? OUTBOX_SENDING : OUTBOX_SENT;
+		r.attempts = i < 3 ? 0 : 1;
+		ck_assert_int_eq(store_outbox_update(s, &r, &err), 0);
+		store_outbox_row_clear(&r);
+	}
+	ck_assert_int_eq(store_commit(s, &err), 0);
+
+	/* 0 and 1 accepted, 3 accepted and committed; then a torn line. */
+	xasprintf(&path, "%s/%s", statedir, MAILER_JOURNAL);
+	snprintf(text, sizeof(text), "%lld\n%lld\n%lld\n999\n%lld",
+	    (long long)id[0], (long long)id[1], (long long)id[3],
+	    (long long)id[2]);
+	write_text(path, text);
+
+	/* No loop pass runs, so nothing is delivered during the checks. */
+	ck_assert_int_eq(outbox_init(base, s, conf, &err), 0);
+	ck_assert_int_eq(file_size(path), 0);
+	for (i = 0; i < 4; i++) {
+		ck_assert_int_eq(store_outbox_get(s, id[i], 0, &r, &err), 0);
+		ck_assert_msg(r.state == (i == 2 ? OUTBOX_QUEUED : OUTBOX_SENT),
+		    "row %d in state %d", i, r.state);
+		ck_assert_int_eq(r.attempts, i == 2 ? 0 : 1);
+		if (i < 2)
+			ck_assert_int_ne(r.done_at, 0);
+		store_outbox_row_clear(&r);
+	}
+	outbox_free();
+
+	/* The one left over goes out, and a clean stop leaves it empty. */
+	ck_assert_int_eq(outbox_init(base, s, conf, &err), 0);
+	run_until(s, OUTBOX_SENT, 4);
+	outbox_free();
+	ck_assert_int_eq(count_dir(spooldir, "new"), 1);
+	ck_assert_int_eq(file_size(path), 0);
+
+	/* A journal that cannot be read stops the start, changing nothing. */
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	ck_assert_int_eq(outbox_init(base, s, conf, &err), -1);
+	ck_assert_msg(strstr(err.msg, MAILER_JOURNAL) != NULL,
+	    "error names the journal: %s", err.msg);
+	ck_assert_int_eq(rmdir(path), 0);
+	free(path);
+	store_close(s);
+}
+END_TEST
+
 static Suite *
 outbox_suite(void)
 {
@@ -847,6 +1049,14 @@ outbox_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_backoff);
 	tcase_add_test(tc, test_allowed_domains);
+	tcase_add_test(tc, test_journal_parse);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("journal");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_journal_truncate);
+	tcase_add_test(tc, test_journal_recovery);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("message");
