@@ -1,1 +1,715 @@
-/* invites: not written yet */
+/*
+ * invites: after each planner run, inside its transaction, decide the
+ * mail every session owes its attendees by comparing the session as it
+ * stands with what each attendee was last sent (store-mail.c keeps that):
+ * an invitation when a session comes within invite_days or an attendee
+ * joins, an update when its time, place, psychologist or presenters
+ * change, a cancellation to an attendee removed or for a cancelled
+ * session, and a presenter's reminder presenter_reminder_days before.
+ * People, teams, sessions, attendees and what was sent are loaded once
+ * per run.  It queues through outbox_enqueue and never delivers; a
+ * recipient refused by allowed_domains is logged and the change goes on.
+ * It writes no session column but the invited flag and SEQUENCE.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "invites.h"
+#include "log.h"
+#include "message.h"
+#include "outbox.h"
+#include "people.h"
+#include "schedule.h"
+#include "series.h"
+#include "store.h"
+#include "util.h"
+#include "xmalloc.h"
+
+#define INV_DAY		86400
+#define INV_FAR		((time_t)INT64_MAX / 4)
+
+/* One presenter of a session: slug and case (borrowed). */
+struct inv_presenter {
+	const char	*member;
+	const char	*case_ref;
+};
+
+struct inv_run {
+	struct store		*store;
+	const struct config	*conf;
+	time_t			 now;
+	struct invites_counts	*out;
+
+	struct member		*members;	/* by slug */
+	size_t			 nmembers;
+	struct team		*teams;		/* by slug */
+	size_t			 nteams;
+	struct session		*sess;		/* the invite window */
+	size_t			 nsess;
+	struct session_attendee	*att;		/* by session, member */
+	size_t			 natt;
+	struct invitation	*inv;		/* by session, member */
+	size_t			 ninv;
+	unsigned char		*done;		/* per inv row: session seen */
+};
+
+/* One session being decided. */
+struct inv_session {
+	const struct session		*x;
+	const struct session_attendee	*att;
+	size_t				 natt;
+	struct invitation		*rows;	/* into run->inv */
+	size_t				 nrows;
+	struct inv_presenter		*pres;
+	size_t				 npres;
+	char				 summary[256];
+	char				 hash[INVITE_HASH_LEN + 1];
+	const char			*psych;	/* name or "" */
+	struct ical_attendee		*ia;
+	size_t				 nia;
+	const char			**pnames;
+	int				 maxseq;
+	int				 sent;	/* a message went (or was refused) */
+};
+
+static int	 inv_load(struct inv_run *, struct err *);
+static void	 inv_free(struct inv_run *);
+static const struct member *inv_member(const struct inv_run *,
+		    const char *);
+static const struct team *inv_team(const struct inv_run *, const char *);
+static size_t	 inv_rows(struct inv_run *, const char *,
+		    struct invitation **);
+static size_t	 inv_att(const struct session_attendee *, size_t,
+		    const char *, const struct session_attendee **);
+static int	 inv_row_cmp(const void *, const void *);
+static int	 inv_att_cmp(const void *, const void *);
+static int	 inv_member_cmp(const void *, const void *);
+static int	 inv_team_cmp(const void *, const void *);
+static void	 inv_summary(const struct inv_run *, const struct session *,
+		    char *, size_t);
+static void	 inv_hash(const struct inv_session *, char *);
+static int	 inv_decide(struct inv_run *, struct inv_session *,
+		    struct err *);
+static int	 inv_send(struct inv_run *, struct inv_session *, int kind,
+		    const struct member *, int sequence, struct err *);
+static int	 inv_remind(struct inv_run *, struct inv_session *,
+		    struct invitation *, const struct member *,
+		    const char *, struct err *);
+static int	 inv_enqueue(struct inv_run *, const char *kind,
+		    const char *rcpt, const char *subject, const char *data,
+		    size_t len, const char *msgid, struct err *);
+static int	 inv_one(struct inv_run *, const struct session *,
+		    const struct session_attendee *, size_t, struct err *);
+static int	 inv_presenters(struct inv_run *, struct inv_session *,
+		    struct err *);
+
+static int
+inv_member_cmp(const void *a, const void *b)
+{
+	return (strcmp(((const struct member *)a)->slug,
+	    ((const struct member *)b)->slug));
+}
+
+static int
+inv_team_cmp(const void *a, const void *b)
+{
+	return (strcmp(((const struct team *)a)->slug,
+	    ((const struct team *)b)->slug));
+}
+
+static int
+inv_row_cmp(const void *a, const void *b)
+{
+	const struct invitation	*x = a, *y = b;
+	int			 c;
+
+	if ((c = strcmp(x->session, y->session)) != 0)
+		return (c);
+	return (strcmp(x->member, y->member));
+}
+
+static int
+inv_att_cmp(const void *a, const void *b)
+{
+	const struct session_attendee	*x = a, *y = b;
+	int				 c;
+
+	if ((c = strcmp(x->session, y->session)) != 0)
+		return (c);
+	return (strcmp(x->member, y->member));
+}
+
+static const struct member *
+inv_member(const struct inv_run *r, const char *slug)
+{
+	struct member	key;
+	size_t		len;
+
+	if (slug == NULL || slug[0] == '\0' || r->nmembers == 0 ||
+	    (len = strlen(slug)) >= sizeof(key.slug))
+		return (NULL);
+	memcpy(key.slug, slug, len + 1);
+	return (bsearch(&key, r->members, r->nmembers, sizeof(key),
+	    inv_member_cmp));
+}
+
+static const struct team *
+inv_team(const struct inv_run *r, const char *slug)
+{
+	struct team	key;
+	size_t		len;
+
+	if (slug == NULL || slug[0] == '\0' || r->nteams == 0 ||
+	    (len = strlen(slug)) >= sizeof(key.slug))
+		return (NULL);
+	memcpy(key.slug, slug, len + 1);
+	return (bsearch(&key, r->teams, r->nteams, sizeof(key),
+	    inv_team_cmp));
+}
+
+/* The rows of one session: first match and count. */
+static size_t
+inv_rows(struct inv_run *r, const char *session, struct invitation **first)
+{
+	size_t	lo = 0, hi = r->ninv, mid, n = 0;
+
+	*first = NULL;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (strcmp(r->inv[mid].session, session) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	while (lo + n < r->ninv && strcmp(r->inv[lo + n].session,
+	    session) == 0)
+		n++;
+	if (n > 0)
+		*first = &r->inv[lo];
+	return (n);
+}
+
+static size_t
+inv_att(const struct session_attendee *v, size_t nv, const char *session,
+    const struct session_attendee **first)
+{
+	size_t	lo = 0, hi = nv, mid, n = 0;
+
+	*first = NULL;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (strcmp(v[mid].session, session) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	while (lo + n < nv && strcmp(v[lo + n].session, session) == 0)
+		n++;
+	if (n > 0)
+		*first = &v[lo];
+	return (n);
+}
+
+static int
+inv_load(struct inv_run *r, struct err *err)
+{
+	time_t	until;
+
+	until = r->now + (time_t)r->conf->invite_days * INV_DAY;
+	if (people_member_list(r->store, NULL, &r->members, &r->nmembers,
+	    err) == -1 ||
+	    people_team_list(r->store, &r->teams, &r->nteams, err) == -1 ||
+	    store_session_list(r->store, r->now, until, NULL, NULL, NULL, NULL,
+	    &r->sess, &r->nsess, err) == -1 ||
+	    store_attendees_range(r->store, r->now, until, &r->att, &r->natt,
+	    err) == -1 ||
+	    store_invitations_list(r->store, r->now, &r->inv, &r->ninv,
+	    err) == -1)
+		return (-1);
+	/* The store's orders, made sure of: lookups below bisect them. */
+	if (r->nmembers > 1)
+		qsort(r->members, r->nmembers, sizeof(*r->members),
+		    inv_member_cmp);
+	if (r->nteams > 1)
+		qsort(r->teams, r->nteams, sizeof(*r->teams), inv_team_cmp);
+	if (r->natt > 1)
+		qsort(r->att, r->natt, sizeof(*r->att), inv_att_cmp);
+	if (r->ninv > 1)
+		qsort(r->inv, r->ninv, sizeof(*r->inv), inv_row_cmp);
+	r->done = xcalloc(r->ninv > 0 ? r->ninv : 1, 1);
+	return (0);
+}
+
+static void
+inv_free(struct inv_run *r)
+{
+	free(r->members);
+	free(r->teams);
+	free(r->sess);
+	free(r->att);
+	free(r->inv);
+	free(r->done);
+}
+
+/* "Group supervision: MAST North" or "Reflective practice: A, B". */
+static void
+inv_summary(const struct inv_run *r, const struct session *x, char *buf,
+    size_t size)
+{
+	char			 teams[SERIES_MAX_TEAMS][SLUG_MAX + 1];
+	const struct team	*t;
+	size_t			 n, i, len;
+
+	snprintf(buf, size, "%s: ", x->kind == SERIES_REFLECTIVE_PRACTICE ?
+	    "Reflective practice" : "Group supervision");
+	n = series_session_teams(x, teams);
+	for (i = 0; i < n; i++) {
+		len = strlen(buf);
+		t = inv_team(r, teams[i]);
+		snprintf(buf + len, size - len, "%s%s", i > 0 ? ", " : "",
+		    t != NULL ? t->name : teams[i]);
+	}
+	if (n == 0) {
+		len = strlen(buf);
+		snprintf(buf + len, size - len, "%s", x->series);
+	}
+}
+
+/* FNV-1a over what an update is sent for. */
+static void
+inv_hash(const struct inv_session *is, char *out)
+{
+	const struct session	*x = is->x;
+	uint64_t		 h = 0xcbf29ce484222325ULL;
+	char			 buf[64];
+	const char		*parts[4];
+	size_t			 i, j, k;
+
+	snprintf(buf, sizeof(buf), "%lld/%lld", (long long)x->start,
+	    (long long)x->end);
+	parts[0] = buf;
+	parts[1] = x->location;
+	parts[2] = x->psychologist;
+	parts[3] = NULL;
+	for (i = 0; parts[i] != NULL; i++) {
+		for (k = 0; parts[i][k] != '\0'; k++) {
+			h ^= (unsigned char)parts[i][k];
+			h *= 0x100000001b3ULL;
+		}
+		h ^= 0xff;
+		h *= 0x100000001b3ULL;
+	}
+	for (j = 0; j < is->npres; j++) {
+		for (k = 0; is->pres[j].member[k] != '\0'; k++) {
+			h ^= (unsigned char)is->pres[j].member[k];
+			h *= 0x100000001b3ULL;
+		}
+		h ^= 0xfe;
+		h *= 0x100000001b3ULL;
+		for (k = 0; is->pres[j].case_ref[k] != '\0'; k++) {
+			h ^= (unsigned char)is->pres[j].case_ref[k];
+			h *= 0x100000001b3ULL;
+		}
+		h ^= 0xfd;
+		h *= 0x100000001b3ULL;
+	}
+	snprintf(out, INVITE_HASH_LEN + 1, "%016llx", (unsigned long long)h);
+}
+
+/*
+ * The presenters of a session.
+ * TODO: read them through presenters.h (store_presentations_session) once
+ * the rotation work lands; until then sessions have none, and the hash
+ * already covers them, so adding them sends the updates.
+ */
+static int
+inv_presenters(struct inv_run *r, struct inv_session *is, struct err *err)
+{
+	(void)r;
+	(void)err;
+	is->pres = NULL;
+	is->npres = 0;
+	return (0);
+}
+
+/* Queue one message; a refused domain is counted, not an error. */
+static int
+inv_enqueue(struct inv_run *r, const char *kind, const char *rcpt,
+    const char *subject, const char *data, size_t len, const char *msgid,
+    struct err *err)
+{
+	struct err	e;
+	int64_t		id;
+
+	err_clear(&e);
+	if (outbox_enqueue(r->store, kind, rcpt, subject, data, len, msgid,
+	    &id, &e) == -1) {
+		if (e.code != ERR_INVALID) {
+			*err = e;
+			return (-1);
+		}
+		r->out->refused++;
+		return (1);
+	}
+	return (0);
+}
+
+static int
+inv_send(struct inv_run *r, struct inv_session *is, int kind,
+    const struct member *m, int sequence, struct err *err)
+{
+	const struct session	*x = is->x;
+	struct invite		 inv;
+	struct tm		 tm;
+	char			*uid = NULL, *data = NULL, *msgid = NULL;
+	char			*subject = NULL, when[64];
+	const char		*own_case = NULL;
+	size_t			 len, i;
+	int			 rc = -1, q;
+
+	for (i = 0; i < is->npres; i++) {
+		if (strcmp(is->pres[i].member, m->slug) == 0 &&
+		    is->pres[i].case_ref[0] != '\0')
+			own_case = is->pres[i].case_ref;
+	}
+	uid = x->uid[0] != '\0' ? xstrdup(x->uid) :
+	    message_uid(r->conf, x->id);
+	memset(&inv, 0, sizeof(inv));
+	inv.kind = kind;
+	inv.uid = uid;
+	inv.sequence = sequence;
+	inv.dtstamp = r->now;
+	inv.start = x->start;
+	inv.end = x->end;
+	inv.summary = is->summary;
+	inv.location = x->location;
+	inv.psychologist = is->psych;
+	inv.presenters = is->pnames;
+	inv.npresenters = is->npres;
+	inv.attendees = is->ia;
+	inv.nattendees = is->nia;
+	inv.rcpt_name = m->name;
+	inv.rcpt = m->email;
+	inv.own_case = own_case;
+	if ((data = message_invitation(r->conf, &inv, &msgid, &len,
+	    err)) == NULL)
+		goto out;
+	if (localtime_r(&x->start, &tm) == NULL ||
+	    strftime(when, sizeof(when), "%a %d %b %Y %H:%M", &tm) == 0)
+		snprintf(when, sizeof(when), "(time unknown)");
+	xasprintf(&subject, "%s: %s, %s", kind == INVITE_CANCEL ?
+	    "Cancelled" : kind == INVITE_UPDATE ? "Updated" : "Invitation",
+	    is->summary, when);
+	if ((q = inv_enqueue(r, message_invite_kind(kind), m->email, subject,
+	    data, len, msgid, err)) == -1)
+		goto out;
+	if (q == 0) {
+		if (kind == INVITE_NEW)
+			r->out->invitations++;
+		else if (kind == INVITE_UPDATE)
+			r->out->updates++;
+		else
+			r->out->cancellations++;
+	}
+	if (sequence > is->maxseq)
+		is->maxseq = sequence;
+	is->sent = 1;
+	rc = 0;
+out:
+	free(uid);
+	free(data);
+	free(msgid);
+	free(subject);
+	return (rc);
+}
+
+/* A presenter's reminder, once per start of the session. */
+static int
+inv_remind(struct inv_run *r, struct inv_session *is, struct invitation *row,
+    const struct member *m, const char *own_case, struct err *err)
+{
+	const struct session	*x = is->x;
+	struct reminder		 rm;
+	char			*uid = NULL, *data = NULL, *msgid = NULL;
+	char			*subject = NULL;
+	size_t			 len;
+	int			 rc = -1, q;
+
+	uid = x->uid[0] != '\0' ? xstrdup(x->uid) :
+	    message_uid(r->conf, x->id);
+	memset(&rm, 0, sizeof(rm));
+	rm.uid = uid;
+	rm.date = r->now;
+	rm.start = x->start;
+	rm.end = x->end;
+	rm.summary = is->summary;
+	rm.location = x->location;
+	rm.psychologist = is->psych;
+	rm.own_case = own_case;
+	rm.rcpt_name = m->name;
+	rm.rcpt = m->email;
+	if (row->reminded != 0 && row->reminded != x->start)
+		rm.note = "Your presentation moved: the session is now at the "
+		    "time below.";
+	if ((data = message_reminder(r->conf, &rm, &msgid, &len,
+	    err)) == NULL)
+		goto out;
+	xasprintf(&subject, "Reminder: you are presenting at %s",
+	    is->summary);
+	if ((q = inv_enqueue(r, "presenter_reminder", m->email, subject, data,
+	    len, msgid, err)) == -1)
+		goto out;
+	if (q == 0)
+		r->out->reminders++;
+	row->reminded = x->start;
+	rc = 0;
+out:
+	free(uid);
+	free(data);
+	free(msgid);
+	free(subject);
+	return (rc);
+}
+
+/*
+ * One session: attendees now against the rows of what they were sent.
+ * A row is written only when a message went (or was refused) for it.
+ */
+static int
+inv_decide(struct inv_run *r, struct inv_session *is, struct err *err)
+{
+	const struct session		*x = is->x;
+	const struct member		*m;
+	struct invitation		*row, nrow;
+	size_t				 i, j;
+	int				 in_window, kind, seq, present;
+	const char			*own;
+
+	in_window = x->start >= r->now && x->start <
+	    r->now + (time_t)r->conf->invite_days * INV_DAY;
+	is->maxseq = x->sequence;
+
+	if (x->state == SESSION_HELD || x->start < r->now)
+		return (0);
+	if (x->state == SESSION_CANCELLED) {
+		for (j = 0; j < is->nrows; j++) {
+			row = &is->rows[j];
+			if (row->state != INVITATION_SENT ||
+			    (m = inv_member(r, row->member)) == NULL ||
+			    m->email[0] == '\0')
+				continue;
+			seq = x->sequence > row->sequence ? x->sequence :
+			    row->sequence + 1;
+			if (inv_send(r, is, INVITE_CANCEL, m, seq, err) == -1)
+				return (-1);
+			row->sequence = seq;
+			row->state = INVITATION_CANCELLED;
+			if (store_invitation_put(r->store, row, err) == -1)
+				return (-1);
+		}
+		goto mark;
+	}
+	if (!in_window && is->nrows == 0)
+		return (0);
+
+	/* Attendees now: invitations and updates. */
+	for (i = 0; i < is->natt; i++) {
+		if ((m = inv_member(r, is->att[i].member)) == NULL ||
+		    m->email[0] == '\0')
+			continue;
+		row = NULL;
+		for (j = 0; j < is->nrows; j++) {
+			if (strcmp(is->rows[j].member, m->slug) == 0)
+				row = &is->rows[j];
+		}
+		if (row == NULL) {
+			kind = INVITE_NEW;
+			seq = x->sequence;
+		} else if (row->state == INVITATION_CANCELLED) {
+			kind = INVITE_NEW;
+			seq = x->sequence > row->sequence ? x->sequence :
+			    row->sequence + 1;
+		} else if (strcmp(row->hash, is->hash) != 0) {
+			kind = INVITE_UPDATE;
+			seq = x->sequence > row->sequence ? x->sequence :
+			    row->sequence + 1;
+		} else
+			kind = -1;
+		if (kind != -1) {
+			if (inv_send(r, is, kind, m, seq, err) == -1)
+				return (-1);
+			if (row == NULL) {
+				memset(&nrow, 0, sizeof(nrow));
+				snprintf(nrow.session, sizeof(nrow.session),
+				    "%s", x->id);
+				snprintf(nrow.member, sizeof(nrow.member),
+				    "%s", m->slug);
+				row = &nrow;
+			}
+			row->sequence = seq;
+			row->state = INVITATION_SENT;
+			memcpy(row->hash, is->hash, sizeof(row->hash));
+			if (store_invitation_put(r->store, row, err) == -1)
+				return (-1);
+		}
+		if (row == NULL)
+			continue;
+		/* Presenters: a reminder within presenter_reminder_days. */
+		own = NULL;
+		present = 0;
+		for (j = 0; j < is->npres; j++) {
+			if (strcmp(is->pres[j].member, m->slug) == 0) {
+				present = 1;
+				own = is->pres[j].case_ref;
+			}
+		}
+		if (present && row->reminded != x->start &&
+		    x->start - r->now <=
+		    (time_t)r->conf->presenter_reminder_days * INV_DAY) {
+			if (inv_remind(r, is, row, m, own, err) == -1 ||
+			    store_invitation_put(r->store, row, err) == -1)
+				return (-1);
+		}
+	}
+
+	/* Rows of people no longer attending: a cancellation to them. */
+	for (j = 0; j < is->nrows; j++) {
+		row = &is->rows[j];
+		if (row->state != INVITATION_SENT)
+			continue;
+		present = 0;
+		for (i = 0; i < is->natt && !present; i++)
+			present = strcmp(is->att[i].member, row->member) == 0;
+		if (present || (m = inv_member(r, row->member)) == NULL ||
+		    m->email[0] == '\0')
+			continue;
+		seq = x->sequence > row->sequence ? x->sequence :
+		    row->sequence + 1;
+		if (inv_send(r, is, INVITE_CANCEL, m, seq, err) == -1)
+			return (-1);
+		row->sequence = seq;
+		row->state = INVITATION_CANCELLED;
+		if (store_invitation_put(r->store, row, err) == -1)
+			return (-1);
+	}
+mark:
+	if (is->sent && (!x->invited || is->maxseq > x->sequence)) {
+		if (store_session_mark_invited(r->store, x->id, is->maxseq,
+		    err) == -1)
+			return (-1);
+	}
+	return (0);
+}
+
+/* Prepare one session's shared parts and decide it. */
+static int
+inv_one(struct inv_run *r, const struct session *x,
+    const struct session_attendee *att, size_t natt, struct err *err)
+{
+	struct inv_session	 is;
+	const struct member	*m;
+	size_t			 i, j;
+	int			 rc = -1;
+
+	memset(&is, 0, sizeof(is));
+	is.x = x;
+	is.att = att;
+	is.natt = natt;
+	is.nrows = inv_rows(r, x->id, &is.rows);
+	for (i = 0; i < is.nrows; i++)
+		r->done[(size_t)(is.rows - r->inv) + i] = 1;
+	if (x->state == SESSION_HELD || x->start < r->now)
+		return (0);
+	if (x->state == SESSION_PLANNED && is.nrows == 0 && (x->start >=
+	    r->now + (time_t)r->conf->invite_days * INV_DAY))
+		return (0);
+	if (x->state == SESSION_CANCELLED && is.nrows == 0)
+		return (0);
+	if (inv_presenters(r, &is, err) == -1)
+		return (-1);
+	inv_summary(r, x, is.summary, sizeof(is.summary));
+	inv_hash(&is, is.hash);
+	m = inv_member(r, x->psychologist);
+	is.psych = m != NULL ? m->name : "";
+	is.pnames = xcalloc(is.npres > 0 ? is.npres : 1, sizeof(*is.pnames));
+	for (i = 0; i < is.npres; i++) {
+		m = inv_member(r, is.pres[i].member);
+		is.pnames[i] = m != NULL ? m->name : is.pres[i].member;
+	}
+	is.ia = xcalloc(natt > 0 ? natt : 1, sizeof(*is.ia));
+	for (i = 0, j = 0; i < natt; i++) {
+		if ((m = inv_member(r, att[i].member)) == NULL ||
+		    m->email[0] == '\0')
+			continue;
+		is.ia[j].name = m->name;
+		is.ia[j].email = m->email;
+		is.ia[j].role = att[i].role == SCHED_PSYCHOLOGIST ?
+		    ICAL_ATT_CHAIR : ICAL_ATT_REQ;
+		j++;
+	}
+	is.nia = j;
+	rc = inv_decide(r, &is, err);
+	free(is.pnames);
+	free(is.ia);
+	free(is.pres);
+	return (rc);
+}
+
+int
+invites_sync(struct store *s, const struct config *conf, time_t now,
+    struct invites_counts *counts, struct err *err)
+{
+	struct invites_counts		 dummy;
+	struct inv_run			 r;
+	struct session			 x;
+	struct session_attendee		*att = NULL;
+	const struct session_attendee	*first;
+	size_t				 i, n, natt = 0;
+	int				 rc = -1;
+
+	if (counts == NULL) {
+		memset(&dummy, 0, sizeof(dummy));
+		counts = &dummy;
+	}
+	memset(&r, 0, sizeof(r));
+	r.store = s;
+	r.conf = conf;
+	r.now = now;
+	r.out = counts;
+	if (inv_load(&r, err) == -1)
+		goto out;
+	for (i = 0; i < r.nsess; i++) {
+		n = inv_att(r.att, r.natt, r.sess[i].id, &first);
+		if (inv_one(&r, &r.sess[i], first, n, err) == -1)
+			goto out;
+	}
+	/* Sessions invited before and now outside the window (moved). */
+	for (i = 0; i < r.ninv; i++) {
+		if (r.done[i])
+			continue;
+		if (store_session_get(s, r.inv[i].session, &x, err) == -1)
+			goto out;
+		if (store_attendees_get(s, x.id, &att, &natt, err) == -1)
+			goto out;
+		rc = inv_one(&r, &x, att, natt, err);
+		free(att);
+		att = NULL;
+		if (rc == -1)
+			goto out;
+		rc = -1;
+	}
+	rc = 0;
+	if (counts->invitations + counts->updates + counts->cancellations +
+	    counts->reminders > 0)
+		log_info("invites: %d invitation(s), %d update(s), %d "
+		    "cancellation(s), %d reminder(s) queued",
+		    counts->invitations, counts->updates,
+		    counts->cancellations, counts->reminders);
+out:
+	inv_free(&r);
+	return (rc);
+}

@@ -23,6 +23,7 @@
 #include "config.h"
 #include "domain.h"
 #include "ical.h"
+#include "invites.h"
 #include "log.h"
 #include "message.h"
 #include "outbox.h"
@@ -626,6 +627,7 @@ planner_run(struct store *s, const struct config *conf,
     struct err *err)
 {
 	struct plan_run	p;
+	struct invites_counts ic;
 	size_t		i;
 	int		rc = -1;
 
@@ -648,6 +650,10 @@ planner_run(struct store *s, const struct config *conf,
 			goto out;
 	}
 	if (plan_cancel_gone(&p, err) == -1)
+		goto out;
+	/* The mail the run's changes cause, in the same transaction. */
+	memset(&ic, 0, sizeof(ic));
+	if (invites_sync(s, conf, now, &ic, err) == -1)
 		goto out;
 	rc = 0;
 	if (out->created + out->updated + out->cancelled > 0)

@@ -1,2 +1,283 @@
+"""Invitations, updates and cancellations through a real SMTP server.
+
+A team with a fortnightly group supervision on Tuesdays at 10:00 whose
+first sessions fall either side of the March 2026 clock change.  Nothing
+is sent until a session comes within invite_days; `debug advance` brings
+each in and every attendee receives an invitation, parsed here with the
+email package and Debian's python3-icalendar: METHOD in the Content-Type
+and in the VCALENDAR, DTSTART with TZID=Europe/London at 10:00 local on
+both sides of the change, ORGANIZER and one ATTENDEE per attendee.
+Moving a session sends updates with the same UID and a higher SEQUENCE;
+a member who joins is invited; an attendee who becomes absent gets a
+CANCEL; cancelling a session sends CANCEL (STATUS:CANCELLED) to everyone
+still invited.  A replan with nothing changed sends nothing.  A member
+whose address is outside [mail] allowed_domains gets nothing and the
+change that would have mailed them still succeeds.
+"""
+
+import datetime
+import email
+import email.policy
+import socket
 import sys
-sys.exit(77)
+import threading
+import time
+
+sys.dont_write_bytecode = True  # the source tree may be read-only
+import reflecttest as rt
+from reflecttest import check
+
+try:
+    from aiosmtpd.controller import Controller
+except ImportError:
+    rt.skip("python3-aiosmtpd is not installed")
+try:
+    import icalendar
+except ImportError:
+    rt.skip("python3-icalendar is not installed")
+
+FAKE_NOW = "2026-02-20T09:00:00Z"
+TEAM = ["mgr-north", "psy-north", "sw0", "sw1", "sw2"]
+
+
+class Handler:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.msgs = []          # (rcpt, parsed message)
+
+    async def handle_DATA(self, server, session, envelope):
+        msg = email.message_from_bytes(envelope.content,
+                                       policy=email.policy.default)
+        with self.lock:
+            for r in envelope.rcpt_tos:
+                self.msgs.append((r, msg))
+        return "250 OK"
+
+    def all(self):
+        with self.lock:
+            return list(self.msgs)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def addr(slug):
+    return "%s@example.org" % slug
+
+
+def calendar(msg):
+    """(method in Content-Type, parsed VCALENDAR) of an iMIP message."""
+    cal = [p for p in msg.walk() if p.get_content_type() == "text/calendar"]
+    check(len(cal) == 1, "one text/calendar part in %r" % msg["Subject"])
+    if not cal:
+        return None, None
+    part = cal[0]
+    return (part.get_param("method"),
+            icalendar.Calendar.from_ical(part.get_payload(decode=True)))
+
+
+def vevent(cal):
+    ev = [c for c in cal.walk() if c.name == "VEVENT"]
+    check(len(ev) == 1, "one VEVENT")
+    return ev[0]
+
+
+class Mail:
+    """What arrived, decoded, per recipient."""
+
+    def __init__(self, h):
+        self.h = h
+        self.seen = 0
+
+    def wait(self, n, timeout=20):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and \
+                len(self.h.all()) < self.seen + n:
+            time.sleep(0.05)
+        time.sleep(0.3)     # nothing more should follow
+        new = self.h.all()[self.seen:]
+        self.seen += len(new)
+        return new
+
+
+def invites(new):
+    """[(rcpt, method, VEVENT, message)] of the iMIP messages in new."""
+    out = []
+    for rcpt, msg in new:
+        method, cal = calendar(msg)
+        if cal is None:
+            continue
+        check(str(cal.get("METHOD")) == method,
+              "METHOD %r in the VCALENDAR matches the Content-Type %r" %
+              (cal.get("METHOD"), method))
+        out.append((rcpt, method, vevent(cal), msg))
+    return out
+
+
+def local(ev):
+    dt = ev.decoded("DTSTART")
+    check(ev["DTSTART"].params.get("TZID") == "Europe/London",
+          "DTSTART has TZID=Europe/London: %r" % ev["DTSTART"].to_ical())
+    return dt
+
+
+def main():
+    h = Handler()
+    port = free_port()
+    ctl = Controller(h, hostname="127.0.0.1", port=port)
+    ctl.start()
+    try:
+        run(h, port)
+    finally:
+        ctl.stop()
+
+
+def run(h, port):
+    d = rt.Instance({"mail": {"transport": "smtp", "smtp_host": "127.0.0.1",
+                              "smtp_port": str(port), "starttls": "no",
+                              "maildir": None,
+                              "allowed_domains": "example.org"}})
+    d.start(fake_now=FAKE_NOW)
+    mail = Mail(h)
+
+    d.ok("team", "add", "north", "name=MAST North", "kind=mast")
+    d.ok("member", "add", "mgr-north", "name=Morgan Manager",
+         "email=" + addr("mgr-north"), "role=manager", "team=north")
+    d.ok("member", "add", "psy-north", "name=Dr Pat Psych",
+         "email=" + addr("psy-north"), "role=psychologist", "team=north")
+    for i in range(3):
+        d.ok("member", "add", "sw%d" % i, "name=Worker %d" % i,
+             "email=" + addr("sw%d" % i), "role=social_worker",
+             "team=north", "start=2025-01-01")
+    d.ok("team", "set", "north", "manager=mgr-north",
+         "psychologist=psy-north")
+    d.ok("series", "add", "gs", "kind=group_supervision", "team=north",
+         "rrule=FREQ=WEEKLY;INTERVAL=2;BYDAY=TU", "start=2026-03-24T10:00",
+         "duration=90", "location=Room 1")
+    new = mail.wait(0, timeout=1)
+    check(not new, "nothing is sent before a session is within "
+          "invite_days: %r" % [m["Subject"] for _, m in new])
+
+    # 2026-02-27: the 24 March session (GMT) comes within 28 days.
+    d.ok("debug", "advance", "7d")
+    got = invites(mail.wait(len(TEAM)))
+    check(sorted(r for r, _, _, _ in got) == sorted(addr(m) for m in TEAM),
+          "each attendee got one invitation: %r" % [r for r, *_ in got])
+    uid = None
+    for rcpt, method, ev, msg in got:
+        check(method == "REQUEST", "invitation is METHOD REQUEST")
+        check(str(msg["Subject"]).startswith("Invitation: "),
+              "subject %r" % msg["Subject"])
+        uid = str(ev["UID"]) if uid is None else uid
+        check(str(ev["UID"]) == uid, "one UID for the session")
+        check(int(ev.get("SEQUENCE", 0)) == 0, "first SEQUENCE is 0")
+        dt = local(ev)
+        check((dt.month, dt.day, dt.hour, dt.minute) == (3, 24, 10, 0),
+              "starts 24 March 10:00 local: %r" % dt)
+        check(dt.utcoffset() == datetime.timedelta(0), "GMT before the "
+              "change: %r" % dt.utcoffset())
+        org = str(ev["ORGANIZER"])
+        check(org.lower() == "mailto:supervision@example.org",
+              "ORGANIZER is [mail] from: %r" % org)
+        att = ev.get("ATTENDEE")
+        att = att if isinstance(att, list) else [att]
+        check(sorted(str(a).lower() for a in att) ==
+              sorted("mailto:" + addr(m) for m in TEAM),
+              "an ATTENDEE per attendee: %r" % att)
+        for a in att:
+            check(a.params.get("PARTSTAT") == "NEEDS-ACTION" and
+                  a.params.get("RSVP") == "TRUE" and a.params.get("CN"),
+                  "ATTENDEE form: %r" % a.to_ical())
+
+    # Nothing changed: nothing more.
+    d.ok("plan")
+    d.ok("plan")
+    check(not mail.wait(0, timeout=1), "a replan with nothing changed "
+          "sends nothing")
+
+    # 2026-03-13: the 7 April session (BST) comes in: 10:00 local still.
+    d.ok("debug", "advance", "14d")
+    got = invites(mail.wait(len(TEAM)))
+    check(len(got) == len(TEAM), "invitations for 7 April: %d" % len(got))
+    uid2 = None
+    for rcpt, method, ev, msg in got:
+        dt = local(ev)
+        check((dt.month, dt.day, dt.hour) == (4, 7, 10),
+              "7 April 10:00 local across the change: %r" % dt)
+        check(dt.utcoffset() == datetime.timedelta(hours=1),
+              "BST after the change: %r" % dt.utcoffset())
+        uid2 = str(ev["UID"])
+    check(uid2 != uid, "another session, another UID")
+
+    # Move the first session: updates, same UID, higher SEQUENCE.
+    d.ok("session", "move", "gs-20260324", "start=2026-03-26T14:00",
+         "location=Room 2")
+    got = invites(mail.wait(len(TEAM)))
+    check(len(got) == len(TEAM), "an update to each attendee: %d" %
+          len(got))
+    seq_update = None
+    for rcpt, method, ev, msg in got:
+        check(method == "REQUEST", "an update is METHOD REQUEST")
+        check(str(msg["Subject"]).startswith("Updated: "),
+              "subject %r" % msg["Subject"])
+        check(str(ev["UID"]) == uid, "the update keeps the UID")
+        seq_update = int(ev["SEQUENCE"])
+        check(seq_update > 0, "SEQUENCE increased: %d" % seq_update)
+        dt = local(ev)
+        check((dt.day, dt.hour) == (26, 14), "moved to 26th 14:00")
+        check(str(ev["LOCATION"]) == "Room 2", "new location")
+
+    # A member joins: invited to the planned session (the moved one is
+    # the manager's and keeps its attendees).
+    d.ok("member", "add", "sw3", "name=Worker 3", "email=" + addr("sw3"),
+         "role=social_worker", "team=north", "start=2025-01-01")
+    got = invites(mail.wait(1))
+    check([r for r, *_ in got] == [addr("sw3")],
+          "only the newcomer is mailed: %r" % [r for r, *_ in got])
+    for rcpt, method, ev, msg in got:
+        check(method == "REQUEST" and str(ev["UID"]) == uid2,
+              "the newcomer's invitation is for 7 April")
+
+    # An attendee becomes absent: a CANCEL to them only.
+    d.ok("absence", "add", "sw1", "from=2026-04-06", "to=2026-04-08")
+    got = invites(mail.wait(1))
+    check([(r, m) for r, m, *_ in got] == [(addr("sw1"), "CANCEL")],
+          "a CANCEL to the absent attendee only: %r" %
+          [(r, m) for r, m, *_ in got])
+
+    # A member outside allowed_domains: refused, the change succeeds.
+    refused = d.status().get("mail", {}).get("refused", 0)
+    d.ok("member", "add", "sw9", "name=Worker 9",
+         "email=sw9@elsewhere.test", "role=social_worker", "team=north",
+         "start=2025-01-01")
+    check(not mail.wait(0, timeout=1), "nothing sent to another domain")
+    st = d.status()
+    check(st.get("mail", {}).get("refused", 0) > refused,
+          "status counts the refusal: %r" % st.get("mail"))
+    check(d.ok("member", "show", "sw9").get("slug", "sw9") == "sw9",
+          "the member was added")
+
+    # Cancel 7 April: CANCEL to everyone still invited.
+    d.ok("session", "cancel", "gs-20260407", "reason=training day")
+    got = invites(mail.wait(len(TEAM)))
+    want = sorted(addr(m) for m in TEAM + ["sw3"] if m != "sw1")
+    check(sorted(r for r, *_ in got) == want,
+          "a CANCEL to each one invited: %r" % [r for r, *_ in got])
+    for rcpt, method, ev, msg in got:
+        check(method == "CANCEL", "METHOD CANCEL")
+        check(str(ev.get("STATUS")) == "CANCELLED", "STATUS:CANCELLED")
+        check(str(ev["UID"]) == uid2, "the cancel keeps the UID")
+        check(int(ev["SEQUENCE"]) > 0, "SEQUENCE increased")
+
+    d.ok("plan")
+    check(not mail.wait(0, timeout=1), "nothing more after a replan")
+    d.stop()
+
+
+if __name__ == "__main__":
+    rt.run(main)
