@@ -276,6 +276,7 @@ enum store_set {
 	STORE_SET_CASES,
 	STORE_SET_SESSIONS,
 	STORE_SET_MAIL,
+	STORE_SET_PRESENTATIONS,
 	STORE_NSETS
 };
 
@@ -291,6 +292,7 @@ extern const struct store_sqlset store_people_sqlset;
 extern const struct store_sqlset store_cases_sqlset;
 extern const struct store_sqlset store_sessions_sqlset;
 extern const struct store_sqlset store_mail_sqlset;
+extern const struct store_sqlset store_presentations_sqlset;
 
 /* The prepared statement idx of a set, reset and with no bindings. */
 struct sqlite3_stmt	*store_stmt(struct store *, enum store_set, int idx);

@@ -20,6 +20,7 @@
 #include "domain.h"
 #include "people.h"
 #include "planner.h"
+#include "presenters.h"
 #include "schedule.h"
 #include "series.h"
 #include "util.h"
@@ -47,7 +48,7 @@ static int	 cmd_schedule_range(const char *, const char *, time_t *,
 static int	 cmd_schedule_series_cmp(const void *, const void *);
 static int	 cmd_schedule_last_cmp(const void *, const void *);
 static json_t	*cmd_schedule_json(const struct session *,
-		    char [][SLUG_MAX + 1], size_t);
+		    char [][SLUG_MAX + 1], size_t, int, const char *);
 
 const struct cmd_entry cmd_schedule_entry = {
 	.name = "schedule",
@@ -150,7 +151,7 @@ cmd_schedule_series_cmp(const void *a, const void *b)
 
 static json_t *
 cmd_schedule_json(const struct session *x, char tv[][SLUG_MAX + 1],
-    size_t nt)
+    size_t nt, int cases, const char *me)
 {
 	char	 sb[UTIL_TIMEBUF], eb[UTIL_TIMEBUF];
 	json_t	*teams;
@@ -169,7 +170,7 @@ cmd_schedule_json(const struct session *x, char tv[][SLUG_MAX + 1],
 	    "psychologist", x->psychologist[0] != '\0' ?
 	    json_string(x->psychologist) : json_null(),
 	    "state", session_state_name(x->state),
-	    "presenters", json_array()));
+	    "presenters", cmd_rotation_presenters(x->id, cases, me)));
 }
 
 static int
@@ -186,7 +187,7 @@ cmd_schedule_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 	size_t			 nser = 0, n = 0, i, j, nt;
 	time_t			 from, until;
 	json_t			*arr;
-	int			 rc = -1, ok;
+	int			 rc = -1, ok, cases;
 
 	if (cmd_schedule_scope(ctx, &sc, err) == -1)
 		return (-1);
@@ -253,11 +254,15 @@ cmd_schedule_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 		    strcmp(member, sc.me) == 0) ||
 		    (sc.me != NULL && strcmp(v[i].psychologist, sc.me) == 0) ||
 		    (member != NULL && sc.nmanaged > 0);
-		for (j = 0; !ok && j < nt; j++)
-			ok = cmd_schedule_manages(&sc, tv[j]);
+		/* Cases: admins, the team's manager, the psychologist. */
+		cases = sc.all || (sc.me != NULL &&
+		    strcmp(v[i].psychologist, sc.me) == 0);
+		for (j = 0; !cases && j < nt; j++)
+			cases = cmd_schedule_manages(&sc, tv[j]);
+		ok = ok || cases;
 		if (ok)
 			json_array_append_new(arr, cmd_schedule_json(&v[i], tv,
-			    nt));
+			    nt, cases, sc.me));
 	}
 	*result = json_pack("{s:o}", "sessions", arr);
 	rc = 0;

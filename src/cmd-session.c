@@ -17,6 +17,7 @@
 #include "daemon.h"
 #include "ical.h"
 #include "planner.h"
+#include "presenters.h"
 #include "series.h"
 #include "util.h"
 
@@ -34,7 +35,7 @@ static int	 cmd_session_manages(struct cmd_ctx *, const struct series *);
 static int	 cmd_session_result(const char *, json_t **, struct err *);
 static json_t	*cmd_session_json(const struct session *,
 		    const struct series *, const struct session_attendee *,
-		    size_t);
+		    size_t, int, const char *);
 static json_t	*cmd_session_opt(const char *);
 
 #define CMD_SESSION_ENTRY(n, u, k, req, a, f, fn) { .name = (n),	\
@@ -101,7 +102,7 @@ cmd_session_opt(const char *s)
 
 static json_t *
 cmd_session_json(const struct session *x, const struct series *r,
-    const struct session_attendee *a, size_t n)
+    const struct session_attendee *a, size_t n, int cases, const char *me)
 {
 	char		 sb[UTIL_TIMEBUF], eb[UTIL_TIMEBUF];
 	const char	*st;
@@ -129,7 +130,8 @@ cmd_session_json(const struct session *x, const struct series *r,
 	    "state", session_state_name(x->state), "manual", x->manual,
 	    "cover_reason", cmd_session_opt(x->cover_reason),
 	    "uid", x->uid, "sequence", x->sequence,
-	    "attendees", att, "presenters", json_array());
+	    "attendees", att, "presenters",
+	    cmd_rotation_presenters(x->id, cases, me));
 	return (j);
 }
 
@@ -144,7 +146,8 @@ cmd_session_result(const char *id, json_t **result, struct err *err)
 	if (cmd_session_load(id, &x, &r, err) == -1 ||
 	    series_session_attendees(daemon_g->store, id, &a, &n, err) == -1)
 		return (-1);
-	*result = cmd_session_json(&x, &r, a, n);
+	/* Only managers and admins change a session: they see its cases. */
+	*result = cmd_session_json(&x, &r, a, n, 1, NULL);
 	free(a);
 	return (0);
 }
@@ -158,7 +161,7 @@ cmd_session_show_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 	struct series		 r;
 	const char		*me = acl_resolve_me(ctx->peer, "me");
 	size_t			 n = 0, i;
-	int			 ok;
+	int			 ok, cases;
 
 	if (cmd_session_load(args->argv[0], &x, &r, err) == -1 ||
 	    series_session_attendees(daemon_g->store, x.id, &a, &n,
@@ -174,7 +177,10 @@ cmd_session_show_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 		return (err_set(err, ERR_FORBIDDEN, "forbidden: session %s is "
 		    "not one of yours or your teams'", x.id));
 	}
-	*result = cmd_session_json(&x, &r, a, n);
+	/* Cases: admins, the team's manager, the psychologist, the presenter. */
+	cases = cmd_session_manages(ctx, &r) || (me != NULL && *me != '\0' &&
+	    strcmp(x.psychologist, me) == 0);
+	*result = cmd_session_json(&x, &r, a, n, cases, me);
 	free(a);
 	return (0);
 }

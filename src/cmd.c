@@ -41,6 +41,10 @@ extern const struct cmd_entry cmd_caseload_entry;
 extern const struct cmd_entry cmd_debug_advance_entry;
 extern const struct cmd_entry cmd_gaps_entry;
 extern const struct cmd_entry cmd_plan_entry;
+extern const struct cmd_entry cmd_present_entry;
+extern const struct cmd_entry cmd_request_entry;
+extern const struct cmd_entry cmd_rotation_entry;
+extern const struct cmd_entry cmd_rotation_explain_entry;
 extern const struct cmd_entry cmd_schedule_entry;
 extern const struct cmd_entry cmd_series_add_entry;
 extern const struct cmd_entry cmd_series_list_entry;
@@ -110,6 +114,10 @@ const struct cmd_entry *cmd_table[] = {
 	&cmd_schedule_entry,
 	&cmd_gaps_entry,
 	&cmd_plan_entry,
+	&cmd_rotation_entry,
+	&cmd_rotation_explain_entry,
+	&cmd_present_entry,
+	&cmd_request_entry,
 	NULL
 };
 

@@ -29,6 +29,7 @@
 #include "outbox.h"
 #include "people.h"
 #include "planner.h"
+#include "presenters.h"
 #include "schedule.h"
 #include "series.h"
 #include "store.h"
@@ -649,7 +650,9 @@ planner_run(struct store *s, const struct config *conf,
 		if (plan_decide(&p, &p.occ[i], err) == -1)
 			goto out;
 	}
-	if (plan_cancel_gone(&p, err) == -1)
+	/* Presenters once every team's sessions are decided (5.4-5.6). */
+	if (plan_cancel_gone(&p, err) == -1 ||
+	    presenters_plan(s, conf, now, &out->updated, err) == -1)
 		goto out;
 	/* The mail the run's changes cause, in the same transaction. */
 	memset(&ic, 0, sizeof(ic));
@@ -678,7 +681,8 @@ planner_hold(struct store *s, const struct config *conf, time_t now,
 		return (-1);
 	for (i = 0; i < n; i++) {
 		v[i].state = SESSION_HELD;
-		if (store_session_update(s, &v[i], err) == -1)
+		if (store_session_update(s, &v[i], err) == -1 ||
+		    presenters_held(s, v[i].id, v[i].start, err) == -1)
 			goto out;
 		if (conf->assume_attended && store_attendance_default(s,
 		    v[i].id, attendance_name(ATTEND_ATTENDED), err) == -1)

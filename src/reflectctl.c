@@ -73,6 +73,7 @@ static void	 print_caseload(json_t *);
 static char	*caseload_number(double);
 static char	*caseload_bar(double, double);
 static void	 print_schedule(json_t *);
+static void	 print_rotation(json_t *);
 static int	 schedule_day(const char *, struct tm *, struct tm *);
 
 /*
@@ -84,6 +85,7 @@ static const struct printer printers[] = {
 	{ "status", print_status },
 	{ "caseload", print_caseload },
 	{ "schedule", print_schedule },
+	{ "rotation", print_rotation },
 };
 
 static void
@@ -645,6 +647,61 @@ caseload_bar(double weighted, double limit)
 	free(w);
 	free(l);
 	return (out);
+}
+
+/*
+ * rotation: one line a member with a bar of the presentations they made
+ * or are planned to make against the share they earned, then the team's
+ * fairness figure.  rotation explain has no members: the generic layout.
+ */
+static void
+print_rotation(json_t *result)
+{
+	json_t		*members, *row, *v;
+	char		*name, *team, *bar, *sf, *last, *next;
+	size_t		 i, w = 6;
+
+	members = json_object_get(result, "members");
+	if (!json_is_array(members)) {
+		print_generic(result);
+		return;
+	}
+	json_array_foreach(members, i, row) {
+		name = value_text(json_object_get(row, "member"));
+		if (text_width(name) > w)
+			w = text_width(name);
+		free(name);
+	}
+	printf("%-*s  %-8s  %-24s  %9s  %-10s  %s\n", (int)w, "member",
+	    "team", "presented/earned", "shortfall", "last", "next");
+	json_array_foreach(members, i, row) {
+		name = value_text(json_object_get(row, "member"));
+		team = value_text(json_object_get(row, "team"));
+		v = json_object_get(row, "presented");
+		bar = caseload_bar(json_is_number(v) ? json_number_value(v) : 0,
+		    json_number_value(json_object_get(row, "earned")));
+		sf = caseload_number(json_number_value(json_object_get(row,
+		    "shortfall")));
+		last = value_text(json_object_get(row, "last_presented"));
+		next = value_text(json_object_get(row, "next_presenting"));
+		fputs(name, stdout);
+		text_pad(w - text_width(name) + 2);
+		printf("%-8s  ", team);
+		fputs(bar, stdout);
+		text_pad(text_width(bar) < 24 ? 24 - text_width(bar) + 2 : 2);
+		printf("%9s  %-10s  %s\n", sf, last, next);
+		free(name);
+		free(team);
+		free(bar);
+		free(sf);
+		free(last);
+		free(next);
+	}
+	v = json_object_get(result, "fairness");
+	sf = caseload_number(json_is_number(v) ? json_number_value(v) : 0);
+	printf("\nfairness: %s (largest minus smallest shortfall; 0 is "
+	    "perfectly even)\n", sf);
+	free(sf);
 }
 
 /*

@@ -189,6 +189,28 @@ static const char *const store_migrations[] = {
 	"  state TEXT NOT NULL DEFAULT 'sent',"
 	"  reminded INTEGER NOT NULL DEFAULT 0,"
 	"  PRIMARY KEY (session, member));",
+	/*
+	 * 6: who presents which case in a group supervision session (how:
+	 * rotation, request or pinned; reasons newline-joined), and the
+	 * members' requests to present (used_session once honoured).
+	 */
+	"CREATE TABLE presentations ("
+	"  session TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
+	"  slot INTEGER NOT NULL,"
+	"  member TEXT NOT NULL,"
+	"  case_ref TEXT,"
+	"  how TEXT NOT NULL,"
+	"  reasons TEXT,"
+	"  PRIMARY KEY (session, slot));"
+	"CREATE INDEX presentations_member ON presentations(member);"
+	"CREATE TABLE requests ("
+	"  id INTEGER PRIMARY KEY,"
+	"  member TEXT NOT NULL REFERENCES members(slug) ON UPDATE RESTRICT,"
+	"  case_ref TEXT,"
+	"  asked_on TEXT NOT NULL,"
+	"  before TEXT,"
+	"  used_session TEXT);"
+	"CREATE INDEX requests_member ON requests(member);",
 };
 #define STORE_VERSION \
 	((int)(sizeof(store_migrations) / sizeof(store_migrations[0])) - 1)
@@ -200,6 +222,7 @@ static const struct store_sqlset *const store_sets[STORE_NSETS] = {
 	[STORE_SET_CASES] = &store_cases_sqlset,
 	[STORE_SET_SESSIONS] = &store_sessions_sqlset,
 	[STORE_SET_MAIL] = &store_mail_sqlset,
+	[STORE_SET_PRESENTATIONS] = &store_presentations_sqlset,
 };
 
 static int	store_exec(struct store *, const char *, struct err *);
