@@ -34,7 +34,7 @@
 #include "smtp.h"
 #include "xmalloc.h"
 
-#define MAILER_BATCH	64
+#define MAILER_BATCH	128
 /* Seconds libesmtp waits in each phase before the batch is retried. */
 #define MAILER_SMTP_TIMEOUT	30
 /* Longest wait for the main thread to record an accepted message. */

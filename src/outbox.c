@@ -25,7 +25,7 @@
 #include "store.h"
 #include "xmalloc.h"
 
-#define OUTBOX_INFLIGHT		64
+#define OUTBOX_INFLIGHT		128
 #define OUTBOX_BACKOFF_FIRST	60
 #define OUTBOX_BACKOFF_MAX	3600
 #define OUTBOX_JITTER		0.2
