@@ -672,7 +672,7 @@ print_rotation(json_t *result)
 			w = text_width(name);
 		free(name);
 	}
-	printf("%-*s  %-8s  %-24s  %9s  %-10s  %s\n", (int)w, "member",
+	printf("%-*s  %-14s  %-24s  %9s  %-10s  %s\n", (int)w, "member",
 	    "team", "presented/earned", "shortfall", "last", "next");
 	json_array_foreach(members, i, row) {
 		name = value_text(json_object_get(row, "member"));
@@ -686,7 +686,7 @@ print_rotation(json_t *result)
 		next = value_text(json_object_get(row, "next_presenting"));
 		fputs(name, stdout);
 		text_pad(w - text_width(name) + 2);
-		printf("%-8s  ", team);
+		printf("%-14s  ", team);
 		fputs(bar, stdout);
 		text_pad(text_width(bar) < 24 ? 24 - text_width(bar) + 2 : 2);
 		printf("%9s  %-10s  %s\n", sf, last, next);
