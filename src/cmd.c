@@ -39,6 +39,7 @@ extern const struct cmd_entry cmd_case_show_entry;
 extern const struct cmd_entry cmd_case_unflag_entry;
 extern const struct cmd_entry cmd_caseload_entry;
 extern const struct cmd_entry cmd_debug_advance_entry;
+extern const struct cmd_entry cmd_digest_send_entry;
 extern const struct cmd_entry cmd_gaps_entry;
 extern const struct cmd_entry cmd_plan_entry;
 extern const struct cmd_entry cmd_present_entry;
@@ -78,6 +79,7 @@ const struct cmd_entry *cmd_table[] = {
 	&cmd_audit_entry,
 	&cmd_outbox_entry,
 	&cmd_outbox_retry_entry,
+	&cmd_digest_send_entry,
 	&cmd_debug_advance_entry,
 	&cmd_debug_mail_entry,
 	&cmd_case_add_entry,

@@ -15,6 +15,7 @@
 #include "cases.h"
 #include "clock.h"
 #include "config.h"
+#include "digest.h"
 #include "control.h"
 #include "daemon.h"
 #include "log.h"
@@ -75,6 +76,7 @@ daemon_start(struct event_base *base, struct config *conf,
 		control_free();
 		fatalx("%s", err.msg);
 	}
+	digest_init(d->store, conf);
 
 	signal(SIGPIPE, SIG_IGN);
 	ev_sigterm = evsignal_new(base, SIGTERM, daemon_signal, NULL);
@@ -230,6 +232,7 @@ daemon_reload(struct err *err)
 		log_warnx("reload: cannot set timezone %s", nc->timezone);
 	d->conf = nc;
 	outbox_reconfigure(nc);
+	digest_reconfigure(nc);
 	if (daemon_caseload_changed(oc, nc))
 		daemon_recheck_caseloads();
 	daemon_replan();
@@ -266,6 +269,7 @@ daemon_finish(void)
 	signal(SIGINT, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	control_free();
+	digest_free();
 	planner_free();
 	outbox_free();
 	store_close(d->store);

@@ -1,1 +1,752 @@
-/* digest: not written yet */
+/*
+ * digest: builds and queues the weekly team, psychologist and manager
+ * digests from what the store holds now, and owns the one clock timer
+ * that sends them at [digest] day/time.  People, teams and the next two
+ * weeks' sessions are loaded once per send.  Each message's Message-ID
+ * is keyed by the ISO week (and the team, for a manager of several), and
+ * a recipient whose digest of the week is already in the outbox is
+ * skipped, so restarts, replans and on-demand sends never send a second
+ * one.  Case references appear only in the psychologist's digest.  It
+ * queues through outbox_enqueue and never delivers.
+ */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "caseload.h"
+#include "cases.h"
+#include "clock.h"
+#include "config.h"
+#include "digest.h"
+#include "domain.h"
+#include "log.h"
+#include "message.h"
+#include "outbox.h"
+#include "people.h"
+#include "schedule.h"
+#include "series.h"
+#include "store.h"
+#include "xmalloc.h"
+
+#define DG_DAY		86400
+#define DG_SPAN		(14 * DG_DAY)
+#define DG_SECTIONS	6
+
+/* Strings and arrays a digest borrows, freed together. */
+struct dg_arena {
+	void	**v;
+	size_t	  n;
+	size_t	  cap;
+};
+
+struct dg_run {
+	struct store		*store;
+	const struct config	*conf;
+	time_t			 now;
+	char			 week[16];
+	const struct digest_filter *f;
+	struct digest_counts	*out;
+
+	struct member		*members;
+	size_t			 nmembers;
+	struct team		*teams;
+	size_t			 nteams;
+	struct session		*sess;		/* next two weeks, planned */
+	size_t			 nsess;
+	struct session_last	*last;
+	size_t			 nlast;
+};
+
+/* One table being built. */
+struct dg_table {
+	struct digest_row	*rows;
+	size_t			 n;
+	size_t			 cap;
+};
+
+static struct {
+	struct store		*store;
+	const struct config	*conf;
+	struct clock_timer	*timer;
+} digest_g;
+
+static const char *const dg_kinds[DIGEST_KIND_COUNT] = {
+	"team", "psychologist", "manager"
+};
+
+static void	*dg_keep(struct dg_arena *, void *);
+static char	*dg_fmt(struct dg_arena *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+static void	 dg_arena_free(struct dg_arena *);
+static void	 dg_row(struct dg_arena *, struct dg_table *, double, int,
+		    size_t, ...);
+static const struct member *dg_member(const struct dg_run *, const char *);
+static const struct team *dg_team(const struct dg_run *, const char *);
+static int	 dg_in_team(const struct session *, const char *);
+static int	 dg_wanted(const struct dg_run *, const char *, const char *);
+static const char *dg_when(struct dg_arena *, const struct session *);
+static const char *dg_what(struct dg_arena *, const struct dg_run *,
+		    const struct session *);
+static void	 dg_session_rows(struct dg_arena *, const struct dg_run *,
+		    struct dg_table *, const char *, const char *, int);
+static int	 dg_queue(struct dg_run *, struct digest *, const char *,
+		    const struct member *, struct err *);
+static int	 dg_team_digests(struct dg_run *, struct err *);
+static int	 dg_psych_digests(struct dg_run *, struct err *);
+static int	 dg_manager_digests(struct dg_run *, struct err *);
+static int	 dg_manager_one(struct dg_run *, const struct team *,
+		    const struct member *, struct err *);
+static void	 dg_timer_cb(void *);
+
+static const char *const dg_session_cols[] = {
+	"When", "What", "Where", "Psychologist", "Presenting"
+};
+
+const char *
+digest_kind_name(int k)
+{
+	if (k < 0 || k >= DIGEST_KIND_COUNT)
+		return ("unknown");
+	return (dg_kinds[k]);
+}
+
+int
+digest_kind_parse(const char *s)
+{
+	int	i;
+
+	for (i = 0; i < DIGEST_KIND_COUNT; i++) {
+		if (s != NULL && strcmp(s, dg_kinds[i]) == 0)
+			return (i);
+	}
+	return (-1);
+}
+
+void
+digest_week(time_t t, char buf[16])
+{
+	struct tm	tm;
+
+	if (localtime_r(&t, &tm) == NULL ||
+	    strftime(buf, 16, "%G-W%V", &tm) == 0)
+		snprintf(buf, 16, "unknown-week");
+}
+
+time_t
+digest_next(time_t now, int day, int minutes)
+{
+	struct tm	tm;
+	time_t		t;
+	int		i;
+
+	for (i = 0; i < 9; i++) {
+		if (localtime_r(&now, &tm) == NULL)
+			break;
+		tm.tm_mday += i;
+		tm.tm_hour = minutes / 60;
+		tm.tm_min = minutes % 60;
+		tm.tm_sec = 0;
+		tm.tm_isdst = -1;
+		if ((t = mktime(&tm)) == (time_t)-1 || t <= now)
+			continue;
+		if ((tm.tm_wday + 6) % 7 == day)
+			return (t);
+	}
+	return (now + 7 * DG_DAY);
+}
+
+static void *
+dg_keep(struct dg_arena *a, void *p)
+{
+	if (a->n == a->cap) {
+		a->cap = a->cap == 0 ? 64 : a->cap * 2;
+		a->v = xreallocarray(a->v, a->cap, sizeof(*a->v));
+	}
+	a->v[a->n++] = p;
+	return (p);
+}
+
+static char *
+dg_fmt(struct dg_arena *a, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*s;
+	int	 n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return (dg_keep(a, xstrdup("")));
+	s = xmalloc((size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(s, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return (dg_keep(a, s));
+}
+
+static void
+dg_arena_free(struct dg_arena *a)
+{
+	size_t	i;
+
+	for (i = 0; i < a->n; i++)
+		free(a->v[i]);
+	free(a->v);
+	memset(a, 0, sizeof(*a));
+}
+
+/* Append a row of n cells (const char *), with a bar when status set. */
+static void
+dg_row(struct dg_arena *a, struct dg_table *t, double bar, int status,
+    size_t n, ...)
+{
+	const char	**cells;
+	va_list		  ap;
+	size_t		  i;
+
+	cells = dg_keep(a, xcalloc(n, sizeof(*cells)));
+	va_start(ap, n);
+	for (i = 0; i < n; i++)
+		cells[i] = va_arg(ap, const char *);
+	va_end(ap);
+	if (t->n == t->cap) {
+		t->cap = t->cap == 0 ? 16 : t->cap * 2;
+		t->rows = xreallocarray(t->rows, t->cap, sizeof(*t->rows));
+	}
+	t->rows[t->n].cells = cells;
+	t->rows[t->n].bar = bar;
+	t->rows[t->n].status = status;
+	t->n++;
+}
+
+static const struct member *
+dg_member(const struct dg_run *r, const char *slug)
+{
+	size_t	i;
+
+	for (i = 0; slug != NULL && slug[0] != '\0' && i < r->nmembers; i++) {
+		if (strcmp(r->members[i].slug, slug) == 0)
+			return (&r->members[i]);
+	}
+	return (NULL);
+}
+
+static const struct team *
+dg_team(const struct dg_run *r, const char *slug)
+{
+	size_t	i;
+
+	for (i = 0; slug != NULL && i < r->nteams; i++) {
+		if (strcmp(r->teams[i].slug, slug) == 0)
+			return (&r->teams[i]);
+	}
+	return (NULL);
+}
+
+static int
+dg_in_team(const struct session *x, const char *team)
+{
+	char	teams[SERIES_MAX_TEAMS][SLUG_MAX + 1];
+	size_t	n, i;
+
+	n = series_session_teams(x, teams);
+	for (i = 0; i < n; i++) {
+		if (strcmp(teams[i], team) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+/* Whether the filter lets this recipient (and team) through. */
+static int
+dg_wanted(const struct dg_run *r, const char *member, const char *team)
+{
+	size_t	i;
+
+	if (r->f == NULL)
+		return (1);
+	if (r->f->to != NULL && strcmp(r->f->to, member) != 0)
+		return (0);
+	if (r->f->teams == NULL)
+		return (1);
+	for (i = 0; team != NULL && i < r->f->nteams; i++) {
+		if (strcmp(r->f->teams[i], team) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+static const char *
+dg_when(struct dg_arena *a, const struct session *x)
+{
+	struct tm	tm;
+	char		day[32], to[16];
+
+	if (localtime_r(&x->start, &tm) == NULL ||
+	    strftime(day, sizeof(day), "%a %d %b %H:%M", &tm) == 0)
+		snprintf(day, sizeof(day), "?");
+	if (localtime_r(&x->end, &tm) == NULL ||
+	    strftime(to, sizeof(to), "%H:%M", &tm) == 0)
+		snprintf(to, sizeof(to), "?");
+	return (dg_fmt(a, "%s-%s", day, to));
+}
+
+static const char *
+dg_what(struct dg_arena *a, const struct dg_run *r, const struct session *x)
+{
+	char			 teams[SERIES_MAX_TEAMS][SLUG_MAX + 1];
+	const struct team	*t;
+	char			*s;
+	size_t			 n, i;
+
+	s = dg_fmt(a, "%s:", x->kind == SERIES_REFLECTIVE_PRACTICE ?
+	    "Reflective practice" : "Group supervision");
+	n = series_session_teams(x, teams);
+	for (i = 0; i < n; i++) {
+		t = dg_team(r, teams[i]);
+		s = dg_fmt(a, "%s%s %s", s, i > 0 ? "," : "",
+		    t != NULL ? t->name : teams[i]);
+	}
+	return (s);
+}
+
+/*
+ * The sessions of a team (team set), of a psychologist (psych set) or
+ * uncovered (neither, uncovered_only), as table rows.
+ * TODO: presenters come from presenters.h once the rotation work lands;
+ * until then the Presenting column says so.
+ */
+static void
+dg_session_rows(struct dg_arena *a, const struct dg_run *r,
+    struct dg_table *t, const char *team, const char *psych,
+    int uncovered_only)
+{
+	const struct session	*x;
+	const struct member	*p;
+	size_t			 i;
+
+	for (i = 0; i < r->nsess; i++) {
+		x = &r->sess[i];
+		if (x->state != SESSION_PLANNED)
+			continue;
+		if (team != NULL && !dg_in_team(x, team))
+			continue;
+		if (psych != NULL && strcmp(x->psychologist, psych) != 0)
+			continue;
+		if (uncovered_only && x->psychologist[0] != '\0')
+			continue;
+		p = dg_member(r, x->psychologist);
+		dg_row(a, t, 0, DIGEST_NONE, 5, dg_when(a, x), dg_what(a, r, x),
+		    x->location[0] != '\0' ? x->location : "-",
+		    p != NULL ? p->name : "uncovered",
+		    x->kind == SERIES_GROUP_SUPERVISION ? "to be planned" :
+		    "-");
+	}
+}
+
+/* Queue one digest unless this week's is already in the outbox. */
+static int
+dg_queue(struct dg_run *r, struct digest *dg, const char *kind,
+    const struct member *m, struct err *err)
+{
+	struct err	 e;
+	char		*msgid = NULL, *data = NULL;
+	size_t		 len;
+	int64_t		 id;
+	int		 rc = -1, has;
+
+	dg->rcpt_name = m->name;
+	dg->rcpt = m->email;
+	dg->date = r->now;
+	dg->kind = kind;
+	if ((msgid = message_id(r->conf, kind, dg->key, m->email)) == NULL)
+		return (err_set(err, ERR_INTERNAL, "cannot make a Message-ID"));
+	if ((has = store_outbox_has(r->store, msgid, err)) == -1)
+		goto out;
+	if (has) {
+		r->out->already++;
+		rc = 0;
+		goto out;
+	}
+	free(msgid);
+	msgid = NULL;
+	if ((data = message_digest(r->conf, dg, &msgid, &len, err)) == NULL)
+		goto out;
+	err_clear(&e);
+	if (outbox_enqueue(r->store, kind, m->email, dg->subject, data, len,
+	    msgid, &id, &e) == -1) {
+		if (e.code != ERR_INVALID) {
+			*err = e;
+			goto out;
+		}
+		r->out->refused++;
+	} else
+		r->out->queued++;
+	rc = 0;
+out:
+	free(msgid);
+	free(data);
+	return (rc);
+}
+
+static int
+dg_team_digests(struct dg_run *r, struct err *err)
+{
+	struct dg_arena		 a;
+	struct dg_table		 t;
+	struct digest_section	 sec;
+	struct digest		 dg;
+	const struct member	*m;
+	const struct team	*tm;
+	char			 today[DATE_LEN];
+	size_t			 i;
+	int			 rc = 0;
+
+	sched_local_date(r->now, today);
+	for (i = 0; i < r->nmembers && rc == 0; i++) {
+		m = &r->members[i];
+		if (m->email[0] == '\0' || !people_member_active(m, today) ||
+		    !dg_wanted(r, m->slug, m->team) ||
+		    (tm = dg_team(r, m->team)) == NULL)
+			continue;
+		memset(&a, 0, sizeof(a));
+		memset(&t, 0, sizeof(t));
+		dg_session_rows(&a, r, &t, m->team, NULL, 0);
+		memset(&sec, 0, sizeof(sec));
+		sec.title = "Sessions in the next two weeks";
+		sec.columns = dg_session_cols;
+		sec.ncolumns = 5;
+		sec.rows = t.rows;
+		sec.nrows = t.n;
+		sec.empty = "No sessions are planned in the next two weeks.";
+		memset(&dg, 0, sizeof(dg));
+		dg.key = r->week;
+		dg.subject = dg_fmt(&a, "%s: the next two weeks (%s)",
+		    tm->name, r->week);
+		dg.greeting = dg_fmt(&a, "Hello %s,", m->name);
+		dg.sections = &sec;
+		dg.nsections = 1;
+		rc = dg_queue(r, &dg, "team_digest", m, err);
+		free(t.rows);
+		dg_arena_free(&a);
+	}
+	return (rc);
+}
+
+static int
+dg_psych_digests(struct dg_run *r, struct err *err)
+{
+	static const char *const	 case_cols[] = {
+		"When", "What", "Presenter", "Case"
+	};
+	struct dg_arena			 a;
+	struct dg_table			 mine, cases, open;
+	struct digest_section		 sec[3];
+	struct digest			 dg;
+	const struct member		*m;
+	char				 today[DATE_LEN];
+	size_t				 i;
+	int				 rc = 0;
+
+	sched_local_date(r->now, today);
+	for (i = 0; i < r->nmembers && rc == 0; i++) {
+		m = &r->members[i];
+		if (m->role != ROLE_PSYCHOLOGIST || m->email[0] == '\0' ||
+		    !people_member_active(m, today) ||
+		    !dg_wanted(r, m->slug, m->team))
+			continue;
+		memset(&a, 0, sizeof(a));
+		memset(&mine, 0, sizeof(mine));
+		memset(&cases, 0, sizeof(cases));
+		memset(&open, 0, sizeof(open));
+		dg_session_rows(&a, r, &mine, NULL, m->slug, 0);
+		dg_session_rows(&a, r, &open, NULL, NULL, 1);
+		memset(sec, 0, sizeof(sec));
+		sec[0].title = "Your sessions";
+		sec[0].columns = dg_session_cols;
+		sec[0].ncolumns = 5;
+		sec[0].rows = mine.rows;
+		sec[0].nrows = mine.n;
+		sec[0].empty = "You have no sessions in the next two weeks.";
+		sec[1].title = "Cases to prepare";
+		sec[1].columns = case_cols;
+		sec[1].ncolumns = 4;
+		sec[1].rows = cases.rows;
+		sec[1].nrows = cases.n;
+		sec[1].empty = "No presentations are planned yet in your "
+		    "sessions.";
+		sec[2].title = "Uncovered sessions you could take";
+		sec[2].intro = "No psychologist is free for these; tell the "
+		    "team's manager if you can cover one.";
+		sec[2].columns = dg_session_cols;
+		sec[2].ncolumns = 5;
+		sec[2].rows = open.rows;
+		sec[2].nrows = open.n;
+		sec[2].empty = "Every session is covered.";
+		memset(&dg, 0, sizeof(dg));
+		dg.key = r->week;
+		dg.subject = dg_fmt(&a, "Your sessions: the next two weeks "
+		    "(%s)", r->week);
+		dg.greeting = dg_fmt(&a, "Hello %s,", m->name);
+		dg.sections = sec;
+		dg.nsections = 3;
+		rc = dg_queue(r, &dg, "psychologist_digest", m, err);
+		free(mine.rows);
+		free(cases.rows);
+		free(open.rows);
+		dg_arena_free(&a);
+	}
+	return (rc);
+}
+
+static int
+dg_manager_one(struct dg_run *r, const struct team *tm,
+    const struct member *mgr, struct err *err)
+{
+	static const char *const	 load_cols[] = {
+		"Member", "Role", "Cases", "Weighted", "Limit", "Status"
+	};
+	static const char *const	 gap_cols[] = {
+		"Member", "Last attended", "Days since", "Limit", "Overdue"
+	};
+	static const char *const	 pres_cols[] = {
+		"Member", "Presentations planned"
+	};
+	struct dg_arena			 a;
+	struct dg_table			 load, warn, gaps, unc, pres;
+	struct digest_section		 sec[DG_SECTIONS];
+	struct digest			 dg;
+	struct caseload			 cl;
+	struct sched_gap		 g;
+	const struct member		*m;
+	const char			*last, *st;
+	char				 today[DATE_LEN];
+	size_t				 i, j;
+	int				 rc = -1, status, max;
+
+	memset(&a, 0, sizeof(a));
+	memset(&load, 0, sizeof(load));
+	memset(&warn, 0, sizeof(warn));
+	memset(&gaps, 0, sizeof(gaps));
+	memset(&unc, 0, sizeof(unc));
+	memset(&pres, 0, sizeof(pres));
+	sched_local_date(r->now, today);
+	for (i = 0; i < r->nmembers; i++) {
+		m = &r->members[i];
+		if (strcmp(m->team, tm->slug) != 0 ||
+		    !people_member_active(m, today) ||
+		    !role_holds_cases((enum role)m->role))
+			continue;
+		if (cases_caseload(r->store, r->conf, m, &cl, err) == -1)
+			goto out;
+		status = cl.status == CASELOAD_OVER ? DIGEST_OVER :
+		    cl.status == CASELOAD_APPROACHING ? DIGEST_APPROACHING :
+		    DIGEST_OK;
+		st = caseload_status_name(cl.status);
+		dg_row(&a, &load, cl.limit > 0 ? cl.weighted / cl.limit : 0,
+		    cl.limit > 0 ? status : DIGEST_NONE, 6, m->name,
+		    role_name((enum role)m->role), dg_fmt(&a, "%d", cl.cases),
+		    dg_fmt(&a, "%.2f", cl.weighted),
+		    cl.limit > 0 ? dg_fmt(&a, "%.1f", cl.limit) : "-", st);
+		if (cl.status != CASELOAD_OK)
+			dg_row(&a, &warn, cl.limit > 0 ? cl.weighted /
+			    cl.limit : 0, status, 6, m->name,
+			    role_name((enum role)m->role),
+			    dg_fmt(&a, "%d", cl.cases),
+			    dg_fmt(&a, "%.2f", cl.weighted),
+			    dg_fmt(&a, "%.1f", cl.limit), st);
+		last = "";
+		for (j = 0; j < r->nlast; j++) {
+			if (strcmp(r->last[j].member, m->slug) == 0)
+				last = r->last[j].date;
+		}
+		max = config_max_gap_days(r->conf, (enum role)m->role);
+		sched_gap(last, m->start, today, max, &g);
+		dg_row(&a, &gaps, 0, DIGEST_NONE, 5, m->name,
+		    last[0] != '\0' ? last : "never",
+		    g.days_since >= 0 ? dg_fmt(&a, "%ld", g.days_since) : "-",
+		    dg_fmt(&a, "%d days", max), g.overdue ? "OVERDUE" : "no");
+		/* TODO: per-member counts from presenters.h. */
+		dg_row(&a, &pres, 0, DIGEST_NONE, 2, m->name, "-");
+	}
+	dg_session_rows(&a, r, &unc, tm->slug, NULL, 1);
+
+	memset(sec, 0, sizeof(sec));
+	sec[0].title = "Caseloads";
+	sec[0].intro = "Weighted caseload against each worker's limit.";
+	sec[0].columns = load_cols;
+	sec[0].ncolumns = 6;
+	sec[0].rows = load.rows;
+	sec[0].nrows = load.n;
+	sec[0].empty = "No case-holding members.";
+	sec[1].title = "Over or approaching the limit";
+	sec[1].columns = load_cols;
+	sec[1].ncolumns = 6;
+	sec[1].rows = warn.rows;
+	sec[1].nrows = warn.n;
+	sec[1].empty = "Nobody is over or approaching their limit.";
+	sec[2].title = "Supervision gaps";
+	sec[2].columns = gap_cols;
+	sec[2].ncolumns = 5;
+	sec[2].rows = gaps.rows;
+	sec[2].nrows = gaps.n;
+	sec[2].empty = "No case-holding members.";
+	sec[3].title = "Uncovered sessions";
+	sec[3].columns = dg_session_cols;
+	sec[3].ncolumns = 5;
+	sec[3].rows = unc.rows;
+	sec[3].nrows = unc.n;
+	sec[3].empty = "Every session in the next two weeks has a "
+	    "psychologist.";
+	sec[4].title = "Unfilled presentation slots";
+	sec[4].empty = "None reported.";
+	sec[5].title = "Presentations per member";
+	sec[5].columns = pres_cols;
+	sec[5].ncolumns = 2;
+	sec[5].rows = pres.rows;
+	sec[5].nrows = pres.n;
+	sec[5].empty = "No case-holding members.";
+	memset(&dg, 0, sizeof(dg));
+	dg.key = dg_fmt(&a, "%s/%s", r->week, tm->slug);
+	dg.subject = dg_fmt(&a, "%s: caseloads and sessions (%s)", tm->name,
+	    r->week);
+	dg.greeting = dg_fmt(&a, "Hello %s,", mgr->name);
+	dg.sections = sec;
+	dg.nsections = DG_SECTIONS;
+	rc = dg_queue(r, &dg, "manager_digest", mgr, err);
+out:
+	free(load.rows);
+	free(warn.rows);
+	free(gaps.rows);
+	free(unc.rows);
+	free(pres.rows);
+	dg_arena_free(&a);
+	return (rc);
+}
+
+static int
+dg_manager_digests(struct dg_run *r, struct err *err)
+{
+	const struct member	*mgr;
+	char			 today[DATE_LEN];
+	size_t			 i;
+
+	sched_local_date(r->now, today);
+	for (i = 0; i < r->nteams; i++) {
+		if ((mgr = dg_member(r, r->teams[i].manager)) == NULL ||
+		    mgr->email[0] == '\0' || !people_member_active(mgr, today) ||
+		    !dg_wanted(r, mgr->slug, r->teams[i].slug))
+			continue;
+		if (dg_manager_one(r, &r->teams[i], mgr, err) == -1)
+			return (-1);
+	}
+	return (0);
+}
+
+int
+digest_send(struct store *s, const struct config *conf, time_t now,
+    const struct digest_filter *f, struct digest_counts *out,
+    struct err *err)
+{
+	struct dg_run	r;
+	int		rc = -1, kind;
+
+	memset(out, 0, sizeof(*out));
+	memset(&r, 0, sizeof(r));
+	r.store = s;
+	r.conf = conf;
+	r.now = now;
+	r.f = f;
+	r.out = out;
+	digest_week(now, r.week);
+	kind = f != NULL ? f->kind : -1;
+	if (people_member_list(s, NULL, &r.members, &r.nmembers, err) == -1 ||
+	    people_team_list(s, &r.teams, &r.nteams, err) == -1 ||
+	    series_sessions(s, now, now + DG_SPAN, NULL, NULL, NULL, &r.sess,
+	    &r.nsess, err) == -1 ||
+	    series_last_attended(s, &r.last, &r.nlast, err) == -1)
+		goto out;
+	if (f != NULL && f->to != NULL && dg_member(&r, f->to) == NULL) {
+		err_set(err, ERR_NOT_FOUND, "no such member: %s", f->to);
+		goto out;
+	}
+	if ((kind == -1 || kind == DIGEST_TEAM) &&
+	    dg_team_digests(&r, err) == -1)
+		goto out;
+	if ((kind == -1 || kind == DIGEST_PSYCHOLOGIST) &&
+	    dg_psych_digests(&r, err) == -1)
+		goto out;
+	if ((kind == -1 || kind == DIGEST_MANAGER) &&
+	    dg_manager_digests(&r, err) == -1)
+		goto out;
+	rc = 0;
+	if (out->queued > 0)
+		log_info("digest: %d digest(s) of %s queued, %d already sent",
+		    out->queued, r.week, out->already);
+out:
+	free(r.members);
+	free(r.teams);
+	free(r.sess);
+	free(r.last);
+	return (rc);
+}
+
+/* ---- the daemon's side ------------------------------------------------ */
+
+static void
+dg_timer_cb(void *arg)
+{
+	struct digest_counts	c;
+	struct err		err;
+
+	(void)arg;
+	if (digest_g.store == NULL || digest_g.conf == NULL)
+		return;
+	if (store_in_transaction(digest_g.store)) {
+		clock_timer_at(digest_g.timer, clock_now() + 60);
+		return;
+	}
+	err_clear(&err);
+	if (store_begin(digest_g.store, &err) == -1 ||
+	    digest_send(digest_g.store, digest_g.conf, clock_now(), NULL, &c,
+	    &err) == -1 || store_commit(digest_g.store, &err) == -1) {
+		if (store_in_transaction(digest_g.store))
+			store_rollback(digest_g.store);
+		log_warnx("digest: the weekly digests failed: %s", err.msg);
+		clock_timer_at(digest_g.timer, clock_now() + 300);
+		return;
+	}
+	outbox_kick();
+	clock_timer_at(digest_g.timer, digest_next(clock_now(),
+	    digest_g.conf->digest_day, digest_g.conf->digest_time));
+}
+
+void
+digest_init(struct store *s, const struct config *conf)
+{
+	digest_g.store = s;
+	digest_g.conf = conf;
+	digest_g.timer = clock_timer_new("weekly digest", dg_timer_cb, NULL);
+	clock_timer_at(digest_g.timer, digest_next(clock_now(),
+	    conf->digest_day, conf->digest_time));
+}
+
+void
+digest_reconfigure(const struct config *conf)
+{
+	digest_g.conf = conf;
+	if (digest_g.timer != NULL)
+		clock_timer_at(digest_g.timer, digest_next(clock_now(),
+		    conf->digest_day, conf->digest_time));
+}
+
+void
+digest_free(void)
+{
+	clock_timer_free(digest_g.timer);
+	memset(&digest_g, 0, sizeof(digest_g));
+}
