@@ -1,2 +1,133 @@
+"""Weekly digests: once per recipient per week.
+
+`digest send` queues the week's team, psychologist and manager digests
+and says how many were queued and how many already sent; a second send,
+a replan and a restart queue none again.  Moving the clock past the next
+[digest] day/time sends the next week's, once, across a restart.  The
+manager's digest has the caseload table with bars and no case
+references; the team digest has none either.
+"""
+
+import email
+import email.policy
 import sys
-sys.exit(77)
+import time
+
+sys.dont_write_bytecode = True  # the source tree may be read-only
+import reflecttest as rt
+from reflecttest import check
+
+FAKE_NOW = "2026-03-04T09:00:00Z"     # a Wednesday
+CASE = "NW/1001"
+TEAM = ["mgr-north", "psy-north", "sw0", "sw1"]
+
+
+def digests(d):
+    msgs = d.ok("outbox").get("messages") or []
+    return [m for m in msgs if str(m.get("kind", "")).endswith("_digest")]
+
+
+def maildir_digest(d, kind):
+    """Parsed messages in the Maildir whose subject fits kind."""
+    out = []
+    for sub in ("new", "cur"):
+        for path in d.maildir_files(sub):
+            with open(path, "rb") as f:
+                msg = email.message_from_bytes(f.read(),
+                                               policy=email.policy.default)
+            if kind in str(msg["Subject"]):
+                out.append(msg)
+    return out
+
+
+def body(msg):
+    return "\n".join(p.get_content() for p in msg.walk()
+                     if p.get_content_type() in ("text/plain", "text/html"))
+
+
+def org(d):
+    d.ok("team", "add", "north", "name=MAST North", "kind=mast")
+    d.ok("team", "add", "south", "name=MAST South", "kind=mast")
+    d.ok("member", "add", "mgr-north", "name=Morgan Manager",
+         "email=mgr-north@example.org", "role=manager", "team=north")
+    d.ok("member", "add", "psy-north", "name=Dr Pat Psych",
+         "email=psy-north@example.org", "role=psychologist", "team=north")
+    for i in range(2):
+        d.ok("member", "add", "sw%d" % i, "name=Worker %d" % i,
+             "email=sw%d@example.org" % i, "role=social_worker",
+             "team=north", "start=2025-01-01")
+    d.ok("member", "add", "sw-south", "name=South Worker",
+         "email=sw-south@example.org", "role=social_worker", "team=south")
+    d.ok("team", "set", "north", "manager=mgr-north",
+         "psychologist=psy-north")
+    d.ok("case", "add", CASE, "kind=cp", "lead=sw0")
+    d.ok("series", "add", "gs", "kind=group_supervision", "team=north",
+         "rrule=FREQ=WEEKLY;INTERVAL=2;BYDAY=TU", "start=2026-03-10T10:00",
+         "duration=90", "location=Room 1")
+
+
+def main():
+    d = rt.Instance()
+    d.start(fake_now=FAKE_NOW)
+    org(d)
+    check(digests(d) == [], "no digest before the day or a send")
+
+    r = d.ok("digest", "send", "kind=team", "to=sw0")
+    check(r.get("queued") == 1, "one member's team digest: %r" % r)
+    r = d.ok("digest", "send")
+    want = len(TEAM) + 1 + 1 + 1   # team (+ south), psychologist, manager
+    check(r.get("queued") == want - 1 and r.get("already_sent") == 1,
+          "digest send queues the rest of the week's: %r" % r)
+    check(str(r.get("week", "")).startswith("2026-W10"), "week: %r" % r)
+    r = d.ok("digest", "send")
+    check(r.get("queued") == 0 and r.get("already_sent") == want,
+          "a second send queues none: %r" % r)
+    d.ok("plan")
+    check(len(digests(d)) == want, "a replan adds no digest")
+    d.refused(["digest", "send", "kind=weekly"], "invalid")
+    d.refused(["digest", "send", "to=nobody-here"], "not_found")
+
+    d.stop()
+    d.start(fake_now="2026-03-05T09:00:00Z")
+    r = d.ok("digest", "send")
+    check(r.get("queued") == 0, "after a restart, none again: %r" % r)
+
+    # Monday 9 March 07:30: next week's, once.
+    d.ok("debug", "advance", "4d")
+    check(len(digests(d)) == 2 * want, "the timer sent week 11's: %d" %
+          len(digests(d)))
+    d.stop()
+    d.start(fake_now="2026-03-09T12:00:00Z")
+    d.ok("debug", "advance", "1d")
+    d.ok("plan")
+    check(len(digests(d)) == 2 * want, "a restart the same week adds "
+          "none: %d" % len(digests(d)))
+    d.ok("debug", "advance", "7d")
+    check(len(digests(d)) == 3 * want, "and the week after, once more: %d" %
+          len(digests(d)))
+
+    # What they say.
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and \
+            len(maildir_digest(d, "(2026-W")) < 3 * want:
+        time.sleep(0.1)
+    mgr = maildir_digest(d, "caseloads")
+    check(mgr, "manager digests were delivered")
+    for m in mgr:
+        text = body(m)
+        check("Caseloads" in text and "Worker 0" in text,
+              "the manager digest has the caseload table")
+        check("background" in text, "bars are coloured in the HTML")
+        check(CASE not in text, "no case reference in a manager digest")
+    team = [m for m in maildir_digest(d, "the next two weeks")
+            if not str(m["Subject"]).startswith("Your")]
+    check(team, "team digests were delivered")
+    for m in team:
+        check(CASE not in body(m), "no case reference in a team digest")
+        check("Group supervision" in body(m) or
+              "No sessions" in body(m), "the team digest lists sessions")
+    d.stop()
+
+
+if __name__ == "__main__":
+    rt.run(main)
