@@ -22,6 +22,7 @@
 
 struct store;
 struct config;
+struct casefile;
 
 /* One stored presentation (a slot of a session). */
 struct presentation {
@@ -145,14 +146,19 @@ struct presenters_session {
 	int	held;
 	int	slots;			/* of its series; -1 series gone */
 };
-struct presenters_attendee {
-	char	session[SCHED_ID_MAX + 1];
-	char	member[SLUG_MAX + 1];
-};
 int	store_presenters_sessions(struct store *, time_t from, time_t until,
 	    struct presenters_session **, size_t *, struct err *);
-/* Attendees (role attendee) of those sessions, in the same order. */
+/*
+ * Row by row, so a region's year is never held twice: the attendees (role
+ * attendee) of those sessions in the same session order, by member; and
+ * the open cases by lead, ref (one casefile at a time, reused).  A
+ * callback returning -1 stops the read (the function then returns -1
+ * with err as the callback left it).
+ */
 int	store_presenters_attendees(struct store *, time_t from, time_t until,
-	    struct presenters_attendee **, size_t *, struct err *);
+	    int (*)(void *, const char *session, const char *member), void *,
+	    struct err *);
+int	store_presenters_cases(struct store *,
+	    int (*)(void *, const struct casefile *), void *, struct err *);
 
 #endif

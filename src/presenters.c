@@ -4,7 +4,9 @@
  * days and of the horizon, their attendees and presentations, the members,
  * their open cases and the open requests, once; it walks the sessions in
  * date order keeping one running tally per team (rotation.c), so a choice
- * never rescans the year.  Held sessions and sessions under way only feed
+ * never rescans the year.  A region's open cases and attendees are kept
+ * compact (member indices, no copies of case rows) and a candidate's cases
+ * are laid out as rotation.c wants them only for the session at hand.  Held sessions and sessions under way only feed
  * the tally; planned ones are filled by rotation_fill and only the slots
  * that differ from what is stored are written, so a replan with nothing
  * changed writes nothing.  Reasons are written with a choice and kept
@@ -12,6 +14,7 @@
  * past newcomer grace, attending, with an open lead case) and nothing
  * else: no rules of choice here, no SQL (store-presentations.c), no mail.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +33,18 @@
 
 #define PRES_DAY		86400
 #define PRES_INELIGIBLE_LEN	64
+
+/* An open case as a run keeps it: small, its lead a member index. */
+struct pres_case {
+	char		 ref[REF_MAX + 1];
+	char		 opened[DATE_LEN];
+	char		 flagged_on[DATE_LEN];
+	char		 last_discussed[DATE_LEN];
+	signed char	 kind;
+	unsigned char	 flagged;
+	uint32_t	 member;
+	char		*flag_reason;		/* NULL none */
+};
 
 enum pres_mode {
 	PRES_PLAN = 0,		/* fill planned sessions and write */
@@ -50,12 +65,17 @@ struct pres_run {
 	size_t				 nmembers;
 	size_t				*bytm;		/* case-holders by team */
 	size_t				*tmoff;		/* per team, nteams + 1 */
-	struct casefile			*cases;		/* open, by lead, ref */
+	struct pres_case		*cases;		/* open, by lead, ref */
 	size_t				 ncases;
+	size_t				 capcases;
+	size_t				*caseoff;	/* per member, + 1 */
 	struct presenters_session	*sess;
 	size_t				 nsess;
-	struct presenters_attendee	*att;
+	uint32_t			*att;		/* member indices */
 	size_t				 natt;
+	size_t				 capatt;
+	size_t				*attoff;	/* per session, + 1 */
+	size_t				 attsi;		/* loading cursor */
 	struct presentation		*pres;
 	size_t				 npres;
 	struct present_request		*req;
@@ -70,6 +90,8 @@ struct pres_run {
 	size_t				*next;		/* session index + 1 */
 
 	/* scratch for one session */
+	struct casefile			*cfs;		/* candidates' cases */
+	size_t				 capcfs;
 	struct rotation_candidate	*cand;
 	char				(*inel)[PRES_INELIGIBLE_LEN];
 	size_t				 ncand;
@@ -78,6 +100,10 @@ struct pres_run {
 
 static int	 pres_member_cmp(const void *, const void *);
 static int	 pres_case_cmp(const void *, const void *);
+static int	 pres_case_add(void *, const struct casefile *);
+static int	 pres_att_add(void *, const char *, const char *);
+static void	 pres_case_out(const struct pres_case *, const char *,
+		    struct casefile *);
 static int	 pres_team_index(const struct pres_run *, const char *,
 		    size_t *);
 static int	 pres_member_index(const struct pres_run *, const char *,
@@ -85,7 +111,7 @@ static int	 pres_member_index(const struct pres_run *, const char *,
 static int	 pres_load(struct pres_run *, struct err *);
 static void	 pres_free(struct pres_run *);
 static void	 pres_candidates(struct pres_run *, size_t, const char *,
-		    const struct presenters_attendee *, size_t, int);
+		    const uint32_t *, size_t, int);
 static int	 pres_walk(struct pres_run *, struct err *);
 static int	 pres_record(struct pres_run *, size_t,
 		    const struct rotation_input *,
@@ -109,12 +135,89 @@ pres_member_cmp(const void *a, const void *b)
 static int
 pres_case_cmp(const void *pa, const void *pb)
 {
-	const struct casefile	*a = pa, *b = pb;
-	int			 c;
+	const struct pres_case	*a = pa, *b = pb;
 
-	if ((c = strcmp(a->lead, b->lead)) != 0)
-		return (c);
+	if (a->member != b->member)
+		return (a->member < b->member ? -1 : 1);
 	return (strcmp(a->ref, b->ref));
+}
+
+/* One open case from the store; a lead who is not a member is skipped. */
+static int
+pres_case_add(void *arg, const struct casefile *c)
+{
+	struct pres_run		*r = arg;
+	struct pres_case	*pc;
+	size_t			 mi;
+
+	if (pres_member_index(r, c->lead, &mi) == -1)
+		return (0);
+	if (r->ncases == r->capcases) {
+		r->capcases = r->capcases == 0 ? 1024 : r->capcases * 2;
+		r->cases = xreallocarray(r->cases, r->capcases,
+		    sizeof(*r->cases));
+	}
+	pc = &r->cases[r->ncases++];
+	memset(pc, 0, sizeof(*pc));
+	memcpy(pc->ref, c->ref, sizeof(pc->ref));
+	memcpy(pc->opened, c->opened, sizeof(pc->opened));
+	memcpy(pc->flagged_on, c->flagged_on, sizeof(pc->flagged_on));
+	memcpy(pc->last_discussed, c->last_discussed,
+	    sizeof(pc->last_discussed));
+	pc->kind = (signed char)c->kind;
+	pc->flagged = c->flagged != 0;
+	pc->member = (uint32_t)mi;
+	if (c->flag_reason[0] != '\0')
+		pc->flag_reason = xstrdup(c->flag_reason);
+	return (0);
+}
+
+/*
+ * One attendee from the store.  They come in the sessions' order, so a
+ * cursor walks the sessions; a member unknown here cannot present.
+ */
+static int
+pres_att_add(void *arg, const char *session, const char *member)
+{
+	struct pres_run	*r = arg;
+	size_t		 mi;
+
+	while (r->attsi < r->nsess &&
+	    strcmp(r->sess[r->attsi].id, session) != 0) {
+		r->attsi++;
+		r->attoff[r->attsi] = r->natt;
+	}
+	if (r->attsi == r->nsess || pres_member_index(r, member, &mi) == -1)
+		return (0);
+	if (r->natt == r->capatt) {
+		r->capatt = r->capatt == 0 ? 1024 : r->capatt * 2;
+		r->att = xreallocarray(r->att, r->capatt, sizeof(*r->att));
+	}
+	r->att[r->natt++] = (uint32_t)mi;
+	r->attoff[r->attsi + 1] = r->natt;
+	return (0);
+}
+
+/* A compact case as rotation.c reads it. */
+static void
+pres_case_out(const struct pres_case *pc, const char *lead,
+    struct casefile *c)
+{
+	memcpy(c->ref, pc->ref, sizeof(c->ref));
+	c->kind = pc->kind;
+	memcpy(c->opened, pc->opened, sizeof(c->opened));
+	c->closed[0] = '\0';
+	snprintf(c->lead, sizeof(c->lead), "%s", lead);
+	c->coworker[0] = '\0';
+	c->flagged = pc->flagged;
+	if (pc->flag_reason != NULL)
+		snprintf(c->flag_reason, sizeof(c->flag_reason), "%s",
+		    pc->flag_reason);
+	else
+		c->flag_reason[0] = '\0';
+	memcpy(c->flagged_on, pc->flagged_on, sizeof(c->flagged_on));
+	memcpy(c->last_discussed, pc->last_discussed,
+	    sizeof(c->last_discussed));
 }
 
 static int
@@ -161,33 +264,45 @@ pres_member_index(const struct pres_run *r, const char *slug, size_t *at)
 static int
 pres_load(struct pres_run *r, struct err *err)
 {
-	struct case_filter	 cf;
 	time_t			 from, until;
 	size_t			 i, k, ti, *count;
+	int			 sorted = 1;
 
 	sched_local_date(r->now, r->today);
 	from = r->now - (time_t)ROTATION_WINDOW_DAYS * PRES_DAY;
 	until = r->now + (time_t)(r->conf->horizon_days + 1) * PRES_DAY;
-	memset(&cf, 0, sizeof(cf));
-	cf.open = 1;
 	if (people_team_list(r->store, &r->teams, &r->nteams, err) == -1 ||
 	    people_member_list(r->store, NULL, &r->members, &r->nmembers,
-	    err) == -1 ||
-	    cases_list(r->store, &cf, &r->cases, &r->ncases, err) == -1 ||
-	    store_presenters_sessions(r->store, from, until, &r->sess,
-	    &r->nsess, err) == -1 ||
-	    store_presenters_attendees(r->store, from, until, &r->att,
-	    &r->natt, err) == -1 ||
-	    store_presentations_range(r->store, from, until, &r->pres,
-	    &r->npres, err) == -1 ||
-	    store_requests_open(r->store, r->now, &r->req, &r->nreq,
 	    err) == -1)
 		return (-1);
 	if (r->nmembers > 1)
 		qsort(r->members, r->nmembers, sizeof(*r->members),
 		    pres_member_cmp);
-	if (r->ncases > 1)
+	if (store_presenters_cases(r->store, pres_case_add, r, err) == -1 ||
+	    store_presenters_sessions(r->store, from, until, &r->sess,
+	    &r->nsess, err) == -1)
+		return (-1);
+	r->attoff = xcalloc(r->nsess + 1, sizeof(*r->attoff));
+	if (store_presenters_attendees(r->store, from, until, pres_att_add, r,
+	    err) == -1 ||
+	    store_presentations_range(r->store, from, until, &r->pres,
+	    &r->npres, err) == -1 ||
+	    store_requests_open(r->store, r->now, &r->req, &r->nreq,
+	    err) == -1)
+		return (-1);
+	/* Sessions after the last one with attendees have none. */
+	for (i = r->attsi + 1; i <= r->nsess; i++)
+		r->attoff[i] = r->natt;
+	/* The store sorts by lead as SQLite compares; make sure. */
+	for (i = 1; i < r->ncases && sorted; i++)
+		sorted = pres_case_cmp(&r->cases[i - 1], &r->cases[i]) <= 0;
+	if (!sorted)
 		qsort(r->cases, r->ncases, sizeof(*r->cases), pres_case_cmp);
+	r->caseoff = xcalloc(r->nmembers + 1, sizeof(*r->caseoff));
+	for (i = 0; i < r->ncases; i++)
+		r->caseoff[r->cases[i].member + 1]++;
+	for (i = 0; i < r->nmembers; i++)
+		r->caseoff[i + 1] += r->caseoff[i];
 
 	/* Case-holding members grouped by home team (counting sort). */
 	r->tmoff = xcalloc(r->nteams + 1, sizeof(*r->tmoff));
@@ -233,9 +348,14 @@ pres_free(struct pres_run *r)
 	free(r->members);
 	free(r->bytm);
 	free(r->tmoff);
+	for (i = 0; r->cases != NULL && i < r->ncases; i++)
+		free(r->cases[i].flag_reason);
 	free(r->cases);
+	free(r->caseoff);
 	free(r->sess);
 	free(r->att);
+	free(r->attoff);
+	free(r->cfs);
 	free(r->pres);
 	free(r->req);
 	free(r->used);
@@ -249,44 +369,45 @@ pres_free(struct pres_run *r)
 
 /*
  * The team's case-holders as candidates on date, with why not where they
- * may not present.  att: the session's attendees, by member; with
- * check_att 0 attendance is not asked (rotation today).
+ * may not present.  att: the session's attendees, member indices in
+ * order; with check_att 0 attendance is not asked (rotation today).
  */
 static void
 pres_candidates(struct pres_run *r, size_t ti, const char *date,
-    const struct presenters_attendee *att, size_t natt, int check_att)
+    const uint32_t *att, size_t natt, int check_att)
 {
 	struct rotation_candidate	*c;
 	const struct member		*m;
 	char				*why, until[DATE_LEN];
-	size_t				 k, lo, hi, mid, a;
+	size_t				 k, mi, j, n = 0, lo, hi, mid;
 	long				 day;
 	int				 found;
 
+	/* Their open cases, laid out for this session only. */
+	for (k = r->tmoff[ti]; k < r->tmoff[ti + 1]; k++) {
+		mi = r->bytm[k];
+		n += r->caseoff[mi + 1] - r->caseoff[mi];
+	}
+	if (n + 1 > r->capcfs) {
+		free(r->cfs);
+		r->capcfs = n + 1;
+		r->cfs = xcalloc(r->capcfs, sizeof(*r->cfs));
+	}
+	n = 0;
 	r->ncand = 0;
 	for (k = r->tmoff[ti]; k < r->tmoff[ti + 1]; k++) {
-		m = &r->members[r->bytm[k]];
+		mi = r->bytm[k];
+		m = &r->members[mi];
 		c = &r->cand[r->ncand];
 		why = r->inel[r->ncand];
 		r->ncand++;
 		memset(c, 0, sizeof(*c));
 		c->member = m->slug;
 		c->fte = m->fte;
-		/* Their open cases: a run of the array sorted by lead. */
-		lo = 0;
-		hi = r->ncases;
-		while (lo < hi) {
-			mid = lo + (hi - lo) / 2;
-			if (strcmp(r->cases[mid].lead, m->slug) < 0)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		for (hi = lo; hi < r->ncases &&
-		    strcmp(r->cases[hi].lead, m->slug) == 0; hi++)
-			;
-		c->cases = &r->cases[lo];
-		c->ncases = hi - lo;
+		c->cases = &r->cfs[n];
+		for (j = r->caseoff[mi]; j < r->caseoff[mi + 1]; j++)
+			pres_case_out(&r->cases[j], m->slug, &r->cfs[n++]);
+		c->ncases = r->caseoff[mi + 1] - r->caseoff[mi];
 
 		if (!sched_member_active(m, date)) {
 			snprintf(why, PRES_INELIGIBLE_LEN, "%s",
@@ -307,9 +428,16 @@ pres_candidates(struct pres_run *r, size_t ti, const char *date,
 			}
 		}
 		if (check_att) {
-			found = 0;
-			for (a = 0; a < natt && !found; a++)
-				found = strcmp(att[a].member, m->slug) == 0;
+			lo = 0;
+			hi = natt;
+			while (lo < hi) {
+				mid = lo + (hi - lo) / 2;
+				if (att[mid] < mi)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			found = lo < natt && att[lo] == mi;
 			if (!found) {
 				snprintf(why, PRES_INELIGIBLE_LEN, "not "
 				    "attending (absent or not working that "
@@ -524,15 +652,12 @@ pres_walk(struct pres_run *r, struct err *err)
 	const struct presenters_session	*x;
 	struct rotation_input		 in;
 	char				 date[DATE_LEN];
-	size_t				 si, ai = 0, an, pi = 0, pn, ti;
+	size_t				 si, pi = 0, pn, ti;
 	int				 slots;
 
 	for (si = 0; si < r->nsess; si++) {
 		x = &r->sess[si];
-		/* Attendees and presentations come in the same order. */
-		for (an = 0; ai + an < r->natt &&
-		    strcmp(r->att[ai + an].session, x->id) == 0; an++)
-			;
+		/* Presentations come in the sessions' order. */
 		for (pn = 0; pi + pn < r->npres &&
 		    strcmp(r->pres[pi + pn].session, x->id) == 0; pn++)
 			;
@@ -542,7 +667,8 @@ pres_walk(struct pres_run *r, struct err *err)
 		if (r->tally[ti] == NULL)
 			r->tally[ti] = rotation_tally_new();
 		sched_local_date(x->start, date);
-		pres_candidates(r, ti, date, &r->att[ai], an, 1);
+		pres_candidates(r, ti, date, &r->att[r->attoff[si]],
+		    r->attoff[si + 1] - r->attoff[si], 1);
 		slots = x->slots;
 		if (slots < 0)
 			slots = (int)pn;
@@ -562,7 +688,6 @@ pres_walk(struct pres_run *r, struct err *err)
 			return (err_set(err, ERR_INTERNAL, "rotation: cannot "
 			    "record %s", x->id));
 next:
-		ai += an;
 		pi += pn;
 	}
 	return (0);

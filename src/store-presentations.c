@@ -11,6 +11,8 @@
 
 #include <sqlite3.h>
 
+#include "cases.h"
+#include "domain.h"
 #include "presenters.h"
 #include "rotation.h"
 #include "store.h"
@@ -27,6 +29,7 @@ enum {
 	PRES_REQ_USED,
 	PRES_SESSIONS,
 	PRES_ATTENDEES,
+	PRES_CASES,
 	PRES_NSTMTS
 };
 
@@ -77,6 +80,9 @@ static const char *const pres_sql[PRES_NSTMTS] = {
 	    "SELECT a.session, a.member FROM session_attendees a "
 	    "JOIN sessions s ON s.id = a.session WHERE " PRES_GS
 	    " AND a.role = 'attendee' ORDER BY s.start, s.id, a.member",
+	[PRES_CASES] =
+	    "SELECT ref, kind, opened, lead, flagged, flag_reason, flagged_on, "
+	    "last_discussed FROM cases WHERE closed IS NULL ORDER BY lead, ref",
 };
 
 const struct store_sqlset store_presentations_sqlset = {
@@ -344,31 +350,59 @@ store_presenters_sessions(struct store *s, time_t from, time_t until,
 
 int
 store_presenters_attendees(struct store *s, time_t from, time_t until,
-    struct presenters_attendee **out, size_t *np, struct err *err)
+    int (*cb)(void *, const char *, const char *), void *arg,
+    struct err *err)
 {
-	sqlite3_stmt			*st = PRES_STMT(s, PRES_ATTENDEES);
-	struct presenters_attendee	*v = NULL;
-	size_t				 n = 0, cap = 0;
-	int				 rc;
+	sqlite3_stmt		*st = PRES_STMT(s, PRES_ATTENDEES);
+	const unsigned char	*session, *member;
+	int			 rc;
 
-	*out = NULL;
-	*np = 0;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)from);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)until);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap == 0 ? 256 : cap * 2;
-			v = xreallocarray(v, cap, sizeof(*v));
+		session = sqlite3_column_text(st, 0);
+		member = sqlite3_column_text(st, 1);
+		if (session == NULL || member == NULL)
+			continue;
+		if (cb(arg, (const char *)session, (const char *)member) == -1) {
+			store_stmt_done(st);
+			return (-1);
 		}
-		store_column_copy(st, 0, v[n].session, sizeof(v[n].session));
-		store_column_copy(st, 1, v[n].member, sizeof(v[n].member));
-		n++;
 	}
-	if (pres_done(s, st, rc, "presenter attendees", err) == -1) {
-		free(v);
-		return (-1);
+	return (pres_done(s, st, rc, "presenter attendees", err));
+}
+
+int
+store_presenters_cases(struct store *s,
+    int (*cb)(void *, const struct casefile *), void *arg, struct err *err)
+{
+	sqlite3_stmt		*st = PRES_STMT(s, PRES_CASES);
+	struct casefile		 c;
+	const unsigned char	*t;
+	int			 rc, k;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&c, 0, sizeof(c));
+		store_column_copy(st, 0, c.ref, sizeof(c.ref));
+		if (sqlite3_column_type(st, 1) == SQLITE_INTEGER) {
+			k = sqlite3_column_int(st, 1);
+			k = k >= 0 && k < KIND_COUNT ? k : -1;
+		} else {
+			t = sqlite3_column_text(st, 1);
+			k = t == NULL ? -1 : case_kind_parse((const char *)t);
+		}
+		c.kind = k == -1 ? KIND_OTHER : k;
+		store_column_copy(st, 2, c.opened, sizeof(c.opened));
+		store_column_copy(st, 3, c.lead, sizeof(c.lead));
+		c.flagged = sqlite3_column_int(st, 4) != 0;
+		store_column_copy(st, 5, c.flag_reason, sizeof(c.flag_reason));
+		store_column_copy(st, 6, c.flagged_on, sizeof(c.flagged_on));
+		store_column_copy(st, 7, c.last_discussed,
+		    sizeof(c.last_discussed));
+		if (cb(arg, &c) == -1) {
+			store_stmt_done(st);
+			return (-1);
+		}
 	}
-	*out = v;
-	*np = n;
-	return (0);
+	return (pres_done(s, st, rc, "presenter cases", err));
 }
