@@ -23,6 +23,7 @@
 #include "message.h"
 #include "outbox.h"
 #include "people.h"
+#include "presenters.h"
 #include "schedule.h"
 #include "series.h"
 #include "store.h"
@@ -54,6 +55,8 @@ struct inv_run {
 	size_t			 natt;
 	struct invitation	*inv;		/* by session, member */
 	size_t			 ninv;
+	struct presentation	*pres;		/* the window's, by session */
+	size_t			 npres;
 	unsigned char		*done;		/* per inv row: session seen */
 };
 
@@ -66,8 +69,9 @@ struct inv_session {
 	size_t				 nrows;
 	struct inv_presenter		*pres;
 	size_t				 npres;
+	struct presentation		*opres;	/* owned: outside window */
+	size_t				 nopres;
 	char				 summary[256];
-	char				 hash[INVITE_HASH_LEN + 1];
 	const char			*psych;	/* name or "" */
 	struct ical_attendee		*ia;
 	size_t				 nia;
@@ -91,7 +95,11 @@ static int	 inv_member_cmp(const void *, const void *);
 static int	 inv_team_cmp(const void *, const void *);
 static void	 inv_summary(const struct inv_run *, const struct session *,
 		    char *, size_t);
-static void	 inv_hash(const struct inv_session *, char *);
+static void	 inv_hash(const struct inv_session *, const char *,
+		    char *);
+static int	 inv_pres_cmp(const void *, const void *);
+static const char *inv_own_case(const struct inv_session *, const char *,
+		    int *);
 static int	 inv_decide(struct inv_run *, struct inv_session *,
 		    struct err *);
 static int	 inv_send(struct inv_run *, struct inv_session *, int kind,
@@ -130,6 +138,17 @@ inv_row_cmp(const void *a, const void *b)
 	if ((c = strcmp(x->session, y->session)) != 0)
 		return (c);
 	return (strcmp(x->member, y->member));
+}
+
+static int
+inv_pres_cmp(const void *a, const void *b)
+{
+	const struct presentation	*x = a, *y = b;
+	int				 c;
+
+	if ((c = strcmp(x->session, y->session)) != 0)
+		return (c);
+	return (x->slot < y->slot ? -1 : x->slot > y->slot);
 }
 
 static int
@@ -228,7 +247,9 @@ inv_load(struct inv_run *r, struct err *err)
 	    store_attendees_range(r->store, r->now, until, &r->att, &r->natt,
 	    err) == -1 ||
 	    store_invitations_list(r->store, r->now, &r->inv, &r->ninv,
-	    err) == -1)
+	    err) == -1 ||
+	    store_presentations_range(r->store, r->now, until, &r->pres,
+	    &r->npres, err) == -1)
 		return (-1);
 	/* The store's orders, made sure of: lookups below bisect them. */
 	if (r->nmembers > 1)
@@ -240,6 +261,8 @@ inv_load(struct inv_run *r, struct err *err)
 		qsort(r->att, r->natt, sizeof(*r->att), inv_att_cmp);
 	if (r->ninv > 1)
 		qsort(r->inv, r->ninv, sizeof(*r->inv), inv_row_cmp);
+	if (r->npres > 1)
+		qsort(r->pres, r->npres, sizeof(*r->pres), inv_pres_cmp);
 	r->done = xcalloc(r->ninv > 0 ? r->ninv : 1, 1);
 	return (0);
 }
@@ -252,6 +275,7 @@ inv_free(struct inv_run *r)
 	free(r->sess);
 	free(r->att);
 	free(r->inv);
+	presenters_free(r->pres, r->npres);
 	free(r->done);
 }
 
@@ -279,9 +303,13 @@ inv_summary(const struct inv_run *r, const struct session *x, char *buf,
 	}
 }
 
-/* FNV-1a over what an update is sent for. */
+/*
+ * FNV-1a over what an update is sent for: time, place, psychologist and
+ * who presents, plus the recipient's own case (own_case, may be NULL), so
+ * a change of someone else's case sends nobody else an update.
+ */
 static void
-inv_hash(const struct inv_session *is, char *out)
+inv_hash(const struct inv_session *is, const char *own_case, char *out)
 {
 	const struct session	*x = is->x;
 	uint64_t		 h = 0xcbf29ce484222325ULL;
@@ -310,8 +338,10 @@ inv_hash(const struct inv_session *is, char *out)
 		}
 		h ^= 0xfe;
 		h *= 0x100000001b3ULL;
-		for (k = 0; is->pres[j].case_ref[k] != '\0'; k++) {
-			h ^= (unsigned char)is->pres[j].case_ref[k];
+	}
+	if (own_case != NULL && own_case[0] != '\0') {
+		for (k = 0; own_case[k] != '\0'; k++) {
+			h ^= (unsigned char)own_case[k];
 			h *= 0x100000001b3ULL;
 		}
 		h ^= 0xfd;
@@ -321,19 +351,68 @@ inv_hash(const struct inv_session *is, char *out)
 }
 
 /*
- * The presenters of a session.
- * TODO: read them through presenters.h (store_presentations_session) once
- * the rotation work lands; until then sessions have none, and the hash
- * already covers them, so adding them sends the updates.
+ * The presenters of a session, by slot: from the window's presentations
+ * loaded once per run, or for a session invited before and now outside
+ * the window, read for it alone.
  */
 static int
 inv_presenters(struct inv_run *r, struct inv_session *is, struct err *err)
 {
-	(void)r;
-	(void)err;
+	const struct presentation	*v = NULL;
+	size_t				 lo = 0, hi = r->npres, mid, n = 0, i;
+	time_t				 until;
+
 	is->pres = NULL;
 	is->npres = 0;
+	until = r->now + (time_t)r->conf->invite_days * INV_DAY;
+	if (is->x->state == SESSION_CANCELLED)
+		return (0);
+	if (is->x->start >= r->now && is->x->start < until) {
+		while (lo < hi) {
+			mid = lo + (hi - lo) / 2;
+			if (strcmp(r->pres[mid].session, is->x->id) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		while (lo + n < r->npres &&
+		    strcmp(r->pres[lo + n].session, is->x->id) == 0)
+			n++;
+		v = n > 0 ? &r->pres[lo] : NULL;
+	} else {
+		if (store_presentations_session(r->store, is->x->id,
+		    &is->opres, &is->nopres, err) == -1)
+			return (-1);
+		v = is->opres;
+		n = is->nopres;
+	}
+	is->pres = xcalloc(n > 0 ? n : 1, sizeof(*is->pres));
+	for (i = 0; i < n; i++) {
+		if (v[i].member[0] == '\0')
+			continue;
+		is->pres[is->npres].member = v[i].member;
+		is->pres[is->npres].case_ref = v[i].case_ref;
+		is->npres++;
+	}
 	return (0);
+}
+
+/* The case m presents in this session ("" none); *present set if any. */
+static const char *
+inv_own_case(const struct inv_session *is, const char *member, int *present)
+{
+	const char	*own = NULL;
+	size_t		 j;
+
+	*present = 0;
+	for (j = 0; j < is->npres; j++) {
+		if (strcmp(is->pres[j].member, member) == 0) {
+			*present = 1;
+			if (own == NULL || own[0] == '\0')
+				own = is->pres[j].case_ref;
+		}
+	}
+	return (own);
 }
 
 /* Queue one message; a refused domain is counted, not an error. */
@@ -367,15 +446,13 @@ inv_send(struct inv_run *r, struct inv_session *is, int kind,
 	struct tm		 tm;
 	char			*uid = NULL, *data = NULL, *msgid = NULL;
 	char			*subject = NULL, when[64];
-	const char		*own_case = NULL;
-	size_t			 len, i;
-	int			 rc = -1, q;
+	const char		*own_case;
+	size_t			 len;
+	int			 rc = -1, q, present;
 
-	for (i = 0; i < is->npres; i++) {
-		if (strcmp(is->pres[i].member, m->slug) == 0 &&
-		    is->pres[i].case_ref[0] != '\0')
-			own_case = is->pres[i].case_ref;
-	}
+	/* Only the presenter's own copy names a case, and only theirs. */
+	own_case = kind == INVITE_CANCEL ? NULL :
+	    inv_own_case(is, m->slug, &present);
 	uid = x->uid[0] != '\0' ? xstrdup(x->uid) :
 	    message_uid(r->conf, x->id);
 	memset(&inv, 0, sizeof(inv));
@@ -485,6 +562,7 @@ inv_decide(struct inv_run *r, struct inv_session *is, struct err *err)
 	const struct session		*x = is->x;
 	const struct member		*m;
 	struct invitation		*row, nrow;
+	char				 hash[INVITE_HASH_LEN + 1];
 	size_t				 i, j;
 	int				 in_window, kind, seq, present;
 	const char			*own;
@@ -526,6 +604,8 @@ inv_decide(struct inv_run *r, struct inv_session *is, struct err *err)
 			if (strcmp(is->rows[j].member, m->slug) == 0)
 				row = &is->rows[j];
 		}
+		own = inv_own_case(is, m->slug, &present);
+		inv_hash(is, own, hash);
 		if (row == NULL) {
 			kind = INVITE_NEW;
 			seq = x->sequence;
@@ -533,7 +613,7 @@ inv_decide(struct inv_run *r, struct inv_session *is, struct err *err)
 			kind = INVITE_NEW;
 			seq = x->sequence > row->sequence ? x->sequence :
 			    row->sequence + 1;
-		} else if (strcmp(row->hash, is->hash) != 0) {
+		} else if (strcmp(row->hash, hash) != 0) {
 			kind = INVITE_UPDATE;
 			seq = x->sequence > row->sequence ? x->sequence :
 			    row->sequence + 1;
@@ -552,21 +632,13 @@ inv_decide(struct inv_run *r, struct inv_session *is, struct err *err)
 			}
 			row->sequence = seq;
 			row->state = INVITATION_SENT;
-			memcpy(row->hash, is->hash, sizeof(row->hash));
+			memcpy(row->hash, hash, sizeof(row->hash));
 			if (store_invitation_put(r->store, row, err) == -1)
 				return (-1);
 		}
 		if (row == NULL)
 			continue;
 		/* Presenters: a reminder within presenter_reminder_days. */
-		own = NULL;
-		present = 0;
-		for (j = 0; j < is->npres; j++) {
-			if (strcmp(is->pres[j].member, m->slug) == 0) {
-				present = 1;
-				own = is->pres[j].case_ref;
-			}
-		}
 		if (present && row->reminded != x->start &&
 		    x->start - r->now <=
 		    (time_t)r->conf->presenter_reminder_days * INV_DAY) {
@@ -632,7 +704,6 @@ inv_one(struct inv_run *r, const struct session *x,
 	if (inv_presenters(r, &is, err) == -1)
 		return (-1);
 	inv_summary(r, x, is.summary, sizeof(is.summary));
-	inv_hash(&is, is.hash);
 	m = inv_member(r, x->psychologist);
 	is.psych = m != NULL ? m->name : "";
 	is.pnames = xcalloc(is.npres > 0 ? is.npres : 1, sizeof(*is.pnames));
@@ -656,6 +727,7 @@ inv_one(struct inv_run *r, const struct session *x,
 	free(is.pnames);
 	free(is.ia);
 	free(is.pres);
+	presenters_free(is.opres, is.nopres);
 	return (rc);
 }
 

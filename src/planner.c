@@ -658,6 +658,8 @@ planner_run(struct store *s, const struct config *conf,
 	memset(&ic, 0, sizeof(ic));
 	if (invites_sync(s, conf, now, &ic, err) == -1)
 		goto out;
+	out->messages_queued += ic.invitations + ic.updates +
+	    ic.cancellations + ic.reminders;
 	rc = 0;
 	if (out->created + out->updated + out->cancelled > 0)
 		log_info("planner: %d created, %d updated, %d cancelled, %d "
