@@ -651,8 +651,12 @@ planner_run(struct store *s, const struct config *conf,
 			goto out;
 	}
 	/* Presenters once every team's sessions are decided (5.4-5.6). */
-	if (plan_cancel_gone(&p, err) == -1 ||
-	    presenters_plan(s, conf, now, &out->updated, err) == -1)
+	if (plan_cancel_gone(&p, err) == -1)
+		goto out;
+	/* The run's arrays go first: a region's year is not held twice. */
+	plan_free(&p);
+	memset(&p, 0, sizeof(p));
+	if (presenters_plan(s, conf, now, &out->updated, err) == -1)
 		goto out;
 	/* The mail the run's changes cause, in the same transaction. */
 	memset(&ic, 0, sizeof(ic));
