@@ -73,6 +73,7 @@ static void	 print_caseload(json_t *);
 static char	*caseload_number(double);
 static char	*caseload_bar(double, double);
 static void	 print_schedule(json_t *);
+static char	*schedule_presenters(json_t *);
 static void	 print_rotation(json_t *);
 static int	 schedule_day(const char *, struct tm *, struct tm *);
 
@@ -1047,5 +1048,49 @@ print_schedule(json_t *result)
 		free(series);
 		free(who);
 		free(ts);
+		if ((tmp = schedule_presenters(json_object_get(x,
+		    "presenters"))) != NULL) {
+			printf("%27s%s\n", "", tmp);
+			free(tmp);
+		}
 	}
+}
+
+/*
+ * A group supervision session's presenters on one line under it, in slot
+ * order: "presenting: ann (CP-12), bob"; the case only where the reply
+ * has it (the daemon leaves it out for those who may not see it).  NULL:
+ * nobody to show.
+ */
+static char *
+schedule_presenters(json_t *arr)
+{
+	json_t		*p;
+	const char	*member, *ref;
+	char		*line = NULL, *tmp;
+	size_t		 i;
+
+	if (!json_is_array(arr))
+		return (NULL);
+	json_array_foreach(arr, i, p) {
+		member = json_string_value(json_object_get(p, "member"));
+		if (member == NULL)
+			continue;
+		ref = json_string_value(json_object_get(p, "case"));
+		xasprintf(&tmp, "%s%s%s%s%s", line != NULL ? line :
+		    "presenting: ", line != NULL ? ", " : "", member,
+		    ref != NULL ? " (" : "", ref != NULL ? ref : "");
+		free(line);
+		line = tmp;
+		if (ref != NULL) {
+			xasprintf(&tmp, "%s)", line);
+			free(line);
+			line = tmp;
+		}
+	}
+	if (line == NULL)
+		return (NULL);
+	tmp = text_clean(line);
+	free(line);
+	return (tmp);
 }

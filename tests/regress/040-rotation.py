@@ -85,6 +85,19 @@ def main():
     check(all(counts.get(w, 0) >= 1 for w in WORKERS if w != "eve"),
           "the full-timers all present within the horizon: %r" % counts)
 
+    # The human agenda: each session's presenters on a line under it.
+    rc, obj, out, err = d.ctl("schedule", "team=north", "from=2026-03-01",
+                              "to=2026-05-31", json_out=False)
+    plines = [ln.strip() for ln in out.splitlines()
+              if ln.strip().startswith("presenting: ")]
+    check(rc == 0 and len(plines) == len(ids),
+          "one presenters line per session: %r" % out[:600])
+    for i, ln in zip(ids, plines):
+        want = ", ".join("%s (%s)" % (v[0], v[1])
+                         for _, v in sorted(slots(s[i]).items()))
+        check(ln == "presenting: " + want,
+              "%s: human presenters %r, want %r" % (i, ln, want))
+
     ex = d.ok("rotation", "explain", ids[0]).get("slots") or []
     check(len(ex) == 2 and all(isinstance(x.get("reasons"), list) and
                                x["reasons"] and
@@ -231,6 +244,19 @@ def member_view(d, ids):
                 check(p.get("case") is None,
                       "ann does not see others' cases: %r" % p)
     check(seen > 0, "presenters shown to a member: %r" % mine)
+    rc, obj, out, err = d.ctl("schedule", json_out=False, user="nobody",
+                              ctl=ctl)
+    plines = [ln.strip() for ln in out.splitlines()
+              if ln.strip().startswith("presenting: ")]
+    check(rc == 0 and plines, "ann's agenda shows presenters: %r" % out[:600])
+    for ln in plines:
+        for part in ln[len("presenting: "):].split(", "):
+            if part.startswith("ann "):
+                check(part.startswith("ann (CR-ann"),
+                      "ann's own case in her agenda: %r" % ln)
+            else:
+                check(" " not in part and "CR-" not in part,
+                      "no other's case in ann's agenda: %r" % ln)
     d.refused(["rotation", "team=north"], "forbidden", **as_ann)
     d.refused(["present", ids[-1], "slot=1", "member=ann"], "forbidden",
               **as_ann)
