@@ -13,6 +13,14 @@ CANCEL; cancelling a session sends CANCEL (STATUS:CANCELLED) to everyone
 still invited.  A replan with nothing changed sends nothing.  A member
 whose address is outside [mail] allowed_domains gets nothing and the
 change that would have mailed them still succeeds.
+
+Presenters: each copy's DESCRIPTION names the session's presenters; a
+presenter's own copy says "You are presenting" with their case reference
+and every other attendee's copy carries no case reference in any part,
+calendar included.  Pinning another presenter sends updates with a
+higher SEQUENCE.  Each presenter gets one reminder presenter_reminder_days
+before, with their case; moving the session after it sends a new one
+saying the presentation moved.
 """
 
 import datetime
@@ -44,12 +52,17 @@ class Handler:
     def __init__(self):
         self.lock = threading.Lock()
         self.msgs = []          # (rcpt, parsed message)
+        self.reminders = []     # (rcpt, parsed message)
 
     async def handle_DATA(self, server, session, envelope):
         msg = email.message_from_bytes(envelope.content,
                                        policy=email.policy.default)
         if not any(p.get_content_type() == "text/calendar"
                    for p in msg.walk()):
+            if str(msg["Subject"]).startswith("Reminder:"):
+                with self.lock:
+                    for r in envelope.rcpt_tos:
+                        self.reminders.append((r, msg))
             return "250 OK"     # digests: 033 looks at those
         with self.lock:
             for r in envelope.rcpt_tos:
@@ -130,14 +143,15 @@ def local(ev):
 
 
 def main():
-    h = Handler()
-    port = free_port()
-    ctl = Controller(h, hostname="127.0.0.1", port=port)
-    ctl.start()
-    try:
-        run(h, port)
-    finally:
-        ctl.stop()
+    for scenario in (run, run_presenters):
+        h = Handler()
+        port = free_port()
+        ctl = Controller(h, hostname="127.0.0.1", port=port)
+        ctl.start()
+        try:
+            scenario(h, port)
+        finally:
+            ctl.stop()
 
 
 def run(h, port):
@@ -282,5 +296,179 @@ def run(h, port):
     d.stop()
 
 
+WORKERS = ["sw0", "sw1", "sw2"]
+ALL_CASES = ["NW/%d%d" % (40 + i, k) for i in range(3) for k in range(2)]
+NAMES = {"mgr-north": "Morgan Manager", "psy-north": "Dr Pat Psych",
+         "sw0": "Worker 0", "sw1": "Worker 1", "sw2": "Worker 2"}
+
+
+def everything(msg):
+    """Every header and decoded part of msg as text, the calendar also
+    unfolded, so a case reference cannot hide in a fold or in base64."""
+    out = [str(k) + ": " + str(v) for k, v in msg.items()]
+    for part in msg.walk():
+        if part.is_multipart():
+            continue
+        raw = part.get_payload(decode=True) or b""
+        text = raw.decode("utf-8", "replace")
+        out.append(text)
+        out.append(text.replace("\r\n ", "").replace("\n ", ""))
+    return "\n".join(out)
+
+
+def presenters(d, sid):
+    """{member: case} of a session, as an admin sees it."""
+    x = d.ok("session", "show", sid)
+    return {p.get("member"): p.get("case")
+            for p in x.get("presenters") or []}
+
+
+def check_copies(got, pres, what):
+    """The presenter's copy names their case; nobody else's names any."""
+    check(pres, "%s has presenters" % what)
+    for rcpt, method, ev, msg in got:
+        slug = rcpt.split("@")[0]
+        text = everything(msg)
+        desc = str(ev.get("DESCRIPTION", ""))
+        for p in pres:
+            check(NAMES[p] in desc, "%s: DESCRIPTION to %s names presenter "
+                  "%s: %r" % (what, slug, NAMES[p], desc))
+        own = pres.get(slug)
+        others = [c for c in ALL_CASES if c != own]
+        leaked = [c for c in others if c in text]
+        check(not leaked, "%s: %s's copy carries no other case reference: "
+              "%r" % (what, slug, leaked))
+        if slug in pres:
+            check(own and own in text and own in desc,
+                  "%s: the presenter %s's copy has their case %r" %
+                  (what, slug, own))
+            check("You are presenting" in text and
+                  "You are presenting" in desc,
+                  "%s: %s's copy says You are presenting" % (what, slug))
+        else:
+            check("You are presenting" not in text,
+                  "%s: %s (not presenting) is not told they present" %
+                  (what, slug))
+
+
+def reminders(h, seen):
+    with h.lock:
+        return list(h.reminders[seen:])
+
+
+def wait_reminders(h, seen, n, timeout=10):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and len(reminders(h, seen)) < n:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    return reminders(h, seen)
+
+
+def run_presenters(h, port):
+    d = rt.Instance({"mail": {"transport": "smtp", "smtp_host": "127.0.0.1",
+                              "smtp_port": str(port), "starttls": "no",
+                              "maildir": None,
+                              "allowed_domains": "example.org"}})
+    d.start(fake_now=FAKE_NOW)
+    mail = Mail(h)
+    d.ok("team", "add", "north", "name=MAST North", "kind=mast")
+    for slug in ("mgr-north", "psy-north"):
+        d.ok("member", "add", slug, "name=" + NAMES[slug],
+             "email=" + addr(slug), "role=" +
+             ("manager" if slug == "mgr-north" else "psychologist"),
+             "team=north")
+    for i, w in enumerate(WORKERS):
+        d.ok("member", "add", w, "name=" + NAMES[w], "email=" + addr(w),
+             "role=social_worker", "team=north", "start=2025-01-01")
+        for k in range(2):
+            d.ok("case", "add", "NW/%d%d" % (40 + i, k), "kind=cp",
+                 "lead=" + w, "opened=2025-0%d-01" % (k + 2))
+    d.ok("team", "set", "north", "manager=mgr-north",
+         "psychologist=psy-north")
+    d.ok("series", "add", "gs", "kind=group_supervision", "team=north",
+         "rrule=FREQ=WEEKLY;INTERVAL=2;BYDAY=TU", "start=2026-03-24T10:00",
+         "duration=90", "location=Room 1", "slots=2")
+
+    # 27 February: invitations for 24 March.
+    d.ok("debug", "advance", "7d")
+    got = invites(mail.wait(len(TEAM)))
+    check(len(got) == len(TEAM), "an invitation each: %d" % len(got))
+    first = presenters(d, "gs-20260324")
+    check(len(first) == 2, "two presenters on 24 March: %r" % first)
+    check_copies(got, first, "24 March invitation")
+    check(not reminders(h, 0), "no reminder weeks ahead")
+
+    # 13 March: invitations for 7 April; then a pin changes a presenter.
+    d.ok("debug", "advance", "14d")
+    got = invites(mail.wait(len(TEAM)))
+    uid2 = {str(ev["UID"]) for _, _, ev, _ in got}
+    check(len(got) == len(TEAM) and len(uid2) == 1,
+          "an invitation each for 7 April: %d" % len(got))
+    second = presenters(d, "gs-20260407")
+    check_copies(got, second, "7 April invitation")
+    seq0 = max(int(ev.get("SEQUENCE", 0)) for _, _, ev, _ in got)
+    newbie = [w for w in WORKERS if w not in second][0]
+    case = "NW/%d1" % (40 + WORKERS.index(newbie))
+    d.ok("present", "gs-20260407", "slot=1", "member=" + newbie,
+         "case=" + case)
+    now2 = presenters(d, "gs-20260407")
+    check(now2.get(newbie) == case, "pinned: %r" % now2)
+    got = [g for g in invites(mail.wait(len(TEAM)))
+           if str(g[2]["UID"]) in uid2]
+    check(sorted(r for r, *_ in got) == sorted(addr(m) for m in TEAM),
+          "an update to each attendee when a presenter changes: %r" %
+          [r for r, *_ in got])
+    for rcpt, method, ev, msg in got:
+        check(method == "REQUEST" and
+              str(msg["Subject"]).startswith("Updated: "),
+              "presenter change is an update: %r" % msg["Subject"])
+        check(int(ev["SEQUENCE"]) > seq0, "SEQUENCE increased: %r" %
+              ev["SEQUENCE"])
+    check_copies(got, now2, "7 April update")
+
+    # 21 March 09:00 GMT: just over 3 days before, no reminder yet.
+    before = len(h.reminders)
+    d.ok("debug", "advance", "8d")
+    check(not wait_reminders(h, before, 1, timeout=1),
+          "no reminder before presenter_reminder_days")
+    # By 22 March 09:00 each presenter of 24 March has one.
+    d.ok("debug", "advance", "1d")
+    first = presenters(d, "gs-20260324")
+    rem = wait_reminders(h, before, len(first))
+    check(sorted(r for r, _ in rem) == sorted(addr(p) for p in first),
+          "one reminder to each presenter of 24 March: %r" %
+          [r for r, _ in rem])
+    for rcpt, msg in rem:
+        slug = rcpt.split("@")[0]
+        text = everything(msg)
+        check(first[slug] in text, "the reminder has %s's case" % slug)
+        check(not [c for c in ALL_CASES if c != first[slug] and c in text],
+              "the reminder carries no other case")
+        check("moved" not in text, "a first reminder says nothing moved")
+    d.ok("plan")
+    d.ok("debug", "advance", "1h")
+    check(len(wait_reminders(h, before, len(first) + 1, timeout=1)) ==
+          len(first), "a reminder goes once")
+
+    # Moving the session: updates and a new reminder saying so.
+    before = len(h.reminders)
+    seen_upd = mail.seen
+    d.ok("session", "move", "gs-20260324", "start=2026-03-23T14:00")
+    got = invites(mail.wait(len(TEAM)))
+    check(len(got) == len(TEAM), "an update each for the move: %d" %
+          len(got))
+    rem = wait_reminders(h, before, len(first))
+    check(sorted(r for r, _ in rem) == sorted(addr(p) for p in first),
+          "a new reminder to each presenter after the move: %r" %
+          [r for r, _ in rem])
+    for rcpt, msg in rem:
+        text = everything(msg)
+        check("Your presentation moved" in text,
+              "the new reminder says the presentation moved")
+        check(first[rcpt.split("@")[0]] in text, "with their case")
+    check(mail.seen >= seen_upd + len(TEAM), "updates received")
+    d.stop()
+
+
 if __name__ == "__main__":
-    rt.run(main)
+    rt.run(main, limit=100)
