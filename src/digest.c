@@ -6,8 +6,10 @@
  * is keyed by the ISO week (and the team, for a manager of several), and
  * a recipient whose digest of the week is already in the outbox is
  * skipped, so restarts, replans and on-demand sends never send a second
- * one.  Case references appear only in the psychologist's digest.  It
- * queues through outbox_enqueue and never delivers.
+ * one.  Presenters come from the stored presentations, loaded once per
+ * send with the slots of each session.  Case references appear only in
+ * the psychologist's digest.  It queues through outbox_enqueue and never
+ * delivers.
  */
 #include <stdarg.h>
 #include <stdint.h>
@@ -26,6 +28,7 @@
 #include "message.h"
 #include "outbox.h"
 #include "people.h"
+#include "presenters.h"
 #include "schedule.h"
 #include "series.h"
 #include "store.h"
@@ -58,6 +61,10 @@ struct dg_run {
 	size_t			 nsess;
 	struct session_last	*last;
 	size_t			 nlast;
+	struct presentation	*pres;		/* by session, slot */
+	size_t			 npres;
+	struct presenters_session *gs;		/* slots; by id */
+	size_t			 ngs;
 };
 
 /* One table being built. */
@@ -92,6 +99,17 @@ static const char *dg_what(struct dg_arena *, const struct dg_run *,
 		    const struct session *);
 static void	 dg_session_rows(struct dg_arena *, const struct dg_run *,
 		    struct dg_table *, const char *, const char *, int);
+static size_t	 dg_presenters(const struct dg_run *, const char *,
+		    const struct presentation **);
+static const char *dg_presenting(struct dg_arena *, const struct dg_run *,
+		    const struct session *);
+static int	 dg_slots(const struct dg_run *, const char *);
+static void	 dg_case_rows(struct dg_arena *, const struct dg_run *,
+		    struct dg_table *, const char *);
+static void	 dg_unfilled_rows(struct dg_arena *, const struct dg_run *,
+		    struct dg_table *, const char *);
+static int	 dg_pres_cmp(const void *, const void *);
+static int	 dg_gs_cmp(const void *, const void *);
 static int	 dg_queue(struct dg_run *, struct digest *, const char *,
 		    const struct member *, struct err *);
 static int	 dg_team_digests(struct dg_run *, struct err *);
@@ -314,11 +332,88 @@ dg_what(struct dg_arena *a, const struct dg_run *r, const struct session *x)
 	return (s);
 }
 
+static int
+dg_pres_cmp(const void *a, const void *b)
+{
+	const struct presentation	*x = a, *y = b;
+	int				 c;
+
+	if ((c = strcmp(x->session, y->session)) != 0)
+		return (c);
+	return (x->slot < y->slot ? -1 : x->slot > y->slot);
+}
+
+static int
+dg_gs_cmp(const void *a, const void *b)
+{
+	return (strcmp(((const struct presenters_session *)a)->id,
+	    ((const struct presenters_session *)b)->id));
+}
+
+/* The presentations of a session, by slot: count and first. */
+static size_t
+dg_presenters(const struct dg_run *r, const char *session,
+    const struct presentation **first)
+{
+	size_t	lo = 0, hi = r->npres, mid, n = 0;
+
+	*first = NULL;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (strcmp(r->pres[mid].session, session) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	while (lo + n < r->npres && strcmp(r->pres[lo + n].session,
+	    session) == 0)
+		n++;
+	if (n > 0)
+		*first = &r->pres[lo];
+	return (n);
+}
+
+/* The presentation slots of a group supervision session; 0 unknown. */
+static int
+dg_slots(const struct dg_run *r, const char *session)
+{
+	struct presenters_session	 key;
+	const struct presenters_session	*g;
+	size_t				 len;
+
+	if (r->ngs == 0 || (len = strlen(session)) >= sizeof(key.id))
+		return (0);
+	memcpy(key.id, session, len + 1);
+	g = bsearch(&key, r->gs, r->ngs, sizeof(key), dg_gs_cmp);
+	return (g != NULL && g->slots > 0 ? g->slots : 0);
+}
+
+/* The Presenting cell: names only, never a case. */
+static const char *
+dg_presenting(struct dg_arena *a, const struct dg_run *r,
+    const struct session *x)
+{
+	const struct presentation	*v;
+	const struct member		*m;
+	const char			*s = NULL;
+	size_t				 n, i;
+
+	if (x->kind != SERIES_GROUP_SUPERVISION)
+		return ("-");
+	n = dg_presenters(r, x->id, &v);
+	for (i = 0; i < n; i++) {
+		if (v[i].member[0] == '\0')
+			continue;
+		m = dg_member(r, v[i].member);
+		s = dg_fmt(a, "%s%s%s", s != NULL ? s : "",
+		    s != NULL ? ", " : "", m != NULL ? m->name : v[i].member);
+	}
+	return (s != NULL ? s : "to be planned");
+}
+
 /*
  * The sessions of a team (team set), of a psychologist (psych set) or
- * uncovered (neither, uncovered_only), as table rows.
- * TODO: presenters come from presenters.h once the rotation work lands;
- * until then the Presenting column says so.
+ * uncovered (neither, uncovered_only), as table rows; presenters by name.
  */
 static void
 dg_session_rows(struct dg_arena *a, const struct dg_run *r,
@@ -342,9 +437,63 @@ dg_session_rows(struct dg_arena *a, const struct dg_run *r,
 		p = dg_member(r, x->psychologist);
 		dg_row(a, t, 0, DIGEST_NONE, 5, dg_when(a, x), dg_what(a, r, x),
 		    x->location[0] != '\0' ? x->location : "-",
-		    p != NULL ? p->name : "uncovered",
-		    x->kind == SERIES_GROUP_SUPERVISION ? "to be planned" :
-		    "-");
+		    p != NULL ? p->name : "uncovered", dg_presenting(a, r, x));
+	}
+}
+
+/* The psychologist's cases to prepare: the one digest with case refs. */
+static void
+dg_case_rows(struct dg_arena *a, const struct dg_run *r, struct dg_table *t,
+    const char *psych)
+{
+	const struct session		*x;
+	const struct presentation	*v;
+	const struct member		*m;
+	size_t				 i, j, n;
+
+	for (i = 0; i < r->nsess; i++) {
+		x = &r->sess[i];
+		if (x->state != SESSION_PLANNED ||
+		    strcmp(x->psychologist, psych) != 0)
+			continue;
+		n = dg_presenters(r, x->id, &v);
+		for (j = 0; j < n; j++) {
+			if (v[j].member[0] == '\0')
+				continue;
+			m = dg_member(r, v[j].member);
+			dg_row(a, t, 0, DIGEST_NONE, 4, dg_when(a, x),
+			    dg_what(a, r, x), m != NULL ? m->name :
+			    v[j].member, v[j].case_ref[0] != '\0' ?
+			    v[j].case_ref : "not chosen yet");
+		}
+	}
+}
+
+/* A team's group supervision sessions with fewer presenters than slots. */
+static void
+dg_unfilled_rows(struct dg_arena *a, const struct dg_run *r,
+    struct dg_table *t, const char *team)
+{
+	const struct session		*x;
+	const struct presentation	*v;
+	size_t				 i, j, n, filled;
+	int				 slots;
+
+	for (i = 0; i < r->nsess; i++) {
+		x = &r->sess[i];
+		if (x->state != SESSION_PLANNED ||
+		    x->kind != SERIES_GROUP_SUPERVISION ||
+		    !dg_in_team(x, team) || (slots = dg_slots(r, x->id)) == 0)
+			continue;
+		n = dg_presenters(r, x->id, &v);
+		for (j = 0, filled = 0; j < n; j++) {
+			if (v[j].member[0] != '\0')
+				filled++;
+		}
+		if (filled >= (size_t)slots)
+			continue;
+		dg_row(a, t, 0, DIGEST_NONE, 3, dg_when(a, x), dg_what(a, r, x),
+		    dg_fmt(a, "%d of %d", slots - (int)filled, slots));
 	}
 }
 
@@ -464,6 +613,7 @@ dg_psych_digests(struct dg_run *r, struct err *err)
 		memset(&cases, 0, sizeof(cases));
 		memset(&open, 0, sizeof(open));
 		dg_session_rows(&a, r, &mine, NULL, m->slug, 0);
+		dg_case_rows(&a, r, &cases, m->slug);
 		dg_session_rows(&a, r, &open, NULL, NULL, 1);
 		memset(sec, 0, sizeof(sec));
 		sec[0].title = "Your sessions";
@@ -514,10 +664,16 @@ dg_manager_one(struct dg_run *r, const struct team *tm,
 		"Member", "Last attended", "Days since", "Limit", "Overdue"
 	};
 	static const char *const	 pres_cols[] = {
-		"Member", "Presentations planned"
+		"Member", "Presented (year)", "Planned", "Last presented",
+		"Next presenting"
+	};
+	static const char *const	 slot_cols[] = {
+		"When", "What", "Unfilled slots"
 	};
 	struct dg_arena			 a;
-	struct dg_table			 load, warn, gaps, unc, pres;
+	struct dg_table			 load, warn, gaps, unc, pres, unf;
+	struct presenters_view		 view;
+	const struct presenters_member	*pm;
 	struct digest_section		 sec[DG_SECTIONS];
 	struct digest			 dg;
 	struct caseload			 cl;
@@ -534,7 +690,12 @@ dg_manager_one(struct dg_run *r, const struct team *tm,
 	memset(&gaps, 0, sizeof(gaps));
 	memset(&unc, 0, sizeof(unc));
 	memset(&pres, 0, sizeof(pres));
+	memset(&unf, 0, sizeof(unf));
+	memset(&view, 0, sizeof(view));
 	sched_local_date(r->now, today);
+	if (presenters_rotation(r->store, r->conf, r->now, tm->slug, &view,
+	    err) == -1)
+		goto out;
 	for (i = 0; i < r->nmembers; i++) {
 		m = &r->members[i];
 		if (strcmp(m->team, tm->slug) != 0 ||
@@ -570,10 +731,21 @@ dg_manager_one(struct dg_run *r, const struct team *tm,
 		    last[0] != '\0' ? last : "never",
 		    g.days_since >= 0 ? dg_fmt(&a, "%ld", g.days_since) : "-",
 		    dg_fmt(&a, "%d days", max), g.overdue ? "OVERDUE" : "no");
-		/* TODO: per-member counts from presenters.h. */
-		dg_row(&a, &pres, 0, DIGEST_NONE, 2, m->name, "-");
+		pm = NULL;
+		for (j = 0; j < view.nmembers && pm == NULL; j++) {
+			if (strcmp(view.members[j].member, m->slug) == 0)
+				pm = &view.members[j];
+		}
+		if (pm == NULL)
+			continue;
+		dg_row(&a, &pres, 0, DIGEST_NONE, 5, m->name,
+		    dg_fmt(&a, "%d", pm->presented),
+		    dg_fmt(&a, "%d", pm->presented - pm->held),
+		    pm->last_presented[0] != '\0' ? pm->last_presented :
+		    "never", pm->next_date[0] != '\0' ? pm->next_date : "-");
 	}
 	dg_session_rows(&a, r, &unc, tm->slug, NULL, 1);
+	dg_unfilled_rows(&a, r, &unf, tm->slug);
 
 	memset(sec, 0, sizeof(sec));
 	sec[0].title = "Caseloads";
@@ -603,10 +775,18 @@ dg_manager_one(struct dg_run *r, const struct team *tm,
 	sec[3].empty = "Every session in the next two weeks has a "
 	    "psychologist.";
 	sec[4].title = "Unfilled presentation slots";
-	sec[4].empty = "None reported.";
+	sec[4].intro = "Group supervision sessions in the next two weeks "
+	    "with nobody able to present in a slot.";
+	sec[4].columns = slot_cols;
+	sec[4].ncolumns = 3;
+	sec[4].rows = unf.rows;
+	sec[4].nrows = unf.n;
+	sec[4].empty = "Every presentation slot is filled.";
 	sec[5].title = "Presentations per member";
+	sec[5].intro = "Held and planned over the last 365 days and the "
+	    "plan ahead.";
 	sec[5].columns = pres_cols;
-	sec[5].ncolumns = 2;
+	sec[5].ncolumns = 5;
 	sec[5].rows = pres.rows;
 	sec[5].nrows = pres.n;
 	sec[5].empty = "No case-holding members.";
@@ -624,6 +804,8 @@ out:
 	free(gaps.rows);
 	free(unc.rows);
 	free(pres.rows);
+	free(unf.rows);
+	presenters_view_free(&view);
 	dg_arena_free(&a);
 	return (rc);
 }
@@ -668,8 +850,17 @@ digest_send(struct store *s, const struct config *conf, time_t now,
 	    people_team_list(s, &r.teams, &r.nteams, err) == -1 ||
 	    series_sessions(s, now, now + DG_SPAN, NULL, NULL, NULL, &r.sess,
 	    &r.nsess, err) == -1 ||
-	    series_last_attended(s, &r.last, &r.nlast, err) == -1)
+	    series_last_attended(s, &r.last, &r.nlast, err) == -1 ||
+	    store_presentations_range(s, now, now + DG_SPAN, &r.pres,
+	    &r.npres, err) == -1 ||
+	    store_presenters_sessions(s, now, now + DG_SPAN, &r.gs, &r.ngs,
+	    err) == -1)
 		goto out;
+	/* Lookups below bisect these. */
+	if (r.npres > 1)
+		qsort(r.pres, r.npres, sizeof(*r.pres), dg_pres_cmp);
+	if (r.ngs > 1)
+		qsort(r.gs, r.ngs, sizeof(*r.gs), dg_gs_cmp);
 	if (f != NULL && f->to != NULL && dg_member(&r, f->to) == NULL) {
 		err_set(err, ERR_NOT_FOUND, "no such member: %s", f->to);
 		goto out;
@@ -692,6 +883,8 @@ out:
 	free(r.teams);
 	free(r.sess);
 	free(r.last);
+	presenters_free(r.pres, r.npres);
+	free(r.gs);
 	return (rc);
 }
 

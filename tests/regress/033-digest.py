@@ -4,8 +4,10 @@
 and says how many were queued and how many already sent; a second send,
 a replan and a restart queue none again.  Moving the clock past the next
 [digest] day/time sends the next week's, once, across a restart.  The
-manager's digest has the caseload table with bars and no case
-references; the team digest has none either.
+manager's digest has the caseload table with bars, the unfilled
+presentation slots and presentations per member, and no case
+references; the team digest names the presenters and has none either;
+the psychologist's digest lists the cases to prepare.
 """
 
 import email
@@ -19,6 +21,8 @@ from reflecttest import check
 
 FAKE_NOW = "2026-03-04T09:00:00Z"     # a Wednesday
 CASE = "NW/1001"
+CASE2 = "NW/1002"
+NAMES = {"sw0": "Worker 0", "sw1": "Worker 1"}
 TEAM = ["mgr-north", "psy-north", "sw0", "sw1"]
 
 
@@ -61,9 +65,11 @@ def org(d):
     d.ok("team", "set", "north", "manager=mgr-north",
          "psychologist=psy-north")
     d.ok("case", "add", CASE, "kind=cp", "lead=sw0")
+    d.ok("case", "add", CASE2, "kind=cp", "lead=sw1")
+    # Three slots for two workers: one stays unfilled.
     d.ok("series", "add", "gs", "kind=group_supervision", "team=north",
          "rrule=FREQ=WEEKLY;INTERVAL=2;BYDAY=TU", "start=2026-03-10T10:00",
-         "duration=90", "location=Room 1")
+         "duration=90", "location=Room 1", "slots=3")
 
 
 def main():
@@ -119,13 +125,56 @@ def main():
               "the manager digest has the caseload table")
         check("background" in text, "bars are coloured in the HTML")
         check(CASE not in text, "no case reference in a manager digest")
+        check(CASE2 not in text, "no case reference in a manager digest")
     team = [m for m in maildir_digest(d, "the next two weeks")
             if not str(m["Subject"]).startswith("Your")]
     check(team, "team digests were delivered")
     for m in team:
-        check(CASE not in body(m), "no case reference in a team digest")
+        check(CASE not in body(m) and CASE2 not in body(m),
+              "no case reference in a team digest")
         check("Group supervision" in body(m) or
               "No sessions" in body(m), "the team digest lists sessions")
+
+    # Week 10's (sent 4 March) cover the 10 March session: presenters.
+    pres = {p.get("member"): p.get("case") for p in
+            d.ok("session", "show", "gs-20260310").get("presenters") or []}
+    check(sorted(pres) == ["sw0", "sw1"] and pres["sw0"] == CASE and
+          pres["sw1"] == CASE2, "both workers present their case on "
+          "10 March: %r" % pres)
+    w10 = [m for m in maildir_digest(d, "(2026-W10)")]
+    north = [m for m in w10 if str(m["Subject"]).startswith("MAST North: "
+                                                           "the next")]
+    check(len(north) == 4, "week 10's team digests for north: %d" %
+          len(north))
+    for m in north:
+        text = body(m)
+        check(all(n in text for n in NAMES.values()),
+              "the team digest names the presenters")
+        check(CASE not in text and CASE2 not in text,
+              "the team digest names no case, not even to its presenter")
+    psy = [m for m in w10 if str(m["Subject"]).startswith("Your sessions")]
+    check(len(psy) == 1, "one psychologist digest in week 10: %d" %
+          len(psy))
+    for m in psy:
+        text = body(m)
+        check("Cases to prepare" in text and CASE in text and
+              CASE2 in text, "the psychologist digest lists the cases "
+              "to prepare")
+        check(all(n in text for n in NAMES.values()),
+              "with who presents them")
+    mgr = [m for m in w10 if "caseloads" in str(m["Subject"])]
+    check(len(mgr) == 1, "one manager digest in week 10: %d" % len(mgr))
+    for m in mgr:
+        text = m.get_body(preferencelist=("plain",)).get_content()
+        check("Unfilled presentation slots" in text and "1 of 3" in text,
+              "the manager digest shows the unfilled slot: %r" %
+              text[text.find("Unfilled"):][:300])
+        sect = text[text.find("Presentations per member"):]
+        check("Presentations per member" in text and
+              all(n in sect for n in NAMES.values()),
+              "the manager digest has presentations per member")
+        check("2026-03-10" in sect, "with each one's next presentation: %r"
+              % sect[:400])
     d.stop()
 
 
