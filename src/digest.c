@@ -664,7 +664,7 @@ dg_manager_one(struct dg_run *r, const struct team *tm,
 		"Member", "Last attended", "Days since", "Limit", "Overdue"
 	};
 	static const char *const	 pres_cols[] = {
-		"Member", "Presented (year)", "Planned", "Last presented",
+		"Member", "Held (year)", "Planned", "Last presented",
 		"Next presenting"
 	};
 	static const char *const	 slot_cols[] = {
@@ -739,7 +739,7 @@ dg_manager_one(struct dg_run *r, const struct team *tm,
 		if (pm == NULL)
 			continue;
 		dg_row(&a, &pres, 0, DIGEST_NONE, 5, m->name,
-		    dg_fmt(&a, "%d", pm->presented),
+		    dg_fmt(&a, "%d", pm->held),
 		    dg_fmt(&a, "%d", pm->presented - pm->held),
 		    pm->last_presented[0] != '\0' ? pm->last_presented :
 		    "never", pm->next_date[0] != '\0' ? pm->next_date : "-");
@@ -783,8 +783,8 @@ dg_manager_one(struct dg_run *r, const struct team *tm,
 	sec[4].nrows = unf.n;
 	sec[4].empty = "Every presentation slot is filled.";
 	sec[5].title = "Presentations per member";
-	sec[5].intro = "Held and planned over the last 365 days and the "
-	    "plan ahead.";
+	sec[5].intro = "Presentations held in the last 365 days, those "
+	    "planned, and each member's last and next.";
 	sec[5].columns = pres_cols;
 	sec[5].ncolumns = 5;
 	sec[5].rows = pres.rows;
