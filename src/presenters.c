@@ -203,18 +203,24 @@ static void
 pres_case_out(const struct pres_case *pc, const char *lead,
     struct casefile *c)
 {
+	size_t	len;
+
+	/* Plain copies: this runs for every case of every session. */
 	memcpy(c->ref, pc->ref, sizeof(c->ref));
 	c->kind = pc->kind;
 	memcpy(c->opened, pc->opened, sizeof(c->opened));
 	c->closed[0] = '\0';
-	snprintf(c->lead, sizeof(c->lead), "%s", lead);
+	len = strnlen(lead, sizeof(c->lead) - 1);
+	memcpy(c->lead, lead, len);
+	c->lead[len] = '\0';
 	c->coworker[0] = '\0';
 	c->flagged = pc->flagged;
-	if (pc->flag_reason != NULL)
-		snprintf(c->flag_reason, sizeof(c->flag_reason), "%s",
-		    pc->flag_reason);
-	else
-		c->flag_reason[0] = '\0';
+	len = 0;
+	if (pc->flag_reason != NULL) {
+		len = strnlen(pc->flag_reason, sizeof(c->flag_reason) - 1);
+		memcpy(c->flag_reason, pc->flag_reason, len);
+	}
+	c->flag_reason[len] = '\0';
 	memcpy(c->flagged_on, pc->flagged_on, sizeof(c->flagged_on));
 	memcpy(c->last_discussed, pc->last_discussed,
 	    sizeof(c->last_discussed));
