@@ -110,9 +110,10 @@ static const char *const sess_sql[SESS_NSTMTS] = {
 	[SESS_SESSION_COUNT] =
 	    "SELECT count(*) FROM sessions WHERE state = 'planned'",
 	[SESS_ATT_RANGE] =
+	    /* By the primary key's order: no sort of a year of rows. */
 	    "SELECT a.session, a.member, a.role, NULL FROM session_attendees a "
-	    "JOIN sessions s ON s.id = a.session "
-	    "WHERE s.start >= ?1 AND s.start < ?2 ORDER BY a.session, a.member",
+	    "WHERE a.session IN (SELECT id FROM sessions "
+	    "  WHERE start >= ?1 AND start < ?2) ORDER BY a.session, a.member",
 	[SESS_ATT_GET] =
 	    "SELECT a.session, a.member, a.role, t.status "
 	    "FROM session_attendees a LEFT JOIN attendance t "
