@@ -548,12 +548,19 @@ void
 store_column_copy(sqlite3_stmt *st, int col, char *buf, size_t size)
 {
 	const unsigned char	*t;
+	size_t			 n;
 
 	buf[0] = '\0';
 	if (sqlite3_column_type(st, col) == SQLITE_NULL)
 		return;
-	if ((t = sqlite3_column_text(st, col)) != NULL)
-		snprintf(buf, size, "%s", (const char *)t);
+	if ((t = sqlite3_column_text(st, col)) == NULL)
+		return;
+	/* On every row of every planner run: no snprintf here. */
+	n = (size_t)sqlite3_column_bytes(st, col);
+	if (n >= size)
+		n = size - 1;
+	memcpy(buf, t, n);
+	buf[n] = '\0';
 }
 
 int
