@@ -74,6 +74,10 @@ struct dg_table {
 	size_t			 cap;
 };
 
+static void	dg_section(struct digest_section *, const char *,
+		    const char *, const char *const *, size_t,
+		    const struct dg_table *, const char *);
+
 static struct {
 	struct store		*store;
 	const struct config	*conf;
@@ -174,6 +178,22 @@ digest_next(time_t now, int day, int minutes)
 			return (t);
 	}
 	return (now + 7 * DG_DAY);
+}
+
+/* One digest section over a table of rows; intro and empty may be NULL. */
+static void
+dg_section(struct digest_section *sec, const char *title, const char *intro,
+    const char *const *columns, size_t ncolumns, const struct dg_table *t,
+    const char *empty)
+{
+	memset(sec, 0, sizeof(*sec));
+	sec->title = title;
+	sec->intro = intro;
+	sec->columns = columns;
+	sec->ncolumns = ncolumns;
+	sec->rows = t->rows;
+	sec->nrows = t->n;
+	sec->empty = empty;
 }
 
 static void *
@@ -565,13 +585,9 @@ dg_team_digests(struct dg_run *r, struct err *err)
 		memset(&a, 0, sizeof(a));
 		memset(&t, 0, sizeof(t));
 		dg_session_rows(&a, r, &t, m->team, NULL, 0);
-		memset(&sec, 0, sizeof(sec));
-		sec.title = "Sessions in the next two weeks";
-		sec.columns = dg_session_cols;
-		sec.ncolumns = 5;
-		sec.rows = t.rows;
-		sec.nrows = t.n;
-		sec.empty = "No sessions are planned in the next two weeks.";
+		dg_section(&sec, "Sessions in the next two weeks", NULL,
+		    dg_session_cols, 5, &t,
+		    "No sessions are planned in the next two weeks.");
 		memset(&dg, 0, sizeof(dg));
 		dg.key = r->week;
 		dg.subject = dg_fmt(&a, "%s: the next two weeks (%s)",
@@ -615,28 +631,15 @@ dg_psych_digests(struct dg_run *r, struct err *err)
 		dg_session_rows(&a, r, &mine, NULL, m->slug, 0);
 		dg_case_rows(&a, r, &cases, m->slug);
 		dg_session_rows(&a, r, &open, NULL, NULL, 1);
-		memset(sec, 0, sizeof(sec));
-		sec[0].title = "Your sessions";
-		sec[0].columns = dg_session_cols;
-		sec[0].ncolumns = 5;
-		sec[0].rows = mine.rows;
-		sec[0].nrows = mine.n;
-		sec[0].empty = "You have no sessions in the next two weeks.";
-		sec[1].title = "Cases to prepare";
-		sec[1].columns = case_cols;
-		sec[1].ncolumns = 4;
-		sec[1].rows = cases.rows;
-		sec[1].nrows = cases.n;
-		sec[1].empty = "No presentations are planned yet in your "
-		    "sessions.";
-		sec[2].title = "Uncovered sessions you could take";
-		sec[2].intro = "No psychologist is free for these; tell the "
-		    "team's manager if you can cover one.";
-		sec[2].columns = dg_session_cols;
-		sec[2].ncolumns = 5;
-		sec[2].rows = open.rows;
-		sec[2].nrows = open.n;
-		sec[2].empty = "Every session is covered.";
+		dg_section(&sec[0], "Your sessions", NULL, dg_session_cols, 5,
+		    &mine, "You have no sessions in the next two weeks.");
+		dg_section(&sec[1], "Cases to prepare", NULL, case_cols, 4,
+		    &cases, "No presentations are planned yet in your "
+		    "sessions.");
+		dg_section(&sec[2], "Uncovered sessions you could take",
+		    "No psychologist is free for these; tell the team's "
+		    "manager if you can cover one.", dg_session_cols, 5, &open,
+		    "Every session is covered.");
 		memset(&dg, 0, sizeof(dg));
 		dg.key = r->week;
 		dg.subject = dg_fmt(&a, "Your sessions: the next two weeks "
@@ -747,49 +750,23 @@ dg_manager_one(struct dg_run *r, const struct team *tm,
 	dg_session_rows(&a, r, &unc, tm->slug, NULL, 1);
 	dg_unfilled_rows(&a, r, &unf, tm->slug);
 
-	memset(sec, 0, sizeof(sec));
-	sec[0].title = "Caseloads";
-	sec[0].intro = "Weighted caseload against each worker's limit.";
-	sec[0].columns = load_cols;
-	sec[0].ncolumns = 6;
-	sec[0].rows = load.rows;
-	sec[0].nrows = load.n;
-	sec[0].empty = "No case-holding members.";
-	sec[1].title = "Over or approaching the limit";
-	sec[1].columns = load_cols;
-	sec[1].ncolumns = 6;
-	sec[1].rows = warn.rows;
-	sec[1].nrows = warn.n;
-	sec[1].empty = "Nobody is over or approaching their limit.";
-	sec[2].title = "Supervision gaps";
-	sec[2].columns = gap_cols;
-	sec[2].ncolumns = 5;
-	sec[2].rows = gaps.rows;
-	sec[2].nrows = gaps.n;
-	sec[2].empty = "No case-holding members.";
-	sec[3].title = "Uncovered sessions";
-	sec[3].columns = dg_session_cols;
-	sec[3].ncolumns = 5;
-	sec[3].rows = unc.rows;
-	sec[3].nrows = unc.n;
-	sec[3].empty = "Every session in the next two weeks has a "
-	    "psychologist.";
-	sec[4].title = "Unfilled presentation slots";
-	sec[4].intro = "Group supervision sessions in the next two weeks "
-	    "with nobody able to present in a slot.";
-	sec[4].columns = slot_cols;
-	sec[4].ncolumns = 3;
-	sec[4].rows = unf.rows;
-	sec[4].nrows = unf.n;
-	sec[4].empty = "Every presentation slot is filled.";
-	sec[5].title = "Presentations per member";
-	sec[5].intro = "Presentations held in the last 365 days, those "
-	    "planned, and each member's last and next.";
-	sec[5].columns = pres_cols;
-	sec[5].ncolumns = 5;
-	sec[5].rows = pres.rows;
-	sec[5].nrows = pres.n;
-	sec[5].empty = "No case-holding members.";
+	dg_section(&sec[0], "Caseloads",
+	    "Weighted caseload against each worker's limit.", load_cols, 6,
+	    &load, "No case-holding members.");
+	dg_section(&sec[1], "Over or approaching the limit", NULL, load_cols,
+	    6, &warn, "Nobody is over or approaching their limit.");
+	dg_section(&sec[2], "Supervision gaps", NULL, gap_cols, 5, &gaps,
+	    "No case-holding members.");
+	dg_section(&sec[3], "Uncovered sessions", NULL, dg_session_cols, 5,
+	    &unc, "Every session in the next two weeks has a psychologist.");
+	dg_section(&sec[4], "Unfilled presentation slots",
+	    "Group supervision sessions in the next two weeks with nobody "
+	    "able to present in a slot.", slot_cols, 3, &unf,
+	    "Every presentation slot is filled.");
+	dg_section(&sec[5], "Presentations per member",
+	    "Presentations held in the last 365 days, those planned, and "
+	    "each member's last and next.", pres_cols, 5, &pres,
+	    "No case-holding members.");
 	memset(&dg, 0, sizeof(dg));
 	dg.key = dg_fmt(&a, "%s/%s", r->week, tm->slug);
 	dg.subject = dg_fmt(&a, "%s: caseloads and sessions (%s)", tm->name,
