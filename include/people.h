@@ -122,6 +122,16 @@ int	people_member_upsert(struct store *, const struct member *,
 	    int *changed, struct err *);
 int	people_absence_add(struct store *, struct absence *, struct err *);
 int	people_absence_remove(struct store *, int64_t id, struct err *);
+/*
+ * Arrays read once per run: sort by slug, then find by slug (NULL if absent
+ * or slug is NULL/empty).  people_*_list already return slug order.
+ */
+void		 people_member_sort(struct member *, size_t);
+void		 people_team_sort(struct team *, size_t);
+const struct member *people_member_find(const struct member *, size_t,
+		    const char *slug);
+const struct team *people_team_find(const struct team *, size_t,
+		    const char *slug);
 /* Counts for status. */
 int	people_counts(struct store *, int *teams, int *members,
 	    struct err *);

@@ -264,25 +264,13 @@ dg_row(struct dg_arena *a, struct dg_table *t, double bar, int status,
 static const struct member *
 dg_member(const struct dg_run *r, const char *slug)
 {
-	size_t	i;
-
-	for (i = 0; slug != NULL && slug[0] != '\0' && i < r->nmembers; i++) {
-		if (strcmp(r->members[i].slug, slug) == 0)
-			return (&r->members[i]);
-	}
-	return (NULL);
+	return (people_member_find(r->members, r->nmembers, slug));
 }
 
 static const struct team *
 dg_team(const struct dg_run *r, const char *slug)
 {
-	size_t	i;
-
-	for (i = 0; slug != NULL && i < r->nteams; i++) {
-		if (strcmp(r->teams[i].slug, slug) == 0)
-			return (&r->teams[i]);
-	}
-	return (NULL);
+	return (people_team_find(r->teams, r->nteams, slug));
 }
 
 static int
@@ -834,6 +822,8 @@ digest_send(struct store *s, const struct config *conf, time_t now,
 	    err) == -1)
 		goto out;
 	/* Lookups below bisect these. */
+	people_member_sort(r.members, r.nmembers);
+	people_team_sort(r.teams, r.nteams);
 	if (r.npres > 1)
 		qsort(r.pres, r.npres, sizeof(*r.pres), dg_pres_cmp);
 	if (r.ngs > 1)

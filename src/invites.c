@@ -91,8 +91,6 @@ static size_t	 inv_att(const struct session_attendee *, size_t,
 		    const char *, const struct session_attendee **);
 static int	 inv_row_cmp(const void *, const void *);
 static int	 inv_att_cmp(const void *, const void *);
-static int	 inv_member_cmp(const void *, const void *);
-static int	 inv_team_cmp(const void *, const void *);
 static void	 inv_summary(const struct inv_run *, const struct session *,
 		    char *, size_t);
 static void	 inv_hash(const struct inv_session *, const char *,
@@ -114,20 +112,6 @@ static int	 inv_one(struct inv_run *, const struct session *,
 		    const struct session_attendee *, size_t, struct err *);
 static int	 inv_presenters(struct inv_run *, struct inv_session *,
 		    struct err *);
-
-static int
-inv_member_cmp(const void *a, const void *b)
-{
-	return (strcmp(((const struct member *)a)->slug,
-	    ((const struct member *)b)->slug));
-}
-
-static int
-inv_team_cmp(const void *a, const void *b)
-{
-	return (strcmp(((const struct team *)a)->slug,
-	    ((const struct team *)b)->slug));
-}
 
 static int
 inv_row_cmp(const void *a, const void *b)
@@ -165,29 +149,13 @@ inv_att_cmp(const void *a, const void *b)
 static const struct member *
 inv_member(const struct inv_run *r, const char *slug)
 {
-	struct member	key;
-	size_t		len;
-
-	if (slug == NULL || slug[0] == '\0' || r->nmembers == 0 ||
-	    (len = strlen(slug)) >= sizeof(key.slug))
-		return (NULL);
-	memcpy(key.slug, slug, len + 1);
-	return (bsearch(&key, r->members, r->nmembers, sizeof(key),
-	    inv_member_cmp));
+	return (people_member_find(r->members, r->nmembers, slug));
 }
 
 static const struct team *
 inv_team(const struct inv_run *r, const char *slug)
 {
-	struct team	key;
-	size_t		len;
-
-	if (slug == NULL || slug[0] == '\0' || r->nteams == 0 ||
-	    (len = strlen(slug)) >= sizeof(key.slug))
-		return (NULL);
-	memcpy(key.slug, slug, len + 1);
-	return (bsearch(&key, r->teams, r->nteams, sizeof(key),
-	    inv_team_cmp));
+	return (people_team_find(r->teams, r->nteams, slug));
 }
 
 /* The rows of one session: first match and count. */
@@ -252,11 +220,8 @@ inv_load(struct inv_run *r, struct err *err)
 	    &r->npres, err) == -1)
 		return (-1);
 	/* The store's orders, made sure of: lookups below bisect them. */
-	if (r->nmembers > 1)
-		qsort(r->members, r->nmembers, sizeof(*r->members),
-		    inv_member_cmp);
-	if (r->nteams > 1)
-		qsort(r->teams, r->nteams, sizeof(*r->teams), inv_team_cmp);
+	people_member_sort(r->members, r->nmembers);
+	people_team_sort(r->teams, r->nteams);
 	if (r->natt > 1)
 		qsort(r->att, r->natt, sizeof(*r->att), inv_att_cmp);
 	if (r->ninv > 1)

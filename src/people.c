@@ -40,6 +40,8 @@ static const char *day_names[7] = {
 
 static int	people_valid_text(const char *, size_t);
 static int	people_valid_login(const char *);
+static int	people_member_cmp(const void *, const void *);
+static int	people_team_cmp(const void *, const void *);
 static int	people_copy_field(char *, size_t, const char *, const char *,
 		    int (*)(const char *), const char *, struct err *);
 static int	people_team_validate(const struct team *, struct err *);
@@ -777,4 +779,58 @@ people_counts(struct store *s, int *teams, int *members, struct err *err)
 
 	people_today(today);
 	return (store_people_counts(s, today, teams, members, err));
+}
+
+static int
+people_member_cmp(const void *a, const void *b)
+{
+	return (strcmp(((const struct member *)a)->slug,
+	    ((const struct member *)b)->slug));
+}
+
+static int
+people_team_cmp(const void *a, const void *b)
+{
+	return (strcmp(((const struct team *)a)->slug,
+	    ((const struct team *)b)->slug));
+}
+
+void
+people_member_sort(struct member *v, size_t n)
+{
+	if (n > 1)
+		qsort(v, n, sizeof(*v), people_member_cmp);
+}
+
+void
+people_team_sort(struct team *v, size_t n)
+{
+	if (n > 1)
+		qsort(v, n, sizeof(*v), people_team_cmp);
+}
+
+const struct member *
+people_member_find(const struct member *v, size_t n, const char *slug)
+{
+	struct member	key;
+	size_t		len;
+
+	if (v == NULL || n == 0 || slug == NULL || slug[0] == '\0' ||
+	    (len = strlen(slug)) >= sizeof(key.slug))
+		return (NULL);
+	memcpy(key.slug, slug, len + 1);
+	return (bsearch(&key, v, n, sizeof(*v), people_member_cmp));
+}
+
+const struct team *
+people_team_find(const struct team *v, size_t n, const char *slug)
+{
+	struct team	key;
+	size_t		len;
+
+	if (v == NULL || n == 0 || slug == NULL || slug[0] == '\0' ||
+	    (len = strlen(slug)) >= sizeof(key.slug))
+		return (NULL);
+	memcpy(key.slug, slug, len + 1);
+	return (bsearch(&key, v, n, sizeof(*v), people_team_cmp));
 }

@@ -101,8 +101,6 @@ static void	 plan_free(struct plan_run *);
 static int	 plan_expand(struct plan_run *, struct plan_series *);
 static int	 plan_occ_cmp(const void *, const void *);
 static int	 plan_byid_cmp(const void *, const void *);
-static int	 plan_member_cmp(const void *, const void *);
-static int	 plan_team_cmp(const void *, const void *);
 static struct session *plan_find(struct plan_run *, const char *);
 static const struct member *plan_member(struct plan_run *, const char *);
 static const struct team *plan_team(struct plan_run *, const char *);
@@ -127,20 +125,6 @@ plan_byid_cmp(const void *a, const void *b)
 {
 	return (strcmp((*(struct session *const *)a)->id,
 	    (*(struct session *const *)b)->id));
-}
-
-static int
-plan_member_cmp(const void *a, const void *b)
-{
-	return (strcmp(((const struct member *)a)->slug,
-	    ((const struct member *)b)->slug));
-}
-
-static int
-plan_team_cmp(const void *a, const void *b)
-{
-	return (strcmp(((const struct team *)a)->slug,
-	    ((const struct team *)b)->slug));
 }
 
 static int
@@ -169,25 +153,13 @@ plan_find(struct plan_run *p, const char *id)
 static const struct member *
 plan_member(struct plan_run *p, const char *slug)
 {
-	struct member	key;
-
-	if (slug == NULL || *slug == '\0' || p->nmembers == 0)
-		return (NULL);
-	snprintf(key.slug, sizeof(key.slug), "%s", slug);
-	return (bsearch(&key, p->members, p->nmembers, sizeof(*p->members),
-	    plan_member_cmp));
+	return (people_member_find(p->members, p->nmembers, slug));
 }
 
 static const struct team *
 plan_team(struct plan_run *p, const char *slug)
 {
-	struct team	key;
-
-	if (p->nteams == 0)
-		return (NULL);
-	snprintf(key.slug, sizeof(key.slug), "%s", slug);
-	return (bsearch(&key, p->teams, p->nteams, sizeof(*p->teams),
-	    plan_team_cmp));
+	return (people_team_find(p->teams, p->nteams, slug));
 }
 
 static void
@@ -222,11 +194,8 @@ plan_load(struct plan_run *p, struct err *err)
 		free(abs);
 		return (-1);
 	}
-	if (p->nteams > 0)
-		qsort(p->teams, p->nteams, sizeof(*p->teams), plan_team_cmp);
-	if (p->nmembers > 0)
-		qsort(p->members, p->nmembers, sizeof(*p->members),
-		    plan_member_cmp);
+	people_team_sort(p->teams, p->nteams);
+	people_member_sort(p->members, p->nmembers);
 	sched_absences_init(&p->abs, abs, nabs);
 	free(abs);
 

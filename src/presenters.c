@@ -98,7 +98,6 @@ struct pres_run {
 	int				 changed;
 };
 
-static int	 pres_member_cmp(const void *, const void *);
 static int	 pres_case_cmp(const void *, const void *);
 static int	 pres_case_add(void *, const struct casefile *);
 static int	 pres_att_add(void *, const char *, const char *);
@@ -124,13 +123,6 @@ static int	 pres_write(struct pres_run *, const struct presenters_session *,
 		    const struct presentation *, size_t, struct err *);
 static int	 pres_requests_save(struct pres_run *, struct err *);
 static char	*pres_reasons_join(const struct rotation_slot *);
-
-static int
-pres_member_cmp(const void *a, const void *b)
-{
-	return (strcmp(((const struct member *)a)->slug,
-	    ((const struct member *)b)->slug));
-}
 
 static int
 pres_case_cmp(const void *pa, const void *pb)
@@ -229,41 +221,23 @@ pres_case_out(const struct pres_case *pc, const char *lead,
 static int
 pres_team_index(const struct pres_run *r, const char *slug, size_t *at)
 {
-	size_t	lo = 0, hi = r->nteams, mid;
-	int	c;
+	const struct team	*t;
 
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if ((c = strcmp(r->teams[mid].slug, slug)) == 0) {
-			*at = mid;
-			return (0);
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return (-1);
+	if ((t = people_team_find(r->teams, r->nteams, slug)) == NULL)
+		return (-1);
+	*at = (size_t)(t - r->teams);
+	return (0);
 }
 
 static int
 pres_member_index(const struct pres_run *r, const char *slug, size_t *at)
 {
-	size_t	lo = 0, hi = r->nmembers, mid;
-	int	c;
+	const struct member	*m;
 
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if ((c = strcmp(r->members[mid].slug, slug)) == 0) {
-			*at = mid;
-			return (0);
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return (-1);
+	if ((m = people_member_find(r->members, r->nmembers, slug)) == NULL)
+		return (-1);
+	*at = (size_t)(m - r->members);
+	return (0);
 }
 
 /* Everything a run needs, read once. */
@@ -281,9 +255,8 @@ pres_load(struct pres_run *r, struct err *err)
 	    people_member_list(r->store, NULL, &r->members, &r->nmembers,
 	    err) == -1)
 		return (-1);
-	if (r->nmembers > 1)
-		qsort(r->members, r->nmembers, sizeof(*r->members),
-		    pres_member_cmp);
+	people_member_sort(r->members, r->nmembers);
+	people_team_sort(r->teams, r->nteams);
 	if (store_presenters_cases(r->store, pres_case_add, r, err) == -1 ||
 	    store_presenters_sessions(r->store, from, until, &r->sess,
 	    &r->nsess, err) == -1)
