@@ -38,6 +38,14 @@ int	util_timezone_exists(const char *);
 /* Set TZ and tzset(); -1 if the zone is not known to the system. */
 int	util_set_timezone(const char *);
 
+/*
+ * In an array of n elements of size bytes, sorted by a string key held in
+ * each element at offset off (a char array), the run of elements whose key
+ * equals key: returns its length and sets *at to its first index.
+ */
+size_t	util_equal_range(const void *base, size_t n, size_t size, size_t off,
+	    const char *key, size_t *at);
+
 /* Split "a, b,c" on commas, trimming blanks; empty items dropped. */
 char	**util_split_list(const char *, size_t *n);
 void	 util_free_list(char **, size_t n);

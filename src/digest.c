@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 #include <time.h>
 
@@ -32,6 +33,7 @@
 #include "schedule.h"
 #include "series.h"
 #include "store.h"
+#include "util.h"
 #include "xmalloc.h"
 
 #define DG_DAY		86400
@@ -363,21 +365,11 @@ static size_t
 dg_presenters(const struct dg_run *r, const char *session,
     const struct presentation **first)
 {
-	size_t	lo = 0, hi = r->npres, mid, n = 0;
+	size_t	at, n;
 
-	*first = NULL;
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (strcmp(r->pres[mid].session, session) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	while (lo + n < r->npres && strcmp(r->pres[lo + n].session,
-	    session) == 0)
-		n++;
-	if (n > 0)
-		*first = &r->pres[lo];
+	n = util_equal_range(r->pres, r->npres, sizeof(*r->pres),
+	    offsetof(struct presentation, session), session, &at);
+	*first = n > 0 ? &r->pres[at] : NULL;
 	return (n);
 }
 

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 #include <time.h>
 
@@ -162,21 +163,11 @@ inv_team(const struct inv_run *r, const char *slug)
 static size_t
 inv_rows(struct inv_run *r, const char *session, struct invitation **first)
 {
-	size_t	lo = 0, hi = r->ninv, mid, n = 0;
+	size_t	at, n;
 
-	*first = NULL;
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (strcmp(r->inv[mid].session, session) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	while (lo + n < r->ninv && strcmp(r->inv[lo + n].session,
-	    session) == 0)
-		n++;
-	if (n > 0)
-		*first = &r->inv[lo];
+	n = util_equal_range(r->inv, r->ninv, sizeof(*r->inv),
+	    offsetof(struct invitation, session), session, &at);
+	*first = n > 0 ? &r->inv[at] : NULL;
 	return (n);
 }
 
@@ -184,20 +175,11 @@ static size_t
 inv_att(const struct session_attendee *v, size_t nv, const char *session,
     const struct session_attendee **first)
 {
-	size_t	lo = 0, hi = nv, mid, n = 0;
+	size_t	at, n;
 
-	*first = NULL;
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (strcmp(v[mid].session, session) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	while (lo + n < nv && strcmp(v[lo + n].session, session) == 0)
-		n++;
-	if (n > 0)
-		*first = &v[lo];
+	n = util_equal_range(v, nv, sizeof(*v),
+	    offsetof(struct session_attendee, session), session, &at);
+	*first = n > 0 ? &v[at] : NULL;
 	return (n);
 }
 
@@ -324,7 +306,7 @@ static int
 inv_presenters(struct inv_run *r, struct inv_session *is, struct err *err)
 {
 	const struct presentation	*v = NULL;
-	size_t				 lo = 0, hi = r->npres, mid, n = 0, i;
+	size_t				 at, n = 0, i;
 	time_t				 until;
 
 	is->pres = NULL;
@@ -333,17 +315,9 @@ inv_presenters(struct inv_run *r, struct inv_session *is, struct err *err)
 	if (is->x->state == SESSION_CANCELLED)
 		return (0);
 	if (is->x->start >= r->now && is->x->start < until) {
-		while (lo < hi) {
-			mid = lo + (hi - lo) / 2;
-			if (strcmp(r->pres[mid].session, is->x->id) < 0)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		while (lo + n < r->npres &&
-		    strcmp(r->pres[lo + n].session, is->x->id) == 0)
-			n++;
-		v = n > 0 ? &r->pres[lo] : NULL;
+		n = util_equal_range(r->pres, r->npres, sizeof(*r->pres),
+		    offsetof(struct presentation, session), is->x->id, &at);
+		v = n > 0 ? &r->pres[at] : NULL;
 	} else {
 		if (store_presentations_session(r->store, is->x->id,
 		    &is->opres, &is->nopres, err) == -1)

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 #include <time.h>
 
@@ -320,18 +321,10 @@ static int
 plan_attendees_same(struct plan_run *p, const char *id,
     const struct sched_attendee *want, size_t n)
 {
-	size_t	lo = 0, hi = p->natt, mid, i, j;
+	size_t	lo, i, j;
 
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (strcmp(p->att[mid].session, id) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (i = lo; i < p->natt && strcmp(p->att[i].session, id) == 0; i++)
-		;
-	if (i - lo != n)
+	if (util_equal_range(p->att, p->natt, sizeof(*p->att),
+	    offsetof(struct session_attendee, session), id, &lo) != n)
 		return (0);
 	for (j = 0; j < n; j++) {
 		/* want is small: a linear look-up per attendee is cheap. */

@@ -369,3 +369,23 @@ util_free_list(char **list, size_t n)
 		free(list[i]);
 	free(list);
 }
+
+size_t
+util_equal_range(const void *base, size_t n, size_t size, size_t off,
+    const char *key, size_t *at)
+{
+	const char	*b = base;
+	size_t		 lo = 0, hi = n, mid, len = 0;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (strcmp(b + mid * size + off, key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	while (lo + len < n && strcmp(b + (lo + len) * size + off, key) == 0)
+		len++;
+	*at = lo;
+	return (len);
+}

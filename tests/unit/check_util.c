@@ -5,6 +5,7 @@
  * changes are the ones our users live with.
  */
 #include <limits.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -458,6 +459,34 @@ START_TEST(test_split_list_null)
 }
 END_TEST
 
+/* The run of rows with one session id in rows sorted by it. */
+START_TEST(test_equal_range)
+{
+	struct row {
+		int	x;
+		char	id[16];
+	} v[] = {
+		{ 1, "a-20260101" }, { 2, "b-20260101" }, { 3, "b-20260101" },
+		{ 4, "b-20260101" }, { 5, "c-20260101" },
+	};
+	size_t	at = 99;
+
+	ck_assert_uint_eq(util_equal_range(v, 5, sizeof(*v),
+	    offsetof(struct row, id), "b-20260101", &at), 3);
+	ck_assert_uint_eq(at, 1);
+	ck_assert_uint_eq(util_equal_range(v, 5, sizeof(*v),
+	    offsetof(struct row, id), "a-20260101", &at), 1);
+	ck_assert_uint_eq(at, 0);
+	ck_assert_uint_eq(util_equal_range(v, 5, sizeof(*v),
+	    offsetof(struct row, id), "c-20260101", &at), 1);
+	ck_assert_int_eq(v[at].x, 5);
+	ck_assert_uint_eq(util_equal_range(v, 5, sizeof(*v),
+	    offsetof(struct row, id), "bb", &at), 0);
+	ck_assert_uint_eq(util_equal_range(v, 0, sizeof(*v),
+	    offsetof(struct row, id), "a-20260101", &at), 0);
+}
+END_TEST
+
 START_TEST(test_trim)
 {
 	char	a[] = "  padded \t\n";
@@ -511,6 +540,7 @@ util_suite(void)
 	LOOP(tc, test_split_list, lists);
 	tcase_add_test(tc, test_split_list_null);
 	tcase_add_test(tc, test_trim);
+	tcase_add_test(tc, test_equal_range);
 	suite_add_tcase(s, tc);
 
 	return (s);
