@@ -23,6 +23,8 @@
 #include <unistd.h>
 
 #include <check.h>
+
+#include "testutil.h"
 #include <event2/event.h>
 #include <jansson.h>
 
@@ -55,7 +57,6 @@ static void	 assert_error(json_t *, const char *, const char *);
 static json_t	*assert_ok(json_t *);
 static int64_t	 enqueue_one(const char *);
 static size_t	 audit_count(void);
-static void	 rm_rf(const char *);
 static char	*man_names(void);
 static int	 sock_connect(const char *);
 static json_t	*sock_roundtrip(int, const char *, size_t);
@@ -116,20 +117,7 @@ teardown(void)
 	clock_free();
 	event_base_free(test_base);
 	daemon_g = NULL;
-	rm_rf(test_dir);
-}
-
-static void
-rm_rf(const char *dir)
-{
-	char	cmd[PATH_MAX + 16];
-
-	/* Only ever our own mkdtemp directory. */
-	if (strncmp(dir, "/tmp/check_cmd.", 15) != 0)
-		return;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", dir);
+	testutil_rm_rf(test_dir);
 }
 
 static json_t *

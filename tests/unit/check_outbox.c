@@ -21,6 +21,8 @@
 #include <arpa/inet.h>
 
 #include <check.h>
+
+#include "testutil.h"
 #include <event2/event.h>
 #include <jansson.h>
 
@@ -44,7 +46,6 @@ static char		*spooldir;
 static struct config	*conf;
 static struct event_base *base;
 
-static void	rm_rf(const char *);
 static void	setup(void);
 static void	teardown(void);
 static struct config *test_config(void);
@@ -61,30 +62,6 @@ static void	run_until(struct store *, int, int);
 static off_t	file_size(const char *);
 static void	write_text(const char *, const char *);
 static Suite	*outbox_suite(void);
-
-static void
-rm_rf(const char *path)
-{
-	struct stat	 st;
-	struct dirent	*de;
-	DIR		*d;
-	char		*sub;
-
-	if (lstat(path, &st) == -1)
-		return;
-	if (S_ISDIR(st.st_mode) && (d = opendir(path)) != NULL) {
-		while ((de = readdir(d)) != NULL) {
-			if (strcmp(de->d_name, ".") == 0 ||
-			    strcmp(de->d_name, "..") == 0)
-				continue;
-			xasprintf(&sub, "%s/%s", path, de->d_name);
-			rm_rf(sub);
-			free(sub);
-		}
-		closedir(d);
-	}
-	remove(path);
-}
 
 static struct config *
 test_config(void)
@@ -158,7 +135,7 @@ teardown(void)
 	clock_free();
 	event_base_free(base);
 	config_release(conf);
-	rm_rf(tmpdir);
+	testutil_rm_rf(tmpdir);
 	free(statedir);
 	free(spooldir);
 	strcpy(tmpdir, "/tmp/check_outbox.XXXXXX");

@@ -14,6 +14,8 @@
 
 #include <check.h>
 
+#include "testutil.h"
+
 #include "acl.h"
 #include "domain.h"
 #include "err.h"
@@ -24,7 +26,6 @@
 static char		 tmpdir[] = "/tmp/check_people.XXXXXX";
 static struct store	*store;
 
-static void	rm_rf(const char *);
 static void	setup(void);
 static void	teardown(void);
 static void	add_team(const char *, const char *, const char *);
@@ -33,30 +34,6 @@ static void	set_team(const char *, const char *, const char *);
 static void	assert_err(const struct err *, enum err_code, const char *);
 static struct acl_peer peer_for(const char *, int);
 static Suite	*people_suite(void);
-
-static void
-rm_rf(const char *path)
-{
-	struct stat	 st;
-	struct dirent	*de;
-	DIR		*d;
-	char		*sub;
-
-	if (lstat(path, &st) == -1)
-		return;
-	if (S_ISDIR(st.st_mode) && (d = opendir(path)) != NULL) {
-		while ((de = readdir(d)) != NULL) {
-			if (strcmp(de->d_name, ".") == 0 ||
-			    strcmp(de->d_name, "..") == 0)
-				continue;
-			xasprintf(&sub, "%s/%s", path, de->d_name);
-			rm_rf(sub);
-			free(sub);
-		}
-		closedir(d);
-	}
-	remove(path);
-}
 
 static void
 setup(void)
@@ -75,7 +52,7 @@ teardown(void)
 {
 	store_close(store);
 	store = NULL;
-	rm_rf(tmpdir);
+	testutil_rm_rf(tmpdir);
 }
 
 /* err carries code and a message that starts with "field:". */

@@ -20,6 +20,8 @@
 #include <unistd.h>
 
 #include <check.h>
+
+#include "testutil.h"
 #include <event2/event.h>
 
 #include "clock.h"
@@ -44,7 +46,6 @@ static struct config		*conf;
 static struct event_base	*base;
 static time_t			 now;
 
-static void	rm_rf(const char *);
 static void	setup(void);
 static void	teardown(void);
 static void	add_team(const char *);
@@ -61,30 +62,6 @@ static void	plan(const struct sched_holidays *, struct planner_counts *);
 static size_t	sessions(const char *, struct session **);
 static int	local_hour(time_t);
 static Suite	*planner_suite(void);
-
-static void
-rm_rf(const char *path)
-{
-	struct stat	 st;
-	struct dirent	*de;
-	DIR		*d;
-	char		*sub;
-
-	if (lstat(path, &st) == -1)
-		return;
-	if (S_ISDIR(st.st_mode) && (d = opendir(path)) != NULL) {
-		while ((de = readdir(d)) != NULL) {
-			if (strcmp(de->d_name, ".") == 0 ||
-			    strcmp(de->d_name, "..") == 0)
-				continue;
-			xasprintf(&sub, "%s/%s", path, de->d_name);
-			rm_rf(sub);
-			free(sub);
-		}
-		closedir(d);
-	}
-	remove(path);
-}
 
 static void
 setup(void)
@@ -116,7 +93,7 @@ teardown(void)
 	config_free(conf);
 	clock_free();
 	event_base_free(base);
-	rm_rf(tmpdir);
+	testutil_rm_rf(tmpdir);
 	ical_shutdown();
 }
 
