@@ -88,10 +88,12 @@ int	ical_holidays_load_all(char *const *paths, size_t n,
 /*
  * Building calendars (iTIP, RFC 5545/5546): pure, from the structs below.
  * Every event's DTSTART/DTEND carry TZID=tz, and the calendar holds one
- * compact VTIMEZONE for tz: one STANDARD and one DAYLIGHT observance with
- * yearly RRULEs taken from the zone's rules in the year of the first event
- * (or a single STANDARD for a zone without daylight saving), so that mail
- * clients need no zone database of their own.
+ * VTIMEZONE for tz, so that mail clients need no zone database of their
+ * own: a compact one (one STANDARD and one DAYLIGHT observance, DTSTART in
+ * 1970, yearly RRULEs stating the zone's changes as the system's zoneinfo
+ * has them; a single STANDARD for a zone without daylight saving) when
+ * the years of all the events have the same rules, else libical's full
+ * copy of the zone under the bare TZID.
  */
 enum ical_method {
 	ICAL_MSG_REQUEST = 0,

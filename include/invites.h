@@ -19,6 +19,7 @@
 #include "err.h"
 #include "people.h"
 #include "schedule.h"
+#include "series.h"
 
 struct store;
 struct config;
@@ -30,7 +31,13 @@ enum invitation_state {
 	INVITATION_CANCELLED		/* told it is off for them */
 };
 
-/* What one attendee of one session was last sent. */
+#define INVITE_PRESENTERS_MAX	(SERIES_SLOTS_MAX * (SLUG_MAX + 1))
+
+/*
+ * What one attendee of one session was last sent: the hash decides
+ * whether they need an update, the sent_ fields say what it changes
+ * (sent_start 0: a row from before they were kept).
+ */
 struct invitation {
 	char	session[SCHED_ID_MAX + 1];
 	char	member[SLUG_MAX + 1];
@@ -38,6 +45,12 @@ struct invitation {
 	char	hash[INVITE_HASH_LEN + 1];	/* of what it said */
 	int	state;				/* enum invitation_state */
 	time_t	reminded;	/* start the last reminder was for; 0 none */
+	time_t	sent_start;
+	time_t	sent_end;
+	char	sent_location[LOCATION_MAX + 1];
+	char	sent_psych[SLUG_MAX + 1];		/* "" uncovered */
+	char	sent_presenters[INVITE_PRESENTERS_MAX];	/* "a,b" by slot */
+	char	sent_case[REF_MAX + 1];			/* own case or "" */
 };
 
 struct invites_counts {

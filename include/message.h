@@ -38,18 +38,35 @@ char	*message_uid(const struct config *, const char *session_id);
 enum invite_kind {
 	INVITE_NEW = 0,		/* "Invitation: ..." METHOD:REQUEST */
 	INVITE_UPDATE,		/* "Updated: ..." METHOD:REQUEST */
-	INVITE_CANCEL		/* "Cancelled: ..." METHOD:CANCEL */
+	INVITE_CANCEL,		/* "Cancelled: ..." METHOD:CANCEL */
+	INVITE_NOT_EXPECTED	/* "Not expected: ..." METHOD:CANCEL to one */
+};
+
+/*
+ * What an attendee was last sent, so that an update says what changed,
+ * old and new.  start 0: not known (the update then only says the
+ * details are new).  Names, not slugs; borrowed.
+ */
+struct invite_was {
+	time_t		 start;
+	time_t		 end;
+	const char	*location;
+	const char	*psychologist;	/* name; "" uncovered */
+	const char *const *presenters;	/* names */
+	size_t		 npresenters;
+	const char	*own_case;	/* the case they were to present */
 };
 
 /*
  * One attendee's copy of an invitation.  Pointers are borrowed.  Names of
  * presenters never carry cases: only own_case does, and only the
- * presenter's own copy may set it.
+ * presenter's own copy may set it.  A not-expected copy lists only the
+ * recipient in attendees (RFC 5546 3.2.5) and says why in reason.
  */
 struct invite {
 	int		 kind;		/* enum invite_kind */
 	const char	*uid;		/* message_uid() of the session */
-	int		 sequence;	/* bumped by the caller per update */
+	int		 sequence;	/* the session's, the same in every copy */
 	time_t		 dtstamp;	/* DTSTAMP and the Date header */
 	time_t		 start;
 	time_t		 end;
@@ -63,19 +80,35 @@ struct invite {
 	const char	*rcpt_name;
 	const char	*rcpt;
 	const char	*own_case;	/* set: "You are presenting" this case */
-	const char	*note;		/* optional paragraph (reason, change) */
+	const char	*note;		/* optional paragraph */
+	const struct invite_was *was;	/* updates: the last copy sent */
+	const char	*covers_for;	/* name of the psychologist covered for */
+	const char	*cover_why;	/* "is absent on ...": why they are */
+	const char	*reason;	/* move, cancel or not-expected reason */
+	const char	*by;		/* cancel: who cancelled (a name) */
 };
 
-/* "invitation", "update" or "cancellation": outbox kind and Message-ID. */
+/* "invitation", "update", "cancellation" or "not_expected". */
 const char *message_invite_kind(int kind);
+/* "Invitation: SUMMARY, Tue 10 Mar 2026 10:00" (Updated, Cancelled...). */
+char	*message_invite_subject(const struct invite *);
+/*
+ * What an update says changed, one sentence a line ("Moved from Tuesday
+ * 5 January 10:00 to Wednesday 6 January 14:00.", "Now in Room 2 (was
+ * Room 1).", "Dr Okoro covers for Dr McBride, who is absent on ...",
+ * "Presenting now: A, B."), or "" when nothing is known to have changed.
+ * Returns a malloc'd string.
+ */
+char	*message_invite_changes(const struct invite *);
 
 /*
- * An iMIP message (RFC 6047): multipart/alternative of text/plain,
- * text/html and text/calendar; method=REQUEST or CANCEL (base64, inline)
- * with one VEVENT, ORGANIZER from [mail] from.  The Message-ID is
- * message_id(kind name, "UID/SEQUENCE", rcpt); *msgid (if not NULL) gets
- * a malloc'd copy.  Returns malloc'd bytes with CRLF line ends and sets
- * *len, or NULL with err set.
+ * An iMIP message (RFC 6047): multipart/mixed of a multipart/alternative
+ * (text/plain, text/html and text/calendar; method=REQUEST or CANCEL,
+ * base64, inline) and the same calendar as an application/ics
+ * attachment "invite.ics", with one VEVENT, ORGANIZER from [mail] from.
+ * The Message-ID is message_id(kind name, "UID/SEQUENCE", rcpt); *msgid
+ * (if not NULL) gets a malloc'd copy.  Returns malloc'd bytes with CRLF
+ * line ends and sets *len, or NULL with err set.
  */
 char	*message_invitation(const struct config *, const struct invite *,
 	    char **msgid, size_t *len, struct err *);
@@ -109,7 +142,11 @@ enum digest_status {
 	DIGEST_OVER			/* red */
 };
 
-/* A table row: cells as text, and an optional bar after them. */
+/*
+ * A table row: cells as text, and an optional bar after them.  The bar
+ * shows only the load against the limit; the figures and the status in
+ * words, if wanted, are cells of the row (so they print once).
+ */
 struct digest_row {
 	const char *const *cells;	/* ncolumns of them; NULL cell = "" */
 	double		 bar;		/* fraction of the limit, 1.0 = full */
@@ -118,7 +155,7 @@ struct digest_row {
 
 struct digest_section {
 	const char	*title;
-	const char	*intro;		/* optional paragraph */
+	const char	*intro;		/* optional, shown above rows only */
 	const char *const *columns;	/* headings */
 	size_t		 ncolumns;
 	const struct digest_row *rows;
@@ -136,15 +173,24 @@ struct digest {
 	const char	*rcpt_name;
 	const char	*rcpt;
 	time_t		 date;
+	const char	*note;		/* optional, after the greeting */
 };
 
 /*
  * A digest: multipart/alternative text/plain (aligned columns, bars of
  * '#') and text/html (tables, bars coloured by status with inline CSS, no
- * external resources).  Message-ID from (kind, key, rcpt): one per
- * recipient per week whatever the caller does twice.
+ * external resources).  Every bar of a digest is drawn to one scale, the
+ * same in both parts: a track of 0 to 1.5 limits (further, in half
+ * limits, when a load is beyond that) with the limit marked on it, '|'
+ * in the text and a dark line in the HTML; an over-limit bar runs past
+ * the mark.  A section's intro shows only above rows; an empty section
+ * shows its empty line alone.  Message-ID from (kind, key, rcpt): one
+ * per recipient per week whatever the caller does twice.
  */
 char	*message_digest(const struct config *, const struct digest *,
 	    char **msgid, size_t *len, struct err *);
+
+/* 13.5, 15, 4.13: a load or limit, two decimals at most.  Returns buf. */
+char	*message_figure(double, char *buf, size_t size);
 
 #endif

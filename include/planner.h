@@ -43,16 +43,22 @@ int	planner_run(struct store *, const struct config *,
 int	planner_hold(struct store *, const struct config *, time_t now,
 	    int *held, struct err *);
 
-/* Manager overrides, inside the caller's transaction. */
+/*
+ * Manager overrides, inside the caller's transaction.  reason (may be
+ * NULL) and by (the caller's member slug or unix user, may be NULL) are
+ * kept for the mail that tells the attendees.  SEQUENCE is left to the
+ * invites module, which raises it when what was sent changes.
+ */
 int	planner_session_cancel(struct store *, const char *id,
-	    const char *reason, struct err *);
+	    const char *reason, const char *by, struct err *);
 /*
  * Move a planned session and decide its psychologist (with cover) and
  * attendees for the new date; it stays manual.  out may be NULL.
  */
 int	planner_session_move(struct store *, const struct config *,
 	    const char *id, time_t start, const char *location,
-	    struct planner_counts *, struct err *);
+	    const char *reason, const char *by, struct planner_counts *,
+	    struct err *);
 int	planner_session_attend(struct store *, const char *id,
 	    const char *member, int status, struct err *);
 /* Cancel the future planned sessions of a series (series remove). */

@@ -26,6 +26,8 @@ struct config;
 #define SERIES_START_LEN	17	/* "YYYY-MM-DDTHH:MM" and NUL */
 #define LOCATION_MAX		128
 #define SESSION_UID_MAX		128
+#define SESSION_NOTE_MAX	200	/* a cancel or move reason */
+#define SESSION_BY_MAX		64	/* a member slug or unix user */
 #define SERIES_DURATION_MIN	15
 #define SERIES_DURATION_MAX	480
 #define SERIES_SLOTS_MAX	6
@@ -84,6 +86,18 @@ struct session {
 	int	invited;
 	int	uncovered_alerted;
 	char	teams[SESSION_TEAMS_MAX];	/* "a,b": its series' teams */
+};
+
+/*
+ * Why and by whom a session was cancelled or last moved (the user's
+ * words and their member slug, or unix user when they are no member),
+ * kept apart from struct session: only the mail reads them.
+ */
+struct session_note {
+	char	cancel_reason[SESSION_NOTE_MAX + 1];
+	char	cancelled_by[SESSION_BY_MAX + 1];
+	char	move_reason[SESSION_NOTE_MAX + 1];
+	char	moved_by[SESSION_BY_MAX + 1];
 };
 
 struct session_attendee {

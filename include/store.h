@@ -182,6 +182,7 @@ int	store_people_counts(struct store *, const char *date, int *teams,
 struct series;
 struct session;
 struct session_attendee;
+struct session_note;
 struct sched_attendee;
 struct session_last;
 
@@ -214,8 +215,12 @@ int	store_session_insert(struct store *, const struct session *,
 /* Every column but id, series and kind. */
 int	store_session_update(struct store *, const struct session *,
 	    struct err *);
-int	store_session_set_cancel_reason(struct store *, const char *id,
-	    const char *reason, struct err *);
+/* Why and by whom a session was cancelled (moved 0) or moved (1). */
+int	store_session_set_note(struct store *, const char *id, int moved,
+	    const char *reason, const char *by, struct err *);
+/* Those notes; all "" when none (or no such session). */
+int	store_session_note_get(struct store *, const char *id,
+	    struct session_note *, struct err *);
 /* Planned sessions that ended by now, by end. */
 int	store_session_ended(struct store *, time_t now, struct session **,
 	    size_t *, struct err *);

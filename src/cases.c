@@ -12,16 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
+#include "alerts.h"
 #include "caseload.h"
 #include "cases.h"
 #include "clock.h"
 #include "config.h"
 #include "domain.h"
 #include "log.h"
-#include "message.h"
-#include "outbox.h"
 #include "people.h"
 #include "store.h"
 #include "util.h"
@@ -51,13 +49,9 @@ static int	cases_validate(struct store *, const struct casefile *,
 static void	cases_touch_add(struct cases_touch *, const char *);
 static int	cases_touch_recheck(struct store *, const struct config *,
 		    const struct cases_touch *, struct err *);
-static int	cases_alert(struct store *, const struct config *,
-		    const struct member *, const struct caseload *,
-		    struct err *);
 static int	cases_missing_cb(void *, const char *, const char *,
 		    const char *);
 static int	cases_ref_cmp(const void *, const void *);
-static char	*cases_figure(double, char *, size_t);
 
 static void
 cases_today(char *date)
@@ -420,129 +414,6 @@ out:
 	return (rc);
 }
 
-/* 10.5, 9, 4.13: two decimals at most, as the caseload table shows. */
-static char *
-cases_figure(double v, char *buf, size_t size)
-{
-	char	*p;
-
-	snprintf(buf, size, "%.2f", v);
-	if ((p = strchr(buf, '.')) != NULL) {
-		p += strlen(p) - 1;
-		while (*p == '0')
-			*p-- = '\0';
-		if (*p == '.')
-			*p = '\0';
-	}
-	return (buf);
-}
-
-/*
- * The alert names the worker and the figures, never a case.  A team
- * without a manager (or a manager without an address) cannot be told:
- * that is logged, and the crossing still counts as alerted.
- */
-static int
-cases_alert(struct store *s, const struct config *conf,
-    const struct member *m, const struct caseload *cl, struct err *err)
-{
-	struct team	 team;
-	struct member	 mgr;
-	struct err	 e;
-	unsigned char	 rnd[8];
-	char		*key = NULL, *subject = NULL, *body = NULL;
-	char		*msgid = NULL, *data = NULL;
-	char		 wbuf[32], lbuf[32];
-	size_t		 len;
-	int64_t		 id;
-	time_t		 now;
-	int		 rc = -1;
-
-	err_clear(&e);
-	if (people_team_get(s, m->team, &team, &e) == -1) {
-		if (e.code != ERR_NOT_FOUND) {
-			*err = e;
-			return (-1);
-		}
-		log_warnx("caseload: %s is over the limit and has no team to "
-		    "alert", m->slug);
-		return (0);
-	}
-	if (team.manager[0] == '\0') {
-		log_warnx("caseload: %s is over the limit but team %s has no "
-		    "manager to alert", m->slug, team.slug);
-		return (0);
-	}
-	if (people_member_get(s, team.manager, &mgr, &e) == -1) {
-		if (e.code != ERR_NOT_FOUND) {
-			*err = e;
-			return (-1);
-		}
-		log_warnx("caseload: %s is over the limit but manager %s of "
-		    "team %s does not exist", m->slug, team.manager,
-		    team.slug);
-		return (0);
-	}
-	if (mgr.email[0] == '\0') {
-		log_warnx("caseload: %s is over the limit but manager %s has "
-		    "no email address", m->slug, mgr.slug);
-		return (0);
-	}
-
-	/* Each crossing is a new message, even after a restart. */
-	now = clock_now();
-	if (getentropy(rnd, sizeof(rnd)) == -1)
-		memset(rnd, 0, sizeof(rnd));
-	xasprintf(&key, "caseload-%s-%lld-%02x%02x%02x%02x%02x%02x%02x%02x",
-	    m->slug, (long long)now, rnd[0], rnd[1], rnd[2], rnd[3], rnd[4],
-	    rnd[5], rnd[6], rnd[7]);
-	xasprintf(&subject, "Caseload over limit: %s", m->name);
-	xasprintf(&body,
-	    "%s (%s) in %s has gone over their caseload limit.\n"
-	    "\n"
-	    "  Worker:             %s\n"
-	    "  Team:               %s (%s)\n"
-	    "  Weighted caseload:  %s\n"
-	    "  Open cases:         %d\n"
-	    "  Limit:              %s\n"
-	    "  Status:             %s\n"
-	    "\n"
-	    "You will not be told again until their caseload comes back "
-	    "within the\nlimit and goes over it once more.  See the whole "
-	    "team with:\n"
-	    "\n"
-	    "  reflectctl caseload team=%s\n",
-	    m->name, m->slug, team.name, m->name, team.name, team.slug,
-	    cases_figure(cl->weighted, wbuf, sizeof(wbuf)), cl->cases,
-	    cases_figure(cl->limit, lbuf, sizeof(lbuf)),
-	    caseload_status_name(cl->status), team.slug);
-	msgid = message_id(conf, "caseload_alert", key, mgr.email);
-	data = message_plain(conf, mgr.name, mgr.email, subject, body, msgid,
-	    now, &len);
-	if (msgid == NULL || data == NULL) {
-		err_set(err, ERR_INTERNAL, "cannot build the caseload alert");
-		goto out;
-	}
-	if (outbox_enqueue(s, "caseload_alert", mgr.email, subject, data, len,
-	    msgid, &id, &e) == -1) {
-		/* A refused domain is logged by the outbox; the change stands. */
-		if (e.code != ERR_INVALID) {
-			*err = e;
-			goto out;
-		}
-	} else
-		log_info("caseload: %s is over the limit (%s of %s); alert "
-		    "queued to %s", m->slug, wbuf, lbuf, mgr.slug);
-	rc = 0;
-out:
-	free(key);
-	free(subject);
-	free(body);
-	free(msgid);
-	free(data);
-	return (rc);
-}
-
 int
 cases_recheck(struct store *s, const struct config *conf,
     const char *member, struct err *err)
@@ -570,7 +441,7 @@ cases_recheck(struct store *s, const struct config *conf,
 	over = cl.status == CASELOAD_OVER &&
 	    (m.end[0] == '\0' || strcmp(m.end, today) >= 0);
 	if (over && !m.over_alerted) {
-		if (cases_alert(s, conf, &m, &cl, err) == -1)
+		if (alerts_caseload(s, conf, clock_now(), &m, &cl, err) == -1)
 			return (-1);
 		return (store_case_set_alerted(s, member, 1, err));
 	}

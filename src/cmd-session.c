@@ -37,6 +37,7 @@ static json_t	*cmd_session_json(const struct session *,
 		    const struct series *, const struct session_attendee *,
 		    size_t, int, const char *);
 static json_t	*cmd_session_opt(const char *);
+static const char *cmd_session_by(const struct cmd_ctx *);
 
 #define CMD_SESSION_ENTRY(n, u, k, req, a, f, fn) { .name = (n),	\
 	.usage = (u), .args = { 1, 1 }, .keys = (k), .required = (req),	\
@@ -48,8 +49,8 @@ const struct cmd_entry cmd_session_cancel_entry = CMD_SESSION_ENTRY(
     "session cancel", "ID [reason=]", ((const char *[]){ "reason", NULL }),
     NULL, ACL_MANAGER, CMD_WRITE | CMD_REPLAN, cmd_session_cancel_exec);
 const struct cmd_entry cmd_session_move_entry = CMD_SESSION_ENTRY(
-    "session move", "ID start= [location=]",
-    ((const char *[]){ "start", "location", NULL }),
+    "session move", "ID start= [location=] [reason=]",
+    ((const char *[]){ "start", "location", "reason", NULL }),
     ((const char *[]){ "start", NULL }), ACL_MANAGER,
     CMD_WRITE | CMD_REPLAN, cmd_session_move_exec);
 const struct cmd_entry cmd_session_attend_entry = CMD_SESSION_ENTRY(
@@ -57,6 +58,15 @@ const struct cmd_entry cmd_session_attend_entry = CMD_SESSION_ENTRY(
     ((const char *[]){ "member", "status", NULL }),
     ((const char *[]){ "member", "status", NULL }), ACL_MANAGER,
     CMD_WRITE, cmd_session_attend_exec);
+
+/* Who made a change, for the mail: their member slug, else unix user. */
+static const char *
+cmd_session_by(const struct cmd_ctx *ctx)
+{
+	if (ctx->peer->member[0] != '\0')
+		return (ctx->peer->member);
+	return (ctx->peer->user);
+}
 
 /* The session and its series (its own teams if the series was removed). */
 static int
@@ -201,7 +211,8 @@ cmd_session_cancel_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 	if (reason != NULL && strlen(reason) > REASON_MAX)
 		return (err_set(err, ERR_INVALID, "reason: at most %d "
 		    "characters", REASON_MAX));
-	if (planner_session_cancel(daemon_g->store, x.id, reason, err) == -1)
+	if (planner_session_cancel(daemon_g->store, x.id, reason,
+	    cmd_session_by(ctx), err) == -1)
 		return (-1);
 	return (cmd_session_result(x.id, result, err));
 }
@@ -213,6 +224,7 @@ cmd_session_move_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 	struct session	 x;
 	struct series	 r;
 	const char	*loc = cmd_args_get(args, "location");
+	const char	*reason = cmd_args_get(args, "reason");
 	char		 msg[ERR_MSG_MAX];
 	time_t		 start;
 
@@ -229,8 +241,11 @@ cmd_session_move_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 	if (loc != NULL && strlen(loc) > LOCATION_MAX)
 		return (err_set(err, ERR_INVALID, "location: at most %d "
 		    "characters", LOCATION_MAX));
+	if (reason != NULL && strlen(reason) > SESSION_NOTE_MAX)
+		return (err_set(err, ERR_INVALID, "reason: at most %d "
+		    "characters", SESSION_NOTE_MAX));
 	if (planner_session_move(daemon_g->store, daemon_g->conf, x.id, start,
-	    loc, NULL, err) == -1)
+	    loc, reason, cmd_session_by(ctx), NULL, err) == -1)
 		return (-1);
 	return (cmd_session_result(x.id, result, err));
 }

@@ -8,8 +8,9 @@
  * skipped, so restarts, replans and on-demand sends never send a second
  * one.  Presenters come from the stored presentations, loaded once per
  * send with the slots of each session.  Case references appear only in
- * the psychologist's digest.  It queues through outbox_enqueue and never
- * delivers.
+ * the psychologist's digest; a team digest tells its presenters the day
+ * they present, never the case.  Roles are written in words.  It queues
+ * through outbox_enqueue and never delivers.
  */
 #include <stdarg.h>
 #include <stdint.h>
@@ -109,6 +110,10 @@ static size_t	 dg_presenters(const struct dg_run *, const char *,
 		    const struct presentation **);
 static const char *dg_presenting(struct dg_arena *, const struct dg_run *,
 		    const struct session *);
+static const char *dg_own_note(struct dg_arena *, const struct dg_run *,
+		    const struct member *);
+static const char *dg_role(int);
+static const char *dg_load(struct dg_arena *, const struct caseload *);
 static int	 dg_slots(const struct dg_run *, const char *);
 static void	 dg_case_rows(struct dg_arena *, const struct dg_run *,
 		    struct dg_table *, const char *);
@@ -127,6 +132,18 @@ static void	 dg_timer_cb(void *);
 
 static const char *const dg_session_cols[] = {
 	"When", "What", "Where", "Psychologist", "Presenting"
+};
+
+/* Roles as a reader says them ("senior practitioner"). */
+static const char *const dg_role_words[ROLE_COUNT] = {
+	[ROLE_MANAGER] = "manager",
+	[ROLE_PSYCHOLOGIST] = "psychologist",
+	[ROLE_SOCIAL_WORKER] = "social worker",
+	[ROLE_SENIOR_PRACTITIONER] = "senior practitioner",
+	[ROLE_ASYE] = "ASYE",
+	[ROLE_YOUTH_WORKER] = "youth worker",
+	[ROLE_FAMILY_PRACTITIONER] = "family practitioner",
+	[ROLE_OTHER] = "other",
 };
 
 const char *
@@ -411,6 +428,70 @@ dg_presenting(struct dg_arena *a, const struct dg_run *r,
 	return (s != NULL ? s : "to be planned");
 }
 
+static const char *
+dg_role(int role)
+{
+	if (role < 0 || role >= ROLE_COUNT || dg_role_words[role] == NULL)
+		return ("other");
+	return (dg_role_words[role]);
+}
+
+/* "13.5 / 15": the figures beside a caseload bar. */
+static const char *
+dg_load(struct dg_arena *a, const struct caseload *cl)
+{
+	char	w[32], l[32];
+
+	message_figure(cl->weighted, w, sizeof(w));
+	if (!(cl->limit > 0))
+		return (dg_fmt(a, "%s (no limit)", w));
+	return (dg_fmt(a, "%s / %s", w, message_figure(cl->limit, l,
+	    sizeof(l))));
+}
+
+/*
+ * "You are presenting on Tuesday 10 March." for a member who presents
+ * at their team's sessions in the digest's two weeks; NULL if they do
+ * not.  Days only: a team digest names no case, not even to its
+ * presenter.
+ */
+static const char *
+dg_own_note(struct dg_arena *a, const struct dg_run *r,
+    const struct member *m)
+{
+	const struct session		*x;
+	const struct presentation	*v;
+	struct tm			 tm;
+	char				 wday[32], month[32], day[80];
+	char				 last[80] = "";
+	const char			*s = NULL;
+	size_t				 i, j, n;
+
+	for (i = 0; i < r->nsess; i++) {
+		x = &r->sess[i];
+		if (x->state != SESSION_PLANNED ||
+		    x->kind != SERIES_GROUP_SUPERVISION ||
+		    !dg_in_team(x, m->team))
+			continue;
+		n = dg_presenters(r, x->id, &v);
+		for (j = 0; j < n; j++) {
+			if (strcmp(v[j].member, m->slug) == 0)
+				break;
+		}
+		if (j == n || localtime_r(&x->start, &tm) == NULL ||
+		    strftime(wday, sizeof(wday), "%A", &tm) == 0 ||
+		    strftime(month, sizeof(month), "%B", &tm) == 0)
+			continue;
+		snprintf(day, sizeof(day), "%s %d %s", wday, tm.tm_mday, month);
+		if (strcmp(day, last) == 0)
+			continue;
+		snprintf(last, sizeof(last), "%s", day);
+		s = s == NULL ? dg_fmt(a, "on %s", day) :
+		    dg_fmt(a, "%s and on %s", s, day);
+	}
+	return (s != NULL ? dg_fmt(a, "You are presenting %s.", s) : NULL);
+}
+
 /*
  * The sessions of a team (team set), of a psychologist (psych set) or
  * uncovered (neither, uncovered_only), as table rows; presenters by name.
@@ -573,6 +654,7 @@ dg_team_digests(struct dg_run *r, struct err *err)
 		dg.subject = dg_fmt(&a, "%s: the next two weeks (%s)",
 		    tm->name, r->week);
 		dg.greeting = dg_fmt(&a, "Hello %s,", m->name);
+		dg.note = dg_own_note(&a, r, m);
 		dg.sections = &sec;
 		dg.nsections = 1;
 		rc = dg_queue(r, &dg, "team_digest", m, err);
@@ -617,8 +699,9 @@ dg_psych_digests(struct dg_run *r, struct err *err)
 		    &cases, "No presentations are planned yet in your "
 		    "sessions.");
 		dg_section(&sec[2], "Uncovered sessions you could take",
-		    "No psychologist is free for these; tell the team's "
-		    "manager if you can cover one.", dg_session_cols, 5, &open,
+		    "Nobody is free for these as things stand; tell the "
+		    "team's manager if you could rearrange to cover one.",
+		    dg_session_cols, 5, &open,
 		    "Every session is covered.");
 		memset(&dg, 0, sizeof(dg));
 		dg.key = r->week;
@@ -641,7 +724,7 @@ dg_manager_one(struct dg_run *r, const struct team *tm,
     const struct member *mgr, struct err *err)
 {
 	static const char *const	 load_cols[] = {
-		"Member", "Role", "Cases", "Weighted", "Limit", "Status"
+		"Member", "Role", "Cases", "Status", "Weighted / limit"
 	};
 	static const char *const	 gap_cols[] = {
 		"Member", "Last attended", "Days since", "Limit", "Overdue"
@@ -662,7 +745,7 @@ dg_manager_one(struct dg_run *r, const struct team *tm,
 	struct caseload			 cl;
 	struct sched_gap		 g;
 	const struct member		*m;
-	const char			*last, *st;
+	const char			*last, *st, *cases, *figures;
 	char				 today[DATE_LEN];
 	size_t				 i, j;
 	int				 rc = -1, status, max;
@@ -691,18 +774,15 @@ dg_manager_one(struct dg_run *r, const struct team *tm,
 		    cl.status == CASELOAD_APPROACHING ? DIGEST_APPROACHING :
 		    DIGEST_OK;
 		st = caseload_status_name(cl.status);
+		cases = dg_fmt(&a, "%d", cl.cases);
+		figures = dg_load(&a, &cl);
 		dg_row(&a, &load, cl.limit > 0 ? cl.weighted / cl.limit : 0,
-		    cl.limit > 0 ? status : DIGEST_NONE, 6, m->name,
-		    role_name((enum role)m->role), dg_fmt(&a, "%d", cl.cases),
-		    dg_fmt(&a, "%.2f", cl.weighted),
-		    cl.limit > 0 ? dg_fmt(&a, "%.1f", cl.limit) : "-", st);
+		    cl.limit > 0 ? status : DIGEST_NONE, 5, m->name,
+		    dg_role(m->role), cases, st, figures);
 		if (cl.status != CASELOAD_OK)
 			dg_row(&a, &warn, cl.limit > 0 ? cl.weighted /
-			    cl.limit : 0, status, 6, m->name,
-			    role_name((enum role)m->role),
-			    dg_fmt(&a, "%d", cl.cases),
-			    dg_fmt(&a, "%.2f", cl.weighted),
-			    dg_fmt(&a, "%.1f", cl.limit), st);
+			    cl.limit : 0, status, 5, m->name,
+			    dg_role(m->role), cases, st, figures);
 		last = "";
 		for (j = 0; j < r->nlast; j++) {
 			if (strcmp(r->last[j].member, m->slug) == 0)
@@ -731,10 +811,12 @@ dg_manager_one(struct dg_run *r, const struct team *tm,
 	dg_unfilled_rows(&a, r, &unf, tm->slug);
 
 	dg_section(&sec[0], "Caseloads",
-	    "Weighted caseload against each worker's limit.", load_cols, 6,
-	    &load, "No case-holding members.");
+	    "Weighted caseload against each worker's limit.  Every bar is "
+	    "drawn to the same scale, with the limit marked on it; a bar "
+	    "that runs past the mark is over.", load_cols, 5, &load,
+	    "No case-holding members.");
 	dg_section(&sec[1], "Over or approaching the limit", NULL, load_cols,
-	    6, &warn, "Nobody is over or approaching their limit.");
+	    5, &warn, "Nobody is over or approaching their limit.");
 	dg_section(&sec[2], "Supervision gaps", NULL, gap_cols, 5, &gaps,
 	    "No case-holding members.");
 	dg_section(&sec[3], "Uncovered sessions", NULL, dg_session_cols, 5,

@@ -14,6 +14,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@
 #include "autoconf.h"
 #include "ical.h"
 #include "schedule.h"
+#include "tzfile.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -36,6 +38,33 @@ struct tz_change {
 };
 
 #define TZ_MAX_CHANGES	4
+#define TZ_MAX_YEARS	64		/* compact VTIMEZONE: years of events */
+
+/* Offsets come from the TZif file when it can be read, else libical. */
+struct zone {
+	icaltimezone	*z;
+	struct tzfile	*f;
+};
+
+/*
+ * A yearly change as a VTIMEZONE states it: the ord'th (or -1, the last)
+ * wday of mon, at secs local time before the change.  All ints, so that
+ * two years' rules compare with memcmp.
+ */
+struct tz_yearly {
+	int	mon;		/* 1-12 */
+	int	ord;
+	int	wday;		/* 0 Sunday */
+	int	secs;
+	int	from, to;
+};
+
+/* One year of a zone: no change (n 0, base) or into daylight and back. */
+struct tz_rules {
+	int			n;
+	int			base;
+	struct tz_yearly	r[2];	/* [0] into daylight, [1] back */
+};
 
 struct vevent_lines {
 	size_t	*line;		/* line of each BEGIN:VEVENT, in order */
@@ -57,13 +86,15 @@ static int	calendar_dates(const char *, icalcomponent *,
 static void	date_text(struct icaltimetype, char[DATE_LEN]);
 static int	rrule_sane(const struct icalrecurrencetype *, struct err *);
 static int	local_shape(const char *);
-static int	zone_offset(icaltimezone *, time_t);
-static size_t	zone_changes(icaltimezone *, time_t, struct tz_change *, int *);
+static int	zone_offset(const struct zone *, time_t);
+static size_t	zone_changes(const struct zone *, int, struct tz_change *,
+		    int *);
+static int	zone_rules(const struct zone *, int, struct tz_rules *);
 static const char *zone_tzname(icaltimezone *, int);
-static int	days_in_month(int, int);
-static icalcomponent *zone_observance(icaltimezone *, const struct tz_change *,
-		    int);
-static icalcomponent *zone_component(icaltimezone *, const char *, time_t);
+static icalcomponent *zone_observance(icaltimezone *,
+		    const struct tz_yearly *, int);
+static icalcomponent *zone_component(const struct zone *, const char *,
+		    const struct ical_event *, size_t);
 static char	*ical_clean(const char *, int, int);
 static icalproperty *ical_local_prop(icalproperty *, time_t, icaltimezone *,
 		    const char *);
@@ -725,48 +756,53 @@ ical_holidays_load_all(char *const *paths, size_t n,
 
 /*
  * Building calendars.  libical assembles the components and escapes the
- * TEXT values; the VTIMEZONE is made here from the zone's offsets in one
- * year rather than copied from libical, whose copy carries the zone's whole
- * history and a TZID that some clients do not recognise.
+ * TEXT values; the VTIMEZONE is made here from the zone's offsets in the
+ * events' years rather than copied from libical, whose copy carries the
+ * zone's whole history and a TZID that some clients do not recognise.
+ * The offsets are read from the system's zoneinfo by tzfile.c: libical
+ * 3.0.16 takes the 32-bit end of a TZif file (2038-01-19 03:14:07 UTC) for
+ * a change, so from 2038 it moves some zones' changes to 03:14:07 UTC
+ * (America/Santiago's September one, for instance).
  */
 
 static int
-zone_offset(icaltimezone *z, time_t t)
+zone_offset(const struct zone *zn, time_t t)
 {
 	struct icaltimetype	tt;
 	int			dst = 0;
 
+	if (zn->f != NULL)
+		return (tzfile_offset(zn->f, t));
 	tt = icaltime_from_timet_with_zone(t, 0, icaltimezone_get_utc_timezone());
 	tt.zone = icaltimezone_get_utc_timezone();
-	return (icaltimezone_get_utc_offset_of_utc_time(z, &tt, &dst));
+	return (icaltimezone_get_utc_offset_of_utc_time(zn->z, &tt, &dst));
 }
 
-/* The zone's offset changes in the UTC year of t, at most TZ_MAX_CHANGES. */
+/* The zone's offset changes in a UTC year, at most TZ_MAX_CHANGES. */
 static size_t
-zone_changes(icaltimezone *z, time_t t, struct tz_change *c, int *base)
+zone_changes(const struct zone *zn, int year, struct tz_change *c,
+    int *base)
 {
 	struct tm	tm;
 	time_t		from, until, d, lo, hi, mid;
 	int		off, next;
 	size_t		n = 0;
 
-	if (gmtime_r(&t, &tm) == NULL)
-		return (0);
-	tm.tm_mon = 0;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = year - 1900;
 	tm.tm_mday = 1;
-	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
 	from = timegm(&tm);
 	tm.tm_year++;
 	until = timegm(&tm);
-	off = *base = zone_offset(z, from);
+	off = *base = zone_offset(zn, from);
 	for (d = from; d < until && n <= TZ_MAX_CHANGES; d += 86400) {
-		if ((next = zone_offset(z, d + 86400)) == off)
+		if ((next = zone_offset(zn, d + 86400)) == off)
 			continue;
 		lo = d;
 		hi = d + 86400;
 		while (hi - lo > 1) {
 			mid = lo + (hi - lo) / 2;
-			if (zone_offset(z, mid) == off)
+			if (zone_offset(zn, mid) == off)
 				lo = mid;
 			else
 				hi = mid;
@@ -780,6 +816,51 @@ zone_changes(icaltimezone *z, time_t t, struct tz_change *c, int *base)
 		off = next;
 	}
 	return (n);
+}
+
+/*
+ * The year's changes as yearly rules, if they are none or one change into
+ * daylight saving and one back; else -1.  A change on one of the last
+ * seven days of its month is "the last" wday (-1SU), the rule of the zones
+ * that use "last Sunday", so that it states the same rule every year;
+ * others are the nth wday, which is right for this year, though not for
+ * every year of a rule such as Chile's "first Sunday on or after the 2nd".
+ */
+static int
+zone_rules(const struct zone *zn, int year, struct tz_rules *rs)
+{
+	struct tz_change	 c[TZ_MAX_CHANGES];
+	const struct tz_change	*ch;
+	struct tz_yearly	*y;
+	struct tm		 tm;
+	time_t			 local;
+	size_t			 n;
+	int			 i, d;
+
+	memset(rs, 0, sizeof(*rs));
+	n = zone_changes(zn, year, c, &rs->base);
+	if (n == 0)
+		return (0);
+	if (n != 2 || c[0].from != c[1].to || c[0].to != c[1].from)
+		return (-1);
+	d = c[0].to > c[0].from ? 0 : 1;	/* into daylight */
+	rs->n = 2;
+	for (i = 0; i < 2; i++) {
+		y = &rs->r[i];
+		ch = &c[i == 0 ? d : 1 - d];
+		/* DTSTART and RRULE are local time before the change. */
+		local = ch->at + ch->from;
+		if (gmtime_r(&local, &tm) == NULL)
+			return (-1);
+		y->mon = tm.tm_mon + 1;
+		y->wday = tm.tm_wday;
+		y->ord = tm.tm_mday == tzfile_mday(tm.tm_year + 1900,
+		    tm.tm_mon, -1, tm.tm_wday) ? -1 : (tm.tm_mday - 1) / 7 + 1;
+		y->secs = tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
+		y->from = ch->from;
+		y->to = ch->to;
+	}
+	return (0);
 }
 
 /* The latest TZNAME libical's copy of the zone gives to offset. */
@@ -806,110 +887,105 @@ zone_tzname(icaltimezone *z, int offset)
 	return (name);
 }
 
-static int
-days_in_month(int year, int mon)
-{
-	static const int	days[] = {
-		31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
-	};
-
-	if (mon == 1 && ((year % 4 == 0 && year % 100 != 0) ||
-	    year % 400 == 0))
-		return (29);
-	return (days[mon]);
-}
-
 /*
- * One observance: the change c happens each year on the same weekday of the
- * same week of its month ("last Sunday of March"), the rule of every zone
- * that keeps daylight saving today.  DTSTART is its 1970 occurrence.
+ * One observance of yearly rule y.  DTSTART is the rule's occurrence in
+ * 1970, worked out from the rule itself: the same day of the month as in
+ * the events' year would be 32 October 1970 when that year's last Sunday
+ * of October is the 29th, and strict clients refuse the whole calendar.
  */
 static icalcomponent *
-zone_observance(icaltimezone *z, const struct tz_change *c, int daylight)
+zone_observance(icaltimezone *z, const struct tz_yearly *y, int daylight)
 {
 	static const char	*wd[] = { "SU", "MO", "TU", "WE", "TH", "FR",
 				    "SA" };
 	icalcomponent		*obs;
 	struct icaltimetype	 start;
-	struct tm		 tm, first;
-	time_t			 local = c->at + c->from, ft;
 	const char		*name;
-	char			 rule[96], *text;
-	int			 week, mday, last;
+	char			*text;
 
-	if (gmtime_r(&local, &tm) == NULL)
-		return (NULL);
-	last = tm.tm_mday + 7 > days_in_month(tm.tm_year + 1900, tm.tm_mon);
-	week = (tm.tm_mday - 1) / 7 + 1;
-	/* The same week and weekday in 1970. */
-	memset(&first, 0, sizeof(first));
-	first.tm_year = 70;
-	first.tm_mon = tm.tm_mon;
-	first.tm_mday = 1;
-	ft = timegm(&first);
-	gmtime_r(&ft, &first);
-	mday = 1 + (tm.tm_wday - first.tm_wday + 7) % 7 + (week - 1) * 7;
-	if (last) {
-		while (mday + 7 <= days_in_month(70, tm.tm_mon))
-			mday += 7;
-	}
 	start = icaltime_null_time();
 	start.year = 1970;
-	start.month = tm.tm_mon + 1;
-	start.day = mday;
-	start.hour = tm.tm_hour;
-	start.minute = tm.tm_min;
-	start.second = tm.tm_sec;
-	if (last)
-		snprintf(rule, sizeof(rule), "FREQ=YEARLY;BYMONTH=%d;BYDAY=-1%s",
-		    tm.tm_mon + 1, wd[tm.tm_wday]);
-	else
-		snprintf(rule, sizeof(rule), "FREQ=YEARLY;BYMONTH=%d;BYDAY=%d%s",
-		    tm.tm_mon + 1, week, wd[tm.tm_wday]);
+	start.month = y->mon;
+	start.day = tzfile_mday(1970, y->mon - 1, y->ord, y->wday);
+	start.hour = y->secs / 3600;
+	start.minute = y->secs / 60 % 60;
+	start.second = y->secs % 60;
 	obs = icalcomponent_new(daylight ? ICAL_XDAYLIGHT_COMPONENT :
 	    ICAL_XSTANDARD_COMPONENT);
 	icalcomponent_add_property(obs, icalproperty_new_dtstart(start));
-	icalcomponent_add_property(obs, icalproperty_new_tzoffsetfrom(c->from));
-	icalcomponent_add_property(obs, icalproperty_new_tzoffsetto(c->to));
-	if ((name = zone_tzname(z, c->to)) != NULL)
+	icalcomponent_add_property(obs, icalproperty_new_tzoffsetfrom(y->from));
+	icalcomponent_add_property(obs, icalproperty_new_tzoffsetto(y->to));
+	if ((name = zone_tzname(z, y->to)) != NULL)
 		icalcomponent_add_property(obs, icalproperty_new_tzname(name));
-	xasprintf(&text, "RRULE:%s", rule);
+	xasprintf(&text, "RRULE:FREQ=YEARLY;BYMONTH=%d;BYDAY=%d%s", y->mon,
+	    y->ord, wd[y->wday]);
 	icalcomponent_add_property(obs, icalproperty_new_from_string(text));
 	free(text);
 	return (obs);
 }
 
-/* A compact VTIMEZONE for z under the bare name tz, from the year of t. */
+/*
+ * The VTIMEZONE for the events, under the bare name tz: compact when every
+ * year that has an event gives the same rules (nearly always: a zone's
+ * rules seldom change), else libical's full copy of the zone, renamed,
+ * which covers every year (as libical reads the zone) but is long.
+ */
 static icalcomponent *
-zone_component(icaltimezone *z, const char *tz, time_t t)
+zone_component(const struct zone *zn, const char *tz,
+    const struct ical_event *events, size_t n)
 {
-	icalcomponent		*vtz, *obs, *std, *dst;
+	icalcomponent		*vtz, *obs, *full;
 	icalproperty		*p;
-	struct tz_change	 c[TZ_MAX_CHANGES];
+	struct tz_rules		 first, rs;
 	struct icaltimetype	 start;
+	struct tm		 tm;
 	const char		*name;
-	size_t			 n;
-	int			 base = 0, d;
+	uint64_t		 years = 0;
+	size_t			 i;
+	int			 lo = 0, hi = 0, y, compact = 1;
 
-	n = zone_changes(z, t, c, &base);
-	if (n == 2 && c[0].from == c[1].to && c[0].to == c[1].from) {
-		d = c[0].to > c[0].from ? 0 : 1;	/* into daylight */
-		dst = zone_observance(z, &c[d], 1);
-		std = zone_observance(z, &c[1 - d], 0);
-		if (dst == NULL || std == NULL) {
-			if (dst != NULL)
-				icalcomponent_free(dst);
-			if (std != NULL)
-				icalcomponent_free(std);
-			return (NULL);
+	/*
+	 * The UTC years of the events, as bits of a window of TZ_MAX_YEARS
+	 * (y mod TZ_MAX_YEARS is one bit per year within it); a wider span
+	 * gets the full copy.
+	 */
+	memset(&first, 0, sizeof(first));
+	for (i = 0; i < n && compact; i++) {
+		if (gmtime_r(&events[i].start, &tm) == NULL) {
+			compact = 0;
+			break;
 		}
+		y = tm.tm_year + 1900;
+		if (i == 0)
+			lo = hi = y;
+		lo = y < lo ? y : lo;
+		hi = y > hi ? y : hi;
+		if (hi - lo >= TZ_MAX_YEARS)
+			compact = 0;
+		else
+			years |= (uint64_t)1 << ((y % TZ_MAX_YEARS +
+			    TZ_MAX_YEARS) % TZ_MAX_YEARS);
+	}
+	for (y = lo; y <= hi && compact; y++) {
+		if ((years & (uint64_t)1 << ((y % TZ_MAX_YEARS +
+		    TZ_MAX_YEARS) % TZ_MAX_YEARS)) == 0)
+			continue;
+		if (zone_rules(zn, y, &rs) == -1 ||
+		    (y != lo && memcmp(&rs, &first, sizeof(rs)) != 0))
+			compact = 0;
+		if (y == lo)
+			first = rs;
+	}
+	if (compact && first.n == 2) {
 		vtz = icalcomponent_new(ICAL_VTIMEZONE_COMPONENT);
 		icalcomponent_add_property(vtz, icalproperty_new_tzid(tz));
-		icalcomponent_add_component(vtz, std);
-		icalcomponent_add_component(vtz, dst);
+		icalcomponent_add_component(vtz,
+		    zone_observance(zn->z, &first.r[1], 0));
+		icalcomponent_add_component(vtz,
+		    zone_observance(zn->z, &first.r[0], 1));
 		return (vtz);
 	}
-	if (n == 0) {
+	if (compact) {
 		vtz = icalcomponent_new(ICAL_VTIMEZONE_COMPONENT);
 		icalcomponent_add_property(vtz, icalproperty_new_tzid(tz));
 		obs = icalcomponent_new(ICAL_XSTANDARD_COMPONENT);
@@ -920,25 +996,33 @@ zone_component(icaltimezone *z, const char *tz, time_t t)
 		icalcomponent_add_property(obs,
 		    icalproperty_new_dtstart(start));
 		icalcomponent_add_property(obs,
-		    icalproperty_new_tzoffsetfrom(base));
+		    icalproperty_new_tzoffsetfrom(first.base));
 		icalcomponent_add_property(obs,
-		    icalproperty_new_tzoffsetto(base));
-		if ((name = zone_tzname(z, base)) != NULL)
+		    icalproperty_new_tzoffsetto(first.base));
+		if ((name = zone_tzname(zn->z, first.base)) != NULL)
 			icalcomponent_add_property(obs,
 			    icalproperty_new_tzname(name));
 		icalcomponent_add_component(vtz, obs);
 		return (vtz);
 	}
-	/* The rules change this year: libical's full copy, renamed. */
-	if ((obs = icaltimezone_get_component(z)) == NULL)
+	/*
+	 * The rules change within or between the years: libical's copy,
+	 * TZID first and bare instead of "/freeassociation.../Europe/London".
+	 */
+	if ((full = icaltimezone_get_component(zn->z)) == NULL)
 		return (NULL);
-	vtz = icalcomponent_new_clone(obs);
-	while ((p = icalcomponent_get_first_property(vtz,
-	    ICAL_TZID_PROPERTY)) != NULL) {
-		icalcomponent_remove_property(vtz, p);
-		icalproperty_free(p);
-	}
+	vtz = icalcomponent_new(ICAL_VTIMEZONE_COMPONENT);
 	icalcomponent_add_property(vtz, icalproperty_new_tzid(tz));
+	for (p = icalcomponent_get_first_property(full, ICAL_ANY_PROPERTY);
+	    p != NULL;
+	    p = icalcomponent_get_next_property(full, ICAL_ANY_PROPERTY))
+		if (icalproperty_isa(p) != ICAL_TZID_PROPERTY)
+			icalcomponent_add_property(vtz,
+			    icalproperty_new_clone(p));
+	for (obs = icalcomponent_get_first_component(full, ICAL_ANY_COMPONENT);
+	    obs != NULL;
+	    obs = icalcomponent_get_next_component(full, ICAL_ANY_COMPONENT))
+		icalcomponent_add_component(vtz, icalcomponent_new_clone(obs));
 	return (vtz);
 }
 
@@ -1038,6 +1122,10 @@ ical_vevent(const struct ical_event *e, icaltimezone *z, const char *tz)
 	    ICAL_STATUS_CANCELLED : ICAL_STATUS_CONFIRMED));
 	icalcomponent_add_property(ev, icalproperty_new_transp(
 	    ICAL_TRANSP_OPAQUE));
+	/* Outlook: no "propose new time" (SPEC 6); moves go through us. */
+	p = icalproperty_new_x("TRUE");
+	icalproperty_set_x_name(p, "X-MICROSOFT-DISALLOW-COUNTER");
+	icalcomponent_add_property(ev, p);
 	if (e->organizer_addr != NULL && e->organizer_addr[0] != '\0')
 		icalcomponent_add_property(ev, ical_person(
 		    icalproperty_new(ICAL_ORGANIZER_PROPERTY),
@@ -1143,6 +1231,7 @@ ical_calendar_build(enum ical_method method, const char *tz,
     const struct ical_event *events, size_t n, size_t *len, struct err *err)
 {
 	icalcomponent	*cal = NULL, *vtz;
+	struct zone	 zn;
 	icaltimezone	*z;
 	const char	*text;
 	char		*out = NULL;
@@ -1183,7 +1272,11 @@ ical_calendar_build(enum ical_method method, const char *tz,
 	    method == ICAL_MSG_PUBLISH ? ICAL_METHOD_PUBLISH :
 	    ICAL_METHOD_REQUEST));
 	if (n > 0) {
-		if ((vtz = zone_component(z, tz, events[0].start)) == NULL) {
+		zn.z = z;
+		zn.f = tzfile_load(tz);
+		vtz = zone_component(&zn, tz, events, n);
+		tzfile_free(zn.f);
+		if (vtz == NULL) {
 			err_set(err, ERR_INTERNAL, "cannot describe time zone "
 			    "%s", tz);
 			goto out;

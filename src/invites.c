@@ -79,6 +79,10 @@ struct inv_session {
 	const char			**pnames;
 	int				 maxseq;
 	int				 sent;	/* a message went (or was refused) */
+	int				 seq;	/* the SEQUENCE of this run's mail */
+	struct session_note		 note;	/* why moved or cancelled */
+	int				 noted;	/* note loaded */
+	char				 pslugs[INVITE_PRESENTERS_MAX];
 };
 
 static int	 inv_load(struct inv_run *, struct err *);
@@ -102,7 +106,19 @@ static const char *inv_own_case(const struct inv_session *, const char *,
 static int	 inv_decide(struct inv_run *, struct inv_session *,
 		    struct err *);
 static int	 inv_send(struct inv_run *, struct inv_session *, int kind,
-		    const struct member *, int sequence, struct err *);
+		    const struct member *, struct invitation *, struct err *);
+static int	 inv_note(struct inv_run *, struct inv_session *,
+		    struct err *);
+static void	 inv_by_name(const struct inv_run *, const char *, char *,
+		    size_t);
+static void	 inv_cover(const struct inv_run *, const struct session *,
+		    const char **, char *, size_t);
+static size_t	 inv_absence_at(const struct absence *, size_t,
+		    const char *);
+static void	 inv_day(const char *, char *, size_t, int);
+static void	 inv_why_not(struct inv_run *, struct inv_session *,
+		    const struct member *, const struct invitation *, char *,
+		    size_t);
 static int	 inv_remind(struct inv_run *, struct inv_session *,
 		    struct invitation *, const struct member *,
 		    const char *, struct err *);
@@ -376,28 +392,202 @@ inv_enqueue(struct inv_run *r, const char *kind, const char *rcpt,
 	return (0);
 }
 
+/* The session's note (move and cancel reasons), read once when needed. */
+static int
+inv_note(struct inv_run *r, struct inv_session *is, struct err *err)
+{
+	if (is->noted)
+		return (0);
+	if (store_session_note_get(r->store, is->x->id, &is->note, err) == -1)
+		return (-1);
+	is->noted = 1;
+	return (0);
+}
+
+/* "Sam Patel", or for a unix user who is no member, "the administrator". */
+static void
+inv_by_name(const struct inv_run *r, const char *by, char *buf, size_t size)
+{
+	const struct member	*m;
+
+	buf[0] = '\0';
+	if (by == NULL || by[0] == '\0')
+		return;
+	if ((m = inv_member(r, by)) != NULL)
+		snprintf(buf, size, "%s", m->name);
+	else
+		snprintf(buf, size, "the administrator (%s)", by);
+}
+
+/*
+ * Who the session's psychologist covers for, and why, from the reason the
+ * schedule gave ("Dr McBride is absent on 2026-03-10; covered by ...").
+ */
+static void
+inv_cover(const struct inv_run *r, const struct session *x,
+    const char **name, char *why, size_t size)
+{
+	const struct member	*m;
+	const char		*cut;
+	size_t			 i, n;
+
+	*name = NULL;
+	why[0] = '\0';
+	if (x->psychologist[0] == '\0' ||
+	    (cut = strstr(x->cover_reason, "; covered by ")) == NULL)
+		return;
+	for (i = 0; i < r->nmembers; i++) {
+		m = &r->members[i];
+		if (m->role != ROLE_PSYCHOLOGIST ||
+		    strcmp(m->slug, x->psychologist) == 0)
+			continue;
+		n = strlen(m->name[0] != '\0' ? m->name : m->slug);
+		if (strncmp(x->cover_reason, m->name[0] != '\0' ? m->name :
+		    m->slug, n) != 0 || x->cover_reason[n] != ' ')
+			continue;
+		*name = m->name[0] != '\0' ? m->name : m->slug;
+		snprintf(why, size, "%.*s", (int)(cut - x->cover_reason -
+		    (ptrdiff_t)n - 1), x->cover_reason + n + 1);
+		return;
+	}
+}
+
+/* The absence of v covering date, or n. */
+static size_t
+inv_absence_at(const struct absence *v, size_t n, const char *date)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(v[i].from, date) <= 0 && strcmp(v[i].to, date) >= 0)
+			return (i);
+	}
+	return (n);
+}
+
+/* "Tuesday 22 December" of a YYYY-MM-DD date. */
+static void
+inv_day(const char *date, char *buf, size_t size, int weekday)
+{
+	struct tm	tm;
+
+	memset(&tm, 0, sizeof(tm));
+	if (sscanf(date, "%4d-%2d-%2d", &tm.tm_year, &tm.tm_mon,
+	    &tm.tm_mday) != 3) {
+		snprintf(buf, size, "%s", date);
+		return;
+	}
+	tm.tm_year -= 1900;
+	tm.tm_mon--;
+	tm.tm_hour = 12;
+	tm.tm_isdst = -1;
+	if (mktime(&tm) == (time_t)-1 || strftime(buf, size, weekday ?
+	    "%A %-d %B" : "%-d %B", &tm) == 0)
+		snprintf(buf, size, "%s", date);
+}
+
+/*
+ * Why m is no longer expected at the session, in the words of the
+ * message to them: "your leave from 22 to 24 December is recorded",
+ * "you do not work on Fridays", "you left the team on 30 November";
+ * with "the session has moved to ... and" first when it moved.
+ */
+static void
+inv_why_not(struct inv_run *r, struct inv_session *is,
+    const struct member *m, const struct invitation *row, char *buf,
+    size_t size)
+{
+	static const char	*days[] = { "Mondays", "Tuesdays", "Wednesdays",
+				    "Thursdays", "Fridays", "Saturdays",
+				    "Sundays" };
+	const struct session	*x = is->x;
+	struct absence		*abs = NULL;
+	struct err		 e;
+	char			 date[DATE_LEN], d0[64], d1[64], moved[96];
+	char			 why[SCHED_REASON_MAX];
+	char			 teams[SERIES_MAX_TEAMS][SLUG_MAX + 1];
+	const char		*cover;
+	size_t			 nabs = 0, i, nt;
+	int			 wd, inteam = 0;
+
+	sched_local_date(x->start, date);
+	moved[0] = why[0] = '\0';
+	if (row->sent_start != 0 && row->sent_start != x->start) {
+		inv_day(date, d0, sizeof(d0), 1);
+		snprintf(moved, sizeof(moved), "the session has moved to %s "
+		    "and ", d0);
+	}
+	nt = series_session_teams(x, teams);
+	for (i = 0; i < nt; i++)
+		inteam |= strcmp(teams[i], m->team) == 0;
+	err_clear(&e);
+	if (m->end[0] != '\0' && strcmp(m->end, date) < 0) {
+		inv_day(m->end, d0, sizeof(d0), 0);
+		snprintf(why, sizeof(why), "you left the team on %s", d0);
+	} else if (m->start[0] != '\0' && strcmp(m->start, date) > 0) {
+		inv_day(m->start, d0, sizeof(d0), 0);
+		snprintf(why, sizeof(why), "you start on %s", d0);
+	} else if (people_absence_list(r->store, m->slug, NULL, &abs, &nabs,
+	    &e) == 0 && (i = inv_absence_at(abs, nabs, date)) < nabs) {
+		inv_day(abs[i].from, d0, sizeof(d0), 0);
+		inv_day(abs[i].to, d1, sizeof(d1), 0);
+		/* "from 22 to 24 December" within a month. */
+		if (strncmp(abs[i].from, abs[i].to, 7) == 0 &&
+		    strchr(d0, ' ') != NULL)
+			*strchr(d0, ' ') = '\0';
+		if (strcmp(abs[i].from, abs[i].to) == 0)
+			snprintf(why, sizeof(why), "your %s on %s is recorded",
+			    abs[i].reason[0] != '\0' ? abs[i].reason :
+			    "absence", d0);
+		else
+			snprintf(why, sizeof(why), "your %s from %s to %s is "
+			    "recorded", abs[i].reason[0] != '\0' ?
+			    abs[i].reason : "absence", d0, d1);
+	} else if ((wd = sched_date_weekday(date)) != -1 &&
+	    (m->days & (1 << wd)) == 0)
+		snprintf(why, sizeof(why), "you do not work on %s", days[wd]);
+	else if (m->role == ROLE_PSYCHOLOGIST && x->psychologist[0] != '\0' &&
+	    strcmp(x->psychologist, m->slug) != 0) {
+		inv_cover(r, x, &cover, d0, sizeof(d0));
+		snprintf(why, sizeof(why), "%s facilitates it instead%s%s",
+		    inv_member(r, x->psychologist) != NULL ?
+		    inv_member(r, x->psychologist)->name : x->psychologist,
+		    d0[0] != '\0' ? ", as you " : "", d0);
+	} else if (!inteam && m->role != ROLE_PSYCHOLOGIST)
+		snprintf(why, sizeof(why), "you are no longer in its team");
+	else
+		snprintf(why, sizeof(why), "you are no longer on its list of "
+		    "attendees");
+	free(abs);
+	snprintf(buf, size, "%s%s", moved, why);
+}
+
 static int
 inv_send(struct inv_run *r, struct inv_session *is, int kind,
-    const struct member *m, int sequence, struct err *err)
+    const struct member *m, struct invitation *row, struct err *err)
 {
 	const struct session	*x = is->x;
+	const struct member	*pm;
 	struct invite		 inv;
-	struct tm		 tm;
+	struct invite_was	 was;
+	struct ical_attendee	 me;
+	const char		*own_case, *wnames[SERIES_SLOTS_MAX];
 	char			*uid = NULL, *data = NULL, *msgid = NULL;
-	char			*subject = NULL, when[64];
-	const char		*own_case;
+	char			*subject = NULL, why[SCHED_REASON_MAX];
+	char			 by[NAME_MAX_LEN + 64], cwhy[SCHED_REASON_MAX];
+	char			 slugs[INVITE_PRESENTERS_MAX], *p, *save;
 	size_t			 len;
 	int			 rc = -1, q, present;
 
 	/* Only the presenter's own copy names a case, and only theirs. */
-	own_case = kind == INVITE_CANCEL ? NULL :
-	    inv_own_case(is, m->slug, &present);
+	own_case = kind == INVITE_CANCEL || kind == INVITE_NOT_EXPECTED ?
+	    NULL : inv_own_case(is, m->slug, &present);
 	uid = x->uid[0] != '\0' ? xstrdup(x->uid) :
 	    message_uid(r->conf, x->id);
 	memset(&inv, 0, sizeof(inv));
 	inv.kind = kind;
 	inv.uid = uid;
-	inv.sequence = sequence;
+	inv.sequence = is->seq;
 	inv.dtstamp = r->now;
 	inv.start = x->start;
 	inv.end = x->end;
@@ -411,15 +601,58 @@ inv_send(struct inv_run *r, struct inv_session *is, int kind,
 	inv.rcpt_name = m->name;
 	inv.rcpt = m->email;
 	inv.own_case = own_case;
+	if (kind != INVITE_NEW && inv_note(r, is, err) == -1)
+		goto out;
+	switch (kind) {
+	case INVITE_UPDATE:
+		memset(&was, 0, sizeof(was));
+		if (row != NULL && row->sent_start != 0) {
+			was.start = row->sent_start;
+			was.end = row->sent_end;
+			was.location = row->sent_location;
+			pm = inv_member(r, row->sent_psych);
+			was.psychologist = pm != NULL ? pm->name :
+			    row->sent_psych;
+			snprintf(slugs, sizeof(slugs), "%s",
+			    row->sent_presenters);
+			save = NULL;
+			for (p = strtok_r(slugs, ",", &save); p != NULL &&
+			    was.npresenters < SERIES_SLOTS_MAX;
+			    p = strtok_r(NULL, ",", &save)) {
+				pm = inv_member(r, p);
+				wnames[was.npresenters++] = pm != NULL ?
+				    pm->name : p;
+			}
+			was.presenters = wnames;
+			was.own_case = row->sent_case;
+			inv.was = &was;
+		}
+		inv_cover(r, x, &inv.covers_for, cwhy, sizeof(cwhy));
+		inv.cover_why = cwhy;
+		inv.reason = is->note.move_reason;
+		break;
+	case INVITE_CANCEL:
+		inv.reason = is->note.cancel_reason;
+		inv_by_name(r, is->note.cancelled_by, by, sizeof(by));
+		inv.by = by;
+		break;
+	case INVITE_NOT_EXPECTED:
+		/* RFC 5546 3.2.5: the CANCEL lists the attendee removed. */
+		memset(&me, 0, sizeof(me));
+		me.name = m->name;
+		me.email = m->email;
+		me.role = m->role == ROLE_PSYCHOLOGIST ? ICAL_ATT_CHAIR :
+		    ICAL_ATT_REQ;
+		inv.attendees = &me;
+		inv.nattendees = 1;
+		inv_why_not(r, is, m, row, why, sizeof(why));
+		inv.reason = why;
+		break;
+	}
 	if ((data = message_invitation(r->conf, &inv, &msgid, &len,
 	    err)) == NULL)
 		goto out;
-	if (localtime_r(&x->start, &tm) == NULL ||
-	    strftime(when, sizeof(when), "%a %d %b %Y %H:%M", &tm) == 0)
-		snprintf(when, sizeof(when), "(time unknown)");
-	xasprintf(&subject, "%s: %s, %s", kind == INVITE_CANCEL ?
-	    "Cancelled" : kind == INVITE_UPDATE ? "Updated" : "Invitation",
-	    is->summary, when);
+	subject = message_invite_subject(&inv);
 	if ((q = inv_enqueue(r, message_invite_kind(kind), m->email, subject,
 	    data, len, msgid, err)) == -1)
 		goto out;
@@ -431,8 +664,21 @@ inv_send(struct inv_run *r, struct inv_session *is, int kind,
 		else
 			r->out->cancellations++;
 	}
-	if (sequence > is->maxseq)
-		is->maxseq = sequence;
+	if (row != NULL) {
+		row->sequence = is->seq;
+		row->sent_start = x->start;
+		row->sent_end = x->end;
+		snprintf(row->sent_location, sizeof(row->sent_location), "%s",
+		    x->location);
+		snprintf(row->sent_psych, sizeof(row->sent_psych), "%s",
+		    x->psychologist);
+		snprintf(row->sent_presenters, sizeof(row->sent_presenters),
+		    "%s", is->pslugs);
+		snprintf(row->sent_case, sizeof(row->sent_case), "%s",
+		    own_case != NULL ? own_case : "");
+	}
+	if (is->seq > is->maxseq)
+		is->maxseq = is->seq;
 	is->sent = 1;
 	rc = 0;
 out:
@@ -493,6 +739,10 @@ out:
 
 /*
  * One session: attendees now against the rows of what they were sent.
+ * First what each is owed, then one SEQUENCE for all of it: the session's
+ * (or the highest any row was sent), one higher when what was sent
+ * before changes for anyone (an update, a cancellation, someone dropped
+ * or invited again), so every copy of a state carries the same number.
  * A row is written only when a message went (or was refused) for it.
  */
 static int
@@ -502,16 +752,30 @@ inv_decide(struct inv_run *r, struct inv_session *is, struct err *err)
 	const struct member		*m;
 	struct invitation		*row, nrow;
 	char				 hash[INVITE_HASH_LEN + 1];
-	size_t				 i, j;
-	int				 in_window, kind, seq, present;
+	size_t				 i, j, nsend = 0;
+	int				 in_window, present, base, bump = 0;
 	const char			*own;
+	struct inv_todo {
+		const struct member	*m;
+		struct invitation	*row;	/* NULL: a new row */
+		int			 kind;
+		char			 hash[INVITE_HASH_LEN + 1];
+	}				*todo = NULL;
+	int				 rc = -1;
 
 	in_window = x->start >= r->now && x->start <
 	    r->now + (time_t)r->conf->invite_days * INV_DAY;
 	is->maxseq = x->sequence;
-
 	if (x->state == SESSION_HELD || x->start < r->now)
 		return (0);
+	if (x->state != SESSION_CANCELLED && !in_window && is->nrows == 0)
+		return (0);
+	base = x->sequence;
+	for (j = 0; j < is->nrows; j++)
+		if (is->rows[j].sequence > base)
+			base = is->rows[j].sequence;
+	todo = xcalloc(is->natt + is->nrows + 1, sizeof(*todo));
+
 	if (x->state == SESSION_CANCELLED) {
 		for (j = 0; j < is->nrows; j++) {
 			row = &is->rows[j];
@@ -519,48 +783,63 @@ inv_decide(struct inv_run *r, struct inv_session *is, struct err *err)
 			    (m = inv_member(r, row->member)) == NULL ||
 			    m->email[0] == '\0')
 				continue;
-			seq = x->sequence > row->sequence ? x->sequence :
-			    row->sequence + 1;
-			if (inv_send(r, is, INVITE_CANCEL, m, seq, err) == -1)
-				return (-1);
-			row->sequence = seq;
-			row->state = INVITATION_CANCELLED;
-			if (store_invitation_put(r->store, row, err) == -1)
-				return (-1);
+			todo[nsend].m = m;
+			todo[nsend].row = row;
+			todo[nsend++].kind = INVITE_CANCEL;
+			bump = 1;
 		}
-		goto mark;
-	}
-	if (!in_window && is->nrows == 0)
-		return (0);
-
-	/* Attendees now: invitations and updates. */
-	for (i = 0; i < is->natt; i++) {
-		if ((m = inv_member(r, is->att[i].member)) == NULL ||
-		    m->email[0] == '\0')
-			continue;
-		row = NULL;
+	} else {
+		/* Attendees now: invitations and updates. */
+		for (i = 0; i < is->natt; i++) {
+			if ((m = inv_member(r, is->att[i].member)) == NULL ||
+			    m->email[0] == '\0')
+				continue;
+			row = NULL;
+			for (j = 0; j < is->nrows; j++) {
+				if (strcmp(is->rows[j].member, m->slug) == 0)
+					row = &is->rows[j];
+			}
+			own = inv_own_case(is, m->slug, &present);
+			inv_hash(is, own, hash);
+			todo[nsend].m = m;
+			todo[nsend].row = row;
+			memcpy(todo[nsend].hash, hash, sizeof(hash));
+			if (row == NULL)
+				todo[nsend].kind = INVITE_NEW;
+			else if (row->state == INVITATION_CANCELLED) {
+				todo[nsend].kind = INVITE_NEW;
+				bump = 1;
+			} else if (strcmp(row->hash, hash) != 0) {
+				todo[nsend].kind = INVITE_UPDATE;
+				bump = 1;
+			} else
+				todo[nsend].kind = -1;
+			nsend++;
+		}
+		/* Rows of people no longer attending: not expected. */
 		for (j = 0; j < is->nrows; j++) {
-			if (strcmp(is->rows[j].member, m->slug) == 0)
-				row = &is->rows[j];
+			row = &is->rows[j];
+			if (row->state != INVITATION_SENT)
+				continue;
+			present = 0;
+			for (i = 0; i < is->natt && !present; i++)
+				present = strcmp(is->att[i].member,
+				    row->member) == 0;
+			if (present || (m = inv_member(r, row->member)) ==
+			    NULL || m->email[0] == '\0')
+				continue;
+			todo[nsend].m = m;
+			todo[nsend].row = row;
+			todo[nsend++].kind = INVITE_NOT_EXPECTED;
+			bump = 1;
 		}
-		own = inv_own_case(is, m->slug, &present);
-		inv_hash(is, own, hash);
-		if (row == NULL) {
-			kind = INVITE_NEW;
-			seq = x->sequence;
-		} else if (row->state == INVITATION_CANCELLED) {
-			kind = INVITE_NEW;
-			seq = x->sequence > row->sequence ? x->sequence :
-			    row->sequence + 1;
-		} else if (strcmp(row->hash, hash) != 0) {
-			kind = INVITE_UPDATE;
-			seq = x->sequence > row->sequence ? x->sequence :
-			    row->sequence + 1;
-		} else
-			kind = -1;
-		if (kind != -1) {
-			if (inv_send(r, is, kind, m, seq, err) == -1)
-				return (-1);
+	}
+	is->seq = base + (bump && is->nrows > 0 ? 1 : 0);
+
+	for (i = 0; i < nsend; i++) {
+		m = todo[i].m;
+		row = todo[i].row;
+		if (todo[i].kind != -1) {
 			if (row == NULL) {
 				memset(&nrow, 0, sizeof(nrow));
 				snprintf(nrow.session, sizeof(nrow.session),
@@ -569,51 +848,41 @@ inv_decide(struct inv_run *r, struct inv_session *is, struct err *err)
 				    "%s", m->slug);
 				row = &nrow;
 			}
-			row->sequence = seq;
-			row->state = INVITATION_SENT;
-			memcpy(row->hash, hash, sizeof(row->hash));
+			if (inv_send(r, is, todo[i].kind, m, row, err) == -1)
+				goto out;
+			if (todo[i].kind == INVITE_CANCEL ||
+			    todo[i].kind == INVITE_NOT_EXPECTED)
+				row->state = INVITATION_CANCELLED;
+			else {
+				row->state = INVITATION_SENT;
+				memcpy(row->hash, todo[i].hash,
+				    sizeof(row->hash));
+			}
 			if (store_invitation_put(r->store, row, err) == -1)
-				return (-1);
+				goto out;
 		}
-		if (row == NULL)
+		if (row == NULL || row->state != INVITATION_SENT ||
+		    x->state == SESSION_CANCELLED)
 			continue;
 		/* Presenters: a reminder within presenter_reminder_days. */
+		own = inv_own_case(is, m->slug, &present);
 		if (present && row->reminded != x->start &&
 		    x->start - r->now <=
 		    (time_t)r->conf->presenter_reminder_days * INV_DAY) {
 			if (inv_remind(r, is, row, m, own, err) == -1 ||
 			    store_invitation_put(r->store, row, err) == -1)
-				return (-1);
+				goto out;
 		}
 	}
-
-	/* Rows of people no longer attending: a cancellation to them. */
-	for (j = 0; j < is->nrows; j++) {
-		row = &is->rows[j];
-		if (row->state != INVITATION_SENT)
-			continue;
-		present = 0;
-		for (i = 0; i < is->natt && !present; i++)
-			present = strcmp(is->att[i].member, row->member) == 0;
-		if (present || (m = inv_member(r, row->member)) == NULL ||
-		    m->email[0] == '\0')
-			continue;
-		seq = x->sequence > row->sequence ? x->sequence :
-		    row->sequence + 1;
-		if (inv_send(r, is, INVITE_CANCEL, m, seq, err) == -1)
-			return (-1);
-		row->sequence = seq;
-		row->state = INVITATION_CANCELLED;
-		if (store_invitation_put(r->store, row, err) == -1)
-			return (-1);
-	}
-mark:
 	if (is->sent && (!x->invited || is->maxseq > x->sequence)) {
 		if (store_session_mark_invited(r->store, x->id, is->maxseq,
 		    err) == -1)
-			return (-1);
+			goto out;
 	}
-	return (0);
+	rc = 0;
+out:
+	free(todo);
+	return (rc);
 }
 
 /* Prepare one session's shared parts and decide it. */
@@ -623,7 +892,7 @@ inv_one(struct inv_run *r, const struct session *x,
 {
 	struct inv_session	 is;
 	const struct member	*m;
-	size_t			 i, j;
+	size_t			 i, j, len;
 	int			 rc = -1;
 
 	memset(&is, 0, sizeof(is));
@@ -649,6 +918,9 @@ inv_one(struct inv_run *r, const struct session *x,
 	for (i = 0; i < is.npres; i++) {
 		m = inv_member(r, is.pres[i].member);
 		is.pnames[i] = m != NULL ? m->name : is.pres[i].member;
+		len = strlen(is.pslugs);
+		snprintf(is.pslugs + len, sizeof(is.pslugs) - len, "%s%s",
+		    i > 0 ? "," : "", is.pres[i].member);
 	}
 	is.ia = xcalloc(natt > 0 ? natt : 1, sizeof(*is.ia));
 	for (i = 0, j = 0; i < natt; i++) {

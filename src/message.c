@@ -24,6 +24,12 @@
 #define MESSAGE_LINE	76
 /* Octets of text per encoded word: 52 base64 characters, 64 in all. */
 #define MESSAGE_WORD	39
+/* Digest bars: the track in steps ('#' in the text, px in the HTML). */
+#define MESSAGE_BAR_STEPS	30
+#define MESSAGE_BAR_PX		6
+#define MESSAGE_BAR_MARK	2	/* px: the limit's line */
+#define MESSAGE_BAR_TITLE	"Load"
+#define MESSAGE_NOWRAP		24	/* an HTML cell this short: no wrap */
 
 struct buf {
 	char	*p;
@@ -52,7 +58,14 @@ static void	message_bprintf(struct buf *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 static void	message_day(struct buf *, const struct tm *);
 static void	message_when(struct buf *, time_t, time_t);
-static char	*message_invite_subject(const struct invite *);
+static void	message_day_time(struct buf *, time_t);
+static void	message_hm(struct buf *, time_t);
+static int	message_same(const char *, const char *);
+static int	message_names_same(const char *const *, size_t,
+		    const char *const *, size_t);
+static void	message_name_list(struct buf *, const char *const *, size_t);
+static void	message_cancel_why(struct buf *, const struct invite *);
+static void	message_invite_lead(struct buf *, const struct invite *);
 static void	message_part(struct buf *, const char *, const char *,
 		    const char *);
 static char	*message_finish(struct buf *, const char *, size_t *);
@@ -64,9 +77,15 @@ static size_t	message_width(const char *);
 static void	message_pad(struct buf *, const char *, size_t);
 static void	message_digest_text(struct buf *, const struct digest *);
 static void	message_digest_html(struct buf *, const struct digest *);
-static const char *message_status_word(int);
 static const char *message_status_colour(int);
-static int	message_bar_steps(double);
+static double	message_bar_scale(const struct digest *);
+static int	message_bar_limit(double);
+static int	message_bar_steps(const struct digest_row *, double);
+static void	message_bar_text(struct buf *, const struct digest_row *,
+		    double);
+static void	message_bar_cell(struct buf *, int, const char *);
+static void	message_bar_html(struct buf *, const struct digest_row *,
+		    double);
 
 static void
 buf_add(struct buf *b, const char *s, size_t n)
@@ -130,18 +149,27 @@ message_utf8_cut(const char *s, size_t len, size_t max)
 }
 
 /*
- * RFC 2047 B encoded words of 64 octets each, one per line, so that no
- * line passes 76 octets after a header name of up to 10.
+ * RFC 2047 B encoded words of at most 64 octets, one per line, so that no
+ * line passes 76 octets after a header name of up to 10.  A decoder drops
+ * the blanks between two encoded words, so each word ends after a blank
+ * of the text (kept inside it) and a word is only cut inside when it is
+ * longer than an encoded word holds.
  */
 static void
 message_encode_words(struct buf *b, const char *text)
 {
 	char		 out[4 * MESSAGE_WORD / 3 + 4];
-	size_t		 len = strlen(text), n, off = 0;
+	size_t		 len = strlen(text), n, off = 0, k;
 	int		 first = 1;
 
 	do {
 		n = message_utf8_cut(text + off, len - off, MESSAGE_WORD);
+		if (off + n < len) {
+			for (k = n; k > 0 && text[off + k - 1] != ' '; k--)
+				continue;
+			if (k > 0)
+				n = k;
+		}
 		EVP_EncodeBlock((unsigned char *)out,
 		    (const unsigned char *)text + off, (int)n);
 		if (!first)
@@ -534,23 +562,228 @@ message_invite_kind(int kind)
 		return ("update");
 	case INVITE_CANCEL:
 		return ("cancellation");
+	case INVITE_NOT_EXPECTED:
+		return ("not_expected");
 	default:
 		return ("invitation");
 	}
 }
 
-/* The DESCRIPTION: who facilitates and presents; the own case if any. */
+/* "Tuesday 5 January 10:00" for t in the process time zone. */
+static void
+message_day_time(struct buf *b, time_t t)
+{
+	struct tm	tm;
+	char		hm[16];
+
+	if (localtime_r(&t, &tm) == NULL ||
+	    strftime(hm, sizeof(hm), "%H:%M", &tm) == 0) {
+		buf_adds(b, "(time unknown)");
+		return;
+	}
+	message_day(b, &tm);
+	message_bprintf(b, " %s", hm);
+}
+
+/* "10:00" for t. */
+static void
+message_hm(struct buf *b, time_t t)
+{
+	struct tm	tm;
+	char		hm[16];
+
+	if (localtime_r(&t, &tm) == NULL ||
+	    strftime(hm, sizeof(hm), "%H:%M", &tm) == 0)
+		snprintf(hm, sizeof(hm), "--:--");
+	buf_adds(b, hm);
+}
+
+static int
+message_same(const char *a, const char *b)
+{
+	return (strcmp(a != NULL ? a : "", b != NULL ? b : "") == 0);
+}
+
+static int
+message_names_same(const char *const *a, size_t na, const char *const *b,
+    size_t nb)
+{
+	size_t	i;
+
+	if (na != nb)
+		return (0);
+	for (i = 0; i < na; i++)
+		if (!message_same(a[i], b[i]))
+			return (0);
+	return (1);
+}
+
+/* "A, B" (or "to be decided"). */
+static void
+message_name_list(struct buf *b, const char *const *names, size_t n)
+{
+	size_t	i;
+
+	if (n == 0)
+		buf_adds(b, "to be decided");
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			buf_adds(b, ", ");
+		buf_adds(b, names[i] != NULL ? names[i] : "");
+	}
+}
+
+char *
+message_invite_changes(const struct invite *inv)
+{
+	const struct invite_was	*w = inv->was;
+	struct buf		 b = { NULL, 0, 0 };
+	struct tm		 t0, t1;
+	const char		*psy;
+	int			 sameday;
+
+	buf_adds(&b, "");
+	if (inv->kind != INVITE_UPDATE || w == NULL || w->start == 0)
+		return (b.p);
+	if (w->start != inv->start) {
+		buf_adds(&b, "Moved from ");
+		message_day_time(&b, w->start);
+		buf_adds(&b, " to ");
+		message_day_time(&b, inv->start);
+		buf_adds(&b, ".\n");
+	} else if (w->end != inv->end) {
+		sameday = localtime_r(&w->end, &t0) != NULL &&
+		    localtime_r(&inv->end, &t1) != NULL &&
+		    t0.tm_yday == t1.tm_yday && t0.tm_year == t1.tm_year;
+		buf_adds(&b, "Now ends at ");
+		if (sameday)
+			message_hm(&b, inv->end);
+		else
+			message_day_time(&b, inv->end);
+		buf_adds(&b, " (was ");
+		if (sameday)
+			message_hm(&b, w->end);
+		else
+			message_day_time(&b, w->end);
+		buf_adds(&b, ").\n");
+	}
+	if ((w->start != inv->start || w->end != inv->end) &&
+	    inv->reason != NULL && inv->reason[0] != '\0')
+		message_bprintf(&b, "Reason given: %s\n", inv->reason);
+	if (!message_same(w->location, inv->location)) {
+		if (inv->location != NULL && inv->location[0] != '\0') {
+			message_bprintf(&b, "Now in %s", inv->location);
+			if (w->location != NULL && w->location[0] != '\0')
+				message_bprintf(&b, " (was %s)", w->location);
+			buf_adds(&b, ".\n");
+		} else
+			message_bprintf(&b, "No room is given now (was %s).\n",
+			    w->location);
+	}
+	psy = inv->psychologist != NULL ? inv->psychologist : "";
+	if (!message_same(w->psychologist, psy)) {
+		if (psy[0] == '\0')
+			message_bprintf(&b, "No psychologist is free for this "
+			    "session now (was %s); the manager has been "
+			    "told.\n", w->psychologist);
+		else if (inv->covers_for != NULL &&
+		    inv->covers_for[0] != '\0' &&
+		    strcmp(inv->covers_for, psy) != 0) {
+			message_bprintf(&b, "%s covers for %s", psy,
+			    inv->covers_for);
+			if (inv->cover_why != NULL && inv->cover_why[0] != '\0')
+				message_bprintf(&b, ", who %s", inv->cover_why);
+			buf_adds(&b, ".\n");
+		} else if (w->psychologist == NULL ||
+		    w->psychologist[0] == '\0')
+			message_bprintf(&b, "%s is now the psychologist (none "
+			    "was free before).\n", psy);
+		else
+			message_bprintf(&b, "%s is the psychologist again (was "
+			    "%s).\n", psy, w->psychologist);
+	}
+	if (!message_names_same(w->presenters, w->npresenters,
+	    inv->presenters, inv->npresenters)) {
+		buf_adds(&b, "Presenting now: ");
+		message_name_list(&b, inv->presenters, inv->npresenters);
+		buf_adds(&b, " (was ");
+		message_name_list(&b, w->presenters, w->npresenters);
+		buf_adds(&b, ").\n");
+	}
+	if (!message_same(w->own_case, inv->own_case)) {
+		if (inv->own_case != NULL && inv->own_case[0] != '\0')
+			message_bprintf(&b, "You are now presenting case "
+			    "%s.\n", inv->own_case);
+		else
+			buf_adds(&b, "You are no longer presenting at this "
+			    "session.\n");
+	}
+	return (b.p);
+}
+
+/* "Cancelled by Sam Patel.  Reason given: ..." lines of a cancellation. */
+static void
+message_cancel_why(struct buf *b, const struct invite *inv)
+{
+	if (inv->by != NULL && inv->by[0] != '\0')
+		message_bprintf(b, "Cancelled by %s.\n", inv->by);
+	if (inv->reason != NULL && inv->reason[0] != '\0')
+		message_bprintf(b, "Reason given: %s\n", inv->reason);
+	if ((inv->by == NULL || inv->by[0] == '\0') &&
+	    (inv->reason == NULL || inv->reason[0] == '\0'))
+		buf_adds(b, "Its series no longer has a session on this "
+		    "date.\n");
+}
+
+/* The opening paragraph, the same in text, HTML and DESCRIPTION. */
+static void
+message_invite_lead(struct buf *b, const struct invite *inv)
+{
+	char	*ch;
+
+	switch (inv->kind) {
+	case INVITE_UPDATE:
+		ch = message_invite_changes(inv);
+		if (ch[0] != '\0') {
+			buf_adds(b, "This session has changed:\n");
+			buf_adds(b, ch);
+		} else
+			buf_adds(b, "This session has changed; the details "
+			    "below are the new ones.\n");
+		free(ch);
+		break;
+	case INVITE_CANCEL:
+		buf_adds(b, "This session is cancelled.\n");
+		message_cancel_why(b, inv);
+		break;
+	case INVITE_NOT_EXPECTED:
+		buf_adds(b, "This session goes ahead for the team, but you are "
+		    "no longer expected at it");
+		if (inv->reason != NULL && inv->reason[0] != '\0')
+			message_bprintf(b, ": %s", inv->reason);
+		buf_adds(b, ".\nYour calendar should offer to remove it; "
+		    "nothing else changes for you.\n");
+		break;
+	default:
+		buf_adds(b, "You are invited to this session.\n");
+		break;
+	}
+}
+
+/* The DESCRIPTION: what happened, who facilitates and presents. */
 static void
 message_invite_desc(struct buf *b, const struct invite *inv)
 {
-	if (inv->kind == INVITE_CANCEL)
-		buf_adds(b, "This session is cancelled.\n");
+	if (inv->kind != INVITE_NEW)
+		message_invite_lead(b, inv);
 	message_bprintf(b, "Psychologist: %s\n", inv->psychologist != NULL &&
 	    inv->psychologist[0] != '\0' ? inv->psychologist :
 	    "not yet covered");
-	buf_adds(b, "Presenting: ");
-	message_names(b, inv->presenters, inv->npresenters, 1);
-	buf_adds(b, "\n");
+	if (inv->kind != INVITE_CANCEL) {
+		buf_adds(b, "Presenting: ");
+		message_names(b, inv->presenters, inv->npresenters, 1);
+		buf_adds(b, "\n");
+	}
 	if (inv->own_case != NULL && inv->own_case[0] != '\0')
 		message_bprintf(b, "You are presenting case %s.\n",
 		    inv->own_case);
@@ -561,19 +794,26 @@ message_invite_desc(struct buf *b, const struct invite *inv)
 static void
 message_invite_text(struct buf *b, const struct invite *inv)
 {
-	switch (inv->kind) {
-	case INVITE_UPDATE:
-		buf_adds(b, "This session has changed; the details below "
-		    "are the new ones.\n\n");
-		break;
-	case INVITE_CANCEL:
-		buf_adds(b, "This session is cancelled.  Your calendar "
-		    "should offer to remove it.\n\n");
-		break;
-	default:
-		buf_adds(b, "You are invited to this session.\n\n");
-		break;
+	struct buf	 l = { NULL, 0, 0 };
+	char		*p, *nl;
+
+	message_invite_lead(&l, inv);
+	/* The lead's first line, then its other lines as a list. */
+	for (p = l.p; p != NULL && *p != '\0'; p = nl + 1) {
+		if ((nl = strchr(p, '\n')) == NULL)
+			break;		/* every line of the lead ends so */
+		if (p == l.p)
+			buf_add(b, p, (size_t)(nl - p));
+		else if (inv->kind == INVITE_UPDATE) {
+			buf_adds(b, "\n  - ");
+			buf_add(b, p, (size_t)(nl - p));
+		} else {
+			buf_adds(b, "\n");
+			buf_add(b, p, (size_t)(nl - p));
+		}
 	}
+	free(l.p);
+	buf_adds(b, "\n\n");
 	message_bprintf(b, "  What:          %s\n", inv->summary);
 	buf_adds(b, "  When:          ");
 	message_when(b, inv->start, inv->end);
@@ -583,16 +823,19 @@ message_invite_text(struct buf *b, const struct invite *inv)
 	message_bprintf(b, "  Psychologist:  %s\n",
 	    inv->psychologist != NULL && inv->psychologist[0] != '\0' ?
 	    inv->psychologist : "not yet covered");
-	buf_adds(b, "  Presenting:    ");
-	message_names(b, inv->presenters, inv->npresenters, 1);
-	buf_adds(b, "\n\n");
+	if (inv->kind != INVITE_CANCEL) {
+		buf_adds(b, "  Presenting:    ");
+		message_names(b, inv->presenters, inv->npresenters, 1);
+		buf_adds(b, "\n");
+	}
+	buf_adds(b, "\n");
 	if (inv->own_case != NULL && inv->own_case[0] != '\0')
 		message_bprintf(b, "You are presenting case %s.  Bring what "
 		    "the group needs to know to think\nabout it with you.\n\n",
 		    inv->own_case);
 	if (inv->note != NULL && inv->note[0] != '\0')
 		message_bprintf(b, "%s\n\n", inv->note);
-	if (inv->kind != INVITE_CANCEL)
+	if (inv->kind == INVITE_NEW || inv->kind == INVITE_UPDATE)
 		buf_adds(b, "Your calendar should offer to accept or decline "
 		    "this invitation.\n");
 }
@@ -602,28 +845,40 @@ message_invite_html(struct buf *b, const struct invite *inv)
 {
 	static const char	*th = "<th style=\"text-align:left;"
 				    "padding:2px 12px 2px 0\">";
-	const char		*lead;
-	struct buf		 w = { NULL, 0, 0 };
+	struct buf		 w = { NULL, 0, 0 }, l = { NULL, 0, 0 };
+	char			*p, *nl;
+	int			 list = 0;
 
-	switch (inv->kind) {
-	case INVITE_UPDATE:
-		lead = "This session has changed; the details below are the "
-		    "new ones.";
-		break;
-	case INVITE_CANCEL:
-		lead = "This session is cancelled.";
-		break;
-	default:
-		lead = "You are invited to this session.";
-		break;
-	}
 	buf_adds(b, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
 	    "<title>");
 	message_html_esc(b, inv->summary);
 	buf_adds(b, "</title></head>\n<body style=\"font-family:sans-serif;"
 	    "color:#222222\">\n<p>");
-	message_html_esc(b, lead);
-	buf_adds(b, "</p>\n<table style=\"border-collapse:collapse\">\n");
+	message_invite_lead(&l, inv);
+	for (p = l.p; p != NULL && *p != '\0'; p = nl + 1) {
+		if ((nl = strchr(p, '\n')) == NULL)
+			break;		/* every line of the lead ends so */
+		*nl = '\0';
+		if (p == l.p) {
+			message_html_esc(b, p);
+			buf_adds(b, "</p>\n");
+		} else if (inv->kind == INVITE_UPDATE) {
+			if (!list)
+				buf_adds(b, "<ul>\n");
+			list = 1;
+			buf_adds(b, "<li>");
+			message_html_esc(b, p);
+			buf_adds(b, "</li>\n");
+		} else {
+			buf_adds(b, "<p>");
+			message_html_esc(b, p);
+			buf_adds(b, "</p>\n");
+		}
+	}
+	if (list)
+		buf_adds(b, "</ul>\n");
+	free(l.p);
+	buf_adds(b, "<table style=\"border-collapse:collapse\">\n");
 	message_bprintf(b, "<tr>%sWhat</th><td>", th);
 	message_html_esc(b, inv->summary);
 	message_bprintf(b, "</td></tr>\n<tr>%sWhen</th><td>", th);
@@ -639,10 +894,13 @@ message_invite_html(struct buf *b, const struct invite *inv)
 	message_html_esc(b, inv->psychologist != NULL &&
 	    inv->psychologist[0] != '\0' ? inv->psychologist :
 	    "not yet covered");
-	message_bprintf(b, "</td></tr>\n<tr>%sPresenting</th><td>", th);
-	message_names(&w, inv->presenters, inv->npresenters, 1);
-	message_html_esc(b, w.p);
-	free(w.p);
+	if (inv->kind != INVITE_CANCEL) {
+		message_bprintf(b, "</td></tr>\n<tr>%sPresenting</th><td>",
+		    th);
+		message_names(&w, inv->presenters, inv->npresenters, 1);
+		message_html_esc(b, w.p);
+		free(w.p);
+	}
 	buf_adds(b, "</td></tr>\n</table>\n");
 	if (inv->own_case != NULL && inv->own_case[0] != '\0') {
 		buf_adds(b, "<p><strong>You are presenting case ");
@@ -657,19 +915,31 @@ message_invite_html(struct buf *b, const struct invite *inv)
 	buf_adds(b, "</body></html>\n");
 }
 
-/* "Invitation: SUMMARY, Tue 10 Mar 2026 10:00" (Updated, Cancelled). */
-static char *
+char *
 message_invite_subject(const struct invite *inv)
 {
 	struct tm	 tm;
 	char		 when[64], *subject;
+	const char	*what;
 
 	if (localtime_r(&inv->start, &tm) == NULL ||
 	    strftime(when, sizeof(when), "%a %d %b %Y %H:%M", &tm) == 0)
 		snprintf(when, sizeof(when), "(time unknown)");
-	xasprintf(&subject, "%s: %s, %s", inv->kind == INVITE_CANCEL ?
-	    "Cancelled" : inv->kind == INVITE_UPDATE ? "Updated" :
-	    "Invitation", inv->summary, when);
+	switch (inv->kind) {
+	case INVITE_UPDATE:
+		what = "Updated";
+		break;
+	case INVITE_CANCEL:
+		what = "Cancelled";
+		break;
+	case INVITE_NOT_EXPECTED:
+		what = "Not expected";
+		break;
+	default:
+		what = "Invitation";
+		break;
+	}
+	xasprintf(&subject, "%s: %s, %s", what, inv->summary, when);
 	return (subject);
 }
 
@@ -682,14 +952,16 @@ message_invitation(const struct config *conf, const struct invite *inv,
 	const char		*kind = message_invite_kind(inv->kind);
 	const char		*method;
 	char			*key = NULL, *msgid = NULL, *subject = NULL;
-	char			*cal = NULL, boundary[64];
+	char			*cal = NULL, mixed[64], alt[64];
 	size_t			 callen;
+	int			 cancel;
 
 	if (inv->uid == NULL || inv->rcpt == NULL || inv->summary == NULL) {
 		err_set(err, ERR_INVALID, "an invitation needs a UID, a "
 		    "recipient and a summary");
 		return (NULL);
 	}
+	cancel = inv->kind == INVITE_CANCEL || inv->kind == INVITE_NOT_EXPECTED;
 	message_invite_desc(&t, inv);
 	while (t.len > 0 && t.p[t.len - 1] == '\n')
 		t.p[--t.len] = '\0';
@@ -702,41 +974,56 @@ message_invitation(const struct config *conf, const struct invite *inv,
 	ev.summary = inv->summary;
 	ev.location = inv->location;
 	ev.description = t.p;
+	/* Not expected: the session goes ahead, only this attendee goes. */
 	ev.cancelled = inv->kind == INVITE_CANCEL;
 	ev.organizer_name = conf->from_name;
 	ev.organizer_addr = conf->from_addr;
 	ev.attendees = inv->attendees;
 	ev.nattendees = inv->nattendees;
-	cal = ical_calendar_build(inv->kind == INVITE_CANCEL ?
-	    ICAL_MSG_CANCEL : ICAL_MSG_REQUEST, conf->timezone, &ev, 1,
-	    &callen, err);
+	cal = ical_calendar_build(cancel ? ICAL_MSG_CANCEL : ICAL_MSG_REQUEST,
+	    conf->timezone, &ev, 1, &callen, err);
 	free(t.p);
 	t.p = NULL;
 	t.len = t.cap = 0;
 	if (cal == NULL)
 		return (NULL);
-	method = inv->kind == INVITE_CANCEL ? "CANCEL" : "REQUEST";
+	method = cancel ? "CANCEL" : "REQUEST";
 
 	xasprintf(&key, "%s/%d", inv->uid, inv->sequence);
 	msgid = message_id(conf, kind, key, inv->rcpt);
-	snprintf(boundary, sizeof(boundary), "=_reflectd_%.24s", msgid);
+	snprintf(mixed, sizeof(mixed), "=_reflectd_m%.24s", msgid);
+	snprintf(alt, sizeof(alt), "=_reflectd_a%.24s", msgid);
 	subject = message_invite_subject(inv);
 	message_headers(&b, conf, inv->rcpt_name, inv->rcpt, subject, msgid,
 	    inv->dtstamp);
+	/*
+	 * Google's shape (CalConnect's advice): clients that act only on the
+	 * inline calendar and those that act only on an attachment both
+	 * find one, and webmail that hides alternatives still offers a file.
+	 */
+	message_bprintf(&b, "Content-Type: multipart/mixed;"
+	    "\r\n boundary=\"%s\"\r\n\r\n", mixed);
+	message_bprintf(&b, "--%s\r\n", mixed);
 	message_bprintf(&b, "Content-Type: multipart/alternative;"
-	    "\r\n boundary=\"%s\"\r\n\r\n", boundary);
+	    "\r\n boundary=\"%s\"\r\n\r\n", alt);
 	message_invite_text(&t, inv);
-	message_part(&b, boundary, "text/plain", t.p);
+	message_part(&b, alt, "text/plain", t.p);
 	free(t.p);
 	t.p = NULL;
 	t.len = t.cap = 0;
 	message_invite_html(&t, inv);
-	message_part(&b, boundary, "text/html", t.p);
+	message_part(&b, alt, "text/html", t.p);
 	free(t.p);
-	message_bprintf(&b, "--%s\r\n", boundary);
+	message_bprintf(&b, "--%s\r\n", alt);
 	message_bprintf(&b, "Content-Type: text/calendar; charset=UTF-8; "
 	    "method=%s\r\n", method);
 	buf_adds(&b, "Content-Transfer-Encoding: base64\r\n\r\n");
+	message_base64(&b, cal, callen);
+	message_bprintf(&b, "--%s--\r\n", alt);
+	message_bprintf(&b, "--%s\r\n", mixed);
+	buf_adds(&b, "Content-Type: application/ics; name=\"invite.ics\"\r\n"
+	    "Content-Disposition: attachment; filename=\"invite.ics\"\r\n"
+	    "Content-Transfer-Encoding: base64\r\n\r\n");
 	message_base64(&b, cal, callen);
 	free(cal);
 	free(key);
@@ -745,7 +1032,7 @@ message_invitation(const struct config *conf, const struct invite *inv,
 		*msgidp = msgid;
 	else
 		free(msgid);
-	return (message_finish(&b, boundary, len));
+	return (message_finish(&b, mixed, len));
 }
 
 char *
@@ -858,21 +1145,6 @@ message_pad(struct buf *b, const char *s, size_t width)
 }
 
 static const char *
-message_status_word(int status)
-{
-	switch (status) {
-	case DIGEST_OVER:
-		return ("over");
-	case DIGEST_APPROACHING:
-		return ("approaching");
-	case DIGEST_OK:
-		return ("ok");
-	default:
-		return ("");
-	}
-}
-
-static const char *
 message_status_colour(int status)
 {
 	switch (status) {
@@ -885,15 +1157,140 @@ message_status_colour(int status)
 	}
 }
 
-/* A bar's length in steps (20 steps = the limit), at most 30. */
-static int
-message_bar_steps(double bar)
+char *
+message_figure(double v, char *buf, size_t size)
 {
-	if (!(bar > 0))
+	char	*p;
+
+	snprintf(buf, size, "%.2f", v);
+	if ((p = strchr(buf, '.')) != NULL) {
+		p += strlen(p) - 1;
+		while (*p == '0')
+			*p-- = '\0';
+		if (*p == '.')
+			*p = '\0';
+	}
+	return (buf);
+}
+
+/*
+ * Every bar of a digest is drawn to one scale, in limits: the track is
+ * 0 to 1.5 limits, or to the largest load rounded up to half a limit
+ * when someone is further over.  So the limit sits at the same place on
+ * every bar, in the text and the HTML alike.
+ */
+static double
+message_bar_scale(const struct digest *d)
+{
+	const struct digest_row	*row;
+	double			 scale = 1.5;
+	size_t			 i, k;
+	int			 halves;
+
+	for (i = 0; i < d->nsections; i++) {
+		for (k = 0; k < d->sections[i].nrows; k++) {
+			row = &d->sections[i].rows[k];
+			if (row->status == DIGEST_NONE || !(row->bar > scale))
+				continue;
+			halves = (int)(row->bar * 2);
+			if (halves < row->bar * 2)
+				halves++;
+			scale = halves / 2.0;
+		}
+	}
+	return (scale);
+}
+
+/* The step of the track where the limit is. */
+static int
+message_bar_limit(double scale)
+{
+	return ((int)(MESSAGE_BAR_STEPS / scale + 0.5));
+}
+
+/*
+ * A bar's length in steps.  Rounding never hides which side of the
+ * limit it is on: over runs past the limit, anything else stops at it.
+ */
+static int
+message_bar_steps(const struct digest_row *row, double scale)
+{
+	int	steps, limit = message_bar_limit(scale);
+
+	if (!(row->bar > 0))
 		return (0);
-	if (bar > 1.5)
-		bar = 1.5;
-	return ((int)(bar * 20 + 0.5));
+	steps = (int)(row->bar / scale * MESSAGE_BAR_STEPS + 0.5);
+	if (steps < 1)
+		steps = 1;
+	if (steps > MESSAGE_BAR_STEPS)
+		steps = MESSAGE_BAR_STEPS;
+	if (row->status == DIGEST_OVER || row->bar > 1 + 1e-9) {
+		if (steps <= limit)
+			steps = limit + 1;
+	} else if (steps > limit)
+		steps = limit;
+	return (steps);
+}
+
+/* [#########.....|..........]: '#' filled, '|' the limit. */
+static void
+message_bar_text(struct buf *b, const struct digest_row *row, double scale)
+{
+	int	n, steps, limit;
+
+	steps = message_bar_steps(row, scale);
+	limit = message_bar_limit(scale);
+	buf_adds(b, "[");
+	for (n = 0; n < MESSAGE_BAR_STEPS; n++) {
+		if (n == limit)
+			buf_adds(b, "|");
+		buf_adds(b, n < steps ? "#" : ".");
+	}
+	buf_adds(b, "]");
+}
+
+/* One cell of a bar's track: px wide, filled or not. */
+static void
+message_bar_cell(struct buf *b, int px, const char *colour)
+{
+	if (px <= 0)
+		return;
+	message_bprintf(b, "<td style=\"width:%dpx;padding:0;"
+	    "vertical-align:middle;font-size:0;line-height:0\">"
+	    "<div style=\"width:%dpx;height:12px;background:%s\"></div>"
+	    "</td>", px, px, colour);
+}
+
+/*
+ * The same bar as a one-row table (what mail clients draw reliably):
+ * MESSAGE_BAR_PX pixels a step, and the limit a dark line taller than
+ * the bar.
+ */
+static void
+message_bar_html(struct buf *b, const struct digest_row *row, double scale)
+{
+	const char	*fill = message_status_colour(row->status);
+	const char	*track = "#e6e6e6";
+	int		 steps, limit, px = MESSAGE_BAR_PX;
+
+	steps = message_bar_steps(row, scale);
+	limit = message_bar_limit(scale);
+	buf_adds(b, "<table role=\"presentation\" cellpadding=\"0\" "
+	    "cellspacing=\"0\" style=\"border-collapse:collapse\"><tr>");
+	if (steps <= limit) {
+		message_bar_cell(b, steps * px, fill);
+		message_bar_cell(b, (limit - steps) * px, track);
+	} else
+		message_bar_cell(b, limit * px, fill);
+	message_bprintf(b, "<td style=\"width:%dpx;height:18px;padding:0;"
+	    "background:#222222;font-size:0;line-height:0\"></td>",
+	    MESSAGE_BAR_MARK);
+	if (steps > limit) {
+		message_bar_cell(b, (steps - limit) * px, fill);
+		message_bar_cell(b, (MESSAGE_BAR_STEPS - steps) * px, track);
+	} else
+		message_bar_cell(b, (MESSAGE_BAR_STEPS - limit) * px, track);
+	buf_adds(b, "</tr></table>");
 }
 
 static void
@@ -902,10 +1299,13 @@ message_digest_text(struct buf *b, const struct digest *d)
 	const struct digest_section	*sec;
 	const struct digest_row		*row;
 	size_t				 i, j, k, *w;
-	int				 bars, steps, n;
+	double				 scale = message_bar_scale(d);
+	int				 bars;
 
 	if (d->greeting != NULL && d->greeting[0] != '\0')
 		message_bprintf(b, "%s\n\n", d->greeting);
+	if (d->note != NULL && d->note[0] != '\0')
+		message_bprintf(b, "%s\n\n", d->note);
 	for (i = 0; i < d->nsections; i++) {
 		sec = &d->sections[i];
 		message_bprintf(b, "%s\n", sec->title != NULL ? sec->title :
@@ -913,13 +1313,14 @@ message_digest_text(struct buf *b, const struct digest *d)
 		for (k = message_width(sec->title); k > 0; k--)
 			buf_adds(b, "-");
 		buf_adds(b, "\n\n");
-		if (sec->intro != NULL && sec->intro[0] != '\0')
-			message_bprintf(b, "%s\n\n", sec->intro);
+		/* The intro describes rows: none, no intro. */
 		if (sec->nrows == 0) {
 			message_bprintf(b, "%s\n\n", sec->empty != NULL ?
 			    sec->empty : "Nothing to show.");
 			continue;
 		}
+		if (sec->intro != NULL && sec->intro[0] != '\0')
+			message_bprintf(b, "%s\n\n", sec->intro);
 		w = xcalloc(sec->ncolumns + 1, sizeof(*w));
 		bars = 0;
 		for (j = 0; j < sec->ncolumns; j++)
@@ -939,6 +1340,8 @@ message_digest_text(struct buf *b, const struct digest *d)
 			message_pad(b, sec->columns[j], w[j]);
 			buf_adds(b, "  ");
 		}
+		if (bars)
+			buf_adds(b, MESSAGE_BAR_TITLE " (| is the limit)");
 		while (b->len > 0 && b->p[b->len - 1] == ' ')
 			b->p[--b->len] = '\0';
 		buf_adds(b, "\n");
@@ -950,19 +1353,8 @@ message_digest_text(struct buf *b, const struct digest *d)
 				    row->cells[j] : "", w[j]);
 				buf_adds(b, "  ");
 			}
-			if (bars && row->status != DIGEST_NONE) {
-				/* [####......] up to the limit, # beyond. */
-				steps = message_bar_steps(row->bar);
-				buf_adds(b, "[");
-				for (n = 0; n < 20 || n < steps; n++) {
-					if (n == 20)
-						buf_adds(b, "]");
-					buf_adds(b, n < steps ? "#" : ".");
-				}
-				message_bprintf(b, "%s %s", steps <= 20 ?
-				    "]" : "", message_status_word(
-				    row->status));
-			}
+			if (bars && row->status != DIGEST_NONE)
+				message_bar_text(b, row, scale);
 			/* No trailing blanks. */
 			while (b->len > 0 && b->p[b->len - 1] == ' ')
 				b->p[--b->len] = '\0';
@@ -982,7 +1374,9 @@ message_digest_html(struct buf *b, const struct digest *d)
 	const struct digest_section	*sec;
 	const struct digest_row		*row;
 	size_t				 i, j, k;
-	int				 bars, steps;
+	const char			*txt;
+	double				 scale = message_bar_scale(d);
+	int				 bars;
 
 	buf_adds(b, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
 	    "<title>");
@@ -994,23 +1388,28 @@ message_digest_html(struct buf *b, const struct digest *d)
 		message_html_esc(b, d->greeting);
 		buf_adds(b, "</p>\n");
 	}
+	if (d->note != NULL && d->note[0] != '\0') {
+		buf_adds(b, "<p><strong>");
+		message_html_esc(b, d->note);
+		buf_adds(b, "</strong></p>\n");
+	}
 	for (i = 0; i < d->nsections; i++) {
 		sec = &d->sections[i];
 		buf_adds(b, "<h2 style=\"font-size:1.15em;margin:1.2em 0 "
 		    "0.4em\">");
 		message_html_esc(b, sec->title);
 		buf_adds(b, "</h2>\n");
-		if (sec->intro != NULL && sec->intro[0] != '\0') {
-			buf_adds(b, "<p>");
-			message_html_esc(b, sec->intro);
-			buf_adds(b, "</p>\n");
-		}
 		if (sec->nrows == 0) {
 			buf_adds(b, "<p>");
 			message_html_esc(b, sec->empty != NULL ? sec->empty :
 			    "Nothing to show.");
 			buf_adds(b, "</p>\n");
 			continue;
+		}
+		if (sec->intro != NULL && sec->intro[0] != '\0') {
+			buf_adds(b, "<p>");
+			message_html_esc(b, sec->intro);
+			buf_adds(b, "</p>\n");
 		}
 		bars = 0;
 		for (k = 0; k < sec->nrows; k++) {
@@ -1024,36 +1423,27 @@ message_digest_html(struct buf *b, const struct digest *d)
 			buf_adds(b, "</th>");
 		}
 		if (bars)
-			message_bprintf(b, "<th style=\"%s\">Load</th>", cell);
+			message_bprintf(b, "<th style=\"%s\">" MESSAGE_BAR_TITLE
+			    " <span style=\"font-weight:normal\">(the dark "
+			    "line is the limit)</span></th>", cell);
 		buf_adds(b, "</tr>\n");
 		for (k = 0; k < sec->nrows; k++) {
 			row = &sec->rows[k];
 			buf_adds(b, "<tr>");
 			for (j = 0; j < sec->ncolumns; j++) {
-				message_bprintf(b, "<td style=\"%s\">", cell);
-				message_html_esc(b, row->cells != NULL ?
-				    row->cells[j] : "");
+				txt = row->cells != NULL && row->cells[j] !=
+				    NULL ? row->cells[j] : "";
+				/* Short cells (times, rooms) stay whole. */
+				message_bprintf(b, "<td style=\"%s%s\">", cell,
+				    message_width(txt) <= MESSAGE_NOWRAP ?
+				    ";white-space:nowrap" : "");
+				message_html_esc(b, txt);
 				buf_adds(b, "</td>");
 			}
 			if (bars) {
 				message_bprintf(b, "<td style=\"%s\">", cell);
-				if (row->status != DIGEST_NONE) {
-					/* 100px is the limit; over runs on. */
-					steps = message_bar_steps(row->bar);
-					message_bprintf(b, "<div style=\""
-					    "width:150px;background:#eeeeee;"
-					    "border-right:2px solid #ffffff\">"
-					    "<div style=\"width:%dpx;"
-					    "height:12px;background:%s\">"
-					    "</div></div>", steps * 5,
-					    message_status_colour(
-					    row->status));
-					message_bprintf(b, "<span style=\""
-					    "font-size:0.85em;color:%s\">%s"
-					    "</span>",
-					    message_status_colour(row->status),
-					    message_status_word(row->status));
-				}
+				if (row->status != DIGEST_NONE)
+					message_bar_html(b, row, scale);
 				buf_adds(b, "</td>");
 			}
 			buf_adds(b, "</tr>\n");

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "alerts.h"
 #include "clock.h"
 #include "config.h"
 #include "domain.h"
@@ -112,9 +113,6 @@ static int	 plan_decide(struct plan_run *, struct plan_occ *,
 static int	 plan_cancel_gone(struct plan_run *, struct err *);
 static int	 plan_alert(struct plan_run *, const struct plan_series *,
 		    const struct session *, const char *, struct err *);
-static int	 plan_alert_one(struct plan_run *, const struct plan_series *,
-		    const struct session *, const char *,
-		    const struct member *, struct err *);
 static void	 plan_uid(const struct config *, const char *, char *, size_t);
 static time_t	 planner_next_daily(time_t, int);
 static void	 planner_daily_cb(void *);
@@ -441,8 +439,6 @@ plan_decide(struct plan_run *p, struct plan_occ *oc, struct err *err)
 			changed = 1;
 		}
 		if (changed) {
-			if (x.invited)
-				x.sequence++;
 			if (store_session_update(p->store, &x, err) == -1)
 				goto out;
 			p->out->updated++;
@@ -475,8 +471,6 @@ plan_cancel_gone(struct plan_run *p, struct err *err)
 		if (keep)
 			continue;
 		x->state = SESSION_CANCELLED;
-		if (x->invited)
-			x->sequence++;
 		if (store_session_update(p->store, x, err) == -1)
 			return (-1);
 		if (x->psychologist[0] != '\0')
@@ -487,101 +481,29 @@ plan_cancel_gone(struct plan_run *p, struct err *err)
 }
 
 /*
- * One alert to each manager of the series' teams (a manager of two of
- * them gets one).  The caller marks the session alerted, so this runs
- * once per session until it is covered again.
+ * One alert to each manager of the series' teams (alerts.c sends a
+ * manager of two of them one).  The caller marks the session alerted, so
+ * this runs once per session until it is covered again.
  */
 static int
 plan_alert(struct plan_run *p, const struct plan_series *ps,
     const struct session *x, const char *why, struct err *err)
 {
-	const struct team	*t, *u;
-	const struct member	*mgr;
-	size_t			 i, j;
-	int			 dup, sent = 0;
+	const struct member	*mgrs[SERIES_MAX_TEAMS];
+	const struct team	*t;
+	size_t			 i, n = 0;
+	int			 queued = 0;
 
-	for (i = 0; i < ps->r->nteams; i++) {
-		if ((t = plan_team(p, ps->r->teams[i])) == NULL ||
-		    t->manager[0] == '\0' ||
-		    (mgr = plan_member(p, t->manager)) == NULL ||
-		    mgr->email[0] == '\0')
-			continue;
-		dup = 0;
-		for (j = 0; j < i && !dup; j++) {
-			u = plan_team(p, ps->r->teams[j]);
-			dup = u != NULL && strcmp(u->manager, t->manager) == 0;
-		}
-		if (dup)
-			continue;
-		if (plan_alert_one(p, ps, x, why, mgr, err) == -1)
-			return (-1);
-		sent++;
+	for (i = 0; i < ps->r->nteams && n < SERIES_MAX_TEAMS; i++) {
+		if ((t = plan_team(p, ps->r->teams[i])) != NULL &&
+		    t->manager[0] != '\0')
+			mgrs[n++] = plan_member(p, t->manager);
 	}
-	if (sent == 0)
-		log_warnx("planner: session %s is uncovered and its teams have "
-		    "no manager to alert", x->id);
+	if (alerts_uncovered(p->store, p->conf, p->now, x, ps->r->slug,
+	    ps->teams, why, mgrs, n, &queued, err) == -1)
+		return (-1);
+	p->out->messages_queued += queued;
 	return (0);
-}
-
-static int
-plan_alert_one(struct plan_run *p, const struct plan_series *ps,
-    const struct session *x, const char *why, const struct member *mgr,
-    struct err *err)
-{
-	struct err		 e;
-	char			*key = NULL, *subject = NULL, *body = NULL;
-	char			*msgid = NULL, *data = NULL;
-	char			 when[UTIL_TIMEBUF];
-	size_t			 len;
-	int64_t			 id;
-	int			 rc = -1;
-
-	err_clear(&e);
-	util_format_time(x->start, when);
-	xasprintf(&key, "uncovered-%s-%lld", x->id, (long long)p->now);
-	xasprintf(&subject, "Uncovered session: %s", x->id);
-	xasprintf(&body,
-	    "No psychologist is free for this session.\n"
-	    "\n"
-	    "  Session:   %s\n"
-	    "  Series:    %s\n"
-	    "  Teams:     %s\n"
-	    "  Starts:    %s\n"
-	    "  Location:  %s\n"
-	    "  Why:       %s\n"
-	    "\n"
-	    "You will not be told again about this session unless it is "
-	    "covered\nand then becomes uncovered once more.  See it with:\n"
-	    "\n"
-	    "  reflectctl session show %s\n",
-	    x->id, ps->r->slug, ps->teams, when,
-	    x->location[0] != '\0' ? x->location : "(none)", why, x->id);
-	msgid = message_id(p->conf, "uncovered_alert", key, mgr->email);
-	data = message_plain(p->conf, mgr->name, mgr->email, subject, body,
-	    msgid, p->now, &len);
-	if (msgid == NULL || data == NULL) {
-		err_set(err, ERR_INTERNAL, "cannot build the uncovered alert");
-		goto out;
-	}
-	if (outbox_enqueue(p->store, "uncovered_alert", mgr->email, subject,
-	    data, len, msgid, &id, &e) == -1) {
-		if (e.code != ERR_INVALID) {
-			*err = e;
-			goto out;
-		}
-	} else {
-		p->out->messages_queued++;
-		log_info("planner: session %s is uncovered; alert queued to %s",
-		    x->id, mgr->slug);
-	}
-	rc = 0;
-out:
-	free(key);
-	free(subject);
-	free(body);
-	free(msgid);
-	free(data);
-	return (rc);
 }
 
 int
@@ -665,7 +587,7 @@ out:
 
 int
 planner_session_cancel(struct store *s, const char *id, const char *reason,
-    struct err *err)
+    const char *by, struct err *err)
 {
 	struct session	x;
 
@@ -679,12 +601,10 @@ planner_session_cancel(struct store *s, const char *id, const char *reason,
 		    "cancelled", id));
 	x.state = SESSION_CANCELLED;
 	x.manual = 1;
-	if (x.invited)
-		x.sequence++;
 	if (store_session_update(s, &x, err) == -1)
 		return (-1);
-	return (store_session_set_cancel_reason(s, id,
-	    reason != NULL ? reason : "", err));
+	return (store_session_set_note(s, id, 0, reason != NULL ? reason : "",
+	    by, err));
 }
 
 /*
@@ -695,8 +615,8 @@ planner_session_cancel(struct store *s, const char *id, const char *reason,
  */
 int
 planner_session_move(struct store *s, const struct config *conf,
-    const char *id, time_t start, const char *location,
-    struct planner_counts *out, struct err *err)
+    const char *id, time_t start, const char *location, const char *reason,
+    const char *by, struct planner_counts *out, struct err *err)
 {
 	struct planner_counts	 dummy;
 	struct plan_run		 p;
@@ -744,8 +664,6 @@ planner_session_move(struct store *s, const struct config *conf,
 	if (location != NULL)
 		snprintf(x.location, sizeof(x.location), "%s", location);
 	x.manual = 1;
-	if (x.invited)
-		x.sequence++;
 	if (ps != NULL) {
 		/* A removed series' session keeps whom it had. */
 		memset(&a, 0, sizeof(a));
@@ -774,7 +692,9 @@ planner_session_move(struct store *s, const struct config *conf,
 		} else if (x.psychologist[0] != '\0')
 			x.uncovered_alerted = 0;
 	}
-	if (store_session_update(s, &x, err) == -1)
+	if (store_session_update(s, &x, err) == -1 ||
+	    store_session_set_note(s, id, 1, reason != NULL ? reason : "", by,
+	    err) == -1)
 		goto out;
 	rc = 0;
 out:
@@ -827,8 +747,6 @@ planner_series_cancel(struct store *s, const char *series, time_t now,
 		if (v[i].state != SESSION_PLANNED)
 			continue;
 		v[i].state = SESSION_CANCELLED;
-		if (v[i].invited)
-			v[i].sequence++;
 		if (store_session_update(s, &v[i], err) == -1)
 			goto out;
 		(*n)++;

@@ -25,14 +25,23 @@ enum {
 static const char *const mail_sql[MAIL_NSTMTS] = {
 	[MAIL_INV_LIST] =
 	    "SELECT i.session, i.member, i.sequence, i.hash, i.state, "
-	    "i.reminded FROM invitations i JOIN sessions s ON s.id = i.session "
+	    "i.reminded, i.sent_start, i.sent_end, i.sent_location, "
+	    "i.sent_psychologist, i.sent_presenters, i.sent_case "
+	    "FROM invitations i JOIN sessions s ON s.id = i.session "
 	    "WHERE s.\"end\" > ?1 ORDER BY i.session, i.member",
 	[MAIL_INV_PUT] =
 	    "INSERT INTO invitations (session, member, sequence, hash, state, "
-	    "reminded) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+	    "reminded, sent_start, sent_end, sent_location, sent_psychologist, "
+	    "sent_presenters, sent_case) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+	    "?8, ?9, ?10, ?11, ?12) "
 	    "ON CONFLICT (session, member) DO UPDATE SET "
 	    "sequence = excluded.sequence, hash = excluded.hash, "
-	    "state = excluded.state, reminded = excluded.reminded",
+	    "state = excluded.state, reminded = excluded.reminded, "
+	    "sent_start = excluded.sent_start, sent_end = excluded.sent_end, "
+	    "sent_location = excluded.sent_location, "
+	    "sent_psychologist = excluded.sent_psychologist, "
+	    "sent_presenters = excluded.sent_presenters, "
+	    "sent_case = excluded.sent_case",
 	[MAIL_SESSION_MARK] =
 	    "UPDATE sessions SET invited = 1, sequence = max(sequence, ?2) "
 	    "WHERE id = ?1 AND (invited = 0 OR sequence < ?2)",
@@ -80,6 +89,14 @@ store_invitations_list(struct store *s, time_t after, struct invitation **vp,
 		r->state = t != NULL && strcmp((const char *)t, "cancelled") ==
 		    0 ? INVITATION_CANCELLED : INVITATION_SENT;
 		r->reminded = (time_t)sqlite3_column_int64(st, 5);
+		r->sent_start = (time_t)sqlite3_column_int64(st, 6);
+		r->sent_end = (time_t)sqlite3_column_int64(st, 7);
+		store_column_copy(st, 8, r->sent_location,
+		    sizeof(r->sent_location));
+		store_column_copy(st, 9, r->sent_psych, sizeof(r->sent_psych));
+		store_column_copy(st, 10, r->sent_presenters,
+		    sizeof(r->sent_presenters));
+		store_column_copy(st, 11, r->sent_case, sizeof(r->sent_case));
 	}
 	if (rc != SQLITE_DONE) {
 		free(v);
@@ -107,6 +124,12 @@ store_invitation_put(struct store *s, const struct invitation *r,
 	sqlite3_bind_text(st, 5, mail_state_name(r->state), -1,
 	    SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, (sqlite3_int64)r->reminded);
+	sqlite3_bind_int64(st, 7, (sqlite3_int64)r->sent_start);
+	sqlite3_bind_int64(st, 8, (sqlite3_int64)r->sent_end);
+	store_bind_text(st, 9, r->sent_location);
+	store_bind_text(st, 10, r->sent_psych);
+	store_bind_text(st, 11, r->sent_presenters);
+	store_bind_text(st, 12, r->sent_case);
 	rc = sqlite3_step(st);
 	store_stmt_done(st);
 	return (store_write_rc(s, rc, "invitation", r->session, err));

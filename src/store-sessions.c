@@ -31,6 +31,8 @@ enum {
 	SESS_SESSION_INSERT,
 	SESS_SESSION_UPDATE,
 	SESS_SESSION_CANCEL_REASON,
+	SESS_SESSION_MOVE_REASON,
+	SESS_SESSION_NOTE,
 	SESS_SESSION_ENDED,
 	SESS_SESSION_NEXT_END,
 	SESS_SESSION_COUNT,
@@ -100,7 +102,14 @@ static const char *const sess_sql[SESS_NSTMTS] = {
 	    "uid = ?11, sequence = ?12, invited = ?13, "
 	    "uncovered_alerted = ?14, teams = ?15 WHERE id = ?1",
 	[SESS_SESSION_CANCEL_REASON] =
-	    "UPDATE sessions SET cancel_reason = ?2 WHERE id = ?1",
+	    "UPDATE sessions SET cancel_reason = ?2, cancelled_by = ?3 "
+	    "WHERE id = ?1",
+	[SESS_SESSION_MOVE_REASON] =
+	    "UPDATE sessions SET move_reason = ?2, moved_by = ?3 "
+	    "WHERE id = ?1",
+	[SESS_SESSION_NOTE] =
+	    "SELECT cancel_reason, cancelled_by, move_reason, moved_by "
+	    "FROM sessions WHERE id = ?1",
 	[SESS_SESSION_ENDED] =
 	    "SELECT " SESSION_COLS " FROM sessions s "
 	    "WHERE s.state = 'planned' AND s.\"end\" <= ?1 "
@@ -509,17 +518,46 @@ store_session_update(struct store *s, const struct session *x,
 }
 
 int
-store_session_set_cancel_reason(struct store *s, const char *id,
-    const char *reason, struct err *err)
+store_session_set_note(struct store *s, const char *id, int moved,
+    const char *reason, const char *by, struct err *err)
 {
-	sqlite3_stmt	*st = SESS_STMT(s, SESS_SESSION_CANCEL_REASON);
+	sqlite3_stmt	*st = SESS_STMT(s, moved ? SESS_SESSION_MOVE_REASON :
+			    SESS_SESSION_CANCEL_REASON);
 	int		 rc;
 
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	store_bind_text(st, 2, reason);
+	store_bind_text(st, 3, by);
 	rc = sqlite3_step(st);
 	store_stmt_done(st);
 	return (store_write_rc(s, rc, "session", id, err));
+}
+
+int
+store_session_note_get(struct store *s, const char *id,
+    struct session_note *n, struct err *err)
+{
+	sqlite3_stmt	*st = SESS_STMT(s, SESS_SESSION_NOTE);
+	int		 rc;
+
+	memset(n, 0, sizeof(*n));
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		store_column_copy(st, 0, n->cancel_reason,
+		    sizeof(n->cancel_reason));
+		store_column_copy(st, 1, n->cancelled_by,
+		    sizeof(n->cancelled_by));
+		store_column_copy(st, 2, n->move_reason,
+		    sizeof(n->move_reason));
+		store_column_copy(st, 3, n->moved_by, sizeof(n->moved_by));
+	} else if (rc != SQLITE_DONE) {
+		store_fail(s, "session note", err);
+		store_stmt_done(st);
+		return (-1);
+	}
+	store_stmt_done(st);
+	return (0);
 }
 
 int

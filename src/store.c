@@ -217,6 +217,23 @@ static const char *const store_migrations[] = {
 	 */
 	"CREATE INDEX session_attendees_role ON "
 	"  session_attendees(session, role, member);",
+	/*
+	 * 8: why a session was moved or cancelled and by whom, for the
+	 * mail that says so; and per attendee what their last message said
+	 * (time, place, psychologist, presenters, own case), so an update
+	 * names what changed, old and new.
+	 */
+	"ALTER TABLE sessions ADD COLUMN cancelled_by TEXT;"
+	"ALTER TABLE sessions ADD COLUMN move_reason TEXT;"
+	"ALTER TABLE sessions ADD COLUMN moved_by TEXT;"
+	"ALTER TABLE invitations ADD COLUMN sent_start INTEGER NOT NULL "
+	"  DEFAULT 0;"
+	"ALTER TABLE invitations ADD COLUMN sent_end INTEGER NOT NULL "
+	"  DEFAULT 0;"
+	"ALTER TABLE invitations ADD COLUMN sent_location TEXT;"
+	"ALTER TABLE invitations ADD COLUMN sent_psychologist TEXT;"
+	"ALTER TABLE invitations ADD COLUMN sent_presenters TEXT;"
+	"ALTER TABLE invitations ADD COLUMN sent_case TEXT;",
 };
 #define STORE_VERSION \
 	((int)(sizeof(store_migrations) / sizeof(store_migrations[0])) - 1)

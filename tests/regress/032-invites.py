@@ -7,10 +7,16 @@ each in and every attendee receives an invitation, parsed here with the
 email package and Debian's python3-icalendar: METHOD in the Content-Type
 and in the VCALENDAR, DTSTART with TZID=Europe/London at 10:00 local on
 both sides of the change, ORGANIZER and one ATTENDEE per attendee.
-Moving a session sends updates with the same UID and a higher SEQUENCE;
-a member who joins is invited; an attendee who becomes absent gets a
-CANCEL; cancelling a session sends CANCEL (STATUS:CANCELLED) to everyone
-still invited.  A replan with nothing changed sends nothing.  A member
+Moving a session sends updates with the same UID and a higher SEQUENCE,
+the same in every copy, whose text names the old and new day and the
+reason given; a member who joins is invited; an attendee who becomes
+absent gets a "Not expected" CANCEL listing only them, saying the session
+goes ahead and why, never that it is cancelled; cancelling a session
+sends CANCEL (STATUS:CANCELLED) to everyone still invited, with the
+reason and who cancelled it.  Every message has the MIME shape of SPEC
+6: multipart/mixed of a multipart/alternative (text/plain, text/html,
+text/calendar base64 without disposition) and an invite.ics attachment
+holding the same calendar bytes.  A replan with nothing changed sends nothing.  A member
 whose address is outside [mail] allowed_domains gets nothing and the
 change that would have mailed them still succeeds.
 
@@ -121,10 +127,55 @@ class Mail:
         return new
 
 
+def shape(msg):
+    """The MIME tree of SPEC 6, and the attachment equal to the inline."""
+    subj = str(msg["Subject"])
+    check(msg.get_content_type() == "multipart/mixed",
+          "%s: top is multipart/mixed: %s" % (subj, msg.get_content_type()))
+    parts = msg.get_payload()
+    check([p.get_content_type() for p in parts] ==
+          ["multipart/alternative", "application/ics"],
+          "%s: mixed holds alternative + application/ics: %r" %
+          (subj, [p.get_content_type() for p in parts]))
+    if len(parts) != 2:
+        return
+    alt = parts[0].get_payload()
+    check([p.get_content_type() for p in alt] ==
+          ["text/plain", "text/html", "text/calendar"],
+          "%s: alternative is plain, html, calendar: %r" %
+          (subj, [p.get_content_type() for p in alt]))
+    inline = [p for p in alt if p.get_content_type() == "text/calendar"]
+    att = parts[1]
+    if not inline:
+        return
+    inline = inline[0]
+    check(inline["Content-Transfer-Encoding"] == "base64" and
+          inline["Content-Disposition"] is None,
+          "%s: inline calendar base64 without disposition" % subj)
+    check(inline.get_param("charset") == "UTF-8" and
+          inline.get_param("method") in ("REQUEST", "CANCEL"),
+          "%s: text/calendar; charset=UTF-8; method=" % subj)
+    check(att.get_param("name") == "invite.ics" and
+          att.get_content_disposition() == "attachment" and
+          att.get_filename() == "invite.ics" and
+          att["Content-Transfer-Encoding"] == "base64",
+          "%s: attachment invite.ics" % subj)
+    check(att.get_payload(decode=True) == inline.get_payload(decode=True),
+          "%s: the attachment holds the inline calendar's bytes" % subj)
+
+
+def text_of(msg, kind="plain"):
+    for p in msg.walk():
+        if p.get_content_type() == "text/" + kind:
+            return p.get_content()
+    return ""
+
+
 def invites(new):
     """[(rcpt, method, VEVENT, message)] of the iMIP messages in new."""
     out = []
     for rcpt, msg in new:
+        shape(msg)
         method, cal = calendar(msg)
         if cal is None:
             continue
@@ -233,12 +284,24 @@ def run(h, port):
 
     # Move the first session: updates, same UID, higher SEQUENCE.
     d.ok("session", "move", "gs-20260324", "start=2026-03-26T14:00",
-         "location=Room 2")
+         "location=Room 2", "reason=the room is needed for a core group")
     got = invites(mail.wait(len(TEAM)))
     check(len(got) == len(TEAM), "an update to each attendee: %d" %
           len(got))
+    check(len({int(ev["SEQUENCE"]) for _, _, ev, _ in got}) == 1,
+          "one SEQUENCE in every copy of the update: %r" %
+          [int(ev["SEQUENCE"]) for _, _, ev, _ in got])
     seq_update = None
     for rcpt, method, ev, msg in got:
+        for text in (text_of(msg), text_of(msg, "html"),
+                     str(ev.get("DESCRIPTION"))):
+            check("Moved from Tuesday 24 March 2026 10:00 to Thursday 26 "
+                  "March 2026 14:00" in text,
+                  "the update names the old and new day: %r" % text)
+            check("the room is needed for a core group" in text,
+                  "the update gives the reason: %r" % text)
+            check("Now in Room 2 (was Room 1)" in text,
+                  "the update names the new room: %r" % text)
         check(method == "REQUEST", "an update is METHOD REQUEST")
         check(str(msg["Subject"]).startswith("Updated: "),
               "subject %r" % msg["Subject"])
@@ -259,13 +322,38 @@ def run(h, port):
     for rcpt, method, ev, msg in got:
         check(method == "REQUEST" and str(ev["UID"]) == uid2,
               "the newcomer's invitation is for 7 April")
+        check(int(ev.get("SEQUENCE", 0)) == 0,
+              "the newcomer gets the SEQUENCE the others hold: %r" %
+              ev.get("SEQUENCE"))
 
-    # An attendee becomes absent: a CANCEL to them only.
-    d.ok("absence", "add", "sw1", "from=2026-04-06", "to=2026-04-08")
+    # An attendee becomes absent: "Not expected", a CANCEL to them only,
+    # listing only them, and the session goes ahead.
+    d.ok("absence", "add", "sw1", "from=2026-04-06", "to=2026-04-08",
+         "reason=leave")
     got = invites(mail.wait(1))
     check([(r, m) for r, m, *_ in got] == [(addr("sw1"), "CANCEL")],
           "a CANCEL to the absent attendee only: %r" %
           [(r, m) for r, m, *_ in got])
+    for rcpt, method, ev, msg in got:
+        att = ev.get("ATTENDEE")
+        att = att if isinstance(att, list) else [att]
+        check([str(a).lower() for a in att] == ["mailto:" + addr("sw1")],
+              "the only ATTENDEE is the one removed: %r" % att)
+        check(str(msg["Subject"]).startswith("Not expected: "),
+              "subject begins Not expected: %r" % msg["Subject"])
+        check(str(ev.get("STATUS")) != "CANCELLED",
+              "the session is not STATUS:CANCELLED: %r" % ev.get("STATUS"))
+        for text in (text_of(msg), text_of(msg, "html"),
+                     str(ev.get("DESCRIPTION")), str(msg["Subject"])):
+            check("cancel" not in text.lower(),
+                  "not expected never says cancelled: %r" % text)
+        text = text_of(msg)
+        check("goes ahead" in text, "it says the session goes ahead: %r" %
+              text)
+        check("your leave from 6 to 8 April is recorded" in text,
+              "it says why, with the dates: %r" % text)
+    check(d.ok("session", "show", "gs-20260407").get("state") == "planned",
+          "the session goes ahead")
 
     # A member outside allowed_domains: refused, the change succeeds.
     refused = d.status().get("mail", {}).get("refused", 0)
@@ -285,11 +373,21 @@ def run(h, port):
     want = sorted(addr(m) for m in TEAM + ["sw3"] if m != "sw1")
     check(sorted(r for r, *_ in got) == want,
           "a CANCEL to each one invited: %r" % [r for r, *_ in got])
+    check(len({int(ev["SEQUENCE"]) for _, _, ev, _ in got}) == 1,
+          "one SEQUENCE in every copy of the cancellation: %r" %
+          [int(ev["SEQUENCE"]) for _, _, ev, _ in got])
     for rcpt, method, ev, msg in got:
         check(method == "CANCEL", "METHOD CANCEL")
         check(str(ev.get("STATUS")) == "CANCELLED", "STATUS:CANCELLED")
         check(str(ev["UID"]) == uid2, "the cancel keeps the UID")
         check(int(ev["SEQUENCE"]) > 0, "SEQUENCE increased")
+        check(str(msg["Subject"]).startswith("Cancelled: "),
+              "subject %r" % msg["Subject"])
+        for text in (text_of(msg), text_of(msg, "html"),
+                     str(ev.get("DESCRIPTION"))):
+            check("training day" in text, "the cancellation gives the "
+                  "reason: %r" % text)
+            check("Cancelled by " in text, "and who cancelled: %r" % text)
 
     d.ok("plan")
     check(not mail.wait(0, timeout=1), "nothing more after a replan")

@@ -8,10 +8,21 @@ manager's digest has the caseload table with bars, the unfilled
 presentation slots and presentations per member, and no case
 references; the team digest names the presenters and has none either;
 the psychologist's digest lists the cases to prepare.
+
+What the digests look like: the caseload bars of the text and the HTML
+are drawn to one scale with the limit marked on each ('|' in the text,
+a dark line in the HTML) at the same place, an over-limit worker's bar
+runs past the mark, the figures ("1.5 / 1.2") stand beside it, roles
+are in words, each row says its status once, an empty table has no
+introduction that contradicts its "none" line, and a team digest tells
+its presenters "You are presenting on Tuesday 10 March", without the
+case, and nobody else.
 """
 
 import email
 import email.policy
+import html.parser
+import re
 import sys
 import time
 
@@ -23,6 +34,9 @@ FAKE_NOW = "2026-03-04T09:00:00Z"     # a Wednesday
 CASE = "NW/1001"
 CASE2 = "NW/1002"
 NAMES = {"sw0": "Worker 0", "sw1": "Worker 1"}
+# sw1 is a senior practitioner with a limit of 1.2 and a 1.5 case: over.
+OVER_LIMIT = "1.2"
+FILL = ("#c62828", "#ef6c00", "#2e7d32")
 TEAM = ["mgr-north", "psy-north", "sw0", "sw1"]
 
 
@@ -49,6 +63,149 @@ def body(msg):
                      if p.get_content_type() in ("text/plain", "text/html"))
 
 
+def text_part(msg):
+    return msg.get_body(preferencelist=("plain",)).get_content()
+
+
+def html_part(msg):
+    return msg.get_body(preferencelist=("html",)).get_content()
+
+
+def text_bars(text):
+    """(line, track steps, limit step, filled steps) of each text bar."""
+    out = []
+    for line in text.splitlines():
+        m = re.search(r"\[([#.|]{10,})\]", line)
+        if m is None:
+            continue
+        inner = m.group(1)
+        check(inner.count("|") == 1, "one limit mark in a text bar: %r" %
+              line)
+        out.append((line, len(inner) - 1, inner.find("|"),
+                    inner.count("#")))
+    return out
+
+
+class BarParser(html.parser.HTMLParser):
+    """The bars of a digest's HTML, in order: (track px, limit px, fill
+    px), and the text of each table row holding one."""
+
+    def __init__(self):
+        super().__init__()
+        self.bars = []
+        self.rows = []
+        self.row = None
+        self.bar = None
+        self.td = None
+
+    @staticmethod
+    def style(attrs):
+        return dict(kv.split(":", 1) for kv in
+                    (dict(attrs).get("style") or "").split(";") if ":" in kv)
+
+    def handle_starttag(self, tag, attrs):
+        st = self.style(attrs)
+        if tag == "table" and dict(attrs).get("role") == "presentation":
+            self.bar = {"track": 0, "limit": None, "fill": 0}
+        elif tag == "tr" and self.bar is None:
+            self.row = {"text": "", "bars": 0}
+        elif tag == "td" and self.bar is not None:
+            self.td = int(st.get("width", "0px").rstrip("px"))
+            if st.get("background") == "#222222":
+                self.bar["limit"] = self.bar["track"]
+                self.td = None
+        elif tag == "div" and self.bar is not None and self.td is not None:
+            self.bar["track"] += self.td
+            if st.get("background") in FILL:
+                self.bar["fill"] += self.td
+
+    def handle_endtag(self, tag):
+        if tag == "table" and self.bar is not None:
+            self.bars.append((self.bar["track"], self.bar["limit"],
+                              self.bar["fill"]))
+            if self.row is not None:
+                self.row["bars"] += 1
+            self.bar = None
+        elif tag == "tr" and self.bar is None and self.row is not None:
+            self.rows.append(self.row)
+            self.row = None
+
+    def handle_data(self, data):
+        if self.row is not None and self.bar is None:
+            self.row["text"] += data + " "
+
+
+def html_bars(text):
+    p = BarParser()
+    p.feed(text)
+    return p.bars, [r["text"] for r in p.rows if r["bars"]]
+
+
+def check_bars(msg):
+    """The caseload bars of a manager digest, text against HTML."""
+    text, html = text_part(msg), html_part(msg)
+    tb = text_bars(text)
+    hb, hrows = html_bars(html)
+    check(len(tb) >= 2 and len(tb) == len(hb),
+          "as many bars in the text as in the HTML: %d, %d" %
+          (len(tb), len(hb)))
+    check(len({(t[1], t[2]) for t in tb}) == 1,
+          "every text bar has the same track and limit mark: %r" % tb)
+    check(len({(h[0], h[1]) for h in hb}) == 1,
+          "every HTML bar has the same track and limit line: %r" % hb)
+    for (line, track, limit, fill), (px, lpx, fpx) in zip(tb, hb):
+        check(lpx is not None and px > 0, "the HTML bar marks the limit: "
+              "%r" % ((px, lpx, fpx),))
+        if lpx is None or px == 0:
+            continue
+        check(abs(limit / track - lpx / px) < 1e-9 and
+              abs(fill / track - fpx / px) < 1e-9,
+              "text and HTML bars on one scale: %r against %r" %
+              (line, (px, lpx, fpx)))
+        check(0 < limit < track, "the limit lies inside the track: %r" %
+              line)
+    rows = {}
+    for line, track, limit, fill in tb:
+        for slug, name in NAMES.items():
+            if name in line:
+                rows.setdefault(slug, []).append((line, limit, fill))
+    check(len(rows.get("sw1", [])) == 2,
+          "the over-limit worker has a bar in both caseload tables: %r" %
+          rows.get("sw1"))
+    for line, limit, fill in rows.get("sw1", []):
+        check(fill > limit, "an over-limit bar runs past the mark: %r" %
+              line)
+        check("1.5 / " + OVER_LIMIT in line,
+              "the figures stand beside the bar: %r" % line)
+        check(len(re.findall(r"\bover\b", line)) == 1,
+              "the status is said once: %r" % line)
+    for line, limit, fill in rows.get("sw0", []):
+        check(0 < fill <= limit, "a bar within the limit stops short of "
+              "the mark: %r" % line)
+        check("1.5 / 15" in line, "the figures beside the bar: %r" % line)
+        check(len(re.findall(r"\bok\b", line)) == 1,
+              "the status is said once: %r" % line)
+    for row in hrows:
+        words = re.findall(r"\b(over|approaching|ok)\b", row)
+        check(len(words) == 1, "one status per HTML row: %r" % row)
+    both = text + html
+    check("senior practitioner" in both and "social worker" in both,
+          "roles are in words")
+    check("senior_practitioner" not in both and "social_worker" not in both,
+          "no role is printed as its configuration name")
+
+
+def check_no_contradiction(msg):
+    """An empty table says so, with no introduction that says otherwise."""
+    for text in (text_part(msg), html_part(msg)):
+        if "Every session is covered." in text:
+            check("No psychologist is free" not in text and
+                  "Nobody is free for these" not in text,
+                  "an introduction to uncovered sessions above 'Every "
+                  "session is covered': %r" %
+                  text[text.find("Uncovered"):][:300])
+
+
 def org(d):
     d.ok("team", "add", "north", "name=MAST North", "kind=mast")
     d.ok("team", "add", "south", "name=MAST South", "kind=mast")
@@ -56,10 +213,11 @@ def org(d):
          "email=mgr-north@example.org", "role=manager", "team=north")
     d.ok("member", "add", "psy-north", "name=Dr Pat Psych",
          "email=psy-north@example.org", "role=psychologist", "team=north")
-    for i in range(2):
-        d.ok("member", "add", "sw%d" % i, "name=Worker %d" % i,
-             "email=sw%d@example.org" % i, "role=social_worker",
-             "team=north", "start=2025-01-01")
+    d.ok("member", "add", "sw0", "name=Worker 0", "email=sw0@example.org",
+         "role=social_worker", "team=north", "start=2025-01-01")
+    d.ok("member", "add", "sw1", "name=Worker 1", "email=sw1@example.org",
+         "role=senior_practitioner", "team=north", "start=2025-01-01",
+         "limit=" + OVER_LIMIT)
     d.ok("member", "add", "sw-south", "name=South Worker",
          "email=sw-south@example.org", "role=social_worker", "team=south")
     d.ok("team", "set", "north", "manager=mgr-north",
@@ -152,6 +310,20 @@ def main():
               "the team digest names the presenters")
         check(CASE not in text and CASE2 not in text,
               "the team digest names no case, not even to its presenter")
+    presenting = "You are presenting on Tuesday 10 March"
+    for m in north:
+        to = str(m["To"])
+        for text in (text_part(m), html_part(m)):
+            if "sw0@" in to or "sw1@" in to:
+                check(presenting in text, "the team digest tells its "
+                      "presenter %s %r: %r" % (to, presenting, text[:400]))
+                line = text[text.find(presenting):].splitlines()[0]
+                check("NW/" not in line, "and names no case: %r" % line)
+            else:
+                check("You are presenting" not in text, "the team digest "
+                      "of %s, who does not present, says they do" % to)
+    for m in w10:
+        check_no_contradiction(m)
     psy = [m for m in w10 if str(m["Subject"]).startswith("Your sessions")]
     check(len(psy) == 1, "one psychologist digest in week 10: %d" %
           len(psy))
@@ -175,6 +347,7 @@ def main():
               "the manager digest has presentations per member")
         check("2026-03-10" in sect, "with each one's next presentation: %r"
               % sect[:400])
+        check_bars(m)
     d.stop()
 
 

@@ -6,6 +6,7 @@
  * daylight saving, and digests without external resources.  Pure: no
  * database, clock or network.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,8 @@ static char	*header(const char *, const char *);
 static char	*calendar_of(const char *);
 static void	assert_folded(const char *);
 static char	*build_one(const char *, time_t, time_t, size_t *);
+static char	*part_text(const char *, const char *);
+static void	 text_bar(const char *, const char *, int *, int *, int *);
 static Suite	*message_suite(void);
 
 static void
@@ -226,12 +229,22 @@ START_TEST(test_invitation_headers)
 	    "North, Tue 24 Mar 2026 10:00", 58), 0);
 	free(h);
 	h = header(msg, "Content-Type");
-	ck_assert_int_eq(strncmp(h, "multipart/alternative;", 22), 0);
+	ck_assert_int_eq(strncmp(h, "multipart/mixed;", 16), 0);
 	free(h);
+	ck_assert_ptr_nonnull(strstr(msg, "Content-Type: multipart/"
+	    "alternative;"));
 	ck_assert_ptr_nonnull(strstr(msg, "Content-Type: text/calendar; "
 	    "charset=UTF-8; method=REQUEST\r\nContent-Transfer-Encoding: "
-	    "base64\r\n"));
-	ck_assert_ptr_null(strstr(msg, "Content-Disposition"));
+	    "base64\r\n\r\n"));
+	/* The one disposition is the attachment's, after the inline part. */
+	h = strstr(msg, "Content-Disposition");
+	ck_assert_ptr_nonnull(h);
+	ck_assert_ptr_null(strstr(h + 1, "Content-Disposition"));
+	ck_assert_ptr_nonnull(strstr(msg, "Content-Type: application/ics; "
+	    "name=\"invite.ics\"\r\nContent-Disposition: attachment; "
+	    "filename=\"invite.ics\"\r\nContent-Transfer-Encoding: "
+	    "base64\r\n\r\n"));
+	ck_assert(h > strstr(msg, "method=REQUEST"));
 	/* The same input gives the same bytes: a retry is the same mail. */
 	{
 		char	*again, *id2;
@@ -291,6 +304,161 @@ START_TEST(test_invitation_kinds)
 		free(cal);
 		free(msg);
 	}
+}
+END_TEST
+
+/* An update names each change, old and new, and why. */
+START_TEST(test_update_changes)
+{
+	static const char *const was_pres[] = { "Ben Whitfield" };
+	static const char *const now_pres[] = { "Amara Osei",
+					    "Ben Whitfield" };
+	struct invite		 inv;
+	struct invite_was	 was;
+	char			*ch;
+
+	sample_invite(&inv, INVITE_UPDATE);
+	/* Nothing known of what was sent: nothing claimed. */
+	ch = message_invite_changes(&inv);
+	ck_assert_str_eq(ch, "");
+	free(ch);
+
+	memset(&was, 0, sizeof(was));
+	was.start = BEFORE;
+	was.end = BEFORE + 5400;
+	was.location = "Room 1";
+	was.psychologist = "Dr Eve McBride";
+	was.presenters = was_pres;
+	was.npresenters = 1;
+	inv.was = &was;
+	inv.start = AFTER;
+	inv.end = AFTER + 5400;
+	inv.location = "Room 2";
+	inv.psychologist = "Dr Sam Okoro";
+	inv.covers_for = "Dr Eve McBride";
+	inv.cover_why = "is absent on 2026-03-31";
+	inv.presenters = now_pres;
+	inv.npresenters = 2;
+	inv.reason = "the room is needed for a core group";
+	ch = message_invite_changes(&inv);
+	ck_assert_str_eq(ch,
+	    "Moved from Tuesday 24 March 2026 10:00 to Tuesday 31 March "
+	    "2026 10:00.\n"
+	    "Reason given: the room is needed for a core group\n"
+	    "Now in Room 2 (was Room 1).\n"
+	    "Dr Sam Okoro covers for Dr Eve McBride, who is absent on "
+	    "2026-03-31.\n"
+	    "Presenting now: Amara Osei, Ben Whitfield (was Ben "
+	    "Whitfield).\n");
+	free(ch);
+
+	/* Only the end moves; the reason is about time, so it goes too. */
+	was.location = "Room 2";
+	was.psychologist = "Dr Sam Okoro";
+	was.presenters = now_pres;
+	was.npresenters = 2;
+	was.start = AFTER;
+	was.end = AFTER + 3600;
+	inv.covers_for = NULL;
+	ch = message_invite_changes(&inv);
+	ck_assert_str_eq(ch, "Now ends at 11:30 (was 11:00).\n"
+	    "Reason given: the room is needed for a core group\n");
+	free(ch);
+
+	/* The presenter's own case, and the psychologist back again. */
+	was.end = AFTER + 5400;
+	was.own_case = "MN/1";
+	was.psychologist = "Dr Eve McBride";
+	inv.psychologist = "Dr Eve McBride";
+	inv.own_case = "MN/2";
+	inv.reason = NULL;
+	was.psychologist = "Dr Sam Okoro";
+	ch = message_invite_changes(&inv);
+	ck_assert_str_eq(ch, "Dr Eve McBride is the psychologist again "
+	    "(was Dr Sam Okoro).\nYou are now presenting case MN/2.\n");
+	free(ch);
+	inv.own_case = NULL;
+	inv.psychologist = "";
+	ch = message_invite_changes(&inv);
+	ck_assert_str_eq(ch, "No psychologist is free for this session now "
+	    "(was Dr Sam Okoro); the manager has been told.\n"
+	    "You are no longer presenting at this session.\n");
+	free(ch);
+}
+END_TEST
+
+/* Not expected: a CANCEL to one, saying why, never "cancelled". */
+START_TEST(test_not_expected)
+{
+	struct invite	 inv;
+	struct err	 err;
+	char		*msg, *cal, *h, *p;
+	size_t		 len;
+
+	sample_invite(&inv, INVITE_NOT_EXPECTED);
+	inv.note = NULL;
+	inv.attendees = &att[1];
+	inv.nattendees = 1;
+	inv.reason = "your leave from 22 to 24 December is recorded";
+	msg = message_invitation(conf, &inv, NULL, &len, &err);
+	ck_assert_ptr_nonnull(msg);
+	h = header(msg, "Subject");
+	ck_assert_int_eq(strncmp(h, "Not expected: ", 14), 0);
+	free(h);
+	ck_assert_ptr_nonnull(strstr(msg, "method=CANCEL\r\n"));
+	cal = calendar_of(msg);
+	ck_assert_ptr_nonnull(strstr(cal, "\r\nMETHOD:CANCEL\r\n"));
+	ck_assert_ptr_nonnull(strstr(cal, "\r\nSTATUS:CONFIRMED\r\n"));
+	p = strstr(cal, "ATTENDEE");
+	ck_assert_ptr_nonnull(p);
+	ck_assert_ptr_null(strstr(p + 1, "ATTENDEE"));
+	for (p = cal; *p != '\0'; p++)
+		*p = (char)tolower((unsigned char)*p);
+	ck_assert_ptr_null(strstr(cal, "cancelled"));
+	free(cal);
+	ck_assert_ptr_nonnull(strstr(msg, "goes ahead for the team"));
+	free(msg);
+}
+END_TEST
+
+/* Encoded words break between words, so decoders keep the blanks. */
+START_TEST(test_encoded_words_split)
+{
+	struct invite	 inv;
+	struct err	 err;
+	char		*msg, *h, *p, *q, word[256];
+	size_t		 len;
+
+	sample_invite(&inv, INVITE_NEW);
+	inv.summary = "Supervisión de grupo: Équipe Nord, réflexion "
+	    "partagée entre collègues et psychologues";
+	msg = message_invitation(conf, &inv, NULL, &len, &err);
+	ck_assert_ptr_nonnull(msg);
+	h = header(msg, "Subject");
+	ck_assert_ptr_nonnull(h);
+	/* Every encoded word but the last decodes to text ending in a blank. */
+	for (p = h; (p = strstr(p, "=?UTF-8?B?")) != NULL; p = q + 2) {
+		q = strstr(p + 10, "?=");
+		ck_assert_ptr_nonnull(q);
+		ck_assert_uint_lt((size_t)(q - p - 10), sizeof(word));
+		memcpy(word, p + 10, (size_t)(q - p - 10));
+		word[q - p - 10] = '\0';
+		if (strstr(q, "=?UTF-8?B?") == NULL)
+			break;
+		{
+			unsigned char	 dec[256];
+			int		 n;
+
+			n = EVP_DecodeBlock(dec, (unsigned char *)word,
+			    (int)strlen(word));
+			ck_assert_int_gt(n, 0);
+			while (n > 0 && dec[n - 1] == '\0')
+				n--;	/* base64 padding */
+			ck_assert_int_eq(dec[n - 1], ' ');
+		}
+	}
+	free(h);
+	free(msg);
 }
 END_TEST
 
@@ -580,6 +748,164 @@ START_TEST(test_digest)
 }
 END_TEST
 
+/* The decoded body of the first part of a type (quoted-printable). */
+static char *
+part_text(const char *msg, const char *type)
+{
+	const char	*p, *end;
+	char		*out, *o;
+	unsigned int	 c;
+
+	p = strstr(msg, type);
+	ck_assert_ptr_nonnull(p);
+	p = strstr(p, "\r\n\r\n");
+	ck_assert_ptr_nonnull(p);
+	p += 4;
+	end = strstr(p, "\r\n--=_reflectd");
+	ck_assert_ptr_nonnull(end);
+	out = o = xmalloc((size_t)(end - p) + 1);
+	while (p < end) {
+		if (p[0] == '=' && p[1] == '\r' && p[2] == '\n')
+			p += 3;
+		else if (p[0] == '=') {
+			ck_assert_int_eq(sscanf(p + 1, "%2X", &c), 1);
+			*o++ = (char)c;
+			p += 3;
+		} else if (p[0] == '\r' && p[1] == '\n') {
+			*o++ = '\n';
+			p += 2;
+		} else
+			*o++ = *p++;
+	}
+	*o = '\0';
+	return (out);
+}
+
+/* The bar on the text line that starts with name: steps, mark, fill. */
+static void
+text_bar(const char *text, const char *name, int *track, int *mark,
+    int *fill)
+{
+	const char	*p, *eol;
+	int		 n = 0;
+
+	p = strstr(text, name);
+	ck_assert_msg(p != NULL, "no row %s", name);
+	eol = strchr(p, '\n');
+	p = strchr(p, '[');
+	ck_assert_msg(p != NULL && p < eol, "no bar on the row of %s", name);
+	*mark = -1;
+	*fill = 0;
+	for (p++; *p != ']' && p < eol; p++) {
+		if (*p == '|') {
+			ck_assert_int_eq(*mark, -1);
+			*mark = n;
+			continue;
+		}
+		if (*p == '#')
+			(*fill)++;
+		n++;
+	}
+	*track = n;
+}
+
+START_TEST(test_digest_bars)
+{
+	static const char *cols[] = { "Member", "Status" };
+	static const char *r1[] = { "Half", "fine" };
+	static const char *r2[] = { "Over", "much" };
+	static const char *r3[] = { "Near", "close" };
+	static const char *r4[] = { "Just", "barely" };
+	static const char *r5[] = { "None", "-" };
+	struct digest_row	 rows[] = {
+		{ r1, 0.5, DIGEST_OK },
+		{ r2, 1.25, DIGEST_OVER },
+		{ r3, 0.99, DIGEST_APPROACHING },
+		{ r4, 1.01, DIGEST_OVER },
+		{ r5, 0, DIGEST_NONE }
+	};
+	struct digest_section	 sec[] = {
+		{ "Caseloads", "About the rows.", cols, 2, rows, 5, NULL },
+		{ "Uncovered", "About rows there are not.", cols, 2, NULL, 0,
+		    "Nothing here." }
+	};
+	struct digest		 d;
+	struct err		 err;
+	char			*msg, *text, *html;
+	const char		*p;
+	size_t			 len, marks;
+	int			 track, mark, fill, m0;
+
+	memset(&d, 0, sizeof(d));
+	d.kind = "manager_digest";
+	d.key = "2026-W12";
+	d.subject = "Bars";
+	d.note = "You are presenting on Tuesday 10 March.";
+	d.sections = sec;
+	d.nsections = 2;
+	d.rcpt = "alex@example.org";
+	d.date = BEFORE;
+	msg = message_digest(conf, &d, NULL, &len, &err);
+	ck_assert_ptr_nonnull(msg);
+	text = part_text(msg, "Content-Type: text/plain");
+	html = part_text(msg, "Content-Type: text/html");
+
+	/* One scale: 0 to 1.5 limits in 30 steps, the limit at step 20. */
+	text_bar(text, "Half", &track, &mark, &fill);
+	ck_assert_int_eq(track, 30);
+	ck_assert_int_eq(mark, 20);
+	ck_assert_int_eq(fill, 10);
+	text_bar(text, "Over", &track, &mark, &fill);
+	ck_assert_int_eq(mark, 20);
+	ck_assert_int_eq(fill, 25);
+	/* Rounding never puts a bar on the wrong side of the limit. */
+	text_bar(text, "Near", &track, &mark, &fill);
+	ck_assert_int_eq(fill, 20);
+	text_bar(text, "Just", &track, &mark, &fill);
+	ck_assert_int_eq(fill, 21);
+	p = strstr(text, "None");
+	ck_assert_ptr_nonnull(p);
+	ck_assert(strchr(p, '[') == NULL || strchr(p, '[') > strchr(p, '\n'));
+	/* The status is the caller's cell, not added after the bar. */
+	ck_assert_ptr_null(strstr(text, " over"));
+	ck_assert_ptr_null(strstr(text, " ok\n"));
+	ck_assert_ptr_null(strstr(html, ">over<"));
+	/* The HTML: the same steps, 6 px each, and a line per bar. */
+	ck_assert_ptr_nonnull(strstr(html, "<div style=\"width:60px;"));
+	ck_assert_ptr_nonnull(strstr(html, "<div style=\"width:120px;"
+	    "height:12px;background:#c62828\">"));
+	ck_assert_ptr_nonnull(strstr(html, "<div style=\"width:30px;"
+	    "height:12px;background:#c62828\">"));
+	for (marks = 0, p = html; (p = strstr(p, "background:#222222")) !=
+	    NULL; p++)
+		marks++;
+	ck_assert_uint_eq(marks, 4);
+	/* An intro above rows only; the note after the greeting. */
+	ck_assert_ptr_nonnull(strstr(text, "About the rows."));
+	ck_assert_ptr_null(strstr(text, "About rows there are not."));
+	ck_assert_ptr_null(strstr(html, "About rows there are not."));
+	ck_assert_ptr_nonnull(strstr(text, "Nothing here."));
+	ck_assert_ptr_nonnull(strstr(text, d.note));
+	ck_assert_ptr_nonnull(strstr(html, d.note));
+	free(text);
+	free(html);
+	free(msg);
+
+	/* Further over than 1.5: the track stretches to 2.5 for everyone. */
+	rows[1].bar = 2.2;
+	msg = message_digest(conf, &d, NULL, &len, &err);
+	text = part_text(msg, "Content-Type: text/plain");
+	text_bar(text, "Half", &track, &m0, &fill);
+	ck_assert_int_eq(m0, 12);
+	ck_assert_int_eq(fill, 6);
+	text_bar(text, "Over", &track, &mark, &fill);
+	ck_assert_int_eq(mark, m0);
+	ck_assert_int_eq(fill, 26);
+	free(text);
+	free(msg);
+}
+END_TEST
+
 START_TEST(test_plain_unchanged)
 {
 	char	*msg;
@@ -605,6 +931,9 @@ message_suite(void)
 	tcase_add_test(tc, test_message_id_deterministic);
 	tcase_add_test(tc, test_invitation_headers);
 	tcase_add_test(tc, test_invitation_kinds);
+	tcase_add_test(tc, test_update_changes);
+	tcase_add_test(tc, test_not_expected);
+	tcase_add_test(tc, test_encoded_words_split);
 	tcase_add_test(tc, test_invitation_case_only_own);
 	tcase_add_test(tc, test_attendee_forms);
 	tcase_add_test(tc, test_no_header_injection);
@@ -612,6 +941,7 @@ message_suite(void)
 	tcase_add_test(tc, test_calendar_refusals);
 	tcase_add_test(tc, test_reminder);
 	tcase_add_test(tc, test_digest);
+	tcase_add_test(tc, test_digest_bars);
 	tcase_add_test(tc, test_plain_unchanged);
 	suite_add_tcase(s, tc);
 	return (s);

@@ -455,11 +455,11 @@ START_TEST(test_manual_untouched)
 	plan(NULL, &c);
 	err_clear(&err);
 	ck_assert_int_eq(planner_session_cancel(store, "gs-north-20260317",
-	    "training day", &err), 0);
+	    "training day", "root", &err), 0);
 	ck_assert_int_eq(ical_local_time("Europe/London", "2026-04-01T14:00",
 	    &moved, &err), 0);
 	ck_assert_int_eq(planner_session_move(store, conf, "gs-north-20260331",
-	    moved, "Room 9", NULL, &err), 0);
+	    moved, "Room 9", NULL, NULL, NULL, &err), 0);
 	plan(NULL, &c);
 	ck_assert_int_eq(c.created + c.updated + c.cancelled, 0);
 
@@ -527,7 +527,7 @@ START_TEST(test_held_attendance)
 	free(last);
 	/* A held session is left alone by the planner. */
 	ck_assert_int_eq(planner_session_cancel(store, "gs-north-20260303",
-	    NULL, &err), -1);
+	    NULL, NULL, &err), -1);
 	ck_assert_int_eq(err.code, ERR_CONFLICT);
 }
 END_TEST
@@ -557,7 +557,7 @@ START_TEST(test_move_redecides)
 	ck_assert_int_eq(ical_local_time("Europe/London", "2026-04-01T14:00",
 	    &moved, &err), 0);
 	ck_assert_int_eq(planner_session_move(store, conf, "gs-north-20260331",
-	    moved, NULL, &c, &err), 0);
+	    moved, NULL, "room booked", "root", &c, &err), 0);
 	ck_assert_int_eq(series_session_get(store, "gs-north-20260331", &x,
 	    &err), 0);
 	ck_assert_int_eq(x.start, moved);
@@ -580,7 +580,7 @@ START_TEST(test_move_redecides)
 	ck_assert_int_eq(ical_local_time("Europe/London", "2026-04-01T10:30",
 	    &moved, &err), 0);
 	ck_assert_int_eq(planner_session_move(store, conf, "gs-north-20260331",
-	    moved, NULL, &c, &err), 0);
+	    moved, NULL, "room booked", "root", &c, &err), 0);
 	ck_assert_int_eq(c.messages_queued, 1);
 	ck_assert_int_eq(series_session_get(store, "gs-north-20260331", &x,
 	    &err), 0);
@@ -644,7 +644,7 @@ START_TEST(test_removed_series_history)
 	    &err), 0);
 	ck_assert_int_eq(held, 1);
 	ck_assert_int_eq(planner_session_cancel(store, "gs-north-20260317",
-	    "training", &err), 0);
+	    "training", NULL, &err), 0);
 	ck_assert_int_eq(planner_series_cancel(store, "gs-north",
 	    now + 3 * 86400, &nc, &err), 0);
 	ck_assert_int_eq(series_remove(store, "gs-north", &err), 0);
