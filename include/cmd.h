@@ -1,9 +1,10 @@
 /*
  * The command table.  cmd.c finds the entry with the longest matching name,
  * checks positional count, unknown, missing and duplicate keys and the ACL
- * before any handler runs, wraps writes in a transaction with their audit
- * row, and builds the one-line JSON reply.  Handlers (cmd-*.c) only do the
- * work: no SQL, no sockets.
+ * before any handler runs (and, for a body, before a byte of it is read),
+ * wraps writes in a transaction with their audit row, and builds the
+ * one-line JSON reply.  Handlers (cmd-*.c) only do the work: no SQL, no
+ * sockets.
  */
 #ifndef REFLECTD_CMD_H
 #define REFLECTD_CMD_H
@@ -33,6 +34,7 @@ struct cmd_args {
 struct cmd_ctx {
 	const struct acl_peer	*peer;
 	const char		*line;	/* the request, re-quoted, for audit */
+	int			 replanned;	/* cmd_replan_now ran */
 };
 
 struct cmd_entry {
@@ -52,6 +54,13 @@ struct cmd_entry {
 };
 
 extern const struct cmd_entry *cmd_table[];	/* NULL-terminated */
+
+/*
+ * For a CMD_REPLAN handler that answers with the sessions it changed:
+ * replan now, inside the change's transaction, so the reply shows the
+ * state after it; cmd.c then does not replan again.
+ */
+int		 cmd_replan_now(struct cmd_ctx *, struct err *);
 
 /* Value of key, or NULL. */
 const char	*cmd_args_get(const struct cmd_args *, const char *key);
@@ -75,6 +84,16 @@ json_t		*cmd_execute(const struct acl_peer *, int argc, char *const *argv,
  */
 #define CMD_BODY_MAX	(64 * 1024 * 1024)
 int		 cmd_body_size(int argc, char *const *argv, size_t *n, struct err *);
+
+/*
+ * For a request line that ends in bytes=N, before a byte of the body is
+ * read: the command table's checks (the command takes a body, its words,
+ * the caller's level) as cmd_execute() would make them.  0 if the line has
+ * no bytes= word (cmd_execute() checks it); 1 with N in *n if the body may
+ * be read; -1 with err if not, and then the body must not be read at all.
+ */
+int		 cmd_body_check(const struct acl_peer *, int argc,
+		    char *const *argv, size_t *n, struct err *);
 
 /*
  * A JSON string for text that may not be valid UTF-8 (peer errors, user

@@ -55,6 +55,7 @@ struct config {
 	int64_t		 retry_max_age;	/* seconds */
 	char		**allowed_domains;
 	size_t		 nallowed_domains;
+	char		*inbox;		/* replies Maildir; "" not read */
 
 	/* [schedule] */
 	int		 horizon_days;
@@ -90,6 +91,7 @@ struct config {
 	char		*feed_listen;	/* "" = no feed */
 	char		*feed_base_url;
 	int		 feed_include_cases;
+	int64_t		 feed_refresh;	/* seconds: clients' refresh, max-age */
 };
 
 /*

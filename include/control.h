@@ -1,7 +1,10 @@
 /*
  * The control socket: a Unix stream listener, peer credentials at accept, a
- * per-uid connection cap, framing of request lines and bytes=N bodies, idle
- * timeouts, and accept paused on EMFILE.  Requests go to cmd_execute().
+ * per-uid connection cap (refusals logged at most once a minute per uid),
+ * framing of request lines and bytes=N bodies (a body checked by
+ * cmd_body_check() before it is read, and a bound on all bodies held), idle
+ * and per-request timeouts, and accept paused on EMFILE.  Requests go to
+ * cmd_execute().
  */
 #ifndef REFLECTD_CONTROL_H
 #define REFLECTD_CONTROL_H
@@ -13,6 +16,9 @@ struct config;
 
 #define CONTROL_MAX_PER_UID	128	/* connections at once from one uid */
 #define CONTROL_IDLE_SECONDS	60	/* close a client silent this long */
+#define CONTROL_REQUEST_SECONDS	30	/* a line or body from its 1st byte */
+/* Bodies (bytes=N, each at most CMD_BODY_MAX) held at once, all clients. */
+#define CONTROL_BODIES_MAX	(128 * 1024 * 1024)
 
 /*
  * Create the socket at config->socket (umask, mode 0660, socket_group).

@@ -142,4 +142,24 @@ char	*ical_calendar_build(enum ical_method method, const char *tz,
 	    const struct ical_event *events, size_t n, size_t *len,
 	    struct err *);
 
+/*
+ * What a subscribed calendar says of itself (RFC 7986, and the X-WR-
+ * names that Apple, Google and Outlook read): its name, and how often
+ * clients should fetch it again.
+ */
+struct ical_feed_info {
+	const char	*name;		/* X-WR-CALNAME */
+	long long	 refresh;	/* seconds: REFRESH-INTERVAL and
+					   X-PUBLISHED-TTL */
+};
+
+/*
+ * ical_calendar_build for a subscription feed: METHOD:PUBLISH followed
+ * by X-WR-CALNAME, X-WR-TIMEZONE (tz), REFRESH-INTERVAL;VALUE=DURATION
+ * and X-PUBLISHED-TTL from info.
+ */
+char	*ical_feed_build(const char *tz, const struct ical_feed_info *info,
+	    const struct ical_event *events, size_t n, size_t *len,
+	    struct err *);
+
 #endif

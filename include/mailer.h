@@ -33,6 +33,9 @@ struct mailer_job {
 	size_t		 len;
 	/* filled by the worker */
 	int		 status;	/* enum mailer_status */
+	int		 relay_failed;	/* the transport failed as a whole
+					   (no connection, TLS, no greeting),
+					   not this message */
 	int		 journaled;	/* id appended to the journal */
 	char		 error[256];
 };

@@ -45,9 +45,11 @@ unsigned long outbox_refused_count(void);
 /*
  * Pure retry policy, exposed for tests.  Given attempts made so far
  * (including the one that just failed), the first queue time and now,
- * return 1 and set *next if the message should be retried, or 0 if it has
- * exhausted max_attempts or retry_max_age and is failed.  rnd in [0,1)
- * spreads retries (jitter).
+ * return 1 and set *next if the message should be retried: after 60 s,
+ * doubling with each attempt up to an hour, plus up to 20% (rnd in [0,1)
+ * spreads retries).  Return 0 when the message is failed: only once it
+ * has had at least max_attempts attempts and is at least max_age old, so
+ * that a relay down for up to max_age loses nothing.
  */
 int	outbox_backoff(int attempts, time_t created, time_t now, int max_attempts,
 	    int64_t max_age, double rnd, time_t *next);

@@ -26,8 +26,11 @@ typedef void (*smtp_report_cb)(struct mailer_job *, void *arg);
 /*
  * Send n jobs in one SMTP session and set each job's status and error:
  * 2xx MAILER_OK; 4xx, refused connections, time-outs and TLS trouble
- * MAILER_TEMPFAIL; 5xx MAILER_PERMFAIL.  With starttls required and no
- * STARTTLS offered, nothing is sent and every job fails temporarily.
+ * MAILER_TEMPFAIL; 5xx MAILER_PERMFAIL.  With starttls required (or yes
+ * with a user: AUTH only inside TLS) and no STARTTLS offered, nothing is
+ * sent and every job fails temporarily.  A job the session ended before
+ * answering gets the cause in words ("no greeting in 30 s", "certificate
+ * for HOST not trusted (...)", the server's refusal) and relay_failed.
  * Each job is passed to report as soon as the server has answered its
  * data (so the caller may journal it before the next one is sent), the
  * rest when the session ends; smtp_deliver does not touch a job after

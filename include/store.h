@@ -262,6 +262,34 @@ int	store_session_mark_invited(struct store *, const char *id,
 	    int sequence, struct err *);
 /* 1 if a message with this Message-ID is in the outbox, 0 if not, -1. */
 int	store_outbox_has(struct store *, const char *msgid, struct err *);
+/* The replies inbox (inbox.c): 1 if file was read before, 0 if not, -1. */
+struct inbox_row;
+int	store_inbox_seen(struct store *, const char *file, struct err *);
+int	store_inbox_add(struct store *, const struct inbox_row *,
+	    struct err *);
+/* Newest first; state -1 for any. */
+int	store_inbox_list(struct store *, int state, struct inbox_row **,
+	    size_t *, struct err *);
+/* The session with this UID (or "ID@domain"): 1 found, 0 none, -1. */
+int	store_session_by_uid(struct store *, const char *uid,
+	    char id[], int *state, time_t *end, struct err *);
+/* The invitation row of session for the member at addr (lower case). */
+int	store_invitation_by_addr(struct store *, const char *session,
+	    const char *addr, char member[], int *sequence, int *cancelled,
+	    struct err *);
+
+/* ---- calendar feed tokens (store-feed.c); feed.c holds the rules ---- */
+struct feed_token_row;
+
+/* Insert or replace member's row: the SHA-256 of the token, in hex. */
+int	store_feed_token_put(struct store *, const char *member,
+	    const char *sha256, time_t created, struct err *);
+/* Delete member's row; *deleted 1 if there was one. */
+int	store_feed_token_delete(struct store *, const char *member,
+	    int *deleted, struct err *);
+/* Rows whose hash begins as sha256 does (the caller compares it all). */
+int	store_feed_token_find(struct store *, const char *sha256,
+	    struct feed_token_row **, size_t *, struct err *);
 
 /*
  * ---- for store*.c only ----
@@ -282,6 +310,7 @@ enum store_set {
 	STORE_SET_SESSIONS,
 	STORE_SET_MAIL,
 	STORE_SET_PRESENTATIONS,
+	STORE_SET_FEED,
 	STORE_NSETS
 };
 
@@ -298,6 +327,7 @@ extern const struct store_sqlset store_cases_sqlset;
 extern const struct store_sqlset store_sessions_sqlset;
 extern const struct store_sqlset store_mail_sqlset;
 extern const struct store_sqlset store_presentations_sqlset;
+extern const struct store_sqlset store_feed_sqlset;
 
 /* The prepared statement idx of a set, reset and with no bindings. */
 struct sqlite3_stmt	*store_stmt(struct store *, enum store_set, int idx);

@@ -1,7 +1,9 @@
 /*
  * case add|set|close|flag|unflag|list|show: cases and their allocation.
- * Writes are for admins and the manager of the lead's team; flags also for
- * the case's own workers; reads for those and the workers on the case.
+ * Writes are for admins and the manager of the lead's team (and of the
+ * co-worker's, when one is named: a co-worker counts in their own team's
+ * caseload); flags also for the case's own workers; reads for those and
+ * the workers on the case.
  * Handlers check that scope, call cases.c and build the JSON; no SQL and
  * no sockets here, and case references are never logged above debug.
  */
@@ -37,6 +39,8 @@ static const char *cmd_case_me(struct cmd_ctx *, const char *);
 static int	 cmd_case_copy(char *, size_t, const char *, const char *,
 		    struct err *);
 static int	 cmd_case_manages(struct cmd_ctx *, const char *,
+		    struct err *);
+static int	 cmd_case_coworker_ok(struct cmd_ctx *, const char *,
 		    struct err *);
 static int	 cmd_case_works_on(struct cmd_ctx *, const struct casefile *);
 static int	 cmd_case_may_flag(struct cmd_ctx *, const char *,
@@ -107,6 +111,33 @@ cmd_case_manages(struct cmd_ctx *ctx, const char *member, struct err *err)
 	    people_member_get(daemon_g->store, member, &m, err) == -1)
 		return (0);
 	return (acl_team_allowed(ctx->peer, daemon_g->store, m.team, 1));
+}
+
+/*
+ * Naming a co-worker changes their team's caseload: the caller must manage
+ * that team too (admins may always).
+ */
+static int
+cmd_case_coworker_ok(struct cmd_ctx *ctx, const char *coworker,
+    struct err *err)
+{
+	struct member	m;
+
+	if (ctx->peer->level >= ACL_ADMIN)
+		return (0);
+	if (people_member_get(daemon_g->store, coworker, &m, err) == -1) {
+		if (err->code == ERR_NOT_FOUND)
+			return (err_set(err, ERR_NOT_FOUND, "coworker: no such "
+			    "member: %s", coworker));
+		return (-1);
+	}
+	if (acl_team_allowed(ctx->peer, daemon_g->store, m.team, 1))
+		return (0);
+	return (err_set(err, ERR_FORBIDDEN, "forbidden: %s is in team %s, "
+	    "which you do not manage, and a co-worker counts in their own "
+	    "team's caseload; choose a co-worker from your own team, or ask "
+	    "the manager of %s or an admin to set them", coworker, m.team,
+	    m.team));
 }
 
 static int
@@ -192,6 +223,9 @@ cmd_case_add_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 		    "or the manager of %s's team may allocate cases to them",
 		    c.lead));
 	}
+	if (c.coworker[0] != '\0' &&
+	    cmd_case_coworker_ok(ctx, c.coworker, err) == -1)
+		return (-1);
 	if (cases_add(daemon_g->store, daemon_g->conf, &c, err) == -1)
 		return (-1);
 	return (cmd_case_result(c.ref, result, err));
@@ -203,11 +237,13 @@ cmd_case_set_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 {
 	struct casefile	 c;
 	const char	*v;
+	char		 was[sizeof(c.coworker)];
 
 	if (cases_get(daemon_g->store, args->argv[0], &c, err) == -1)
 		return (-1);
 	if (!cmd_case_manages(ctx, c.lead, err))
 		goto forbidden;
+	memcpy(was, c.coworker, sizeof(was));
 	if ((v = cmd_args_get(args, "kind")) != NULL &&
 	    (c.kind = case_kind_parse(v)) == -1)
 		return (err_set(err, ERR_INVALID, "kind: must be cp, cin, lac, "
@@ -237,6 +273,10 @@ cmd_case_set_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 			    "member: %s", c.lead));
 		goto forbidden;
 	}
+	/* A new co-worker: their manager must agree too. */
+	if (c.coworker[0] != '\0' && strcmp(c.coworker, was) != 0 &&
+	    cmd_case_coworker_ok(ctx, c.coworker, err) == -1)
+		return (-1);
 	if (cases_update(daemon_g->store, daemon_g->conf, &c, err) == -1)
 		return (-1);
 	return (cmd_case_result(c.ref, result, err));

@@ -3,13 +3,18 @@
  * by cmd.c unless the daemon runs with --fake-now.  advance jumps the clock
  * and lets clock.c fire what falls due (each timer opens its own
  * transaction, so advance itself is not a write); mail queues test messages
- * inside the command's transaction.  No SQL and no sockets.
+ * inside the command's transaction, each with a Message-ID of its own
+ * (keyed by a random number drawn once per daemon, so a restart with the
+ * same --fake-now makes new ones), and says how many it really queued.
+ * No SQL and no sockets.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -19,6 +24,7 @@
 #include "daemon.h"
 #include "message.h"
 #include "outbox.h"
+#include "store.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -31,8 +37,12 @@ static int	cmd_debug_mail_exec(struct cmd_ctx *, struct cmd_args *,
 		    json_t **, struct err *);
 static int	cmd_debug_address_ok(const char *);
 
-/* Distinguishes test messages queued in the same second. */
+/*
+ * Distinguish test messages queued in the same second, and those of this
+ * daemon from an earlier one's at the same fake time.
+ */
 static unsigned long	cmd_debug_mail_seq;
+static uint64_t		cmd_debug_mail_run;
 
 const struct cmd_entry cmd_debug_advance_entry = {
 	.name = "debug advance",
@@ -96,12 +106,13 @@ cmd_debug_mail_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 	const char	*to, *s;
 	char		*key = NULL, *subject = NULL, *body = NULL;
 	char		*msgid = NULL, *data = NULL;
-	long long	 count = 1, k;
+	long long	 count = 1, k, queued = 0, already = 0;
 	unsigned long	 seq;
 	size_t		 len;
 	int64_t		 id;
 	time_t		 now;
 	json_t		*ids;
+	int		 has;
 
 	if (daemon_g == NULL || daemon_g->store == NULL ||
 	    daemon_g->conf == NULL)
@@ -114,11 +125,18 @@ cmd_debug_mail_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 		return (err_set(err, ERR_INVALID, "count: must be 1 to %d: %s",
 		    CMD_DEBUG_MAIL_MAX, s));
 
+	while (cmd_debug_mail_run == 0) {
+		if (getentropy(&cmd_debug_mail_run,
+		    sizeof(cmd_debug_mail_run)) == -1)
+			return (err_set(err, ERR_INTERNAL, "getentropy: %s",
+			    strerror(errno)));
+	}
 	now = clock_now();
 	seq = ++cmd_debug_mail_seq;
 	ids = json_array();
 	for (k = 1; k <= count; k++) {
-		xasprintf(&key, "%lld-%lu-%lld", (long long)now, seq, k);
+		xasprintf(&key, "%lld-%016llx-%lu-%lld", (long long)now,
+		    (unsigned long long)cmd_debug_mail_run, seq, k);
 		xasprintf(&subject, "reflectd test message %lld of %lld", k,
 		    count);
 		xasprintf(&body, "This is %s, queued with reflectctl debug "
@@ -130,10 +148,20 @@ cmd_debug_mail_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 			err_set(err, ERR_INTERNAL, "cannot build a message");
 			goto fail;
 		}
-		if (outbox_enqueue(daemon_g->store, "test", to, subject, data,
-		    len, msgid, &id, err) == -1)
+		/* Say what was queued, not what was asked for. */
+		if ((has = store_outbox_has(daemon_g->store, msgid,
+		    err)) == -1)
 			goto fail;
-		json_array_append_new(ids, json_integer((json_int_t)id));
+		if (has)
+			already++;
+		else {
+			if (outbox_enqueue(daemon_g->store, "test", to, subject,
+			    data, len, msgid, &id, err) == -1)
+				goto fail;
+			json_array_append_new(ids,
+			    json_integer((json_int_t)id));
+			queued++;
+		}
 		free(key);
 		free(subject);
 		free(body);
@@ -142,7 +170,10 @@ cmd_debug_mail_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 		key = subject = body = msgid = data = NULL;
 	}
 	*result = json_object();
-	json_object_set_new(*result, "queued", json_integer(count));
+	json_object_set_new(*result, "queued", json_integer(queued));
+	if (already > 0)
+		json_object_set_new(*result, "already_queued",
+		    json_integer(already));
 	json_object_set_new(*result, "ids", ids);
 	return (0);
 

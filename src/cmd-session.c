@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "acl.h"
+#include "clock.h"
 #include "cmd.h"
 #include "config.h"
 #include "daemon.h"
@@ -32,7 +33,8 @@ static int	 cmd_session_attend_exec(struct cmd_ctx *, struct cmd_args *,
 static int	 cmd_session_load(const char *, struct session *,
 		    struct series *, struct err *);
 static int	 cmd_session_manages(struct cmd_ctx *, const struct series *);
-static int	 cmd_session_result(const char *, json_t **, struct err *);
+static int	 cmd_session_result(struct cmd_ctx *, const char *, json_t **,
+		    struct err *);
 static json_t	*cmd_session_json(const struct session *,
 		    const struct series *, const struct session_attendee *,
 		    size_t, int, const char *);
@@ -56,8 +58,8 @@ const struct cmd_entry cmd_session_move_entry = CMD_SESSION_ENTRY(
 const struct cmd_entry cmd_session_attend_entry = CMD_SESSION_ENTRY(
     "session attend", "ID member= status=attended|apologies|absent",
     ((const char *[]){ "member", "status", NULL }),
-    ((const char *[]){ "member", "status", NULL }), ACL_MANAGER,
-    CMD_WRITE, cmd_session_attend_exec);
+    ((const char *[]){ "member", "status", NULL }), ACL_MEMBER,
+    CMD_WRITE | CMD_REPLAN, cmd_session_attend_exec);
 
 /* Who made a change, for the mail: their member slug, else unix user. */
 static const char *
@@ -145,19 +147,29 @@ cmd_session_json(const struct session *x, const struct series *r,
 	return (j);
 }
 
+/*
+ * The session after the change and the replan it causes, as the caller
+ * may see it: cases for its managers and psychologist, else only the
+ * caller's own.
+ */
 static int
-cmd_session_result(const char *id, json_t **result, struct err *err)
+cmd_session_result(struct cmd_ctx *ctx, const char *id, json_t **result,
+    struct err *err)
 {
 	struct session_attendee	*a = NULL;
 	struct session		 x;
 	struct series		 r;
+	const char		*me = acl_resolve_me(ctx->peer, "me");
 	size_t			 n = 0;
+	int			 cases;
 
-	if (cmd_session_load(id, &x, &r, err) == -1 ||
+	if (cmd_replan_now(ctx, err) == -1 ||
+	    cmd_session_load(id, &x, &r, err) == -1 ||
 	    series_session_attendees(daemon_g->store, id, &a, &n, err) == -1)
 		return (-1);
-	/* Only managers and admins change a session: they see its cases. */
-	*result = cmd_session_json(&x, &r, a, n, 1, NULL);
+	cases = cmd_session_manages(ctx, &r) || (me != NULL && *me != '\0' &&
+	    strcmp(x.psychologist, me) == 0);
+	*result = cmd_session_json(&x, &r, a, n, cases, me);
 	free(a);
 	return (0);
 }
@@ -214,7 +226,7 @@ cmd_session_cancel_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 	if (planner_session_cancel(daemon_g->store, x.id, reason,
 	    cmd_session_by(ctx), err) == -1)
 		return (-1);
-	return (cmd_session_result(x.id, result, err));
+	return (cmd_session_result(ctx, x.id, result, err));
 }
 
 static int
@@ -247,32 +259,51 @@ cmd_session_move_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 	if (planner_session_move(daemon_g->store, daemon_g->conf, x.id, start,
 	    loc, reason, cmd_session_by(ctx), NULL, err) == -1)
 		return (-1);
-	return (cmd_session_result(x.id, result, err));
+	return (cmd_session_result(ctx, x.id, result, err));
 }
 
+/*
+ * A manager records anyone's attendance; a member their own apologies (or
+ * takes them back with attended) before the session starts.  Apologies
+ * make a presenter ineligible: the replan that follows refills the slot.
+ */
 static int
 cmd_session_attend_exec(struct cmd_ctx *ctx, struct cmd_args *args,
     json_t **result, struct err *err)
 {
 	struct session	 x;
 	struct series	 r;
-	const char	*member;
+	const char	*member, *me;
 	int		 status;
 
 	if (cmd_session_load(args->argv[0], &x, &r, err) == -1)
 		return (-1);
-	if (!cmd_session_manages(ctx, &r))
-		return (err_set(err, ERR_FORBIDDEN, "forbidden: only an admin "
-		    "or a manager of its team may record attendance at %s",
-		    x.id));
 	if ((status = attendance_parse(cmd_args_get(args, "status"))) == -1)
 		return (err_set(err, ERR_INVALID, "status: must be attended, "
 		    "apologies or absent"));
 	member = acl_resolve_me(ctx->peer, cmd_args_get(args, "member"));
 	if (member == NULL || !people_valid_slug(member))
 		return (err_set(err, ERR_INVALID, "member: not a member slug"));
+	if (!cmd_session_manages(ctx, &r)) {
+		me = acl_resolve_me(ctx->peer, "me");
+		if (me == NULL || strcmp(me, member) != 0)
+			return (err_set(err, ERR_FORBIDDEN, "forbidden: you "
+			    "may send your own apologies (member=me "
+			    "status=apologies); a manager of its team records "
+			    "others' attendance at %s", x.id));
+		if (status == ATTEND_ABSENT)
+			return (err_set(err, ERR_FORBIDDEN, "forbidden: you "
+			    "may record apologies or attended for yourself; "
+			    "absent is for a manager of its team"));
+		if (x.start <= clock_now())
+			return (err_set(err, ERR_CONFLICT, "session %s has "
+			    "started: tell a manager of its team", x.id));
+		/* Before it: "attended" takes the apologies back. */
+		if (status == ATTEND_ATTENDED)
+			status = ATTEND_NONE;
+	}
 	if (planner_session_attend(daemon_g->store, x.id, member, status,
 	    err) == -1)
 		return (-1);
-	return (cmd_session_result(x.id, result, err));
+	return (cmd_session_result(ctx, x.id, result, err));
 }

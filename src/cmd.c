@@ -1,10 +1,12 @@
 /*
  * The command table and everything every command shares: finding the entry
  * with the longest matching name, checking positionals, keys and the ACL
- * before any handler runs, wrapping writes in one transaction with their
- * audit row, and building the one-line JSON reply.  It holds no SQL and no
- * socket code, and it must never let a request make the daemon exit: every
- * failure becomes an error reply.
+ * before any handler runs (and before a byte of a body is read, so that a
+ * caller cannot make the daemon hold a body it would refuse), wrapping
+ * writes in one transaction with their audit row, and building the
+ * one-line JSON reply.  It holds no SQL and no socket code, and it must
+ * never let a request make the daemon exit: every failure becomes an error
+ * reply.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -40,6 +42,8 @@ extern const struct cmd_entry cmd_case_unflag_entry;
 extern const struct cmd_entry cmd_caseload_entry;
 extern const struct cmd_entry cmd_debug_advance_entry;
 extern const struct cmd_entry cmd_digest_send_entry;
+extern const struct cmd_entry cmd_feed_revoke_entry;
+extern const struct cmd_entry cmd_feed_token_entry;
 extern const struct cmd_entry cmd_gaps_entry;
 extern const struct cmd_entry cmd_plan_entry;
 extern const struct cmd_entry cmd_present_entry;
@@ -64,6 +68,7 @@ extern const struct cmd_entry cmd_member_list_entry;
 extern const struct cmd_entry cmd_member_set_entry;
 extern const struct cmd_entry cmd_member_show_entry;
 extern const struct cmd_entry cmd_outbox_entry;
+extern const struct cmd_entry cmd_inbox_entry;
 extern const struct cmd_entry cmd_outbox_retry_entry;
 extern const struct cmd_entry cmd_reload_entry;
 extern const struct cmd_entry cmd_status_entry;
@@ -78,6 +83,7 @@ const struct cmd_entry *cmd_table[] = {
 	&cmd_reload_entry,
 	&cmd_audit_entry,
 	&cmd_outbox_entry,
+	&cmd_inbox_entry,
 	&cmd_outbox_retry_entry,
 	&cmd_digest_send_entry,
 	&cmd_debug_advance_entry,
@@ -120,6 +126,8 @@ const struct cmd_entry *cmd_table[] = {
 	&cmd_rotation_explain_entry,
 	&cmd_present_entry,
 	&cmd_request_entry,
+	&cmd_feed_token_entry,
+	&cmd_feed_revoke_entry,
 	NULL
 };
 
@@ -129,6 +137,9 @@ static int	 cmd_key_allowed(const char **, const char *);
 static int	 cmd_parse_args(const struct cmd_entry *, int, char *const *,
 		    struct cmd_args *, struct err *);
 static void	 cmd_args_clear(struct cmd_args *);
+static const struct cmd_entry *cmd_check(struct acl_peer *, int,
+		    char *const *, struct cmd_args *, int *, size_t *,
+		    struct err *);
 static int	 cmd_run(const struct cmd_entry *, struct cmd_ctx *,
 		    struct cmd_args *, json_t **, struct err *);
 static int	 cmd_replan(struct err *);
@@ -318,6 +329,17 @@ cmd_replan(struct err *err)
 	return (planner_replan(NULL, err));
 }
 
+int
+cmd_replan_now(struct cmd_ctx *ctx, struct err *err)
+{
+	if (ctx->replanned)
+		return (0);
+	if (cmd_replan(err) == -1)
+		return (-1);
+	ctx->replanned = 1;
+	return (0);
+}
+
 /* Run the handler; writes get a transaction, an audit row and a kick. */
 static int
 cmd_run(const struct cmd_entry *ce, struct cmd_ctx *ctx,
@@ -334,7 +356,8 @@ cmd_run(const struct cmd_entry *ce, struct cmd_ctx *ctx,
 		goto fail;
 	if (ce->exec(ctx, args, result, err) == -1)
 		goto refused;
-	if ((ce->flags & CMD_REPLAN) && cmd_replan(err) == -1)
+	if ((ce->flags & CMD_REPLAN) && !ctx->replanned &&
+	    cmd_replan(err) == -1)
 		goto fail;
 	if (audit_add(store, ctx->peer->user, ctx->line, err) == -1)
 		goto fail;
@@ -360,6 +383,80 @@ refused:
 	return (-1);
 }
 
+/*
+ * The command table's checks, in the order a user meets them: bytes=, the
+ * name, a body for a command that takes one and none for one that does
+ * not, positionals and keys, the caller's level (refreshed from the store)
+ * and --fake-now.  They need only the request line, so a body is checked
+ * before a byte of it is read.  Returns the entry with args filled (the
+ * caller clears them), *hasbody and *n, or NULL with err.
+ */
+static const struct cmd_entry *
+cmd_check(struct acl_peer *caller, int argc, char *const *argv,
+    struct cmd_args *args, int *hasbody, size_t *n, struct err *err)
+{
+	const struct cmd_entry	*ce;
+	int			 consumed;
+
+	if ((*hasbody = cmd_body_size(argc, argv, n, err)) == -1)
+		return (NULL);
+	if (*hasbody)
+		argc--;
+	if (argc <= 0) {
+		err_set(err, ERR_USAGE, "empty request");
+		return (NULL);
+	}
+	if ((ce = cmd_find(argc, argv, &consumed)) == NULL) {
+		err_set(err, ERR_USAGE, "unknown command: %s", argv[0]);
+		return (NULL);
+	}
+	/*
+	 * Member levels come from the store, fresh for every request; a
+	 * command open to anyone (status) needs none, and stays cheap.
+	 */
+	if (ce->acl > ACL_ANYONE)
+		acl_refresh(caller, daemon_g != NULL ? daemon_g->store : NULL);
+	if (*hasbody && !(ce->flags & CMD_BODY)) {
+		err_set(err, ERR_USAGE, "%s takes no body (bytes=)", ce->name);
+		return (NULL);
+	}
+	if (!*hasbody && (ce->flags & CMD_BODY)) {
+		err_set(err, ERR_USAGE, "%s needs a body: bytes=N", ce->name);
+		return (NULL);
+	}
+	if (cmd_parse_args(ce, argc - consumed, argv + consumed, args,
+	    err) == -1)
+		return (NULL);
+	if (caller->level < ce->acl) {
+		err_set(err, ERR_FORBIDDEN, "forbidden: %s needs %s", ce->name,
+		    acl_level_name(ce->acl));
+		return (NULL);
+	}
+	if ((ce->flags & CMD_DEBUG) && !clock_is_fake()) {
+		err_set(err, ERR_INVALID, "debug commands need --fake-now");
+		return (NULL);
+	}
+	return (ce);
+}
+
+int
+cmd_body_check(const struct acl_peer *peer, int argc, char *const *argv,
+    size_t *n, struct err *err)
+{
+	struct acl_peer	 caller;
+	struct cmd_args	 args;
+	int		 rc, hasbody;
+
+	if ((rc = cmd_body_size(argc, argv, n, err)) != 1)
+		return (rc);
+	caller = *peer;
+	memset(&args, 0, sizeof(args));
+	if (cmd_check(&caller, argc, argv, &args, &hasbody, n, err) == NULL)
+		rc = -1;
+	cmd_args_clear(&args);
+	return (rc);
+}
+
 json_t *
 cmd_execute(const struct acl_peer *peer, int argc, char *const *argv,
     const char *body, size_t bodylen)
@@ -372,7 +469,7 @@ cmd_execute(const struct acl_peer *peer, int argc, char *const *argv,
 	json_t			*result = NULL, *reply;
 	char			*line;
 	size_t			 n;
-	int			 consumed, hasbody;
+	int			 hasbody;
 
 	memset(&args, 0, sizeof(args));
 	memset(&ctx, 0, sizeof(ctx));
@@ -381,45 +478,11 @@ cmd_execute(const struct acl_peer *peer, int argc, char *const *argv,
 	caller = *peer;
 	peer = &caller;
 
-	if ((hasbody = cmd_body_size(argc, argv, &n, &err)) == -1)
-		return (cmd_reply_error(&err));
-	if (hasbody)
-		argc--;
-	if (argc <= 0) {
-		err_set(&err, ERR_USAGE, "empty request");
-		return (cmd_reply_error(&err));
-	}
-	if ((ce = cmd_find(argc, argv, &consumed)) == NULL) {
-		err_set(&err, ERR_USAGE, "unknown command: %s", argv[0]);
-		return (cmd_reply_error(&err));
-	}
-	/*
-	 * Member levels come from the store, fresh for every request; a
-	 * command open to anyone (status) needs none, and stays cheap.
-	 */
-	if (ce->acl > ACL_ANYONE)
-		acl_refresh(&caller, daemon_g != NULL ? daemon_g->store : NULL);
-	if (hasbody && !(ce->flags & CMD_BODY)) {
-		err_set(&err, ERR_USAGE, "%s takes no body (bytes=)", ce->name);
-		return (cmd_reply_error(&err));
-	}
-	if (!hasbody && (ce->flags & CMD_BODY)) {
-		err_set(&err, ERR_USAGE, "%s needs a body: bytes=N", ce->name);
-		return (cmd_reply_error(&err));
-	}
-	if (cmd_parse_args(ce, argc - consumed, argv + consumed, &args,
-	    &err) == -1)
+	if ((ce = cmd_check(&caller, argc, argv, &args, &hasbody, &n,
+	    &err)) == NULL)
 		goto out;
-	if (peer->level < ce->acl) {
-		err_set(&err, ERR_FORBIDDEN, "forbidden: %s needs %s", ce->name,
-		    acl_level_name(ce->acl));
-		goto out;
-	}
-	if ((ce->flags & CMD_DEBUG) && !clock_is_fake()) {
-		err_set(&err, ERR_INVALID, "debug commands need --fake-now");
-		goto out;
-	}
 	if (hasbody) {
+		argc--;
 		args.body = body != NULL ? body : "";
 		args.bodylen = body != NULL ? bodylen : 0;
 	}

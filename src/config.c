@@ -6,8 +6,13 @@
  * inih is fed through our own line reader so that the line is known.  It
  * must not act on the configuration (no chdir, no TZ, no opening of the
  * paths it names): callers decide what to do with a loaded struct config,
- * and a refused file leaves nothing behind.
+ * and a refused file leaves nothing behind.  The one path it looks at is
+ * smtp_password_file, with lstat(2) only, to refuse a file that group or
+ * others may read.
  */
+#include <sys/types.h>
+#include <sys/stat.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -198,6 +203,8 @@ static const struct config_key config_keys[] = {
 	    60, 365 * DAYS, 0, 0, NULL, 0, "3d" },
 	{ "mail", "allowed_domains", CT_LIST, F(allowed_domains),
 	    F(nallowed_domains), 0, 0, 0, 0, NULL, CF_EMPTY | CF_DOMAINS, "" },
+	{ "mail", "inbox", CT_PATH, F(inbox), 0, 0, 0, 0, 0, NULL, CF_EMPTY,
+	    "" },
 
 	/* [schedule] */
 	{ "schedule", "horizon_days", CT_INT, F(horizon_days), 0, 1, 1096,
@@ -246,6 +253,8 @@ static const struct config_key config_keys[] = {
 	    0, "http://127.0.0.1:8470" },
 	{ "feed", "include_cases", CT_BOOL, F(feed_include_cases), 0, 0, 0,
 	    0, 0, NULL, 0, "no" },
+	{ "feed", "refresh", CT_DURATION, F(feed_refresh), 0, 60, 7 * DAYS,
+	    0, 0, NULL, 0, "1h" },
 };
 
 #define CONFIG_NKEYS	(sizeof(config_keys) / sizeof(config_keys[0]))
@@ -298,6 +307,7 @@ static void	 config_set_string(char **, const char *);
 static void	 config_error(struct config_parse *, int, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 static void	 config_section_end(struct config_parse *);
+static void	 config_check_mail(struct config_parse *);
 static void	 config_section_begin(struct config_parse *, char *);
 static char	*config_reader(char *, int, void *);
 static int	 config_handler(void *, const char *, const char *,
@@ -361,6 +371,7 @@ config_load(const char *path, struct err *err)
 
 	rc = ini_parse_stream(config_reader, &cp, config_handler, &cp);
 	config_section_end(&cp);
+	config_check_mail(&cp);
 
 	if (cp.read_errno != 0) {
 		err_set(err, ERR_INVALID, "%s: %s", path,
@@ -411,6 +422,7 @@ config_free(struct config *conf)
 	free(conf->from_name);
 	free(conf->from_addr);
 	util_free_list(conf->allowed_domains, conf->nallowed_domains);
+	free(conf->inbox);
 	util_free_list(conf->holidays, conf->nholidays);
 	free(conf->feed_listen);
 	free(conf->feed_base_url);
@@ -832,6 +844,43 @@ config_error(struct config_parse *cp, int line, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(cp->err_msg, sizeof(cp->err_msg), fmt, ap);
 	va_end(ap);
+}
+
+/*
+ * [mail] rules across keys: AUTH is only ever sent inside TLS, so
+ * smtp_user needs starttls and a password file, and that file must be a
+ * regular file only its owner may read (smtp.c checks it again before
+ * each connection).  Errors name the key's line.
+ */
+static void
+config_check_mail(struct config_parse *cp)
+{
+	const struct config	*c = cp->conf;
+	const char		*path = c->smtp_password_file;
+	struct stat		 st;
+	int			 uline, pline;
+
+	uline = cp->seen[config_find("mail", "smtp_user") - config_keys];
+	pline = cp->seen[config_find("mail", "smtp_password_file") -
+	    config_keys];
+	if (c->smtp_user[0] != '\0' && c->starttls == STARTTLS_NO)
+		config_error(cp, uline, "[mail] smtp_user: AUTH is sent only "
+		    "inside TLS: set starttls = yes or required");
+	else if (c->smtp_user[0] != '\0' && path[0] == '\0')
+		config_error(cp, uline, "[mail] smtp_user: AUTH needs "
+		    "smtp_password_file");
+	if (path[0] == '\0')
+		return;
+	if (lstat(path, &st) == -1)
+		config_error(cp, pline, "[mail] smtp_password_file: %s: %s",
+		    path, strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		config_error(cp, pline, "[mail] smtp_password_file: %s: not a "
+		    "regular file", path);
+	else if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
+		config_error(cp, pline, "[mail] smtp_password_file: %s: group "
+		    "or others have access (mode %04o): chmod 600", path,
+		    (unsigned int)(st.st_mode & 07777));
 }
 
 /*

@@ -7,6 +7,14 @@
  * cmd_execute() in the order they arrive.  Nothing a client sends or does
  * (garbage, huge lines, vanishing mid-request) may make the daemon exit or
  * touch a freed client.
+ *
+ * Nor may a client hold more than its share (SPEC 10, "Files and limits"):
+ * a body is read only once cmd_body_check() has passed its request line
+ * and it fits in CONTROL_BODIES_MAX with every other body held, else the
+ * line is refused and the connection closed; a request line or body must be
+ * whole CONTROL_REQUEST_SECONDS after its first byte, however it trickles
+ * in; a connection over the per-uid cap is refused before anything is
+ * allocated for it, and the log hears of a uid's refusals once a minute.
  */
 /* struct ucred and SO_PEERCRED are GNU extensions in glibc's headers. */
 #define _GNU_SOURCE
@@ -48,17 +56,35 @@ enum control_state {
 	CONTROL_CLOSING		/* last reply queued; close once flushed */
 };
 
+/* Log a uid's refusals over the cap at most this often. */
+#define CONTROL_QUIET_SECONDS	60
+/* uids remembered for that at once; more are refused without a word. */
+#define CONTROL_QUIET_MAX	64
+
 struct control_client {
 	TAILQ_ENTRY(control_client) entry;
 	struct bufferevent	*bev;
+	struct event		*deadline;	/* the request's time is up */
 	struct acl_peer		 peer;
 	int			 state;		/* enum control_state */
 	int			 paused;	/* reading stopped: output full */
 	struct words		*words;		/* request awaiting its body */
+	char			*body;		/* bodylen bytes, bodygot in */
 	size_t			 bodylen;
+	size_t			 bodygot;
 };
 
 TAILQ_HEAD(control_clients, control_client);
+
+/* A uid refused over its cap: said once, then counted for a minute. */
+struct control_quiet {
+	TAILQ_ENTRY(control_quiet) entry;
+	struct event		*ev;
+	uid_t			 uid;
+	unsigned long		 refused;	/* since the last log line */
+};
+
+TAILQ_HEAD(control_quiets, control_quiet);
 
 static struct control_clients	 control_list =
     TAILQ_HEAD_INITIALIZER(control_list);
@@ -70,6 +96,10 @@ static char			*control_path;
 static dev_t			 control_dev;
 static ino_t			 control_ino;
 static int			 control_accepting;
+static size_t			 control_bodies;	/* reserved */
+static struct control_quiets	 control_quiet_list =
+    TAILQ_HEAD_INITIALIZER(control_quiet_list);
+static int			 control_nquiet;
 
 static int	control_mkdirs(const char *, struct err *);
 static int	control_check_stale(const char *, struct err *);
@@ -79,6 +109,10 @@ static void	control_accept(struct evconnlistener *, evutil_socket_t,
 static void	control_accept_error(struct evconnlistener *, void *);
 static void	control_resume(evutil_socket_t, short, void *);
 static int	control_uid_count(uid_t);
+static void	control_refuse(evutil_socket_t, uid_t);
+static void	control_quiet_note(uid_t);
+static void	control_quiet_expire(evutil_socket_t, short, void *);
+static void	control_quiet_free(struct control_quiet *);
 static void	control_read(struct bufferevent *, void *);
 static void	control_write(struct bufferevent *, void *);
 static void	control_event(struct bufferevent *, short, void *);
@@ -90,6 +124,9 @@ static void	control_reply(struct control_client *, json_t *);
 static void	control_reply_error(struct control_client *, enum err_code,
 		    const char *);
 static void	control_close_after_reply(struct control_client *);
+static void	control_deadline_start(struct control_client *);
+static void	control_deadline(evutil_socket_t, short, void *);
+static void	control_forget_request(struct control_client *);
 static void	control_client_free(struct control_client *);
 
 int
@@ -309,6 +346,11 @@ control_accept(struct evconnlistener *lev, evutil_socket_t fd,
 		close(fd);
 		return;
 	}
+	/* The cap is per uid: nobody is refused for another uid's count. */
+	if (control_uid_count(cred.uid) >= CONTROL_MAX_PER_UID) {
+		control_refuse(fd, cred.uid);
+		return;
+	}
 	c = xcalloc(1, sizeof(*c));
 	c->peer.uid = cred.uid;
 	c->peer.gid = cred.gid;
@@ -323,23 +365,113 @@ control_accept(struct evconnlistener *lev, evutil_socket_t fd,
 		free(c);
 		return;
 	}
+	if ((c->deadline = evtimer_new(control_base, control_deadline,
+	    c)) == NULL) {
+		log_warnx("control: cannot create a timer");
+		bufferevent_free(c->bev);
+		free(c);
+		return;
+	}
 	bufferevent_setcb(c->bev, control_read, control_write, control_event,
 	    c);
 	bufferevent_set_timeouts(c->bev, &tv, &tv);
 	TAILQ_INSERT_TAIL(&control_list, c, entry);
 	control_nclients++;
 
-	if (control_uid_count(c->peer.uid) > CONTROL_MAX_PER_UID) {
-		log_warnx("control: %s has %d connections; refusing another",
-		    c->peer.user, CONTROL_MAX_PER_UID);
-		control_reply_error(c, ERR_FORBIDDEN, "too many connections");
-		control_close_after_reply(c);
-		return;
-	}
 	log_debug("control: connection from %s (uid %lu, pid %ld, %s)",
 	    c->peer.user, (unsigned long)c->peer.uid, (long)c->peer.pid,
 	    acl_level_name(c->peer.level));
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+}
+
+/*
+ * One connection too many from uid: say why and close, before anything is
+ * allocated or looked up for it, since a client may reconnect thousands of
+ * times a second.  The reply fits in an empty socket buffer.
+ */
+static void
+control_refuse(evutil_socket_t fd, uid_t uid)
+{
+	char	msg[256];
+	int	len;
+
+	len = snprintf(msg, sizeof(msg), "{\"ok\":false,\"error\":\"%s\","
+	    "\"message\":\"too many connections: at most %d at once from "
+	    "one user; close some and try again\"}\n",
+	    err_code_name(ERR_FORBIDDEN), CONTROL_MAX_PER_UID);
+	if (len > 0 && (size_t)len < sizeof(msg))
+		(void)send(fd, msg, (size_t)len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	close(fd);
+	control_quiet_note(uid);
+}
+
+/*
+ * Log a uid's first refusal over the cap now and the rest as one count a
+ * minute later, while they go on: a uid reconnecting in a loop must not
+ * flood the log (and with it journald and the disk).
+ */
+static void
+control_quiet_note(uid_t uid)
+{
+	struct control_quiet	*q;
+	struct acl_peer		 who;
+	struct timeval		 tv = { CONTROL_QUIET_SECONDS, 0 };
+
+	TAILQ_FOREACH(q, &control_quiet_list, entry) {
+		if (q->uid == uid) {
+			q->refused++;
+			return;
+		}
+	}
+	if (control_nquiet >= CONTROL_QUIET_MAX)
+		return;
+	q = xcalloc(1, sizeof(*q));
+	if ((q->ev = evtimer_new(control_base, control_quiet_expire,
+	    q)) == NULL) {
+		free(q);
+		return;
+	}
+	q->uid = uid;
+	TAILQ_INSERT_TAIL(&control_quiet_list, q, entry);
+	control_nquiet++;
+	evtimer_add(q->ev, &tv);
+
+	memset(&who, 0, sizeof(who));
+	who.uid = uid;
+	acl_identify(&who, NULL);
+	log_warnx("control: %s (uid %lu) has %d connections; refusing more, "
+	    "and counting them here once a minute", who.user,
+	    (unsigned long)uid, CONTROL_MAX_PER_UID);
+}
+
+static void
+control_quiet_expire(evutil_socket_t fd, short what, void *arg)
+{
+	struct control_quiet	*q = arg;
+	struct acl_peer		 who;
+	struct timeval		 tv = { CONTROL_QUIET_SECONDS, 0 };
+
+	if (q->refused == 0) {
+		control_quiet_free(q);
+		return;
+	}
+	memset(&who, 0, sizeof(who));
+	who.uid = q->uid;
+	acl_identify(&who, NULL);
+	log_warnx("control: %s (uid %lu) still over its %d connections: %lu "
+	    "more refused in the last minute", who.user,
+	    (unsigned long)q->uid, CONTROL_MAX_PER_UID, q->refused);
+	q->refused = 0;
+	evtimer_add(q->ev, &tv);
+}
+
+static void
+control_quiet_free(struct control_quiet *q)
+{
+	TAILQ_REMOVE(&control_quiet_list, q, entry);
+	control_nquiet--;
+	event_free(q->ev);
+	free(q);
 }
 
 static void
@@ -384,8 +516,7 @@ control_event(struct bufferevent *bev, short what, void *arg)
 		if ((what & BEV_EVENT_READING) &&
 		    evbuffer_get_length(bufferevent_get_output(bev)) > 0) {
 			c->state = CONTROL_CLOSING;
-			words_free(c->words);
-			c->words = NULL;
+			control_forget_request(c);
 			bufferevent_disable(bev, EV_READ);
 			return;
 		}
@@ -401,7 +532,6 @@ control_process(struct control_client *c)
 	struct evbuffer		*out = bufferevent_get_output(c->bev);
 	struct evbuffer_ptr	 eol;
 	size_t			 eollen, len;
-	unsigned char		*body;
 
 	for (;;) {
 		if (c->state == CONTROL_CLOSING) {
@@ -415,24 +545,26 @@ control_process(struct control_client *c)
 			return;
 		}
 		if (c->state == CONTROL_READ_BODY) {
-			if (evbuffer_get_length(in) < c->bodylen) {
-				/* Wake up only once the whole body is here. */
-				bufferevent_setwatermark(c->bev, EV_READ,
-				    c->bodylen, 0);
-				return;
+			/* Into the body's own buffer: it is held once. */
+			len = evbuffer_get_length(in);
+			if (len > c->bodylen - c->bodygot)
+				len = c->bodylen - c->bodygot;
+			if (len > 0) {
+				if (c->bodygot == 0)
+					control_deadline_start(c);
+				if (evbuffer_remove(in, c->body + c->bodygot,
+				    len) != (int)len) {
+					control_reply_error(c, ERR_INTERNAL,
+					    "cannot read the body");
+					control_close_after_reply(c);
+					continue;
+				}
+				c->bodygot += len;
 			}
-			bufferevent_setwatermark(c->bev, EV_READ, 0, 0);
-			body = c->bodylen > 0 ?
-			    evbuffer_pullup(in, (ev_ssize_t)c->bodylen) : NULL;
-			if (c->bodylen > 0 && body == NULL) {
-				control_reply_error(c, ERR_INTERNAL,
-				    "cannot hold the body");
-				control_close_after_reply(c);
+			if (c->bodygot < c->bodylen)
 				return;
-			}
-			len = c->bodylen;
-			control_execute(c, (const char *)body, len);
-			evbuffer_drain(in, len);
+			control_execute(c, c->bodylen > 0 ? c->body : NULL,
+			    c->bodylen);
 			continue;
 		}
 
@@ -440,26 +572,35 @@ control_process(struct control_client *c)
 		if (eol.pos == -1) {
 			if (evbuffer_get_length(in) > WORDS_MAX_LINE)
 				goto toolong;
+			/* Part of a line: its time runs from its first byte. */
+			if (evbuffer_get_length(in) > 0)
+				control_deadline_start(c);
 			return;
 		}
 		if ((size_t)eol.pos > WORDS_MAX_LINE)
 			goto toolong;
+		evtimer_del(c->deadline);
 		control_request(c, in, (size_t)eol.pos);
 	}
 
 toolong:
 	control_reply_error(c, ERR_USAGE, "request line longer than 65536 bytes");
 	control_close_after_reply(c);
-	evbuffer_drain(in, evbuffer_get_length(in));
 }
 
-/* One line of len bytes is at the front of in: split it and run or wait. */
+/*
+ * One line of len bytes is at the front of in: split it and run it, or,
+ * when it announces a body, check it as cmd_execute() will and reserve the
+ * body's room before a byte of the body is read.  A body refused here is
+ * never read: the connection closes after the reply, since its bytes would
+ * otherwise be taken for requests.
+ */
 static void
 control_request(struct control_client *c, struct evbuffer *in, size_t len)
 {
 	struct words	*w;
 	struct err	 err;
-	char		*line;
+	char		*line, msg[128];
 	size_t		 n, got;
 	int		 rc;
 
@@ -478,18 +619,38 @@ control_request(struct control_client *c, struct evbuffer *in, size_t len)
 		    err.msg[0] != '\0' ? err.msg : "bad request");
 		return;
 	}
-	if ((rc = cmd_body_size(w->argc, w->argv, &n, &err)) == -1) {
-		words_free(w);
-		control_reply_error(c, err.code, err.msg);
-		return;
-	}
-	if (rc == 0) {
-		c->words = w;
+	c->words = w;
+	if ((rc = cmd_body_check(&c->peer, w->argc, w->argv, &n,
+	    &err)) == 0) {
 		control_execute(c, NULL, 0);
 		return;
 	}
-	c->words = w;
+	if (rc == -1) {
+		log_debug("control: %s: body refused: %s", c->peer.user,
+		    err.msg);
+		control_reply_error(c, err.code, err.msg);
+		control_close_after_reply(c);
+		return;
+	}
+	if (n > CONTROL_BODIES_MAX - control_bodies) {
+		log_debug("control: %s: body of %zu bytes refused, %zu held",
+		    c->peer.user, n, control_bodies);
+		snprintf(msg, sizeof(msg), "other requests' bodies fill the "
+		    "%d MiB held at once; try again in a moment",
+		    CONTROL_BODIES_MAX / (1024 * 1024));
+		control_reply_error(c, ERR_CONFLICT, msg);
+		control_close_after_reply(c);
+		return;
+	}
+	/* Untouched pages of a large buffer cost nothing until bytes come. */
+	if ((c->body = malloc(n > 0 ? n : 1)) == NULL) {
+		control_reply_error(c, ERR_INTERNAL, "cannot hold the body");
+		control_close_after_reply(c);
+		return;
+	}
+	control_bodies += n;
 	c->bodylen = n;
+	c->bodygot = 0;
 	c->state = CONTROL_READ_BODY;
 }
 
@@ -499,9 +660,7 @@ control_execute(struct control_client *c, const char *body, size_t len)
 	json_t	*reply;
 
 	reply = cmd_execute(&c->peer, c->words->argc, c->words->argv, body, len);
-	words_free(c->words);
-	c->words = NULL;
-	c->bodylen = 0;
+	control_forget_request(c);
 	c->state = CONTROL_READ_LINE;
 	control_reply(c, reply);
 	json_decref(reply);
@@ -537,15 +696,70 @@ control_reply_error(struct control_client *c, enum err_code code,
 	json_decref(reply);
 }
 
-/* Reply queued: stop handling requests, close once it is flushed. */
+/*
+ * Reply queued: stop handling requests and reading (what else the client
+ * sends is never read, a refused body included); close once the reply is
+ * flushed (control_write), or on the write timeout if the client does not
+ * read it.
+ */
 static void
 control_close_after_reply(struct control_client *c)
 {
 	c->state = CONTROL_CLOSING;
+	control_forget_request(c);
+	evbuffer_drain(bufferevent_get_input(c->bev),
+	    evbuffer_get_length(bufferevent_get_input(c->bev)));
+	bufferevent_disable(c->bev, EV_READ);
+	bufferevent_enable(c->bev, EV_WRITE);
+}
+
+/*
+ * A request line or body has started to arrive: it must be whole within
+ * CONTROL_REQUEST_SECONDS of now, however slowly it trickles (the idle
+ * timeout restarts on every byte, so it cannot see a slow drip).
+ */
+static void
+control_deadline_start(struct control_client *c)
+{
+	struct timeval	tv = { CONTROL_REQUEST_SECONDS, 0 };
+
+	if (!evtimer_pending(c->deadline, NULL))
+		evtimer_add(c->deadline, &tv);
+}
+
+static void
+control_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct control_client	*c = arg;
+	char			 msg[128];
+
+	if (c->state == CONTROL_CLOSING)
+		return;
+	log_debug("control: %s: %s not whole %d s after its first byte, "
+	    "closing", c->peer.user, c->state == CONTROL_READ_BODY ?
+	    "body" : "request line", CONTROL_REQUEST_SECONDS);
+	snprintf(msg, sizeof(msg), "%s not whole %d seconds after its first "
+	    "byte", c->state == CONTROL_READ_BODY ? "body" : "request line",
+	    CONTROL_REQUEST_SECONDS);
+	control_reply_error(c, ERR_USAGE, msg);
+	control_close_after_reply(c);
+}
+
+/* Drop the request in hand: its words, its body and its room, its timer. */
+static void
+control_forget_request(struct control_client *c)
+{
 	words_free(c->words);
 	c->words = NULL;
-	bufferevent_setwatermark(c->bev, EV_READ, 0, 0);
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	if (c->body != NULL) {
+		free(c->body);
+		c->body = NULL;
+		control_bodies -= c->bodylen;
+	}
+	c->bodylen = 0;
+	c->bodygot = 0;
+	if (c->deadline != NULL)
+		evtimer_del(c->deadline);
 }
 
 static void
@@ -553,8 +767,9 @@ control_client_free(struct control_client *c)
 {
 	TAILQ_REMOVE(&control_list, c, entry);
 	control_nclients--;
+	control_forget_request(c);
+	event_free(c->deadline);
 	bufferevent_free(c->bev);
-	words_free(c->words);
 	free(c);
 }
 
@@ -572,10 +787,13 @@ void
 control_free(void)
 {
 	struct control_client	*c;
+	struct control_quiet	*q;
 	struct stat		 st;
 
 	while ((c = TAILQ_FIRST(&control_list)) != NULL)
 		control_client_free(c);
+	while ((q = TAILQ_FIRST(&control_quiet_list)) != NULL)
+		control_quiet_free(q);
 	if (control_resume_ev != NULL)
 		event_free(control_resume_ev);
 	control_resume_ev = NULL;

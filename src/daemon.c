@@ -2,9 +2,14 @@
  * The running daemon: start-up in a safe order (refuse a second daemon
  * before touching the store), signals, reload by swapping a whole new
  * configuration or keeping the old one, and an orderly stop.  Must not fatal()
- * after start-up: reload failures are reported, never fatal.
+ * after start-up: reload failures are reported, never fatal.  A store that
+ * cannot be written (a full disk) does not stop the start: reads are
+ * served, and the start-up writes (outbox recovery, the first plan) are
+ * retried until they go through.
  */
 #include "autoconf.h"
+
+#include <sys/stat.h>
 
 #include <signal.h>
 #include <stdlib.h>
@@ -16,6 +21,8 @@
 #include "clock.h"
 #include "config.h"
 #include "digest.h"
+#include "feed.h"
+#include "inbox.h"
 #include "control.h"
 #include "daemon.h"
 #include "log.h"
@@ -27,12 +34,19 @@
 #include "util.h"
 #include "xmalloc.h"
 
+#define DAEMON_RETRY_S		60	/* start-up writes retried this often */
+#define DAEMON_NEED_OUTBOX	0x1
+#define DAEMON_NEED_PLAN	0x2
+
 struct daemon	*daemon_g;
 
 static struct daemon	 daemon_state;
 static struct event	*ev_sigterm, *ev_sigint, *ev_sighup;
+static struct clock_timer *daemon_retry;
+static int		 daemon_needs;
 
 static void	daemon_signal(evutil_socket_t, short, void *);
+static void	daemon_retry_cb(void *);
 static void	daemon_keep_fixed(struct config *, const struct config *);
 static int	daemon_caseload_changed(const struct config *,
 		    const struct config *);
@@ -62,21 +76,62 @@ daemon_start(struct event_base *base, struct config *conf,
 	/* The socket first: a live daemon means we must not touch its store. */
 	if (control_init(base, conf, &err) == -1)
 		fatalx("%s", err.msg);
+	/*
+	 * Everything from here on (database, WAL, journal, Maildir) is the
+	 * daemon's user's only, whatever umask we were started with and
+	 * whatever socket_group is.  After control_init: it gives the socket
+	 * 0660 itself, but creates the socket's missing directories 0755
+	 * through the inherited umask, and they must stay searchable.
+	 */
+	umask(077);
 	if ((d->store = store_open(conf->state_dir, &err)) == NULL) {
 		control_free();
 		fatalx("%s", err.msg);
 	}
+	/*
+	 * The outbox's recovery and the first plan write: on a full disk
+	 * (ERR_INTERNAL) start anyway, serve reads and retry them.  Anything
+	 * else is the configuration's fault and stops the start.
+	 */
+	daemon_retry = clock_timer_new("start-up retry", daemon_retry_cb,
+	    NULL);
 	if (outbox_init(base, d->store, conf, &err) == -1) {
-		control_free();
-		fatalx("%s", err.msg);
+		if (err.code != ERR_INTERNAL) {
+			control_free();
+			fatalx("%s", err.msg);
+		}
+		log_warnx("outbox not started, retrying every %d s: %s",
+		    DAEMON_RETRY_S, err.msg);
+		daemon_needs |= DAEMON_NEED_OUTBOX;
 	}
 	d->started = clock_now();
 	/* Holiday files are part of the configuration: broken, no start. */
 	if (planner_init(d->store, conf, &err) == -1) {
+		if (err.code != ERR_INTERNAL) {
+			control_free();
+			fatalx("%s", err.msg);
+		}
+		log_warnx("first plan failed, retrying every %d s: %s",
+		    DAEMON_RETRY_S, err.msg);
+		/* Arm the daily and session-end timers it did not reach. */
+		if (planner_reload(conf, &err) == -1) {
+			control_free();
+			fatalx("%s", err.msg);
+		}
+		planner_rearm();
+		daemon_needs |= DAEMON_NEED_PLAN;
+	}
+	if (daemon_needs != 0)
+		clock_timer_at(daemon_retry, clock_now() + DAEMON_RETRY_S);
+	digest_init(d->store, conf);
+	/* Without its inbox the daemon still serves; a reload tries again. */
+	if (inbox_init(base, d->store, conf, &err) == -1)
+		log_warnx("%s; replies are not read", err.msg);
+	/* An address the feed cannot bind is logged, not fatal. */
+	if (feed_init(base, d->store, conf, &err) == -1) {
 		control_free();
 		fatalx("%s", err.msg);
 	}
-	digest_init(d->store, conf);
 
 	signal(SIGPIPE, SIG_IGN);
 	ev_sigterm = evsignal_new(base, SIGTERM, daemon_signal, NULL);
@@ -92,6 +147,39 @@ daemon_start(struct event_base *base, struct config *conf,
 	    conf->socket, conf->state_dir,
 	    clock_is_fake() ? ", fake clock" : "");
 	notify_ready();
+}
+
+/* The start-up writes a full disk refused, until they go through. */
+static void
+daemon_retry_cb(void *arg)
+{
+	struct daemon	*d = daemon_g;
+	struct err	 err;
+
+	(void)arg;
+	if (d == NULL)
+		return;
+	if (store_in_transaction(d->store)) {
+		clock_timer_at(daemon_retry, clock_now() + 1);
+		return;
+	}
+	if (daemon_needs & DAEMON_NEED_OUTBOX) {
+		if (outbox_init(d->base, d->store, d->conf, &err) == 0) {
+			daemon_needs &= ~DAEMON_NEED_OUTBOX;
+			log_info("outbox started");
+		} else
+			log_warnx("outbox still not started: %s", err.msg);
+	}
+	if (daemon_needs & DAEMON_NEED_PLAN) {
+		if (planner_replan(NULL, &err) == 0) {
+			daemon_needs &= ~DAEMON_NEED_PLAN;
+			log_info("planner: first plan done");
+		} else
+			log_warnx("planner: first plan still failing: %s",
+			    err.msg);
+	}
+	if (daemon_needs != 0)
+		clock_timer_at(daemon_retry, clock_now() + DAEMON_RETRY_S);
 }
 
 static void
@@ -233,6 +321,8 @@ daemon_reload(struct err *err)
 	d->conf = nc;
 	outbox_reconfigure(nc);
 	digest_reconfigure(nc);
+	inbox_reconfigure(nc);
+	feed_reconfigure(nc);
 	if (daemon_caseload_changed(oc, nc))
 		daemon_recheck_caseloads();
 	daemon_replan();
@@ -269,6 +359,11 @@ daemon_finish(void)
 	signal(SIGINT, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	control_free();
+	clock_timer_free(daemon_retry);
+	daemon_retry = NULL;
+	daemon_needs = 0;
+	feed_free();
+	inbox_free();
 	digest_free();
 	planner_free();
 	outbox_free();

@@ -10,7 +10,10 @@
  * send with the slots of each session.  Case references appear only in
  * the psychologist's digest; a team digest tells its presenters the day
  * they present, never the case.  Roles are written in words.  It queues
- * through outbox_enqueue and never delivers.
+ * through outbox_enqueue and never delivers.  A daemon that was down at
+ * the week's digest time (a reboot on Monday morning) queues the week's
+ * missing digests a minute after it starts; the Message-IDs make that
+ * safe.
  */
 #include <stdarg.h>
 #include <stdint.h>
@@ -38,6 +41,8 @@
 #include "xmalloc.h"
 
 #define DG_DAY		86400
+/* A missed week's digests go this long after start, once it is serving. */
+#define DG_CATCHUP	60
 #define DG_SPAN		(14 * DG_DAY)
 #define DG_SECTIONS	6
 
@@ -129,6 +134,9 @@ static int	 dg_manager_digests(struct dg_run *, struct err *);
 static int	 dg_manager_one(struct dg_run *, const struct team *,
 		    const struct member *, struct err *);
 static void	 dg_timer_cb(void *);
+static time_t	 dg_this_week(time_t, const struct config *);
+static int	 dg_already(struct dg_run *, const char *, const char *,
+		    const struct member *, struct err *);
 
 static const char *const dg_session_cols[] = {
 	"When", "What", "Where", "Psychologist", "Presenting"
@@ -579,6 +587,27 @@ dg_unfilled_rows(struct dg_arena *a, const struct dg_run *r,
 }
 
 /* Queue one digest unless this week's is already in the outbox. */
+/*
+ * 1 (counted as already sent) if m's digest of this kind and key is in the
+ * outbox, 0 if not, -1 on error: asked before the digest is built, so a
+ * send that finds the week's digests queued (a restart) costs lookups only.
+ */
+static int
+dg_already(struct dg_run *r, const char *kind, const char *key,
+    const struct member *m, struct err *err)
+{
+	char	*msgid;
+	int	 has;
+
+	if ((msgid = message_id(r->conf, kind, key, m->email)) == NULL)
+		return (err_set(err, ERR_INTERNAL, "cannot make a Message-ID"));
+	has = store_outbox_has(r->store, msgid, err);
+	free(msgid);
+	if (has == 1)
+		r->out->already++;
+	return (has);
+}
+
 static int
 dg_queue(struct dg_run *r, struct digest *dg, const char *kind,
     const struct member *m, struct err *err)
@@ -634,7 +663,7 @@ dg_team_digests(struct dg_run *r, struct err *err)
 	const struct team	*tm;
 	char			 today[DATE_LEN];
 	size_t			 i;
-	int			 rc = 0;
+	int			 rc = 0, has;
 
 	sched_local_date(r->now, today);
 	for (i = 0; i < r->nmembers && rc == 0; i++) {
@@ -643,6 +672,11 @@ dg_team_digests(struct dg_run *r, struct err *err)
 		    !dg_wanted(r, m->slug, m->team) ||
 		    (tm = dg_team(r, m->team)) == NULL)
 			continue;
+		if ((has = dg_already(r, "team_digest", r->week, m,
+		    err)) != 0) {
+			rc = has == -1 ? -1 : 0;
+			continue;
+		}
 		memset(&a, 0, sizeof(a));
 		memset(&t, 0, sizeof(t));
 		dg_session_rows(&a, r, &t, m->team, NULL, 0);
@@ -677,7 +711,7 @@ dg_psych_digests(struct dg_run *r, struct err *err)
 	const struct member		*m;
 	char				 today[DATE_LEN];
 	size_t				 i;
-	int				 rc = 0;
+	int				 rc = 0, has;
 
 	sched_local_date(r->now, today);
 	for (i = 0; i < r->nmembers && rc == 0; i++) {
@@ -686,6 +720,11 @@ dg_psych_digests(struct dg_run *r, struct err *err)
 		    !people_member_active(m, today) ||
 		    !dg_wanted(r, m->slug, m->team))
 			continue;
+		if ((has = dg_already(r, "psychologist_digest", r->week, m,
+		    err)) != 0) {
+			rc = has == -1 ? -1 : 0;
+			continue;
+		}
 		memset(&a, 0, sizeof(a));
 		memset(&mine, 0, sizeof(mine));
 		memset(&cases, 0, sizeof(cases));
@@ -853,14 +892,23 @@ static int
 dg_manager_digests(struct dg_run *r, struct err *err)
 {
 	const struct member	*mgr;
-	char			 today[DATE_LEN];
+	char			 today[DATE_LEN], key[sizeof(r->week) + 64];
 	size_t			 i;
+	int			 has;
 
 	sched_local_date(r->now, today);
 	for (i = 0; i < r->nteams; i++) {
 		if ((mgr = dg_member(r, r->teams[i].manager)) == NULL ||
 		    mgr->email[0] == '\0' || !people_member_active(mgr, today) ||
 		    !dg_wanted(r, mgr->slug, r->teams[i].slug))
+			continue;
+		/* The key as dg_manager_one makes it. */
+		(void)snprintf(key, sizeof(key), "%s/%s", r->week,
+		    r->teams[i].slug);
+		if ((has = dg_already(r, "manager_digest", key, mgr,
+		    err)) == -1)
+			return (-1);
+		if (has)
 			continue;
 		if (dg_manager_one(r, &r->teams[i], mgr, err) == -1)
 			return (-1);
@@ -959,14 +1007,57 @@ dg_timer_cb(void *arg)
 	    digest_g.conf->digest_day, digest_g.conf->digest_time));
 }
 
+/*
+ * This ISO week's digest time if it has passed (at or before now), else
+ * 0: the latest digest time not after now, when it falls in now's week.
+ */
+static time_t
+dg_this_week(time_t now, const struct config *conf)
+{
+	char	wnow[16], wlast[16];
+	time_t	last, t;
+	int	i;
+
+	last = 0;
+	t = now - 8 * DG_DAY;
+	for (i = 0; i < 3; i++) {
+		t = digest_next(t, conf->digest_day, conf->digest_time);
+		if (t > now)
+			break;
+		last = t;
+	}
+	if (last == 0)
+		return (0);
+	digest_week(now, wnow);
+	digest_week(last, wlast);
+	return (strcmp(wnow, wlast) == 0 ? last : 0);
+}
+
+/*
+ * At start, a week whose digest time has passed gets its digests a minute
+ * later (the start-up plan and the first clients come first): those
+ * already in the outbox count as already sent and are not queued again,
+ * so a daemon that was running then, or restarts twice, sends nothing
+ * more, and costs a lookup per recipient.
+ */
 void
 digest_init(struct store *s, const struct config *conf)
 {
+	char	buf[UTIL_TIMEBUF];
+	time_t	now = clock_now(), due;
+
 	digest_g.store = s;
 	digest_g.conf = conf;
 	digest_g.timer = clock_timer_new("weekly digest", dg_timer_cb, NULL);
-	clock_timer_at(digest_g.timer, digest_next(clock_now(),
-	    conf->digest_day, conf->digest_time));
+	if ((due = dg_this_week(now, conf)) != 0) {
+		log_debug("digest: this week's digest time (%s) has passed; "
+		    "queueing any of the week's digests not yet queued",
+		    util_format_time(due, buf));
+		clock_timer_at(digest_g.timer, now + DG_CATCHUP);
+		return;
+	}
+	clock_timer_at(digest_g.timer, digest_next(now, conf->digest_day,
+	    conf->digest_time));
 }
 
 void

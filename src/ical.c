@@ -5,7 +5,10 @@
  * holiday files are parsed here into sets of dates for schedule.c.  It
  * must not touch the database, the clock or the network, and no RRULE or
  * ICS text may crash it or make it loop without bound: expansions are
- * capped by the window and by ICAL_MAX_OCCURRENCES, files by ICAL_MAX_FILE.
+ * capped by the window and by ICAL_MAX_OCCURRENCES, files by ICAL_MAX_FILE,
+ * and a rule must yield within RRULE_SEARCH_YEARS of its start, which is
+ * looked for here in a bounded number of days, before libical (which
+ * would search up to the year 20000) is asked for it.
  * It also builds the VCALENDARs of invitations and feeds, with a compact
  * VTIMEZONE of its own; it formats them and never sends them.
  */
@@ -14,6 +17,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +75,11 @@ struct vevent_lines {
 	size_t	 n;
 };
 
+/* How far ahead of its start a rule must yield (rrule_bounded). */
+#define RRULE_SEARCH_YEARS	10
+
+struct rrule_probe;
+
 static icaltimezone *zone_get(const char *, struct err *);
 static struct icaltimetype to_zone(time_t, icaltimezone *);
 static int	rrule_parse(const char *, struct icalrecurrencetype *,
@@ -85,6 +94,18 @@ static int	calendar_dates(const char *, icalcomponent *,
 		    struct sched_holidays *, struct err *);
 static void	date_text(struct icaltimetype, char[DATE_LEN]);
 static int	rrule_sane(const struct icalrecurrencetype *, struct err *);
+static long	rrule_days(int, int, int);
+static int	rrule_leap(int);
+static int	rrule_mdays(int, int);
+static void	rrule_probe_init(struct rrule_probe *,
+		    const struct icalrecurrencetype *, struct icaltimetype);
+static int	rrule_probe_day(const struct rrule_probe *, int, int, int);
+static long	rrule_probe_total(const struct rrule_probe *, int, int, int,
+		    size_t);
+static int	rrule_probe_period(const struct rrule_probe *, const long *,
+		    size_t, long, long, long);
+static int	rrule_bounded(const struct icalrecurrencetype *,
+		    struct icaltimetype, const char *, struct err *);
 static int	local_shape(const char *);
 static int	zone_offset(const struct zone *, time_t);
 static size_t	zone_changes(const struct zone *, int, struct tz_change *,
@@ -102,6 +123,11 @@ static icalproperty *ical_person(icalproperty *, const char *, const char *);
 static icalcomponent *ical_vevent(const struct ical_event *, icaltimezone *,
 		    const char *);
 static char	*ical_fold(const char *, size_t *);
+static void	feed_props(icalcomponent *, const char *,
+		    const struct ical_feed_info *);
+static char	*calendar_build(enum ical_method, const char *,
+		    const struct ical_feed_info *, const struct ical_event *,
+		    size_t, size_t *, struct err *);
 
 static const char *rrule_parts[] = {
 	"FREQ", "UNTIL", "COUNT", "INTERVAL", "BYSECOND", "BYMINUTE",
@@ -327,6 +353,7 @@ out:
 /*
  * Refuse rules libical would search for a long time before finding
  * nothing: BYDAY ordinals a month cannot have, ordinals in a daily or
+ * weekly rule, month or year days counted from the end in a daily or
  * weekly rule, month days that no month of BYMONTH has.
  */
 static int
@@ -350,6 +377,26 @@ rrule_sane(const struct icalrecurrencetype *r, struct err *err)
 			return (err_set(err, ERR_INVALID, "RRULE BYDAY ordinal %d: "
 			    "a month has at most 5 of each weekday", pos));
 	}
+	/*
+	 * libical filters a daily rule's days by comparing the day with the
+	 * number as written: -1 never matches, and it looks until 2582.
+	 */
+	if (r->freq == ICAL_DAILY_RECURRENCE ||
+	    r->freq == ICAL_WEEKLY_RECURRENCE) {
+		for (i = 0; i < ICAL_BY_MONTHDAY_SIZE &&
+		    r->by_month_day[i] != ICAL_RECURRENCE_ARRAY_MAX; i++)
+			if (r->by_month_day[i] < 0)
+				return (err_set(err, ERR_INVALID, "RRULE "
+				    "BYMONTHDAY=%d (counted from the month's "
+				    "end) needs FREQ=MONTHLY or FREQ=YEARLY",
+				    r->by_month_day[i]));
+		for (i = 0; i < ICAL_BY_YEARDAY_SIZE &&
+		    r->by_year_day[i] != ICAL_RECURRENCE_ARRAY_MAX; i++)
+			if (r->by_year_day[i] < 0)
+				return (err_set(err, ERR_INVALID, "RRULE "
+				    "BYYEARDAY=%d (counted from the year's end) "
+				    "needs FREQ=YEARLY", r->by_year_day[i]));
+	}
 	if (r->by_month_day[0] == ICAL_RECURRENCE_ARRAY_MAX ||
 	    r->by_month[0] == ICAL_RECURRENCE_ARRAY_MAX)
 		return (0);
@@ -368,6 +415,310 @@ rrule_sane(const struct icalrecurrencetype *r, struct err *err)
 		return (err_set(err, ERR_INVALID, "RRULE yields no occurrence: "
 		    "no month in BYMONTH has that BYMONTHDAY"));
 	return (0);
+}
+
+/*
+ * The days a rule may yield, as libical reads it, for rrule_bounded: the
+ * BY* parts normalised, with libical's defaults from the start (a MONTHLY
+ * rule without BYDAY or BYMONTHDAY is on the start's day of the month,
+ * and so on).  Where libical's reading is unclear (BYWEEKNO, the
+ * INTERVAL of a weekly rule) it takes every day the rest allows: a
+ * superset, so that a rule it finds empty is empty for libical too.
+ */
+struct rrule_probe {
+	int		freq;
+	int		interval;
+	int		has_month;		/* BYMONTH given */
+	int		has_weekno;		/* BYWEEKNO given (ignored) */
+	char		month[13];		/* month[m]: allowed */
+	short		mday[ICAL_BY_MONTHDAY_SIZE];
+	size_t		nmday;
+	short		yday[ICAL_BY_YEARDAY_SIZE];
+	size_t		nyday;
+	struct {
+		int	wd;			/* 0 Sunday */
+		int	pos;			/* 0: every one */
+	}		day[ICAL_BY_DAY_SIZE];
+	size_t		nday;
+	short		setpos[ICAL_BY_SETPOS_SIZE];
+	size_t		nsetpos;
+	long		until;			/* last day, or LONG_MAX */
+};
+
+/* Days since 1970-01-01 of a proleptic Gregorian date. */
+static long
+rrule_days(int y, int m, int d)
+{
+	long	era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return (era * 146097 + doe - 719468);
+}
+
+static int
+rrule_leap(int y)
+{
+	return ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0);
+}
+
+static int
+rrule_mdays(int y, int m)
+{
+	static const int	mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30,
+				    31, 30, 31 };
+
+	return (m == 2 && rrule_leap(y) ? 29 : mdays[m - 1]);
+}
+
+static void
+rrule_probe_init(struct rrule_probe *p, const struct icalrecurrencetype *r,
+    struct icaltimetype dt)
+{
+	size_t	i;
+	int	m, has_md, has_yd, has_wk;
+
+	memset(p, 0, sizeof(*p));
+	p->freq = r->freq;
+	p->interval = r->interval > 0 ? r->interval : 1;
+	for (i = 0; i < ICAL_BY_MONTH_SIZE &&
+	    r->by_month[i] != ICAL_RECURRENCE_ARRAY_MAX; i++) {
+		m = icalrecurrencetype_month_month(r->by_month[i]);
+		if (m >= 1 && m <= 12)
+			p->month[m] = 1;
+		p->has_month = 1;
+	}
+	if (!p->has_month)
+		memset(p->month + 1, 1, 12);
+	for (i = 0; i < ICAL_BY_MONTHDAY_SIZE &&
+	    r->by_month_day[i] != ICAL_RECURRENCE_ARRAY_MAX; i++)
+		p->mday[p->nmday++] = r->by_month_day[i];
+	for (i = 0; i < ICAL_BY_YEARDAY_SIZE &&
+	    r->by_year_day[i] != ICAL_RECURRENCE_ARRAY_MAX; i++)
+		p->yday[p->nyday++] = r->by_year_day[i];
+	for (i = 0; i < ICAL_BY_DAY_SIZE &&
+	    r->by_day[i] != ICAL_RECURRENCE_ARRAY_MAX; i++) {
+		p->day[p->nday].wd =
+		    (int)icalrecurrencetype_day_day_of_week(r->by_day[i]) - 1;
+		p->day[p->nday].pos =
+		    icalrecurrencetype_day_position(r->by_day[i]);
+		p->nday++;
+	}
+	/* libical ignores BYSETPOS below MONTHLY. */
+	if (p->freq == ICAL_MONTHLY_RECURRENCE ||
+	    p->freq == ICAL_YEARLY_RECURRENCE)
+		for (i = 0; i < ICAL_BY_SETPOS_SIZE &&
+		    r->by_set_pos[i] != ICAL_RECURRENCE_ARRAY_MAX; i++)
+			p->setpos[p->nsetpos++] = r->by_set_pos[i];
+	has_md = p->nmday > 0;
+	has_yd = p->nyday > 0;
+	has_wk = p->has_weekno = r->by_week_no[0] != ICAL_RECURRENCE_ARRAY_MAX;
+	switch (p->freq) {
+	case ICAL_WEEKLY_RECURRENCE:
+		if (p->nday == 0) {
+			p->day[0].wd = icaltime_day_of_week(dt) - 1;
+			p->nday = 1;
+		}
+		break;
+	case ICAL_MONTHLY_RECURRENCE:
+		if (p->nday == 0 && !has_md && !has_yd)
+			p->mday[p->nmday++] = (short)dt.day;
+		break;
+	case ICAL_YEARLY_RECURRENCE:
+		if (has_yd || has_wk)
+			break;
+		/* Month days without BYMONTH: libical 3 takes the start's. */
+		if ((has_md || p->nday == 0) && !p->has_month) {
+			memset(p->month, 0, sizeof(p->month));
+			p->month[dt.month] = 1;
+		}
+		if (p->nday == 0 && !has_md)
+			p->mday[p->nmday++] = (short)dt.day;
+		break;
+	}
+	p->until = LONG_MAX;
+	if (!icaltime_is_null_time(r->until))
+		p->until = rrule_days(r->until.year, r->until.month,
+		    r->until.day) + 1;	/* a UTC UNTIL may be a local day on */
+}
+
+/* Whether the rule's BY* parts (all but BYSETPOS) allow the day. */
+static int
+rrule_probe_day(const struct rrule_probe *p, int y, int m, int d)
+{
+	size_t	i;
+	int	dim, diy, yd, wd, nth, last, in_month, ok;
+	long	n;
+
+	if (!p->month[m])
+		return (0);
+	dim = rrule_mdays(y, m);
+	for (i = 0, ok = p->nmday == 0; i < p->nmday && !ok; i++)
+		ok = p->mday[i] > 0 ? p->mday[i] == d :
+		    dim + 1 + p->mday[i] == d;
+	if (!ok)
+		return (0);
+	diy = rrule_leap(y) ? 366 : 365;
+	n = rrule_days(y, m, d);
+	yd = (int)(n - rrule_days(y, 1, 1)) + 1;
+	for (i = 0, ok = p->nyday == 0; i < p->nyday && !ok; i++)
+		ok = p->yday[i] > 0 ? p->yday[i] == yd :
+		    diy + 1 + p->yday[i] == yd;
+	if (!ok)
+		return (0);
+	wd = (int)(((n % 7) + 7 + 4) % 7);	/* 1970-01-01 was a Thursday */
+	in_month = p->freq == ICAL_MONTHLY_RECURRENCE ||
+	    (p->freq == ICAL_YEARLY_RECURRENCE && p->has_month);
+	nth = in_month ? (d - 1) / 7 + 1 : (yd - 1) / 7 + 1;
+	last = in_month ? (dim - d) / 7 + 1 : (diy - yd) / 7 + 1;
+	for (i = 0, ok = p->nday == 0; i < p->nday && !ok; i++)
+		ok = p->day[i].wd == wd && (p->day[i].pos == 0 ||
+		    p->day[i].pos == nth || p->day[i].pos == -last);
+	return (ok);
+}
+
+/*
+ * How many positions libical's BYSETPOS counts in a period: the days of
+ * the period after BYDAY, or else one per BYMONTHDAY or BYYEARDAY that
+ * the month or year has, twice for a day named twice (BYMONTHDAY=30,-2
+ * in July); -1 when it cannot say (BYWEEKNO).
+ */
+static long
+rrule_probe_total(const struct rrule_probe *p, int y, int mfirst, int mlast,
+    size_t n)
+{
+	size_t	i;
+	long	total = 0;
+	int	m, dim, diy;
+
+	if (p->nday > 0)
+		return ((long)n);
+	if (p->nyday > 0) {
+		diy = rrule_leap(y) ? 366 : 365;
+		for (i = 0; i < p->nyday; i++)
+			total += p->yday[i] != 0 && abs(p->yday[i]) <= diy;
+		return (total);
+	}
+	if (p->has_weekno)
+		return (-1);
+	for (m = mfirst; m <= mlast; m++) {
+		if (!p->month[m])
+			continue;
+		dim = rrule_mdays(y, m);
+		for (i = 0; i < p->nmday; i++)
+			total += p->mday[i] != 0 && abs(p->mday[i]) <= dim;
+	}
+	return (total);
+}
+
+/*
+ * Whether a period (a month, or a year) whose allowed days are the n
+ * ascending days v yields one in [from, to] once BYSETPOS has chosen as
+ * libical chooses: the pos-th day, or the day whose index is total + pos
+ * (total from rrule_probe_total; -1: any day may be chosen).
+ */
+static int
+rrule_probe_period(const struct rrule_probe *p, const long *v, size_t n,
+    long total, long from, long to)
+{
+	size_t	i;
+	long	k;
+
+	if (p->nsetpos == 0 || total == -1) {
+		for (i = 0; i < n; i++)
+			if (v[i] >= from && v[i] <= to)
+				return (1);
+		return (0);
+	}
+	for (i = 0; i < p->nsetpos; i++) {
+		k = p->setpos[i] > 0 ? p->setpos[i] - 1 : total + p->setpos[i];
+		if (k >= 0 && k < (long)n && v[k] >= from && v[k] <= to)
+			return (1);
+	}
+	return (0);
+}
+
+/*
+ * libical looks for a rule's first occurrence period by period up to the
+ * year 20000, or day by day to 2582, before it gives up: seconds for a
+ * rule that yields nothing (FREQ=MONTHLY;BYSETPOS=-366), holding the
+ * event loop.  Look first, here, within RRULE_SEARCH_YEARS of the start
+ * (a bounded number of days, a few thousand at most) and refuse a rule
+ * that yields nothing there.
+ */
+static int
+rrule_bounded(const struct icalrecurrencetype *r, struct icaltimetype dt,
+    const char *text, struct err *err)
+{
+	struct rrule_probe	 p;
+	long			 start, end, day, v[366];
+	size_t			 n;
+	int			 y, m, d, k;
+
+	rrule_probe_init(&p, r, dt);
+	start = rrule_days(dt.year, dt.month, dt.day);
+	end = start + (long)RRULE_SEARCH_YEARS * 366;
+	if (p.until < end)
+		end = p.until;
+	switch (p.freq) {
+	case ICAL_DAILY_RECURRENCE:
+	case ICAL_WEEKLY_RECURRENCE:
+		/* A weekly rule's INTERVAL: every week, a superset. */
+		k = p.freq == ICAL_DAILY_RECURRENCE ? p.interval : 1;
+		y = dt.year;
+		m = dt.month;
+		d = dt.day;
+		for (day = start; day <= end; day += k) {
+			if (rrule_probe_day(&p, y, m, d))
+				return (0);
+			/* Step the calendar date k days on. */
+			d += k;
+			while (d > rrule_mdays(y, m)) {
+				d -= rrule_mdays(y, m);
+				if (++m > 12) {
+					m = 1;
+					y++;
+				}
+			}
+		}
+		break;
+	case ICAL_MONTHLY_RECURRENCE:
+		k = p.interval;
+		y = dt.year;
+		m = dt.month;
+		while (rrule_days(y, m, 1) <= end) {
+			n = 0;
+			for (d = 1; d <= rrule_mdays(y, m); d++)
+				if (rrule_probe_day(&p, y, m, d))
+					v[n++] = rrule_days(y, m, d);
+			if (rrule_probe_period(&p, v, n, rrule_probe_total(&p,
+			    y, m, m, n), start, end))
+				return (0);
+			m += k;
+			y += (m - 1) / 12;
+			m = (m - 1) % 12 + 1;
+		}
+		break;
+	case ICAL_YEARLY_RECURRENCE:
+		for (y = dt.year; rrule_days(y, 1, 1) <= end; y += p.interval) {
+			n = 0;
+			for (m = 1; m <= 12; m++)
+				for (d = 1; d <= rrule_mdays(y, m); d++)
+					if (rrule_probe_day(&p, y, m, d))
+						v[n++] = rrule_days(y, m, d);
+			if (rrule_probe_period(&p, v, n, rrule_probe_total(&p,
+			    y, 1, 12, n), start, end))
+				return (0);
+		}
+		break;
+	default:
+		return (0);
+	}
+	return (err_set(err, ERR_INVALID, "RRULE %.100s yields no occurrence "
+	    "within %d years of its start", text, RRULE_SEARCH_YEARS));
 }
 
 /*
@@ -395,6 +746,8 @@ rrule_run(const char *rrule, const char *tz, time_t dtstart, time_t from,
 	if (icaltime_as_timet_with_zone(dt, z) != dtstart)
 		return (err_set(err, ERR_INVALID, "the start falls in the hour "
 		    "the clocks skip or repeat; choose another time"));
+	if (rrule_bounded(&r, dt, rrule, err) == -1)
+		return (-1);
 	if ((it = icalrecur_iterator_new(r, dt)) == NULL) {
 		icalerror_clear_errno();
 		return (err_set(err, ERR_INVALID, "RRULE %.100s yields no "
@@ -894,7 +1247,7 @@ zone_tzname(icaltimezone *z, int offset)
  * of October is the 29th, and strict clients refuse the whole calendar.
  */
 static icalcomponent *
-zone_observance(icaltimezone *z, const struct tz_yearly *y, int daylight)
+zone_observance(icaltimezone *z, const struct tz_yearly *y, int dst)
 {
 	static const char	*wd[] = { "SU", "MO", "TU", "WE", "TH", "FR",
 				    "SA" };
@@ -910,7 +1263,7 @@ zone_observance(icaltimezone *z, const struct tz_yearly *y, int daylight)
 	start.hour = y->secs / 3600;
 	start.minute = y->secs / 60 % 60;
 	start.second = y->secs % 60;
-	obs = icalcomponent_new(daylight ? ICAL_XDAYLIGHT_COMPONENT :
+	obs = icalcomponent_new(dst ? ICAL_XDAYLIGHT_COMPONENT :
 	    ICAL_XSTANDARD_COMPONENT);
 	icalcomponent_add_property(obs, icalproperty_new_dtstart(start));
 	icalcomponent_add_property(obs, icalproperty_new_tzoffsetfrom(y->from));
@@ -1226,9 +1579,10 @@ ical_fold(const char *in, size_t *len)
 	return (out);
 }
 
-char *
-ical_calendar_build(enum ical_method method, const char *tz,
-    const struct ical_event *events, size_t n, size_t *len, struct err *err)
+static char *
+calendar_build(enum ical_method method, const char *tz,
+    const struct ical_feed_info *info, const struct ical_event *events,
+    size_t n, size_t *len, struct err *err)
 {
 	icalcomponent	*cal = NULL, *vtz;
 	struct zone	 zn;
@@ -1271,6 +1625,8 @@ ical_calendar_build(enum ical_method method, const char *tz,
 	    method == ICAL_MSG_CANCEL ? ICAL_METHOD_CANCEL :
 	    method == ICAL_MSG_PUBLISH ? ICAL_METHOD_PUBLISH :
 	    ICAL_METHOD_REQUEST));
+	if (info != NULL)
+		feed_props(cal, tz, info);
 	if (n > 0) {
 		zn.z = z;
 		zn.f = tzfile_load(tz);
@@ -1296,4 +1652,51 @@ out:
 	icalerror_clear_errno();
 	icalmemory_free_ring();
 	return (out);
+}
+
+char *
+ical_calendar_build(enum ical_method method, const char *tz,
+    const struct ical_event *events, size_t n, size_t *len, struct err *err)
+{
+	return (calendar_build(method, tz, NULL, events, n, len, err));
+}
+
+/*
+ * A subscribed calendar's own properties, after METHOD: its name and zone
+ * as Apple, Google and Outlook read them, and the refresh interval both
+ * as RFC 7986 has it and as Outlook reads it.
+ */
+static void
+feed_props(icalcomponent *cal, const char *tz,
+    const struct ical_feed_info *info)
+{
+	struct icaldurationtype	 d;
+	icalproperty		*p;
+	char			*s;
+
+	s = ical_clean(info->name != NULL ? info->name : "", 0, 0);
+	p = icalproperty_new_x(s);
+	icalproperty_set_x_name(p, "X-WR-CALNAME");
+	icalcomponent_add_property(cal, p);
+	free(s);
+	p = icalproperty_new_x(tz);
+	icalproperty_set_x_name(p, "X-WR-TIMEZONE");
+	icalcomponent_add_property(cal, p);
+	d = icaldurationtype_from_int(info->refresh < 60 ? 60 :
+	    info->refresh > INT_MAX ? INT_MAX : (int)info->refresh);
+	p = icalproperty_new_refreshinterval(d);
+	icalproperty_add_parameter(p, icalparameter_new_value(
+	    ICAL_VALUE_DURATION));
+	icalcomponent_add_property(cal, p);
+	p = icalproperty_new_x(icaldurationtype_as_ical_string(d));
+	icalproperty_set_x_name(p, "X-PUBLISHED-TTL");
+	icalcomponent_add_property(cal, p);
+}
+
+char *
+ical_feed_build(const char *tz, const struct ical_feed_info *info,
+    const struct ical_event *events, size_t n, size_t *len, struct err *err)
+{
+	return (calendar_build(ICAL_MSG_PUBLISH, tz, info, events, n, len,
+	    err));
 }

@@ -276,6 +276,7 @@ mailer_deliver_batch(struct mailer_settings *s, struct mailer_job **jobs,
 	if (maildir_prepare(s->maildir, errbuf, sizeof(errbuf)) == -1) {
 		for (i = 0; i < n; i++) {
 			jobs[i]->status = MAILER_TEMPFAIL;
+			jobs[i]->relay_failed = 1;
 			snprintf(jobs[i]->error, sizeof(jobs[i]->error), "%s",
 			    errbuf);
 			mailer_hand_back(jobs[i], NULL);
@@ -292,8 +293,10 @@ mailer_deliver_batch(struct mailer_settings *s, struct mailer_job **jobs,
 			jobs[i]->error[0] = '\0';
 			/* Spares a redelivery after a crash, if it can. */
 			mailer_journal_job(jobs[i]);
-		} else
+		} else {
 			jobs[i]->status = MAILER_TEMPFAIL;
+			jobs[i]->relay_failed = 1;
+		}
 	}
 	/* A redelivered Maildir file replaces its first copy: no waiting. */
 	done = i;

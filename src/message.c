@@ -69,8 +69,11 @@ static void	message_invite_lead(struct buf *, const struct invite *);
 static void	message_part(struct buf *, const char *, const char *,
 		    const char *);
 static char	*message_finish(struct buf *, const char *, size_t *);
-static void	message_invite_text(struct buf *, const struct invite *);
-static void	message_invite_html(struct buf *, const struct invite *);
+static void	message_invite_text(struct buf *, const struct config *,
+		    const struct invite *);
+static const char *message_rsvp_line(const struct config *);
+static void	message_invite_html(struct buf *, const struct config *,
+		    const struct invite *);
 static void	message_invite_desc(struct buf *, const struct invite *);
 static void	message_names(struct buf *, const char *const *, size_t, int);
 static size_t	message_width(const char *);
@@ -792,7 +795,8 @@ message_invite_desc(struct buf *b, const struct invite *inv)
 }
 
 static void
-message_invite_text(struct buf *b, const struct invite *inv)
+message_invite_text(struct buf *b, const struct config *conf,
+    const struct invite *inv)
 {
 	struct buf	 l = { NULL, 0, 0 };
 	char		*p, *nl;
@@ -836,12 +840,23 @@ message_invite_text(struct buf *b, const struct invite *inv)
 	if (inv->note != NULL && inv->note[0] != '\0')
 		message_bprintf(b, "%s\n\n", inv->note);
 	if (inv->kind == INVITE_NEW || inv->kind == INVITE_UPDATE)
-		buf_adds(b, "Your calendar should offer to accept or decline "
+		buf_adds(b, message_rsvp_line(conf));
+}
+
+/* What to do to answer: click in the calendar, or (replies unread) ask. */
+static const char *
+message_rsvp_line(const struct config *conf)
+{
+	if (conf->inbox != NULL && conf->inbox[0] != '\0')
+		return ("Your calendar should offer to accept or decline "
 		    "this invitation.\n");
+	return ("Replies to this invitation are not read: if you cannot "
+	    "come, tell your manager.\n");
 }
 
 static void
-message_invite_html(struct buf *b, const struct invite *inv)
+message_invite_html(struct buf *b, const struct config *conf,
+    const struct invite *inv)
 {
 	static const char	*th = "<th style=\"text-align:left;"
 				    "padding:2px 12px 2px 0\">";
@@ -910,6 +925,11 @@ message_invite_html(struct buf *b, const struct invite *inv)
 	if (inv->note != NULL && inv->note[0] != '\0') {
 		buf_adds(b, "<p>");
 		message_html_esc(b, inv->note);
+		buf_adds(b, "</p>\n");
+	}
+	if (inv->kind == INVITE_NEW || inv->kind == INVITE_UPDATE) {
+		buf_adds(b, "<p>");
+		message_html_esc(b, message_rsvp_line(conf));
 		buf_adds(b, "</p>\n");
 	}
 	buf_adds(b, "</body></html>\n");
@@ -1006,12 +1026,12 @@ message_invitation(const struct config *conf, const struct invite *inv,
 	message_bprintf(&b, "--%s\r\n", mixed);
 	message_bprintf(&b, "Content-Type: multipart/alternative;"
 	    "\r\n boundary=\"%s\"\r\n\r\n", alt);
-	message_invite_text(&t, inv);
+	message_invite_text(&t, conf, inv);
 	message_part(&b, alt, "text/plain", t.p);
 	free(t.p);
 	t.p = NULL;
 	t.len = t.cap = 0;
-	message_invite_html(&t, inv);
+	message_invite_html(&t, conf, inv);
 	message_part(&b, alt, "text/html", t.p);
 	free(t.p);
 	message_bprintf(&b, "--%s\r\n", alt);

@@ -6,9 +6,13 @@
  * that came back in one transaction per loop pass, retries temporary
  * failures with exponential backoff on one clock timer, and at start
  * records as sent the rows the delivery journal names (accepted by the
- * relay before a crash) and puts back the rest a crash left SENDING.  It
- * must not deliver anything itself, write the journal, hold a transaction
- * across loop passes or read the time other than via clock.c.
+ * relay before a crash) and puts back the rest a crash left SENDING.
+ * Results that cannot be written (a full disk, an I/O error) are kept and
+ * written later, so their rows leave SENDING without a restart.  When a
+ * delivery succeeds after the relay was unreachable, every message
+ * waiting in backoff is made due at once.  It must not deliver anything
+ * itself, write the journal, hold a transaction across loop passes or
+ * read the time other than via clock.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +46,10 @@ struct outbox {
 	/* Finished jobs waiting to be recorded, in one transaction. */
 	struct mailer_job	**results;
 	size_t			 nresults;
+	/* They could not be written; try again at this time. */
+	time_t			 record_retry;
+	/* The last word from the transport was that it is unreachable. */
+	int			 relay_down;
 
 	/* Copies of [mail] settings. */
 	char			*from_addr;
@@ -65,6 +73,7 @@ static void	outbox_add_result(struct mailer_job *);
 static void	outbox_record_all(void);
 static int	outbox_record(const struct mailer_job *, time_t,
 		    struct err *);
+static int	outbox_release(time_t, int *, struct err *);
 static const char *outbox_domain(const char *);
 static int	outbox_journal_recover(struct store *, const char *,
 		    struct mailer_journal **, int *, struct err *);
@@ -165,6 +174,8 @@ outbox_init(struct event_base *base, struct store *store,
 	outbox = xcalloc(1, sizeof(*outbox));
 	outbox->store = store;
 	outbox->journal = journal;
+	/* Messages may wait in backoff from before: free them on success. */
+	outbox->relay_down = 1;
 	outbox_settings(conf);
 	outbox->kick = event_new(base, -1, 0, outbox_kick_cb, NULL);
 	if (outbox->kick == NULL) {
@@ -321,6 +332,7 @@ outbox_dispatch(void)
 		outbox->inflight++;
 		if (mailer_submit(job, &err) == -1) {
 			job->status = MAILER_TEMPFAIL;
+			job->relay_failed = 1;
 			snprintf(job->error, sizeof(job->error), "%.200s",
 			    err.msg);
 			outbox->inflight--;
@@ -329,11 +341,15 @@ outbox_dispatch(void)
 	}
 	store_outbox_free(rows, n);
 	outbox_arm(now);
-	if (outbox->nresults > 0)
+	/* Results a failed submit left; held ones wait for their timer. */
+	if (outbox->nresults > 0 && outbox->record_retry == 0)
 		outbox_kick();
 }
 
-/* The one retry timer, at the earliest queued row not yet due. */
+/*
+ * The one retry timer, at the earliest queued row not yet due, or sooner
+ * to write results that could not be written.
+ */
 static void
 outbox_arm(time_t now)
 {
@@ -344,14 +360,18 @@ outbox_arm(time_t now)
 	rc = store_outbox_next_due(outbox->store, &when, &err);
 	if (rc == -1) {
 		log_warnx("outbox: cannot read the queue: %s", err.msg);
-		clock_timer_at(outbox->timer, now + OUTBOX_ERROR_DELAY);
+		when = now + OUTBOX_ERROR_DELAY;
 	} else if (rc == 1)
-		clock_timer_cancel(outbox->timer);
-	else if (when > now)
-		clock_timer_at(outbox->timer, when);
-	else if (outbox->inflight == 0)
+		when = 0;
+	else if (when <= now) {
 		/* Due, yet nothing taken: a store error; look again later. */
-		clock_timer_at(outbox->timer, now + OUTBOX_ERROR_DELAY);
+		when = outbox->inflight == 0 ? now + OUTBOX_ERROR_DELAY : 0;
+	}
+	if (outbox->nresults > 0 && outbox->record_retry != 0 &&
+	    (when == 0 || outbox->record_retry < when))
+		when = outbox->record_retry;
+	if (when != 0)
+		clock_timer_at(outbox->timer, when);
 	else
 		clock_timer_cancel(outbox->timer);
 }
@@ -376,17 +396,22 @@ outbox_add_result(struct mailer_job *job)
 /*
  * All results that came back since the last pass, in one transaction: a
  * batch costs one fsync, not one per message.  If it cannot be written
- * the rows stay SENDING; at the next start those the journal names are
- * recorded as sent and the others queued again.
+ * (a full disk, an I/O error) the rows stay SENDING and the results are
+ * kept, to be written at the next pass or OUTBOX_ERROR_DELAY later; only
+ * when stopping are they dropped, and then at the next start the rows the
+ * journal names are recorded as sent and the others queued again.  The
+ * first success after the relay was unreachable also makes every message
+ * waiting in backoff due now, in the same transaction.
  */
 static void
 outbox_record_all(void)
 {
 	struct err	 err;
 	time_t		 now = clock_now();
-	size_t		 i, journaled = 0;
+	size_t		 i, n, journaled = 0;
+	int		 release = 0, released = 0, down;
 
-	if (outbox->nresults == 0)
+	if ((n = outbox->nresults) == 0)
 		return;
 	if (store_in_transaction(outbox->store)) {
 		if (!outbox->stopping) {
@@ -396,9 +421,24 @@ outbox_record_all(void)
 		err_set(&err, ERR_INTERNAL, "a transaction is open");
 		goto fail;
 	}
+	/* In order: is the relay up at the end of this batch? */
+	down = outbox->relay_down;
+	for (i = 0; i < n; i++) {
+		if (outbox->results[i]->status == MAILER_OK) {
+			release |= down;
+			down = 0;
+		} else if (outbox->results[i]->status == MAILER_TEMPFAIL &&
+		    outbox->results[i]->relay_failed)
+			down = 1;
+	}
 	if (store_begin(outbox->store, &err) == -1)
 		goto fail;
-	for (i = 0; i < outbox->nresults; i++) {
+	/* Before the results, so this batch's own deferrals keep theirs. */
+	if (release && outbox_release(now, &released, &err) == -1) {
+		store_rollback(outbox->store);
+		goto fail;
+	}
+	for (i = 0; i < n; i++) {
 		if (outbox_record(outbox->results[i], now, &err) == -1) {
 			store_rollback(outbox->store);
 			goto fail;
@@ -406,18 +446,69 @@ outbox_record_all(void)
 	}
 	if (store_commit(outbox->store, &err) == -1)
 		goto fail;
-	for (i = 0; i < outbox->nresults; i++)
+	outbox->relay_down = down;
+	if (released > 0)
+		log_info("outbox: the relay takes mail again; %d message%s "
+		    "waiting to be retried go now", released,
+		    released == 1 ? "" : "s");
+	if (outbox->record_retry != 0)
+		log_info("outbox: recorded the results of %zu message%s that "
+		    "could not be written before", n, n == 1 ? "" : "s");
+	outbox->record_retry = 0;
+	for (i = 0; i < n; i++)
 		journaled += outbox->results[i]->journaled != 0;
 	mailer_journal_committed(outbox->journal, journaled);
 	goto done;
 fail:
+	if (!outbox->stopping) {
+		/* Keep them; the rows stay SENDING until they are written. */
+		if (outbox->record_retry == 0)
+			log_warnx("outbox: cannot record the results of %zu "
+			    "message%s (trying again): %s", n,
+			    n == 1 ? "" : "s", err.msg);
+		else
+			log_debug("outbox: still cannot record the results of "
+			    "%zu message%s: %s", n, n == 1 ? "" : "s",
+			    err.msg);
+		outbox->record_retry = now + OUTBOX_ERROR_DELAY;
+		clock_timer_at(outbox->timer, outbox->record_retry);
+		return;
+	}
 	log_warnx("outbox: cannot record the results of %zu message%s "
-	    "(queued again at the next start): %s", outbox->nresults,
-	    outbox->nresults == 1 ? "" : "s", err.msg);
+	    "(queued again at the next start): %s", n, n == 1 ? "" : "s",
+	    err.msg);
 done:
-	for (i = 0; i < outbox->nresults; i++)
+	for (i = 0; i < n; i++)
 		mailer_job_free(outbox->results[i]);
 	outbox->nresults = 0;
+}
+
+/*
+ * Inside the caller's transaction: every queued message waiting for its
+ * next attempt becomes due now.  Sets *n to how many.
+ */
+static int
+outbox_release(time_t now, int *n, struct err *err)
+{
+	struct outbox_row	*rows;
+	size_t			 nrows, i;
+	int			 rc = 0;
+
+	*n = 0;
+	if (store_outbox_list(outbox->store, OUTBOX_QUEUED, 0, &rows, &nrows,
+	    err) == -1)
+		return (-1);
+	for (i = 0; i < nrows; i++) {
+		if (rows[i].next_attempt <= now)
+			continue;
+		rows[i].next_attempt = now;
+		if ((rc = store_outbox_update(outbox->store, &rows[i],
+		    err)) == -1)
+			break;
+		(*n)++;
+	}
+	store_outbox_free(rows, nrows);
+	return (rc);
 }
 
 static int
@@ -568,7 +659,8 @@ outbox_backoff(int attempts, time_t created, time_t now, int max_attempts,
 	int64_t	delay = OUTBOX_BACKOFF_FIRST;
 	int	i;
 
-	if (attempts >= max_attempts || (int64_t)(now - created) >= max_age)
+	/* Both, as Postfix's queue lifetime: a long outage loses nothing. */
+	if (attempts >= max_attempts && (int64_t)(now - created) >= max_age)
 		return (0);
 	for (i = 1; i < attempts && delay < OUTBOX_BACKOFF_MAX; i++)
 		delay *= 2;

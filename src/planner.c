@@ -727,8 +727,8 @@ planner_session_attend(struct store *s, const char *id, const char *member,
 	if (!found)
 		return (err_set(err, ERR_INVALID, "member: %s is not an "
 		    "attendee of %s", member, id));
-	return (store_attendance_set(s, id, member, attendance_name(status),
-	    err));
+	return (store_attendance_set(s, id, member, status == ATTEND_NONE ?
+	    NULL : attendance_name(status), err));
 }
 
 int

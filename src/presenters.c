@@ -419,8 +419,8 @@ pres_candidates(struct pres_run *r, size_t ti, const char *date,
 			found = lo < natt && att[lo] == mi;
 			if (!found) {
 				snprintf(why, PRES_INELIGIBLE_LEN, "not "
-				    "attending (absent or not working that "
-				    "day)");
+				    "attending (apologies, absent or not "
+				    "working that day)");
 				c->ineligible = why;
 				continue;
 			}

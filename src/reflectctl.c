@@ -75,6 +75,7 @@ static char	*caseload_bar(double, double);
 static void	 print_schedule(json_t *);
 static char	*schedule_presenters(json_t *);
 static void	 print_rotation(json_t *);
+static void	 print_inbox(json_t *);
 static int	 schedule_day(const char *, struct tm *, struct tm *);
 
 /*
@@ -87,6 +88,7 @@ static const struct printer printers[] = {
 	{ "caseload", print_caseload },
 	{ "schedule", print_schedule },
 	{ "rotation", print_rotation },
+	{ "inbox", print_inbox },
 };
 
 static void
@@ -977,6 +979,54 @@ schedule_day(const char *start, struct tm *day, struct tm *monday)
  * more than SCHEDULE_TEAMS_SHOWN teams are summed up as "+N more".
  */
 #define SCHEDULE_TEAMS_SHOWN	3
+
+/*
+ * The replies read: when, who, which session, their answer, what became
+ * of it and why, in that order so the reason can run to the line's end.
+ */
+static void
+print_inbox(json_t *result)
+{
+	json_t		*arr, *m, *rows, *o, *who;
+	const char	*at;
+	char		 when[16];
+	size_t		 i;
+
+	arr = json_object_get(result, "messages");
+	if (!json_is_array(arr)) {
+		print_generic(result);
+		return;
+	}
+	if (json_array_size(arr) == 0) {
+		at = json_string_value(json_object_get(result, "inbox"));
+		printf(at != NULL && at[0] != '\0' ? "no replies read\n" :
+		    "no replies read: [mail] inbox is not set\n");
+		return;
+	}
+	rows = json_array();
+	json_array_foreach(arr, i, m) {
+		o = json_object();
+		at = json_string_value(json_object_get(m, "received"));
+		/* "2026-03-01T12:00:00+00:00" as "03-01 12:00". */
+		if (at != NULL && strlen(at) >= 16)
+			snprintf(when, sizeof(when), "%.5s %.5s", at + 5,
+			    at + 11);
+		else
+			snprintf(when, sizeof(when), "-");
+		json_object_set_new(o, "when", json_string(when));
+		who = json_object_get(m, "member");
+		if (who == NULL || json_is_null(who))
+			who = json_object_get(m, "from");
+		json_object_set(o, "who", who != NULL ? who : json_null());
+		json_object_set(o, "session", json_object_get(m, "session"));
+		json_object_set(o, "answer", json_object_get(m, "partstat"));
+		json_object_set(o, "result", json_object_get(m, "state"));
+		json_object_set(o, "why", json_object_get(m, "reason"));
+		json_array_append_new(rows, o);
+	}
+	print_table(rows, "replies");
+	json_decref(rows);
+}
 
 static void
 print_schedule(json_t *result)

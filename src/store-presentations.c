@@ -79,7 +79,10 @@ static const char *const pres_sql[PRES_NSTMTS] = {
 	[PRES_ATTENDEES] =
 	    "SELECT a.session, a.member FROM session_attendees a "
 	    "JOIN sessions s ON s.id = a.session WHERE " PRES_GS
-	    " AND a.role = 'attendee' ORDER BY s.start, s.id, a.member",
+	    " AND a.role = 'attendee' AND NOT EXISTS (SELECT 1 FROM "
+	    "attendance t WHERE t.session = a.session AND t.member = "
+	    "a.member AND t.status = 'apologies') "
+	    "ORDER BY s.start, s.id, a.member",
 	[PRES_CASES] =
 	    "SELECT ref, kind, opened, lead, flagged, flag_reason, flagged_on, "
 	    "last_discussed FROM cases WHERE closed IS NULL ORDER BY lead, ref",

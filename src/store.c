@@ -5,14 +5,19 @@
  * at a time.  It knows nothing of teams, mail or commands: the store-*.c
  * files hold the SQL of each concern.  Only store*.c include sqlite3.h.
  * Nothing here may exit after start-up: every failure is ERR_INTERNAL and
- * a failed commit leaves the connection usable for reads.
+ * a failed commit leaves the connection usable for reads.  The database
+ * and its WAL, shared-memory and journal files are the daemon's user's
+ * only (0600, in a 0700 directory), whatever the socket's group is: open
+ * tightens what an older install or a wider umask left readable.
  */
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -234,6 +239,31 @@ static const char *const store_migrations[] = {
 	"ALTER TABLE invitations ADD COLUMN sent_psychologist TEXT;"
 	"ALTER TABLE invitations ADD COLUMN sent_presenters TEXT;"
 	"ALTER TABLE invitations ADD COLUMN sent_case TEXT;",
+	/*
+	 * 9: every message read from the replies inbox (inbox.c), under its
+	 * file name, so a restart never applies one twice.
+	 */
+	"CREATE TABLE inbox ("
+	"  id INTEGER PRIMARY KEY,"
+	"  file TEXT NOT NULL UNIQUE,"
+	"  received INTEGER NOT NULL,"
+	"  sender TEXT,"
+	"  session TEXT,"
+	"  member TEXT,"
+	"  partstat TEXT,"
+	"  state TEXT NOT NULL,"
+	"  reason TEXT);",
+	/*
+	 * 10: calendar feed tokens (feed.c), one per member: only the
+	 * SHA-256 of each token, in hex, found by its first 16 digits.
+	 */
+	"CREATE TABLE feed_tokens ("
+	"  member TEXT PRIMARY KEY"
+	"    REFERENCES members(slug) ON UPDATE RESTRICT,"
+	"  sha256 TEXT NOT NULL,"
+	"  created INTEGER NOT NULL);"
+	"CREATE INDEX feed_tokens_lookup ON "
+	"  feed_tokens(substr(sha256, 1, 16));",
 };
 #define STORE_VERSION \
 	((int)(sizeof(store_migrations) / sizeof(store_migrations[0])) - 1)
@@ -246,12 +276,17 @@ static const struct store_sqlset *const store_sets[STORE_NSETS] = {
 	[STORE_SET_SESSIONS] = &store_sessions_sqlset,
 	[STORE_SET_MAIL] = &store_mail_sqlset,
 	[STORE_SET_PRESENTATIONS] = &store_presentations_sqlset,
+	[STORE_SET_FEED] = &store_feed_sqlset,
 };
 
 static int	store_exec(struct store *, const char *, struct err *);
 static int	store_savepoint_sql(struct store *, const char *,
 	    const char *, struct err *);
 static int	store_mkdir(const char *, struct err *);
+static int	store_writable(const char *, const char *, struct err *);
+static int	store_connect(struct store *, const char *, int, int *,
+	    struct err *);
+static void	store_private(const char *, int);
 static int	store_migrate(struct store *, struct err *);
 static int	store_prepare(struct store *, struct err *);
 static int	store_user_version(struct store *, int *, struct err *);
@@ -277,15 +312,59 @@ store_mkdir(const char *dir, struct err *err)
 {
 	struct stat	 st;
 
-	if (mkdir(dir, 0750) == -1 && errno != EEXIST)
-		return (err_set(err, ERR_INTERNAL, "cannot create %s: %s",
-		    dir, strerror(errno)));
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST)
+		return (err_set(err, ERR_INTERNAL, "cannot create %s as uid "
+		    "%lu: %s", dir, (unsigned long)geteuid(), strerror(errno)));
 	if (stat(dir, &st) == -1)
 		return (err_set(err, ERR_INTERNAL, "%s: %s", dir,
 		    strerror(errno)));
 	if (!S_ISDIR(st.st_mode))
 		return (err_set(err, ERR_INTERNAL, "%s: not a directory", dir));
+	store_private(dir, 1);
 	return (0);
+}
+
+/*
+ * Say what is wrong with a state directory or database file we cannot
+ * write, rather than SQLite's "unable to open database file".
+ */
+static int
+store_writable(const char *path, const char *what, struct err *err)
+{
+	int	 saved;
+
+	if (faccessat(AT_FDCWD, path, W_OK, AT_EACCESS) == 0)
+		return (0);
+	saved = errno;
+	if (saved == EROFS)
+		return (err_set(err, ERR_INTERNAL, "%s: %s: read-only file "
+		    "system; the state directory must be writable", path,
+		    what));
+	return (err_set(err, ERR_INTERNAL, "%s: %s: not writable by uid %lu: "
+	    "%s", path, what, (unsigned long)geteuid(), strerror(saved)));
+}
+
+/*
+ * Take group and other permissions away from one of our own files or
+ * directories: a socket-group member must not read the database.
+ */
+static void
+store_private(const char *path, int isdir)
+{
+	struct stat	st;
+	mode_t		mode;
+
+	if (stat(path, &st) == -1 || st.st_uid != geteuid())
+		return;
+	if ((st.st_mode & (S_IRWXG | S_IRWXO)) == 0)
+		return;
+	mode = st.st_mode & (isdir ? 0700 : 0600);
+	if (chmod(path, mode) == -1)
+		log_warn("%s: cannot make it private (mode %04o)", path,
+		    (unsigned int)(st.st_mode & 07777));
+	else
+		log_info("%s: mode %04o made private (%04o)", path,
+		    (unsigned int)(st.st_mode & 07777), (unsigned int)mode);
 }
 
 static int
@@ -378,31 +457,100 @@ store_prepare(struct store *s, struct err *err)
 	return (0);
 }
 
-struct store *
-store_open(const char *dir, struct err *err)
+/*
+ * Open the connection and set it up.  exclusive: hold the file lock for
+ * the connection's life, which lets SQLite keep the WAL index in memory
+ * rather than in a -shm file that a full disk may not have room for.
+ * *code is SQLite's extended result code of a failure.
+ */
+static int
+store_connect(struct store *s, const char *path, int exclusive, int *code,
+    struct err *err)
 {
-	struct store	*s;
-	char		*path;
-	int		 rc;
+	int	rc, syserr;
 
-	if (store_mkdir(dir, err) == -1)
-		return (NULL);
-	s = xcalloc(1, sizeof(*s));
-	xasprintf(&path, "%s/%s", dir, STORE_DBNAME);
+	*code = SQLITE_OK;
 	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
-		err_set(err, ERR_INTERNAL, "cannot open %s: %s", path,
-		    s->db != NULL ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+		*code = rc;
+		syserr = s->db != NULL ? sqlite3_system_errno(s->db) : 0;
+		err_set(err, ERR_INTERNAL, "cannot open %s: %s%s%s", path,
+		    s->db != NULL ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc),
+		    syserr != 0 ? ": " : "", syserr != 0 ? strerror(syserr) :
+		    "");
 		goto fail;
 	}
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
-	if (store_exec(s, "PRAGMA journal_mode=WAL", err) == -1 ||
+	if ((exclusive &&
+	    store_exec(s, "PRAGMA locking_mode=EXCLUSIVE", err) == -1) ||
+	    store_exec(s, "PRAGMA journal_mode=WAL", err) == -1 ||
 	    store_exec(s, "PRAGMA synchronous=FULL", err) == -1 ||
 	    store_exec(s, "PRAGMA foreign_keys=ON", err) == -1 ||
-	    store_exec(s, "PRAGMA cache_size=-" STORE_CACHE_KIB, err) == -1)
+	    store_exec(s, "PRAGMA cache_size=-" STORE_CACHE_KIB, err) == -1) {
+		*code = sqlite3_extended_errcode(s->db);
+		if (err != NULL) {
+			char	*msg = xstrdup(err->msg);
+
+			err_set(err, ERR_INTERNAL, "%s: %s", path, msg);
+			free(msg);
+		}
 		goto fail;
+	}
+	return (0);
+fail:
+	if (s->db != NULL)
+		sqlite3_close(s->db);
+	s->db = NULL;
+	return (-1);
+}
+
+struct store *
+store_open(const char *dir, struct err *err)
+{
+	static const char *const sidecars[] = { "", "-wal", "-shm",
+				    "-journal" };
+	struct store	*s;
+	char		*path, *side;
+	size_t		 i;
+	int		 code, fd;
+
+	if (store_mkdir(dir, err) == -1)
+		return (NULL);
+	if (store_writable(dir, "state directory", err) == -1)
+		return (NULL);
+	s = xcalloc(1, sizeof(*s));
+	xasprintf(&path, "%s/%s", dir, STORE_DBNAME);
+	if (access(path, F_OK) == 0) {
+		if (store_writable(path, "database", err) == -1)
+			goto fail;
+	} else if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0600)) != -1)
+		close(fd);	/* new and empty: SQLite makes it a database */
+	if (store_connect(s, path, 0, &code, err) == -1) {
+		/*
+		 * A full disk has no room for the WAL index: serve reads from
+		 * an exclusive connection, whose index lives in memory.
+		 */
+		if ((code & 0xff) != SQLITE_IOERR &&
+		    (code & 0xff) != SQLITE_FULL)
+			goto fail;
+		log_warnx("%s; opening the database in exclusive mode (no "
+		    "other process can read it until reflectd restarts)",
+		    err != NULL ? err->msg : path);
+		if (store_connect(s, path, 1, &code, err) == -1)
+			goto fail;
+	}
+	/*
+	 * SQLite gives the WAL and shm files the database's mode; an older
+	 * install's 0640 files are made 0600.
+	 */
+	for (i = 0; i < sizeof(sidecars) / sizeof(sidecars[0]); i++) {
+		xasprintf(&side, "%s%s", path, sidecars[i]);
+		store_private(side, 0);
+		free(side);
+	}
 	if (store_migrate(s, err) == -1 || store_prepare(s, err) == -1) {
 		/* Say which file, so the operator knows what to look at. */
 		if (err != NULL) {

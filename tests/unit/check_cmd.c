@@ -63,6 +63,9 @@ static json_t	*sock_roundtrip(int, const char *, size_t);
 static struct words *split(const char *);
 static const char *find_name(const char *, int *);
 static int	 body_size(const char *, size_t *, struct err *);
+static int	 body_check(const struct acl_peer *, const char *, size_t *,
+		    struct err *);
+static int	 sock_closed(int);
 
 static void
 fixture_up(const char *fake)
@@ -319,6 +322,19 @@ body_size(const char *line, size_t *n, struct err *err)
 	return (rc);
 }
 
+static int
+body_check(const struct acl_peer *peer, const char *line, size_t *n,
+    struct err *err)
+{
+	struct words	*w = split(line);
+	int		 rc;
+
+	err_clear(err);
+	rc = cmd_body_check(peer, w->argc, w->argv, n, err);
+	words_free(w);
+	return (rc);
+}
+
 START_TEST(test_find_longest)
 {
 	int	n;
@@ -370,6 +386,58 @@ START_TEST(test_usage_errors)
 	    "usage: outbox retry ID");
 	assert_error(run(&admin_peer, "status bytes=3"), "usage", "no body");
 	/* None of these changed anything. */
+	ck_assert_uint_eq(audit_count(), 0);
+}
+END_TEST
+
+/*
+ * A body is judged on its request line, before a byte of it is read: only
+ * a command that takes one, from a caller allowed to run it, with the
+ * right words.
+ */
+START_TEST(test_body_check)
+{
+	struct err	 err;
+	size_t		 n = 0;
+
+	ck_assert_int_eq(body_check(&anyone_peer, "status", &n, &err), 0);
+	ck_assert_int_eq(body_check(&anyone_peer, "status extra", &n, &err),
+	    0);
+	ck_assert_int_eq(body_check(&anyone_peer, "status bytes=67108864", &n,
+	    &err), -1);
+	ck_assert_int_eq(err.code, ERR_USAGE);
+	ck_assert_ptr_nonnull(strstr(err.msg, "takes no body"));
+	ck_assert_int_eq(body_check(&admin_peer, "status bytes=0", &n, &err),
+	    -1);
+	ck_assert_int_eq(err.code, ERR_USAGE);
+	ck_assert_int_eq(body_check(&anyone_peer,
+	    "import members bytes=67108864", &n, &err), -1);
+	ck_assert_int_eq(err.code, ERR_FORBIDDEN);
+	ck_assert_ptr_nonnull(strstr(err.msg, "import needs ADMIN"));
+	ck_assert_int_eq(body_check(&admin_peer, "import members bytes=10",
+	    &n, &err), 1);
+	ck_assert_uint_eq(n, 10);
+	ck_assert_int_eq(body_check(&admin_peer,
+	    "import members mode=snapshot dry_run=yes bytes=67108864", &n,
+	    &err), 1);
+	ck_assert_uint_eq(n, CMD_BODY_MAX);
+	ck_assert_int_eq(body_check(&admin_peer,
+	    "import members bytes=67108865", &n, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "too large"));
+	ck_assert_int_eq(body_check(&admin_peer, "import members frob=1 "
+	    "bytes=10", &n, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "unknown key: frob"));
+	ck_assert_int_eq(body_check(&admin_peer, "import bytes=10", &n, &err),
+	    -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "usage: import"));
+	ck_assert_int_eq(body_check(&admin_peer, "bytes=10", &n, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "empty request"));
+	ck_assert_int_eq(body_check(&admin_peer, "frob bytes=10", &n, &err),
+	    -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "unknown command: frob"));
+	ck_assert_int_eq(body_check(&admin_peer, "import members bytes=1x",
+	    &n, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "bad bytes"));
 	ck_assert_uint_eq(audit_count(), 0);
 }
 END_TEST
@@ -713,26 +781,50 @@ START_TEST(test_socket)
 	json_decref(assert_ok(r));
 
 	/* A body is read whole, even in pieces, before the answer. */
-	ck_assert_int_eq(write(fd, "status bytes=6\nab", 17), 17);
+	ck_assert_int_eq(write(fd, "import absences bytes=22\nmember,", 32),
+	    32);
 	for (i = 0; i < 20; i++)
 		event_base_loop(test_base, EVLOOP_NONBLOCK);
 	ck_assert_int_eq(read(fd, sock_buf, sizeof(sock_buf)), -1);
 	ck_assert_int_eq(errno, EAGAIN);
-	r = sock_roundtrip(fd, "cdef", 4);
+	r = sock_roundtrip(fd, "from,to,reason\nstatus\n", 22);
 	ck_assert_ptr_nonnull(r);
-	assert_error(r, "usage", "takes no body");
-	r = sock_roundtrip(fd, "status\n", 7);	/* the body is gone */
-	ck_assert_ptr_nonnull(r);
-	json_decref(assert_ok(r));
-	r = sock_roundtrip(fd, "status bytes=0\nstatus\n", 22);
-	ck_assert_ptr_nonnull(r);
-	assert_error(r, "usage", "takes no body");
-	r = sock_roundtrip(fd, "", 0);
+	r = assert_ok(r);
+	ck_assert_int_eq(json_integer_value(json_object_get(r, "inserted")),
+	    0);
+	json_decref(r);
+	r = sock_roundtrip(fd, "", 0);		/* the line after it */
 	ck_assert_ptr_nonnull(r);
 	json_decref(assert_ok(r));
-	r = sock_roundtrip(fd, "status bytes=x\n", 15);
-	ck_assert_ptr_nonnull(r);
-	assert_error(r, "usage", "bad bytes");
+
+	/*
+	 * A body the command does not take is refused on its request line
+	 * and never read: the connection closes, whatever follows.
+	 */
+	for (i = 0; i < 3; i++) {
+		static const char *bad[] = {
+			"status bytes=6\nstatus",
+			"status bytes=0\nstatus\n",
+			"status bytes=x\nstatus\n",
+		};
+		static const char *why[] = {
+			"takes no body", "takes no body", "bad bytes"
+		};
+
+		fd2 = sock_connect(path);
+		sock_got = 0;
+		r = sock_roundtrip(fd2, bad[i], strlen(bad[i]));
+		ck_assert_ptr_nonnull(r);
+		assert_error(r, "usage", why[i]);
+		ck_assert_msg(sock_closed(fd2), "%s: not closed", bad[i]);
+		close(fd2);
+	}
+	for (i = 0; i < 200 && control_clients() > 1; i++) {
+		event_base_loop(test_base, EVLOOP_NONBLOCK);
+		usleep(1000);
+	}
+	ck_assert_int_eq(control_clients(), 1);
+	sock_got = 0;
 	r = sock_roundtrip(fd, "status\n", 7);
 	ck_assert_ptr_nonnull(r);
 	json_decref(assert_ok(r));
@@ -766,6 +858,86 @@ START_TEST(test_socket)
 }
 END_TEST
 
+/*
+ * 1 if the daemon closes fd (after whatever it had to say, left in
+ * sock_buf) within about two seconds.
+ */
+static int
+sock_closed(int fd)
+{
+	ssize_t	r;
+	int	i;
+
+	for (i = 0; i < 2000; i++) {
+		event_base_loop(test_base, EVLOOP_NONBLOCK);
+		r = read(fd, sock_buf + sock_got, sizeof(sock_buf) - sock_got);
+		if (r == 0 || (r == -1 && errno == ECONNRESET))
+			return (1);
+		if (r > 0)
+			return (0);
+		usleep(1000);
+	}
+	return (0);
+}
+
+/* At most CONTROL_BODIES_MAX of bodies held at once, whoever sends them. */
+START_TEST(test_socket_bodies)
+{
+	struct err	 err;
+	char		 path[PATH_MAX + 64], line[64];
+	json_t		*r;
+	int		 big[2], fd, i, j;
+
+	ck_assert_int_eq(CONTROL_BODIES_MAX, 2 * CMD_BODY_MAX);
+	snprintf(path, sizeof(path), "%s/bodies.sock", test_dir);
+	free(test_daemon.conf->socket);
+	test_daemon.conf->socket = xstrdup(path);
+	ck_assert_msg(control_init(test_base, test_daemon.conf, &err) == 0,
+	    "control_init: %s", err.msg);
+
+	/* Two whole bodies announced (and not sent) fill the room. */
+	snprintf(line, sizeof(line), "import members bytes=%d\n",
+	    CMD_BODY_MAX);
+	for (i = 0; i < 2; i++) {
+		big[i] = sock_connect(path);
+		ck_assert_int_eq(write(big[i], line, strlen(line)),
+		    (ssize_t)strlen(line));
+		for (j = 0; j < 100; j++)
+			event_base_loop(test_base, EVLOOP_NONBLOCK);
+		ck_assert_int_eq(read(big[i], sock_buf, sizeof(sock_buf)), -1);
+		ck_assert_int_eq(errno, EAGAIN);
+	}
+	ck_assert_int_eq(control_clients(), 2);
+
+	/* A third, however small, is refused before it is read. */
+	fd = sock_connect(path);
+	sock_got = 0;
+	r = sock_roundtrip(fd, "import absences bytes=22\nmember,from,to,"
+	    "reason\n", 47);
+	ck_assert_ptr_nonnull(r);
+	assert_error(r, "conflict", "held at once");
+	ck_assert(sock_closed(fd));
+	close(fd);
+
+	/* Once one goes, its room is free again. */
+	close(big[0]);
+	for (i = 0; i < 200 && control_clients() > 1; i++) {
+		event_base_loop(test_base, EVLOOP_NONBLOCK);
+		usleep(1000);
+	}
+	ck_assert_int_eq(control_clients(), 1);
+	fd = sock_connect(path);
+	sock_got = 0;
+	r = sock_roundtrip(fd, "import absences bytes=22\nmember,from,to,"
+	    "reason\n", 47);
+	ck_assert_ptr_nonnull(r);
+	json_decref(assert_ok(r));
+	close(fd);
+	close(big[1]);
+	control_free();
+}
+END_TEST
+
 START_TEST(test_socket_cap)
 {
 	struct err	 err;
@@ -791,7 +963,9 @@ START_TEST(test_socket_cap)
 	r = sock_roundtrip(fd, "status\n", 7);
 	ck_assert_ptr_nonnull(r);
 	assert_error(r, "forbidden", "too many connections");
+	ck_assert(sock_closed(fd));
 	close(fd);
+	ck_assert_int_eq(control_clients(), CONTROL_MAX_PER_UID);
 
 	/* The others still work. */
 	sock_got = 0;
@@ -848,6 +1022,7 @@ cmd_suite(void)
 	tc = tcase_create("real-clock");
 	tcase_add_checked_fixture(tc, setup_real, teardown);
 	tcase_add_test(tc, test_usage_errors);
+	tcase_add_test(tc, test_body_check);
 	tcase_add_test(tc, test_forbidden);
 	tcase_add_test(tc, test_debug_needs_fake_clock);
 	tcase_add_test(tc, test_acl_identify);
@@ -855,6 +1030,7 @@ cmd_suite(void)
 	tcase_add_test(tc, test_status);
 	tcase_add_test(tc, test_outbox_list_and_retry);
 	tcase_add_test(tc, test_socket);
+	tcase_add_test(tc, test_socket_bodies);
 	tcase_add_test(tc, test_socket_cap);
 	tcase_add_test(tc, test_socket_stale);
 	suite_add_tcase(s, tc);

@@ -6,6 +6,8 @@
  * files in a fresh temporary directory; the shipped etc/reflectd.conf
  * must load and say exactly what the built-in defaults are.
  */
+#include <sys/stat.h>
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -281,12 +283,31 @@ static const char every_key[] =
     "base_url = https://calendar.example.org\n"
     "include_cases = TRUE\n";
 
+/* every_key with its password file made, mode 0600, in tmpdir. */
+static char *
+every_key_text(char **pwpath)
+{
+	const char	*at, *name = "/etc/reflectd/smtp.pw";
+	char		*text;
+
+	*pwpath = write_conf("smtp.pw", "secret\n");
+	ck_assert_int_eq(chmod(*pwpath, 0600), 0);
+	at = strstr(every_key, name);
+	ck_assert_ptr_nonnull(at);
+	xasprintf(&text, "%.*s%s%s", (int)(at - every_key), every_key,
+	    *pwpath, at + strlen(name));
+	return (text);
+}
+
 START_TEST(test_every_key_set)
 {
 	struct config	*c;
 	struct err	 err;
+	char		*text, *pwpath;
 
-	c = load_text(every_key, &err, NULL);
+	text = every_key_text(&pwpath);
+	c = load_text(text, &err, NULL);
+	free(text);
 	ck_assert_msg(c != NULL, "%s", err.msg);
 
 	ck_assert_str_eq(c->state_dir, "/srv/reflectd/state");
@@ -305,7 +326,7 @@ START_TEST(test_every_key_set)
 	ck_assert_int_eq(c->smtp_port, 587);
 	ck_assert_int_eq(c->starttls, STARTTLS_REQUIRED);
 	ck_assert_str_eq(c->smtp_user, "reflectd");
-	ck_assert_str_eq(c->smtp_password_file, "/etc/reflectd/smtp.pw");
+	ck_assert_str_eq(c->smtp_password_file, pwpath);
 	/* A ';' inside a value is data, not a comment. */
 	ck_assert_str_eq(c->from,
 	    "\"Supervision; North\" <plan@council.example.org>");
@@ -588,6 +609,20 @@ static const struct bad_conf bad_confs[] = {
 	{ "first error wins",
 	    "[mail]\nsmtp_port = x\nbogus line\nstarttls = x\n",
 	    "2: [mail] smtp_port: \"x\": not a whole number from 1 to 65535" },
+	{ "AUTH without TLS",
+	    "[mail]\nsmtp_user = reflectd\nsmtp_password_file = /nonexistent\n",
+	    "2: [mail] smtp_user: AUTH is sent only inside TLS: set starttls = "
+	    "yes or required" },
+	{ "AUTH without a password file",
+	    "[mail]\nstarttls = yes\nsmtp_user = reflectd\n",
+	    "3: [mail] smtp_user: AUTH needs smtp_password_file" },
+	{ "missing password file",
+	    "[mail]\nsmtp_password_file = /nonexistent/smtp.pw\n",
+	    "2: [mail] smtp_password_file: /nonexistent/smtp.pw: No such file "
+	    "or directory" },
+	{ "password file not a file",
+	    "[mail]\nsmtp_password_file = /\n",
+	    "2: [mail] smtp_password_file: /: not a regular file" },
 	{ "syntax error before a bad value",
 	    "[mail]\nbogus line\nsmtp_port = x\n",
 	    "2: syntax error" },
@@ -607,6 +642,40 @@ START_TEST(test_bad_conf)
 	ck_assert_msg(strcmp(err.msg, want) == 0, "%s: got \"%s\", want \"%s\"",
 	    b->name, err.msg, want);
 	free(want);
+}
+END_TEST
+
+/* The password file: only its owner may read it. */
+START_TEST(test_password_file_mode)
+{
+	static const mode_t	 bad[] = { 0640, 0604, 0644, 0660, 0620 };
+	struct config		*c;
+	struct err		 err;
+	char			*pw, *text, *path, *want;
+	size_t			 i;
+
+	pw = write_conf("smtp.pw", "secret\n");
+	xasprintf(&text, "[mail]\nstarttls = required\nsmtp_user = u\n"
+	    "smtp_password_file = %s\n", pw);
+	for (i = 0; i < NELEM(bad); i++) {
+		ck_assert_int_eq(chmod(pw, bad[i]), 0);
+		c = load_text(text, &err, &path);
+		ck_assert_msg(c == NULL, "mode %04o accepted", bad[i]);
+		xasprintf(&want, "%s:4: [mail] smtp_password_file: %s: group "
+		    "or others have access (mode %04o): chmod 600", path, pw,
+		    (unsigned int)bad[i]);
+		ck_assert_str_eq(err.msg, want);
+		free(want);
+	}
+	ck_assert_int_eq(chmod(pw, 0600), 0);
+	c = load_text(text, &err, NULL);
+	ck_assert_msg(c != NULL, "%s", err.msg);
+	config_free(c);
+	ck_assert_int_eq(chmod(pw, 0400), 0);
+	c = load_text(text, &err, NULL);
+	ck_assert_msg(c != NULL, "%s", err.msg);
+	config_free(c);
+	free(text);
 }
 END_TEST
 
@@ -778,6 +847,7 @@ config_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_bad_conf, 0, (int)NELEM(bad_confs));
 	tcase_add_test(tc, test_line_too_long);
+	tcase_add_test(tc, test_password_file_mode);
 	tcase_add_test(tc, test_missing_file);
 	tcase_add_test(tc, test_holiday_files);
 	tcase_add_test(tc, test_refused_reload_keeps_old);

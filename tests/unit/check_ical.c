@@ -7,6 +7,11 @@
  * the 2nd" Sunday; every DTSTART must be a real date, in the text as
  * well as parsed; events in years whose rules differ get libical's full
  * copy of the zone; every VEVENT says X-MICROSOFT-DISALLOW-COUNTER.
+ * RRULEs: a rule that yields nothing is refused at once, however long
+ * libical would search for it (BYSETPOS beyond any month, a day no month
+ * has), and the rules that do yield, sparse ones too, keep their first
+ * occurrences; the libical readings that the bound's look-ahead mirrors
+ * are pinned here, so a libical that reads them otherwise fails a test.
  * Pure: no database, clock or network.
  */
 #include <stdio.h>
@@ -57,6 +62,53 @@ static size_t	raw_dates(const char *);
 static size_t	count(const char *, const char *);
 static void	check_year(const char *, const char *, int);
 static Suite	*ical_suite(void);
+static time_t	rr_start(void);
+static void	rr_date(time_t, char[11]);
+static double	rr_secs(void);
+
+/* Rules that yield nothing, some of which libical searched for seconds. */
+static const char *const rr_never[] = {
+	"FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR,SA,SU;BYSETPOS=-366",
+	"FREQ=MONTHLY;BYMONTHDAY=1;BYSETPOS=6",
+	"FREQ=MONTHLY;BYMONTHDAY=1;BYSETPOS=-366",
+	"FREQ=MONTHLY;BYSETPOS=6",
+	"FREQ=MONTHLY;BYDAY=TU,MO,WE;BYSETPOS=-20",
+	"FREQ=MONTHLY;BYMONTHDAY=31;BYSETPOS=2",
+	"FREQ=MONTHLY;BYMONTH=3;BYSETPOS=40",
+	"FREQ=MONTHLY;BYMONTHDAY=31,15;BYDAY=SU,TH,FR;BYSETPOS=3",
+	"FREQ=MONTHLY;BYMONTH=2;BYMONTHDAY=-30",
+	"FREQ=YEARLY;BYMONTH=1;BYDAY=6MO",
+	"FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=-30",
+	"FREQ=YEARLY;BYDAY=-1FR;BYMONTHDAY=-3,-2,-1",
+	"FREQ=YEARLY;BYMONTHDAY=1;BYSETPOS=2",
+	"FREQ=DAILY;BYMONTHDAY=-30;BYMONTH=2",
+	"FREQ=DAILY;BYMONTHDAY=-29",
+	"FREQ=DAILY;INTERVAL=7;BYDAY=TU",
+	"FREQ=MONTHLY;INTERVAL=2;BYMONTHDAY=31;BYMONTH=2,4",
+	"FREQ=MONTHLY;BYSETPOS=-366;UNTIL=20260301T000000Z",
+};
+
+/* Rules that yield, with their first date from 2026-01-05 10:00. */
+static const struct {
+	const char	*rule;
+	const char	*first;
+} rr_yields[] = {
+	{ "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU", "2026-01-06" },
+	{ "FREQ=MONTHLY;BYDAY=1TU", "2026-01-06" },
+	{ "FREQ=MONTHLY;BYDAY=TU;BYSETPOS=-1", "2026-01-27" },
+	{ "FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1", "2026-01-30" },
+	{ "FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR,SA,SU;BYSETPOS=6", "2026-01-06" },
+	{ "FREQ=MONTHLY;BYMONTHDAY=-1", "2026-01-31" },
+	{ "FREQ=MONTHLY;BYMONTHDAY=13;BYDAY=FR", "2026-02-13" },
+	{ "FREQ=MONTHLY", "2026-01-05" },
+	{ "FREQ=YEARLY;BYDAY=53MO", "2029-12-31" },
+	{ "FREQ=YEARLY;BYYEARDAY=-1;BYDAY=SU", "2028-12-31" },
+	{ "FREQ=YEARLY;BYYEARDAY=100", "2026-04-10" },
+	{ "FREQ=YEARLY;BYWEEKNO=3;BYDAY=TU", "2026-01-13" },
+	{ "FREQ=YEARLY;BYMONTH=3;BYDAY=2MO", "2026-03-09" },
+	{ "FREQ=DAILY;BYDAY=MO;BYMONTHDAY=13;BYMONTH=2", "2034-02-13" },
+	{ "FREQ=DAILY;INTERVAL=3;BYDAY=FR", "2026-01-23" },
+};
 
 static time_t
 year_start(int year)
@@ -490,11 +542,128 @@ START_TEST(test_vtimezone_years_differ)
 }
 END_TEST
 
+static time_t
+rr_start(void)
+{
+	struct err	err;
+	time_t		t;
+
+	ck_assert_int_eq(ical_local_time("Europe/London", "2026-01-05T10:00",
+	    &t, &err), 0);
+	return (t);
+}
+
+static void
+rr_date(time_t t, char buf[11])
+{
+	struct tm	tm;
+
+	setenv("TZ", "Europe/London", 1);
+	tzset();
+	ck_assert_ptr_nonnull(localtime_r(&t, &tm));
+	ck_assert_uint_eq(strftime(buf, 11, "%Y-%m-%d", &tm), 10);
+}
+
+static double
+rr_secs(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
+}
+
+/* Refused as invalid at once, by check and by expansion alike. */
+START_TEST(test_rrule_never)
+{
+	const char	*rule = rr_never[_i];
+	struct err	 err;
+	time_t		 t0 = rr_start(), *v = NULL;
+	size_t		 n = 0;
+	double		 t;
+
+	t = rr_secs();
+	err_clear(&err);
+	ck_assert_int_eq(ical_rrule_check(rule, "Europe/London", t0, 84,
+	    &err), -1);
+	ck_assert_int_eq(err.code, ERR_INVALID);
+	ck_assert_msg(strstr(err.msg, "RRULE") != NULL, "%s: %s", rule,
+	    err.msg);
+	err_clear(&err);
+	ck_assert_int_eq(ical_rrule_expand(rule, "Europe/London", t0, t0,
+	    t0 + 365 * 86400, &v, &n, &err), -1);
+	ck_assert_int_eq(err.code, ERR_INVALID);
+	ck_assert_ptr_null(v);
+	/* libical alone took 0.1 to 3 seconds over most of these. */
+	t = rr_secs() - t;
+	ck_assert_msg(t < 0.05, "%s took %.3f s to refuse", rule, t);
+}
+END_TEST
+
+START_TEST(test_rrule_yields)
+{
+	struct err	 err;
+	time_t		 t0 = rr_start(), *v = NULL;
+	size_t		 n = 0;
+	char		 day[11];
+
+	err_clear(&err);
+	ck_assert_msg(ical_rrule_expand(rr_yields[_i].rule, "Europe/London",
+	    t0, t0, t0 + (time_t)10 * 365 * 86400, &v, &n, &err) == 0,
+	    "%s: %s", rr_yields[_i].rule, err.msg);
+	ck_assert_uint_gt(n, 0);
+	rr_date(v[0], day);
+	ck_assert_msg(strcmp(day, rr_yields[_i].first) == 0,
+	    "%s: first %s, want %s", rr_yields[_i].rule, day,
+	    rr_yields[_i].first);
+	free(v);
+}
+END_TEST
+
+/*
+ * The libical readings the look-ahead mirrors: a YEARLY rule's month days
+ * without BYMONTH are in the start's month only, and a DAILY rule cannot
+ * count month days from the end (refused, saying so).
+ */
+START_TEST(test_rrule_libical_readings)
+{
+	struct err	 err;
+	time_t		 t0 = rr_start(), *v = NULL;
+	size_t		 n = 0, i;
+	char		 day[11];
+
+	err_clear(&err);
+	ck_assert_int_eq(ical_rrule_expand("FREQ=YEARLY;BYMONTHDAY=15",
+	    "Europe/London", t0, t0, t0 + 3 * 366 * 86400, &v, &n, &err), 0);
+	ck_assert_uint_eq(n, 3);
+	for (i = 0; i < n; i++) {
+		rr_date(v[i], day);
+		ck_assert_msg(strncmp(day + 4, "-01-15", 6) == 0, "%s", day);
+	}
+	free(v);
+
+	err_clear(&err);
+	ck_assert_int_eq(ical_rrule_check("FREQ=DAILY;BYMONTHDAY=-1",
+	    "Europe/London", t0, 84, &err), -1);
+	ck_assert_msg(strstr(err.msg, "BYMONTHDAY=-1") != NULL &&
+	    strstr(err.msg, "MONTHLY") != NULL, "%s", err.msg);
+}
+END_TEST
+
 static Suite *
 ical_suite(void)
 {
 	Suite	*s = suite_create("ical");
 	TCase	*tc = tcase_create("vtimezone");
+	TCase	*rr = tcase_create("rrule");
+
+	tcase_set_timeout(rr, 60);
+	tcase_add_loop_test(rr, test_rrule_never, 0,
+	    (int)(sizeof(rr_never) / sizeof(rr_never[0])));
+	tcase_add_loop_test(rr, test_rrule_yields, 0,
+	    (int)(sizeof(rr_yields) / sizeof(rr_yields[0])));
+	tcase_add_test(rr, test_rrule_libical_readings);
+	suite_add_tcase(s, rr);
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, test_vtimezone_years, 0,

@@ -478,12 +478,49 @@ START_TEST(test_backoff)
 	ck_assert_int_gt(next - c, 60);
 	ck_assert_int_eq(outbox_backoff(9, c, c, 12, 86400, 0.5, &next), 1);
 	ck_assert_int_eq(next - c, 3960);
-	/* Failed at max_attempts and at max_age. */
+	/*
+	 * Failed only with both max_attempts made and max_age reached (as
+	 * Postfix's queue lifetime); until then an hour apart at most.
+	 */
 	ck_assert_int_eq(outbox_backoff(11, c, c, 12, 86400, 0.0, &next), 1);
-	ck_assert_int_eq(outbox_backoff(12, c, c, 12, 86400, 0.0, &next), 0);
-	ck_assert_int_eq(outbox_backoff(2, c, c + 86399, 12, 86400, 0.0,
+	ck_assert_int_eq(outbox_backoff(12, c, c, 12, 86400, 0.0, &next), 1);
+	ck_assert_int_eq(next - c, 3600);
+	ck_assert_int_eq(outbox_backoff(50, c, c + 86399, 12, 86400, 0.0,
 	    &next), 1);
+	ck_assert_int_eq(next - (c + 86399), 3600);
 	ck_assert_int_eq(outbox_backoff(2, c, c + 86400, 12, 86400, 0.0,
+	    &next), 1);
+	ck_assert_int_eq(outbox_backoff(11, c, c + 90000, 12, 86400, 0.0,
+	    &next), 1);
+	ck_assert_int_eq(outbox_backoff(12, c, c + 86400, 12, 86400, 0.0,
+	    &next), 0);
+	ck_assert_int_eq(outbox_backoff(30, c, c + 90000, 12, 86400, 0.999,
+	    &next), 0);
+	ck_assert_int_eq(outbox_backoff(1, c, c + 86400, 1, 86400, 0.0,
+	    &next), 0);
+}
+END_TEST
+
+/*
+ * The default policy through a relay outage, at the longest jitter: every
+ * attempt for three days is retried (well past max_attempts), the first
+ * one after that fails it.
+ */
+START_TEST(test_backoff_outage)
+{
+	time_t	c = 1000000, t = c, next;
+	int	a = 0;
+
+	while (t - c < 3 * 86400) {
+		a++;
+		ck_assert_msg(outbox_backoff(a, c, t, 12, 3 * 86400, 0.999,
+		    &next) == 1, "attempt %d at +%lds failed", a,
+		    (long)(t - c));
+		ck_assert_int_le(next - t, 4320);
+		t = next;
+	}
+	ck_assert_int_gt(a, 60);
+	ck_assert_int_eq(outbox_backoff(a + 1, c, t, 12, 3 * 86400, 0.999,
 	    &next), 0);
 }
 END_TEST
@@ -812,6 +849,62 @@ START_TEST(test_tempfail_and_retry)
 }
 END_TEST
 
+/*
+ * A transport that fails as a whole, then works: once a message gets
+ * through, the ones waiting in backoff go at once, not a minute later.
+ */
+START_TEST(test_release_after_outage)
+{
+	struct store		*s;
+	struct err		 err;
+	struct outbox_row	 r;
+	int64_t			 id1, id2, id3;
+	int			 counts[4];
+
+	s = store_open(statedir, &err);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(outbox_init(base, s, conf, &err), 0);
+	/* The Maildir becomes a plain file: no delivery is possible. */
+	testutil_rm_rf(spooldir);
+	write_text(spooldir, "not a maildir\n");
+	ck_assert_int_eq(store_begin(s, &err), 0);
+	ck_assert_int_eq(queue_one(s, "a@example.org", "1", &id1, &err), 0);
+	ck_assert_int_eq(queue_one(s, "b@example.org", "2", &id2, &err), 0);
+	ck_assert_int_eq(store_commit(s, &err), 0);
+	outbox_kick();
+	for (;;) {
+		ck_assert_int_eq(store_outbox_get(s, id2, 0, &r, &err), 0);
+		if (r.attempts > 0 && r.state == OUTBOX_QUEUED)
+			break;
+		store_outbox_row_clear(&r);
+		event_base_loop(base, EVLOOP_ONCE);
+	}
+	ck_assert_int_ge(r.next_attempt, clock_now() + 50);
+	store_outbox_row_clear(&r);
+	ck_assert_int_eq(store_outbox_get(s, id1, 0, &r, &err), 0);
+	ck_assert_int_eq(r.state, OUTBOX_QUEUED);
+	ck_assert_int_ge(r.next_attempt, clock_now() + 50);
+	store_outbox_row_clear(&r);
+
+	/* It works again: a new message goes, and takes the others along. */
+	ck_assert_int_eq(unlink(spooldir), 0);
+	ck_assert_int_eq(store_begin(s, &err), 0);
+	ck_assert_int_eq(queue_one(s, "c@example.org", "3", &id3, &err), 0);
+	ck_assert_int_eq(store_commit(s, &err), 0);
+	outbox_kick();
+	run_until(s, OUTBOX_SENT, 3);
+	ck_assert_int_eq(store_outbox_counts(s, counts, &err), 0);
+	ck_assert_int_eq(counts[OUTBOX_QUEUED], 0);
+	ck_assert_int_eq(counts[OUTBOX_FAILED], 0);
+	ck_assert_uint_eq(count_dir(spooldir, "new"), 3);
+	ck_assert_int_eq(store_outbox_get(s, id1, 0, &r, &err), 0);
+	ck_assert_int_eq(r.attempts, 2);
+	store_outbox_row_clear(&r);
+	outbox_free();
+	store_close(s);
+}
+END_TEST
+
 static off_t
 file_size(const char *path)
 {
@@ -1025,6 +1118,7 @@ outbox_suite(void)
 	tc = tcase_create("policy");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_backoff);
+	tcase_add_test(tc, test_backoff_outage);
 	tcase_add_test(tc, test_allowed_domains);
 	tcase_add_test(tc, test_journal_parse);
 	suite_add_tcase(s, tc);
@@ -1048,6 +1142,7 @@ outbox_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_end_to_end);
 	tcase_add_test(tc, test_tempfail_and_retry);
+	tcase_add_test(tc, test_release_after_outage);
 	suite_add_tcase(s, tc);
 	return (s);
 }

@@ -1,0 +1,883 @@
+/*
+ * inbox: reads the replies Maildir ([mail] inbox) and turns each iTIP
+ * REPLY into attendance: DECLINED is apologies (the planner then refills
+ * a declining presenter's slot and mails the change), ACCEPTED clears
+ * them, TENTATIVE is noted; a COUNTER, a stranger's or a stale reply is
+ * refused with the reason and other mail ignored.  The only GMime user;
+ * it parses the calendar with libical itself, as ical.c builds them.
+ * Every message read is moved to cur/ with the S flag and kept, and its
+ * verdict is stored under its file name before the move, so a crash
+ * between the two re-applies nothing.  One message per turn of the event
+ * loop; nothing here blocks on the network, and no message, however
+ * malformed, may stop the daemon or the reading of the next.  Addresses
+ * and case references reach the log at debug level only.
+ */
+#include <sys/inotify.h>
+#include <sys/stat.h>
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <gmime/gmime.h>
+#include <libical/ical.h>
+
+#include "audit.h"
+#include "clock.h"
+#include "config.h"
+#include "inbox.h"
+#include "log.h"
+#include "outbox.h"
+#include "planner.h"
+#include "series.h"
+#include "store.h"
+#include "util.h"
+#include "xmalloc.h"
+
+#define INBOX_SCAN_SECS		5	/* the fallback when inotify is quiet */
+#define INBOX_BATCH		256	/* names taken from new/ per scan */
+#define INBOX_STUCK_MAX		1024
+
+struct inbox_walk {
+	struct inbox_reply	*r;
+	int			 found;
+};
+
+static struct {
+	struct event_base	*base;
+	struct store		*store;
+	const struct config	*conf;
+	char			*path;		/* [mail] inbox, "" none */
+	int			 ifd;		/* inotify */
+	struct event		*iev;
+	struct event		*tick;
+	struct event		*step;
+	char			**queue;	/* names in new/ to take */
+	size_t			 nqueue;
+	size_t			 at;
+	char			**stuck;	/* could not be moved */
+	size_t			 nstuck;
+	int			 inited;
+} inbox_g = { .ifd = -1 };
+
+static void	inbox_lower(char *);
+static void	inbox_addr(const char *, char *, size_t);
+static int	inbox_calendar(struct inbox_reply *, const char *, size_t);
+static void	inbox_part(GMimeObject *, GMimeObject *, gpointer);
+static char	*inbox_part_text(GMimePart *, size_t *);
+static int	inbox_watch(struct err *);
+static void	inbox_unwatch(void);
+static void	inbox_inotify_cb(evutil_socket_t, short, void *);
+static void	inbox_tick_cb(evutil_socket_t, short, void *);
+static void	inbox_step_cb(evutil_socket_t, short, void *);
+static void	inbox_queue_free(void);
+static int	inbox_fill(void);
+static int	inbox_is_stuck(const char *);
+static void	inbox_take(const char *);
+static int	inbox_apply(const char *, time_t, const struct inbox_reply *,
+		    struct inbox_verdict *, struct err *);
+static int	inbox_move(const char *);
+static int	inbox_mkdirs(const char *, struct err *);
+
+const char *
+inbox_state_name(int s)
+{
+	switch (s) {
+	case INBOX_APPLIED:
+		return ("applied");
+	case INBOX_REFUSED:
+		return ("refused");
+	default:
+		return ("ignored");
+	}
+}
+
+int
+inbox_state_parse(const char *s)
+{
+	if (s == NULL)
+		return (-1);
+	if (strcmp(s, "applied") == 0)
+		return (INBOX_APPLIED);
+	if (strcmp(s, "refused") == 0)
+		return (INBOX_REFUSED);
+	if (strcmp(s, "ignored") == 0)
+		return (INBOX_IGNORED);
+	return (-1);
+}
+
+const char *
+inbox_partstat_name(int p)
+{
+	switch (p) {
+	case INBOX_PS_ACCEPTED:
+		return ("accepted");
+	case INBOX_PS_DECLINED:
+		return ("declined");
+	case INBOX_PS_TENTATIVE:
+		return ("tentative");
+	default:
+		return ("");
+	}
+}
+
+static int	inbox_gmime;
+
+void
+inbox_global_init(void)
+{
+	if (inbox_gmime)
+		return;
+	inbox_gmime = 1;
+	g_mime_init();
+	icalerror_set_errors_are_fatal(0);
+}
+
+void
+inbox_global_free(void)
+{
+	if (!inbox_gmime)
+		return;
+	inbox_gmime = 0;
+	g_mime_shutdown();
+}
+
+static void
+inbox_lower(char *s)
+{
+	for (; *s != '\0'; s++)
+		*s = (char)tolower((unsigned char)*s);
+}
+
+/* An address without "mailto:", blanks and angle brackets, lower case. */
+static void
+inbox_addr(const char *in, char *out, size_t size)
+{
+	const char	*p = in;
+	size_t		 n;
+
+	out[0] = '\0';
+	if (p == NULL)
+		return;
+	while (isspace((unsigned char)*p) || *p == '<')
+		p++;
+	if (strncasecmp(p, "mailto:", 7) == 0)
+		p += 7;
+	snprintf(out, size, "%s", p);
+	n = strlen(out);
+	while (n > 0 && (isspace((unsigned char)out[n - 1]) ||
+	    out[n - 1] == '>'))
+		out[--n] = '\0';
+	inbox_lower(out);
+}
+
+/* A part's content, transfer-decoded and in UTF-8; NULL if unreadable. */
+static char *
+inbox_part_text(GMimePart *part, size_t *len)
+{
+	GMimeDataWrapper	*w;
+	GMimeStream		*mem, *filt;
+	GMimeFilter		*f;
+	GByteArray		*ba;
+	const char		*cs;
+	char			*out;
+
+	if ((w = g_mime_part_get_content(part)) == NULL)
+		return (NULL);
+	mem = g_mime_stream_mem_new();
+	filt = g_mime_stream_filter_new(mem);
+	cs = g_mime_object_get_content_type_parameter(GMIME_OBJECT(part),
+	    "charset");
+	if (cs != NULL && g_ascii_strcasecmp(cs, "utf-8") != 0 &&
+	    g_ascii_strcasecmp(cs, "us-ascii") != 0 &&
+	    (f = g_mime_filter_charset_new(cs, "UTF-8")) != NULL) {
+		g_mime_stream_filter_add(GMIME_STREAM_FILTER(filt), f);
+		g_object_unref(f);
+	}
+	if (g_mime_data_wrapper_write_to_stream(w, filt) == -1 ||
+	    g_mime_stream_flush(filt) == -1) {
+		g_object_unref(filt);
+		g_object_unref(mem);
+		return (NULL);
+	}
+	ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+	*len = ba->len;
+	out = xmalloc(ba->len + 1);
+	memcpy(out, ba->data, ba->len);
+	out[ba->len] = '\0';
+	g_object_unref(filt);
+	g_object_unref(mem);
+	return (out);
+}
+
+/* Parse one calendar; 1 if it is a REPLY or COUNTER (r filled). */
+static int
+inbox_calendar(struct inbox_reply *r, const char *text, size_t len)
+{
+	icalcomponent	*root, *cal = NULL, *ev;
+	icalproperty	*p, *m;
+	icalparameter	*ps;
+	const char	*uid;
+	int		 method = 0, rc = 0;
+
+	(void)len;
+	icalerror_clear_errno();
+	if ((root = icalparser_parse_string(text)) == NULL) {
+		icalerror_clear_errno();
+		return (0);
+	}
+	if (icalcomponent_isa(root) == ICAL_VCALENDAR_COMPONENT)
+		cal = root;
+	else
+		cal = icalcomponent_get_first_component(root,
+		    ICAL_VCALENDAR_COMPONENT);
+	if (cal == NULL)
+		goto out;
+	if ((m = icalcomponent_get_first_property(cal,
+	    ICAL_METHOD_PROPERTY)) != NULL) {
+		switch (icalproperty_get_method(m)) {
+		case ICAL_METHOD_REPLY:
+			method = 1;
+			break;
+		case ICAL_METHOD_COUNTER:
+			method = 2;
+			break;
+		default:
+			break;
+		}
+	}
+	if (method == 0 ||
+	    (ev = icalcomponent_get_first_component(cal,
+	    ICAL_VEVENT_COMPONENT)) == NULL)
+		goto out;
+	memset(r->uid, 0, sizeof(r->uid));
+	r->attendee[0] = '\0';
+	r->nattendees = 0;
+	r->partstat = INBOX_PS_OTHER;
+	r->sequence = -1;
+	if ((uid = icalcomponent_get_uid(ev)) != NULL)
+		snprintf(r->uid, sizeof(r->uid), "%s", uid);
+	if ((p = icalcomponent_get_first_property(ev,
+	    ICAL_SEQUENCE_PROPERTY)) != NULL)
+		r->sequence = icalproperty_get_sequence(p);
+	for (p = icalcomponent_get_first_property(ev, ICAL_ATTENDEE_PROPERTY);
+	    p != NULL;
+	    p = icalcomponent_get_next_property(ev, ICAL_ATTENDEE_PROPERTY)) {
+		if (r->nattendees++ > 0)
+			continue;
+		inbox_addr(icalproperty_get_attendee(p), r->attendee,
+		    sizeof(r->attendee));
+		if ((ps = icalproperty_get_first_parameter(p,
+		    ICAL_PARTSTAT_PARAMETER)) == NULL)
+			continue;
+		switch (icalparameter_get_partstat(ps)) {
+		case ICAL_PARTSTAT_ACCEPTED:
+			r->partstat = INBOX_PS_ACCEPTED;
+			break;
+		case ICAL_PARTSTAT_DECLINED:
+			r->partstat = INBOX_PS_DECLINED;
+			break;
+		case ICAL_PARTSTAT_TENTATIVE:
+			r->partstat = INBOX_PS_TENTATIVE;
+			break;
+		default:
+			break;
+		}
+	}
+	r->method = method;
+	rc = 1;
+out:
+	icalcomponent_free(root);
+	icalerror_clear_errno();
+	icalmemory_free_ring();
+	return (rc);
+}
+
+static void
+inbox_part(GMimeObject *parent, GMimeObject *obj, gpointer data)
+{
+	struct inbox_walk	*w = data;
+	GMimeContentType	*ct;
+	char			*text;
+	size_t			 len = 0;
+
+	(void)parent;
+	if (w->found || !GMIME_IS_PART(obj))
+		return;
+	if ((ct = g_mime_object_get_content_type(obj)) == NULL)
+		return;
+	if (!g_mime_content_type_is_type(ct, "text", "calendar") &&
+	    !g_mime_content_type_is_type(ct, "application", "ics") &&
+	    !g_mime_content_type_is_type(ct, "text", "x-vcalendar"))
+		return;
+	if ((text = inbox_part_text(GMIME_PART(obj), &len)) == NULL)
+		return;
+	if (memchr(text, '\0', len) == NULL && inbox_calendar(w->r, text, len))
+		w->found = 1;
+	free(text);
+}
+
+void
+inbox_read(const char *buf, size_t len, struct inbox_reply *r)
+{
+	GMimeStream		*st;
+	GMimeParser		*pa;
+	GMimeMessage		*msg;
+	InternetAddressList	*from;
+	InternetAddress		*ia;
+	struct inbox_walk	 w;
+	char			*text;
+	size_t			 n;
+
+	inbox_global_init();
+	memset(r, 0, sizeof(*r));
+	r->sequence = -1;
+	if (len == 0) {
+		snprintf(r->why, sizeof(r->why), "empty message");
+		return;
+	}
+	st = g_mime_stream_mem_new_with_buffer(buf, len);
+	pa = g_mime_parser_new_with_stream(st);
+	msg = g_mime_parser_construct_message(pa, NULL);
+	g_object_unref(pa);
+	g_object_unref(st);
+	if (msg == NULL) {
+		snprintf(r->why, sizeof(r->why), "not a mail message");
+		return;
+	}
+	if ((from = g_mime_message_get_from(msg)) != NULL &&
+	    internet_address_list_length(from) > 0 &&
+	    (ia = internet_address_list_get_address(from, 0)) != NULL &&
+	    INTERNET_ADDRESS_IS_MAILBOX(ia))
+		inbox_addr(internet_address_mailbox_get_addr(
+		    INTERNET_ADDRESS_MAILBOX(ia)), r->from, sizeof(r->from));
+	w.r = r;
+	w.found = 0;
+	if (GMIME_IS_PART(g_mime_message_get_mime_part(msg)))
+		inbox_part(NULL, g_mime_message_get_mime_part(msg), &w);
+	else
+		g_mime_message_foreach(msg, inbox_part, &w);
+	/* Some clients send the calendar as a body with no type to speak of. */
+	if (!w.found && g_mime_message_get_mime_part(msg) != NULL &&
+	    GMIME_IS_PART(g_mime_message_get_mime_part(msg))) {
+		text = inbox_part_text(GMIME_PART(
+		    g_mime_message_get_mime_part(msg)), &n);
+		if (text != NULL && memchr(text, '\0', n) == NULL &&
+		    strstr(text, "BEGIN:VCALENDAR") != NULL &&
+		    inbox_calendar(r, text, n))
+			w.found = 1;
+		free(text);
+	}
+	if (!w.found)
+		snprintf(r->why, sizeof(r->why), "no calendar reply in it");
+	g_object_unref(msg);
+}
+
+void
+inbox_judge(const struct inbox_reply *r, const struct inbox_facts *f,
+    time_t now, struct inbox_verdict *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->state = INBOX_REFUSED;
+	if (r->method == 0) {
+		v->state = INBOX_IGNORED;
+		snprintf(v->reason, sizeof(v->reason), "%s", r->why[0] != '\0' ?
+		    r->why : "not a calendar reply");
+		return;
+	}
+	if (r->method == 2) {
+		snprintf(v->reason, sizeof(v->reason), "COUNTER: ask your "
+		    "manager to move the session");
+		return;
+	}
+	if (r->nattendees != 1) {
+		snprintf(v->reason, sizeof(v->reason), "the reply names %d "
+		    "attendees, not one", r->nattendees);
+		return;
+	}
+	if (!f->session_found) {
+		snprintf(v->reason, sizeof(v->reason), "unknown session");
+		return;
+	}
+	if (!f->was_sent) {
+		snprintf(v->reason, sizeof(v->reason), "not an attendee of "
+		    "the session");
+		return;
+	}
+	if (r->from[0] == '\0' || strcmp(r->from, r->attendee) != 0) {
+		snprintf(v->reason, sizeof(v->reason), "sender mismatch: From "
+		    "is not the attendee");
+		return;
+	}
+	if (r->sequence < f->last_sequence) {
+		snprintf(v->reason, sizeof(v->reason), "stale: SEQUENCE %d, "
+		    "last sent %d", r->sequence < 0 ? 0 : r->sequence,
+		    f->last_sequence);
+		return;
+	}
+	if (!f->still_invited) {
+		snprintf(v->reason, sizeof(v->reason), "no longer an attendee "
+		    "of the session");
+		return;
+	}
+	if (f->session_state == SESSION_CANCELLED) {
+		snprintf(v->reason, sizeof(v->reason), "the session is "
+		    "cancelled");
+		return;
+	}
+	if (f->session_end < now - (time_t)INBOX_LATE_DAYS * 86400) {
+		snprintf(v->reason, sizeof(v->reason), "too late: the session "
+		    "was held more than %d days ago", INBOX_LATE_DAYS);
+		return;
+	}
+	switch (r->partstat) {
+	case INBOX_PS_DECLINED:
+		v->state = INBOX_APPLIED;
+		snprintf(v->reason, sizeof(v->reason), "apologies recorded");
+		break;
+	case INBOX_PS_ACCEPTED:
+		v->state = INBOX_APPLIED;
+		snprintf(v->reason, sizeof(v->reason), "expected");
+		break;
+	case INBOX_PS_TENTATIVE:
+		v->state = INBOX_APPLIED;
+		snprintf(v->reason, sizeof(v->reason), "tentative: noted, "
+		    "nothing changes");
+		break;
+	default:
+		snprintf(v->reason, sizeof(v->reason), "no answer we know "
+		    "(PARTSTAT)");
+		break;
+	}
+}
+
+/* ---- the Maildir ---------------------------------------------------- */
+
+static int
+inbox_mkdirs(const char *path, struct err *err)
+{
+	static const char	*sub[] = { "", "/tmp", "/new", "/cur" };
+	char			 p[4096];
+	size_t			 i;
+
+	for (i = 0; i < sizeof(sub) / sizeof(sub[0]); i++) {
+		snprintf(p, sizeof(p), "%s%s", path, sub[i]);
+		if (mkdir(p, 0700) == -1 && errno != EEXIST)
+			return (err_set(err, ERR_INVALID, "inbox %s: %s", p,
+			    strerror(errno)));
+	}
+	return (0);
+}
+
+int
+inbox_init(struct event_base *base, struct store *s,
+    const struct config *conf, struct err *err)
+{
+	inbox_global_init();
+	inbox_g.base = base;
+	inbox_g.store = s;
+	inbox_g.conf = conf;
+	inbox_g.inited = 1;
+	inbox_g.step = event_new(base, -1, 0, inbox_step_cb, NULL);
+	inbox_g.tick = event_new(base, -1, EV_PERSIST, inbox_tick_cb, NULL);
+	if (inbox_g.step == NULL || inbox_g.tick == NULL)
+		return (err_set(err, ERR_INTERNAL, "inbox: no events"));
+	return (inbox_watch(err));
+}
+
+/* Watch conf->inbox (nothing when empty) and queue what is there. */
+static int
+inbox_watch(struct err *err)
+{
+	const char	*path = inbox_g.conf->inbox;
+	struct timeval	 tv = { INBOX_SCAN_SECS, 0 };
+	char		 p[4096];
+
+	inbox_unwatch();
+	free(inbox_g.path);
+	inbox_g.path = xstrdup(path != NULL ? path : "");
+	if (inbox_g.path[0] == '\0')
+		return (0);
+	if (inbox_mkdirs(inbox_g.path, err) == -1)
+		return (-1);
+	snprintf(p, sizeof(p), "%s/new", inbox_g.path);
+	if ((inbox_g.ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1 ||
+	    inotify_add_watch(inbox_g.ifd, p, IN_MOVED_TO | IN_CLOSE_WRITE) ==
+	    -1) {
+		/* The periodic scan still finds every message. */
+		log_warn("inbox: cannot watch %s; scanning every %d s", p,
+		    INBOX_SCAN_SECS);
+		if (inbox_g.ifd != -1)
+			close(inbox_g.ifd);
+		inbox_g.ifd = -1;
+	} else {
+		inbox_g.iev = event_new(inbox_g.base, inbox_g.ifd,
+		    EV_READ | EV_PERSIST, inbox_inotify_cb, NULL);
+		if (inbox_g.iev != NULL)
+			event_add(inbox_g.iev, NULL);
+	}
+	evtimer_add(inbox_g.tick, &tv);
+	log_info("inbox: reading replies from %s", inbox_g.path);
+	event_active(inbox_g.step, 0, 0);
+	return (0);
+}
+
+static void
+inbox_unwatch(void)
+{
+	if (inbox_g.iev != NULL) {
+		event_free(inbox_g.iev);
+		inbox_g.iev = NULL;
+	}
+	if (inbox_g.ifd != -1) {
+		close(inbox_g.ifd);
+		inbox_g.ifd = -1;
+	}
+	if (inbox_g.tick != NULL)
+		evtimer_del(inbox_g.tick);
+	inbox_queue_free();
+}
+
+void
+inbox_reconfigure(const struct config *conf)
+{
+	struct err	err;
+
+	if (!inbox_g.inited)
+		return;
+	inbox_g.conf = conf;
+	if (strcmp(inbox_g.path != NULL ? inbox_g.path : "",
+	    conf->inbox != NULL ? conf->inbox : "") == 0)
+		return;
+	err_clear(&err);
+	if (inbox_watch(&err) == -1)
+		log_warnx("%s", err.msg);
+}
+
+void
+inbox_free(void)
+{
+	size_t	i;
+
+	inbox_unwatch();
+	if (inbox_g.step != NULL)
+		event_free(inbox_g.step);
+	if (inbox_g.tick != NULL)
+		event_free(inbox_g.tick);
+	inbox_g.step = inbox_g.tick = NULL;
+	for (i = 0; i < inbox_g.nstuck; i++)
+		free(inbox_g.stuck[i]);
+	free(inbox_g.stuck);
+	inbox_g.stuck = NULL;
+	inbox_g.nstuck = 0;
+	free(inbox_g.path);
+	inbox_g.path = NULL;
+	inbox_global_free();
+	inbox_g.inited = 0;
+}
+
+static void
+inbox_inotify_cb(evutil_socket_t fd, short what, void *arg)
+{
+	char	buf[4096];
+
+	(void)what;
+	(void)arg;
+	/* Drain the events: what matters is that new/ has something. */
+	while (read(fd, buf, sizeof(buf)) > 0)
+		continue;
+	if (inbox_g.step != NULL)
+		event_active(inbox_g.step, 0, 0);
+}
+
+static void
+inbox_tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (inbox_g.nqueue == 0 && inbox_g.step != NULL)
+		event_active(inbox_g.step, 0, 0);
+}
+
+static void
+inbox_queue_free(void)
+{
+	size_t	i;
+
+	for (i = 0; i < inbox_g.nqueue; i++)
+		free(inbox_g.queue[i]);
+	free(inbox_g.queue);
+	inbox_g.queue = NULL;
+	inbox_g.nqueue = inbox_g.at = 0;
+}
+
+static int
+inbox_name_cmp(const void *a, const void *b)
+{
+	return (strcmp(*(char *const *)a, *(char *const *)b));
+}
+
+static int
+inbox_is_stuck(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < inbox_g.nstuck; i++)
+		if (strcmp(inbox_g.stuck[i], name) == 0)
+			return (1);
+	return (0);
+}
+
+/* The names in new/, oldest name first, at most INBOX_BATCH. */
+static int
+inbox_fill(void)
+{
+	DIR		*d;
+	struct dirent	*e;
+	char		 p[4096];
+	size_t		 cap = 0;
+
+	inbox_queue_free();
+	if (inbox_g.path == NULL || inbox_g.path[0] == '\0')
+		return (0);
+	snprintf(p, sizeof(p), "%s/new", inbox_g.path);
+	if ((d = opendir(p)) == NULL)
+		return (0);
+	while ((e = readdir(d)) != NULL && inbox_g.nqueue < INBOX_BATCH) {
+		if (e->d_name[0] == '.' || inbox_is_stuck(e->d_name))
+			continue;
+		if (inbox_g.nqueue == cap) {
+			cap = cap == 0 ? 16 : cap * 2;
+			inbox_g.queue = xreallocarray(inbox_g.queue, cap,
+			    sizeof(*inbox_g.queue));
+		}
+		inbox_g.queue[inbox_g.nqueue++] = xstrdup(e->d_name);
+	}
+	closedir(d);
+	if (inbox_g.nqueue > 1)
+		qsort(inbox_g.queue, inbox_g.nqueue, sizeof(*inbox_g.queue),
+		    inbox_name_cmp);
+	return ((int)inbox_g.nqueue);
+}
+
+/* One message per call; the next waits for another turn of the loop. */
+static void
+inbox_step_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (inbox_g.at >= inbox_g.nqueue && inbox_fill() == 0)
+		return;
+	inbox_take(inbox_g.queue[inbox_g.at++]);
+	if (inbox_g.at < inbox_g.nqueue || inbox_fill() > 0)
+		event_active(inbox_g.step, 0, 0);
+}
+
+int
+inbox_scan(void)
+{
+	int	n = 0;
+
+	if (inbox_fill() == 0)
+		return (0);
+	while (inbox_g.at < inbox_g.nqueue) {
+		inbox_take(inbox_g.queue[inbox_g.at++]);
+		n++;
+	}
+	inbox_queue_free();
+	return (n);
+}
+
+/* new/NAME to cur/NAME:2,S (the flags it had, with S). */
+static int
+inbox_move(const char *name)
+{
+	char		 from[4096], to[4096], base[1024];
+	const char	*info;
+	size_t		 n;
+
+	snprintf(from, sizeof(from), "%s/new/%s", inbox_g.path, name);
+	if ((info = strstr(name, ":2,")) != NULL) {
+		n = (size_t)(info - name);
+		snprintf(base, sizeof(base), "%.*s", (int)n, name);
+		snprintf(to, sizeof(to), "%s/cur/%s:2,%s%s", inbox_g.path,
+		    base, info + 3, strchr(info + 3, 'S') != NULL ? "" : "S");
+	} else
+		snprintf(to, sizeof(to), "%s/cur/%s:2,S", inbox_g.path, name);
+	if (rename(from, to) == -1) {
+		if (errno == ENOENT)
+			return (0);	/* someone else took it */
+		log_warn("inbox: cannot move %s to cur/", name);
+		if (inbox_g.nstuck < INBOX_STUCK_MAX) {
+			inbox_g.stuck = xreallocarray(inbox_g.stuck,
+			    inbox_g.nstuck + 1, sizeof(*inbox_g.stuck));
+			inbox_g.stuck[inbox_g.nstuck++] = xstrdup(name);
+		}
+		return (-1);
+	}
+	return (0);
+}
+
+/* Read, judge, apply and move one message; never fails the daemon. */
+static void
+inbox_take(const char *name)
+{
+	struct inbox_reply	 r;
+	struct inbox_verdict	 v;
+	struct stat		 st;
+	struct err		 err;
+	char			 p[4096], *buf = NULL;
+	ssize_t			 got;
+	size_t			 len = 0;
+	int			 fd, seen;
+
+	snprintf(p, sizeof(p), "%s/new/%s", inbox_g.path, name);
+	err_clear(&err);
+	if ((seen = store_inbox_seen(inbox_g.store, name, &err)) == -1) {
+		log_warnx("inbox: %s", err.msg);
+		return;		/* the store is unwell: try again later */
+	}
+	if (seen) {
+		inbox_move(name);
+		return;
+	}
+	memset(&r, 0, sizeof(r));
+	if ((fd = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
+		if (errno != ENOENT)
+			snprintf(r.why, sizeof(r.why), "cannot be read: %s",
+			    strerror(errno));
+		else
+			return;
+	} else if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		snprintf(r.why, sizeof(r.why), "not a regular file");
+	} else if (st.st_size > INBOX_MAX_MESSAGE) {
+		snprintf(r.why, sizeof(r.why), "larger than %d bytes",
+		    INBOX_MAX_MESSAGE);
+	} else {
+		buf = xmalloc((size_t)st.st_size + 1);
+		while (len < (size_t)st.st_size) {
+			got = read(fd, buf + len, (size_t)st.st_size - len);
+			if (got == -1 && errno == EINTR)
+				continue;
+			if (got <= 0)
+				break;
+			len += (size_t)got;
+		}
+		inbox_read(buf, len, &r);
+	}
+	if (fd != -1)
+		close(fd);
+	free(buf);
+	if (inbox_apply(name, clock_now(), &r, &v, &err) == -1) {
+		log_warnx("inbox: %s: %s; it stays in new/", name, err.msg);
+		return;
+	}
+	log_info("inbox: %s %s%s%s", name, inbox_state_name(v.state),
+	    v.state == INBOX_APPLIED ? "" : ": ",
+	    v.state == INBOX_APPLIED ? "" : v.reason);
+	log_debug("inbox: %s from %s about %s: %s", name, r.from, r.uid,
+	    v.reason);
+	inbox_move(name);
+}
+
+/*
+ * Judge against the store and apply, with the message's row, in one
+ * transaction; a replan in it refills a declining presenter's slot.
+ */
+static int
+inbox_apply(const char *name, time_t now, const struct inbox_reply *r,
+    struct inbox_verdict *v, struct err *err)
+{
+	struct inbox_facts	 f;
+	struct inbox_row	 row;
+	struct session_attendee	*att = NULL;
+	size_t			 natt = 0, i;
+	char			*line = NULL, user[INBOX_ADDR_MAX + 8];
+	int			 cancelled = 0, apologies = 0, replan = 0;
+
+	memset(&f, 0, sizeof(f));
+	memset(&row, 0, sizeof(row));
+	if (store_begin(inbox_g.store, err) == -1)
+		return (-1);
+	if (r->method != 0 && r->uid[0] != '\0') {
+		if ((f.session_found = store_session_by_uid(inbox_g.store,
+		    r->uid, row.session, &f.session_state, &f.session_end,
+		    err)) == -1)
+			goto fail;
+		if (f.session_found && r->attendee[0] != '\0') {
+			if ((f.was_sent = store_invitation_by_addr(
+			    inbox_g.store, row.session, r->attendee,
+			    row.member, &f.last_sequence, &cancelled,
+			    err)) == -1)
+				goto fail;
+			f.still_invited = f.was_sent && !cancelled;
+		}
+	}
+	inbox_judge(r, &f, now, v);
+	snprintf(row.file, sizeof(row.file), "%s", name);
+	row.received = now;
+	snprintf(row.from, sizeof(row.from), "%s", r->from);
+	snprintf(row.partstat, sizeof(row.partstat), "%s",
+	    inbox_partstat_name(r->partstat));
+	row.state = v->state;
+	snprintf(row.reason, sizeof(row.reason), "%s", v->reason);
+	if (!f.was_sent)
+		row.member[0] = '\0';
+	if (v->state == INBOX_APPLIED && r->partstat != INBOX_PS_TENTATIVE) {
+		if (store_attendees_get(inbox_g.store, row.session, &att,
+		    &natt, err) == -1)
+			goto fail;
+		for (i = 0; i < natt; i++)
+			if (strcmp(att[i].member, row.member) == 0)
+				apologies = att[i].attendance ==
+				    ATTEND_APOLOGIES;
+		free(att);
+		if (r->partstat == INBOX_PS_DECLINED && !apologies) {
+			if (store_attendance_set(inbox_g.store, row.session,
+			    row.member, attendance_name(ATTEND_APOLOGIES),
+			    err) == -1)
+				goto fail;
+			replan = 1;
+		} else if (r->partstat == INBOX_PS_ACCEPTED && apologies) {
+			if (store_attendance_set(inbox_g.store, row.session,
+			    row.member, NULL, err) == -1)
+				goto fail;
+			replan = 1;
+		}
+	}
+	if (store_inbox_add(inbox_g.store, &row, err) == -1)
+		goto fail;
+	if (v->state == INBOX_APPLIED) {
+		snprintf(user, sizeof(user), "reply:%s", r->from);
+		xasprintf(&line, "session attend %s member=%s status=%s",
+		    row.session, row.member, r->partstat ==
+		    INBOX_PS_DECLINED ? "apologies" : r->partstat ==
+		    INBOX_PS_ACCEPTED ? "expected" : "tentative");
+		if (audit_add(inbox_g.store, user, line, err) == -1)
+			goto fail;
+	}
+	if (replan && planner_replan(NULL, err) == -1)
+		goto fail;
+	if (store_commit(inbox_g.store, err) == -1)
+		goto out;
+	free(line);
+	if (replan) {
+		outbox_kick();
+		planner_rearm();
+	}
+	return (0);
+fail:
+	store_rollback(inbox_g.store);
+out:
+	free(line);
+	return (-1);
+}
