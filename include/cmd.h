@@ -1,6 +1,7 @@
 /*
  * The command table.  cmd.c finds the entry with the longest matching name,
- * checks positional count, unknown, missing and duplicate keys and the ACL
+ * checks positional count, unknown, missing and duplicate keys, the
+ * caller's level and the scope of the object the entry names (acl_check)
  * before any handler runs (and, for a body, before a byte of it is read),
  * wraps writes in a transaction with their audit row, and builds the
  * one-line JSON reply.  Handlers (cmd-*.c) only do the work: no SQL, no
@@ -20,6 +21,7 @@
 #define CMD_REPLAN	0x2	/* replan after the change (planner, later) */
 #define CMD_BODY	0x4	/* takes a bytes=N body */
 #define CMD_DEBUG	0x8	/* only with --fake-now */
+#define CMD_CALLER	0x10	/* open to anyone, but wants the caller's level */
 
 struct cmd_args {
 	int		 argc;		/* positional words after the name */
@@ -37,6 +39,16 @@ struct cmd_ctx {
 	int			 replanned;	/* cmd_replan_now ran */
 };
 
+/*
+ * A further object a command names by a key (series add team=, case set
+ * coworker=): checked like the entry's own object, when the key is given.
+ */
+struct cmd_ref {
+	int		 scope;		/* enum acl_scope; 0 ends the list */
+	const char	*key;
+	int		 access;	/* enum acl_access */
+};
+
 struct cmd_entry {
 	const char	*name;		/* one or two words: "outbox retry" */
 	const char	*usage;		/* arguments after the name */
@@ -47,6 +59,10 @@ struct cmd_entry {
 	const char	**keys;		/* allowed keys, NULL-terminated */
 	const char	**required;	/* required keys, NULL-terminated */
 	int		 acl;		/* least enum acl_level allowed */
+	int		 scope;		/* enum acl_scope: what it acts on */
+	const char	*target;	/* key naming it; NULL: first positional */
+	int		 access;	/* enum acl_access: see, own or manage */
+	const struct cmd_ref *refs;	/* further objects, or NULL */
 	int		 flags;
 	/* Return 0 and set *result (may stay NULL for {}), or -1 and fill err. */
 	int		(*exec)(struct cmd_ctx *, struct cmd_args *, json_t **result,
@@ -61,6 +77,12 @@ extern const struct cmd_entry *cmd_table[];	/* NULL-terminated */
  * state after it; cmd.c then does not replan again.
  */
 int		 cmd_replan_now(struct cmd_ctx *, struct err *);
+
+/*
+ * help: the entries the peer may run (level and, for a given object,
+ * nothing more is known), in table order.  1 or 0.
+ */
+int		 cmd_allowed(const struct acl_peer *, const struct cmd_entry *);
 
 /* Value of key, or NULL. */
 const char	*cmd_args_get(const struct cmd_args *, const char *key);

@@ -100,6 +100,12 @@ struct config {
  * "FILE: message" when the file cannot be read.
  */
 struct config	*config_load(const char *path, struct err *);
+/*
+ * config_load, and when the file has errors, *all (if all is not NULL)
+ * gets every one of them, "FILE:LINE: [section] key: message" one a line,
+ * in line order (free it); err holds the first.
+ */
+struct config	*config_load_all(const char *path, char **all, struct err *);
 /* The built-in defaults, as if from an empty file. */
 struct config	*config_defaults(void);
 void		 config_free(struct config *);

@@ -1,5 +1,6 @@
 /*
- * CSV imports (SPEC section 8) with libcsv: members, cases and absences.
+ * CSV imports (SPEC section 8) with libcsv: members, cases, absences and
+ * attendance before reflectd.
  * All-or-nothing: every row is parsed and validated first, every error is
  * collected with its line number, and only a file without errors is applied
  * (inside the caller's transaction).  Columns the importer does not know are
@@ -20,7 +21,8 @@ struct config;
 enum csvimport_kind {
 	CSVIMPORT_MEMBERS = 0,
 	CSVIMPORT_CASES,
-	CSVIMPORT_ABSENCES
+	CSVIMPORT_ABSENCES,
+	CSVIMPORT_ATTENDANCE
 };
 
 struct csvimport_opts {

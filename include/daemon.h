@@ -31,6 +31,11 @@ void	daemon_start(struct event_base *, struct config *, const char *conf_path,
 	    int foreground, int debug, const char *fake_now);
 /* Re-read conf_path; on error keep the running config and fill err. */
 int	daemon_reload(struct err *);
+/*
+ * After a daemon_reload() that succeeded: the changed keys whose new values
+ * wait for a restart ("state_dir, socket_group"; "" none).
+ */
+const char *daemon_reload_pending(void);
 /* Stop accepting, leave the loop after the request in hand. */
 void	daemon_shutdown(void);
 /* Free everything after the loop has returned. */

@@ -69,6 +69,9 @@ void	presenters_free(struct presentation *, size_t);
  */
 int	presenters_pin(struct store *, const char *session, int slot,
 	    const char *member, const char *case_ref, struct err *);
+/* Drop a pin (ERR_CONFLICT if the slot is not pinned); the caller replans. */
+int	presenters_unpin(struct store *, const char *session, int slot,
+	    struct err *);
 /* Ask to present: one pending request per member. */
 int	presenters_request(struct store *, const char *member,
 	    const char *case_ref, const char *before, const char *today,
@@ -137,6 +140,8 @@ int	store_requests_open(struct store *, time_t now,
 	    struct present_request **, size_t *, struct err *);
 int	store_request_set_used(struct store *, int64_t id, const char *session,
 	    struct err *);
+/* Withdraw (delete) a request; the caller replans. */
+int	store_request_delete(struct store *, int64_t id, struct err *);
 
 /* Light rows of group supervision sessions for a run, by start then id. */
 struct presenters_session {

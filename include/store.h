@@ -45,9 +45,12 @@ struct audit_row {
 };
 int	store_audit_add(struct store *, time_t at, const char *user,
 	    const char *command, struct err *);
-/* Rows with at >= since, oldest first; *rows owned, free with store_audit_free. */
-int	store_audit_list(struct store *, time_t since, struct audit_row **rows,
-	    size_t *n, struct err *);
+/*
+ * The newest limit rows (0: all) with at >= since, oldest first; *rows
+ * owned, free with store_audit_free.
+ */
+int	store_audit_list(struct store *, time_t since, size_t limit,
+	    struct audit_row **rows, size_t *n, struct err *);
 void	store_audit_free(struct audit_row *, size_t n);
 
 /* ---- outbox (store-outbox.c) ---- */
@@ -247,6 +250,13 @@ int	store_attendance_default(struct store *, const char *session,
 /* Per member, the date of the last held group supervision attended. */
 int	store_attendance_last(struct store *, struct session_last **,
 	    size_t *, struct err *);
+/*
+ * Imported attendance before reflectd (import attendance): one status per
+ * member and date; *changed 0 same, 1 inserted, 2 updated.  Attended
+ * dates count in store_attendance_last.
+ */
+int	store_attendance_history_put(struct store *, const char *member,
+	    const char *date, const char *status, int *changed, struct err *);
 
 /* ---- invitations and mail bookkeeping (store-mail.c) ---- */
 struct invitation;

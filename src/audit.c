@@ -23,12 +23,18 @@ audit_add(struct store *s, const char *user, const char *command,
 json_t *
 audit_list(struct store *s, time_t since, struct err *err)
 {
+	return (audit_list_last(s, since, 0, err));
+}
+
+json_t *
+audit_list_last(struct store *s, time_t since, size_t limit, struct err *err)
+{
 	struct audit_row	*rows;
 	size_t			 n, i;
 	json_t			*a;
 	char			 buf[UTIL_TIMEBUF];
 
-	if (store_audit_list(s, since, &rows, &n, err) == -1)
+	if (store_audit_list(s, since, limit, &rows, &n, err) == -1)
 		return (NULL);
 	a = json_array();
 	for (i = 0; i < n; i++) {

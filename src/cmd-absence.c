@@ -43,6 +43,8 @@ const struct cmd_entry cmd_absence_add_entry = {
 	.keys = (const char *[]){ "from", "to", "reason", NULL },
 	.required = (const char *[]){ "from", "to", NULL },
 	.acl = ACL_MEMBER,
+	.scope = SCOPE_MEMBER,
+	.access = ACL_OWN,
 	.flags = CMD_WRITE | CMD_REPLAN,
 	.exec = cmd_absence_add_exec,
 };
@@ -54,6 +56,11 @@ const struct cmd_entry cmd_absence_list_entry = {
 	.keys = (const char *[]){ "member", "team", NULL },
 	.required = NULL,
 	.acl = ACL_MEMBER,
+	.scope = SCOPE_MEMBER,
+	.target = "member",
+	.access = ACL_OWN,
+	.refs = (const struct cmd_ref[]){ { SCOPE_TEAM, "team", ACL_MANAGE },
+	    { 0, NULL, 0 } },
 	.flags = 0,
 	.exec = cmd_absence_list_exec,
 };
@@ -91,11 +98,9 @@ cmd_absence_member(const struct acl_peer *peer, struct store *store,
 		    "%s", peer->user);
 		return (NULL);
 	}
-	if (!acl_member_allowed(peer, store, m, 1)) {
-		err_set(err, ERR_FORBIDDEN, "forbidden: the absences of %.64s "
-		    "are theirs and their manager's", m);
+	/* absence remove names an absence: its member's, asked here. */
+	if (acl_check(peer, store, SCOPE_MEMBER, m, ACL_OWN, err) == -1)
 		return (NULL);
-	}
 	return (m);
 }
 
@@ -240,10 +245,6 @@ cmd_absence_list_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 	if (member != NULL && (member = cmd_absence_member(peer, store,
 	    member, err)) == NULL)
 		return (-1);
-	if (team != NULL && !acl_team_allowed(peer, store, team, 0))
-		return (err_set(err, ERR_FORBIDDEN, "forbidden: only an admin "
-		    "or the manager of team %.64s may list its absences",
-		    team));
 	if (member != NULL || team != NULL || peer->level == ACL_ADMIN) {
 		if (people_absence_list(store, member, team, &a, &n,
 		    err) == -1)

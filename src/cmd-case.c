@@ -4,8 +4,9 @@
  * co-worker's, when one is named: a co-worker counts in their own team's
  * caseload); flags also for the case's own workers; reads for those and
  * the workers on the case.
- * Handlers check that scope, call cases.c and build the JSON; no SQL and
- * no sockets here, and case references are never logged above debug.
+ * The command table declares that scope and cmd.c asks acl.c before a
+ * handler runs; handlers call cases.c and build the JSON; no SQL and no
+ * sockets here, and case references are never logged above debug.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include "domain.h"
 #include "people.h"
 #include "util.h"
+#include "warnings.h"
 #include "xmalloc.h"
 
 static int	 cmd_case_add_exec(struct cmd_ctx *, struct cmd_args *,
@@ -38,47 +40,59 @@ static int	 cmd_case_show_exec(struct cmd_ctx *, struct cmd_args *,
 static const char *cmd_case_me(struct cmd_ctx *, const char *);
 static int	 cmd_case_copy(char *, size_t, const char *, const char *,
 		    struct err *);
-static int	 cmd_case_manages(struct cmd_ctx *, const char *,
-		    struct err *);
-static int	 cmd_case_coworker_ok(struct cmd_ctx *, const char *,
-		    struct err *);
-static int	 cmd_case_works_on(struct cmd_ctx *, const struct casefile *);
 static int	 cmd_case_may_flag(struct cmd_ctx *, const char *,
 		    struct casefile *, struct err *);
 static int	 cmd_case_result(const char *, json_t **, struct err *);
 static json_t	*cmd_case_json(const struct casefile *);
 static json_t	*cmd_case_opt(const char *);
 static int	 cmd_case_cmp(const void *, const void *);
+static int	 cmd_case_orphaned(json_t *, struct err *);
 
-#define CMD_CASE_ENTRY(n, u, lo, k, req, a, f, fn) { .name = (n),	\
-	.usage = (u), .args = { (lo), (lo) }, .keys = (k),		\
-	.required = (req), .acl = (a), .flags = (f), .exec = (fn) }
+/*
+ * Scope (acl.c): sc is what the entry acts on (the case its first word
+ * names, or the member or team a key names), ac how, and refs the members
+ * further keys name: allocating a case to a lead or co-worker changes
+ * their team's caseload, so it is their manager's.
+ */
+#define CMD_CASE_ENTRY(n, u, lo, k, req, a, sc, tg, ac, rf, f, fn) {	\
+	.name = (n), .usage = (u), .args = { (lo), (lo) }, .keys = (k),	\
+	.required = (req), .acl = (a), .scope = (sc), .target = (tg),	\
+	.access = (ac), .refs = (rf), .flags = (f), .exec = (fn) }
+#define CMD_CASE_PEOPLE	((const struct cmd_ref[]){			\
+	{ SCOPE_MEMBER, "lead", ACL_MANAGE },				\
+	{ SCOPE_MEMBER, "coworker", ACL_MANAGE }, { 0, NULL, 0 } })
 
 const struct cmd_entry cmd_case_add_entry = CMD_CASE_ENTRY("case add",
     "REF kind= lead= [coworker=] [opened=]", 1,
     ((const char *[]){ "kind", "lead", "coworker", "opened", NULL }),
-    ((const char *[]){ "kind", "lead", NULL }), ACL_MANAGER,
-    CMD_WRITE | CMD_REPLAN, cmd_case_add_exec);
+    ((const char *[]){ "kind", "lead", NULL }), ACL_MANAGER, SCOPE_NONE,
+    NULL, ACL_MANAGE, CMD_CASE_PEOPLE, CMD_WRITE | CMD_REPLAN,
+    cmd_case_add_exec);
 const struct cmd_entry cmd_case_set_entry = CMD_CASE_ENTRY("case set",
     "REF [kind=] [lead=] [coworker=] [opened=] [closed=] [last_discussed=]",
     1, ((const char *[]){ "kind", "lead", "coworker", "opened", "closed",
-    "last_discussed", NULL }), NULL, ACL_MANAGER, CMD_WRITE | CMD_REPLAN,
-    cmd_case_set_exec);
+    "last_discussed", NULL }), NULL, ACL_MANAGER, SCOPE_CASE, NULL,
+    ACL_MANAGE, CMD_CASE_PEOPLE, CMD_WRITE | CMD_REPLAN, cmd_case_set_exec);
 const struct cmd_entry cmd_case_close_entry = CMD_CASE_ENTRY("case close",
     "REF [date=]", 1, ((const char *[]){ "date", NULL }), NULL, ACL_MANAGER,
-    CMD_WRITE | CMD_REPLAN, cmd_case_close_exec);
+    SCOPE_CASE, NULL, ACL_MANAGE, NULL, CMD_WRITE | CMD_REPLAN,
+    cmd_case_close_exec);
 const struct cmd_entry cmd_case_flag_entry = CMD_CASE_ENTRY("case flag",
     "REF [reason=]", 1, ((const char *[]){ "reason", NULL }), NULL,
-    ACL_MEMBER, CMD_WRITE | CMD_REPLAN, cmd_case_flag_exec);
+    ACL_MEMBER, SCOPE_CASE, NULL, ACL_OWN, NULL, CMD_WRITE | CMD_REPLAN,
+    cmd_case_flag_exec);
 const struct cmd_entry cmd_case_unflag_entry = CMD_CASE_ENTRY("case unflag",
-    "REF", 1, NULL, NULL, ACL_MEMBER, CMD_WRITE | CMD_REPLAN,
-    cmd_case_unflag_exec);
+    "REF", 1, NULL, NULL, ACL_MEMBER, SCOPE_CASE, NULL, ACL_OWN, NULL,
+    CMD_WRITE | CMD_REPLAN, cmd_case_unflag_exec);
 const struct cmd_entry cmd_case_list_entry = CMD_CASE_ENTRY("case list",
-    "[member=] [team=] [open=yes|no]", 0,
-    ((const char *[]){ "member", "team", "open", NULL }), NULL, ACL_MEMBER,
-    0, cmd_case_list_exec);
+    "[member=] [team=] [open=yes|no] [orphaned=yes]", 0,
+    ((const char *[]){ "member", "team", "open", "orphaned", NULL }), NULL,
+    ACL_MEMBER, SCOPE_MEMBER, "member", ACL_SEE,
+    ((const struct cmd_ref[]){ { SCOPE_TEAM, "team", ACL_MANAGE },
+    { 0, NULL, 0 } }), 0, cmd_case_list_exec);
 const struct cmd_entry cmd_case_show_entry = CMD_CASE_ENTRY("case show",
-    "REF", 1, NULL, NULL, ACL_MEMBER, 0, cmd_case_show_exec);
+    "REF", 1, NULL, NULL, ACL_MEMBER, SCOPE_CASE, NULL, ACL_SEE, NULL, 0,
+    cmd_case_show_exec);
 
 /* "me" is the caller's own member slug (NULL if they are not a member). */
 static const char *
@@ -97,56 +111,6 @@ cmd_case_copy(char *dst, size_t size, const char *field, const char *v,
 		return (err_set(err, ERR_INVALID, "%s: too long", field));
 	memcpy(dst, v, strlen(v) + 1);
 	return (0);
-}
-
-/* Admin, or manager of the member's home team. */
-static int
-cmd_case_manages(struct cmd_ctx *ctx, const char *member, struct err *err)
-{
-	struct member	m;
-
-	if (ctx->peer->level >= ACL_ADMIN)
-		return (1);
-	if (member == NULL || *member == '\0' ||
-	    people_member_get(daemon_g->store, member, &m, err) == -1)
-		return (0);
-	return (acl_team_allowed(ctx->peer, daemon_g->store, m.team, 1));
-}
-
-/*
- * Naming a co-worker changes their team's caseload: the caller must manage
- * that team too (admins may always).
- */
-static int
-cmd_case_coworker_ok(struct cmd_ctx *ctx, const char *coworker,
-    struct err *err)
-{
-	struct member	m;
-
-	if (ctx->peer->level >= ACL_ADMIN)
-		return (0);
-	if (people_member_get(daemon_g->store, coworker, &m, err) == -1) {
-		if (err->code == ERR_NOT_FOUND)
-			return (err_set(err, ERR_NOT_FOUND, "coworker: no such "
-			    "member: %s", coworker));
-		return (-1);
-	}
-	if (acl_team_allowed(ctx->peer, daemon_g->store, m.team, 1))
-		return (0);
-	return (err_set(err, ERR_FORBIDDEN, "forbidden: %s is in team %s, "
-	    "which you do not manage, and a co-worker counts in their own "
-	    "team's caseload; choose a co-worker from your own team, or ask "
-	    "the manager of %s or an admin to set them", coworker, m.team,
-	    m.team));
-}
-
-static int
-cmd_case_works_on(struct cmd_ctx *ctx, const struct casefile *c)
-{
-	const char	*me = acl_resolve_me(ctx->peer, "me");
-
-	return (me != NULL && *me != '\0' && (strcmp(me, c->lead) == 0 ||
-	    strcmp(me, c->coworker) == 0));
 }
 
 static int
@@ -213,19 +177,6 @@ cmd_case_add_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 	if ((v = cmd_args_get(args, "opened")) != NULL &&
 	    cmd_case_copy(c.opened, sizeof(c.opened), "opened", v, err) == -1)
 		return (-1);
-	if (!cmd_case_manages(ctx, c.lead, err)) {
-		if (err->code == ERR_NOT_FOUND)
-			return (err_set(err, ERR_NOT_FOUND, "lead: no such "
-			    "member: %s", c.lead));
-		if (err->code == ERR_INTERNAL)
-			return (-1);
-		return (err_set(err, ERR_FORBIDDEN, "forbidden: only an admin "
-		    "or the manager of %s's team may allocate cases to them",
-		    c.lead));
-	}
-	if (c.coworker[0] != '\0' &&
-	    cmd_case_coworker_ok(ctx, c.coworker, err) == -1)
-		return (-1);
 	if (cases_add(daemon_g->store, daemon_g->conf, &c, err) == -1)
 		return (-1);
 	return (cmd_case_result(c.ref, result, err));
@@ -237,13 +188,9 @@ cmd_case_set_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 {
 	struct casefile	 c;
 	const char	*v;
-	char		 was[sizeof(c.coworker)];
 
 	if (cases_get(daemon_g->store, args->argv[0], &c, err) == -1)
 		return (-1);
-	if (!cmd_case_manages(ctx, c.lead, err))
-		goto forbidden;
-	memcpy(was, c.coworker, sizeof(was));
 	if ((v = cmd_args_get(args, "kind")) != NULL &&
 	    (c.kind = case_kind_parse(v)) == -1)
 		return (err_set(err, ERR_INVALID, "kind: must be cp, cin, lac, "
@@ -266,26 +213,9 @@ cmd_case_set_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 	    cmd_case_copy(c.last_discussed, sizeof(c.last_discussed),
 	    "last_discussed", v, err) == -1)
 		return (-1);
-	/* Reallocation: the new lead's manager must agree too. */
-	if (!cmd_case_manages(ctx, c.lead, err)) {
-		if (err->code == ERR_NOT_FOUND)
-			return (err_set(err, ERR_NOT_FOUND, "lead: no such "
-			    "member: %s", c.lead));
-		goto forbidden;
-	}
-	/* A new co-worker: their manager must agree too. */
-	if (c.coworker[0] != '\0' && strcmp(c.coworker, was) != 0 &&
-	    cmd_case_coworker_ok(ctx, c.coworker, err) == -1)
-		return (-1);
 	if (cases_update(daemon_g->store, daemon_g->conf, &c, err) == -1)
 		return (-1);
 	return (cmd_case_result(c.ref, result, err));
-
-forbidden:
-	if (err->code == ERR_INTERNAL)
-		return (-1);
-	return (err_set(err, ERR_FORBIDDEN, "forbidden: only an admin or the "
-	    "manager of the lead's team may change a case"));
 }
 
 static int
@@ -296,31 +226,20 @@ cmd_case_close_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 
 	if (cases_get(daemon_g->store, args->argv[0], &c, err) == -1)
 		return (-1);
-	if (!cmd_case_manages(ctx, c.lead, err)) {
-		if (err->code == ERR_INTERNAL)
-			return (-1);
-		return (err_set(err, ERR_FORBIDDEN, "forbidden: only an admin "
-		    "or the manager of the lead's team may close a case"));
-	}
+	(void)ctx;
 	if (cases_close(daemon_g->store, daemon_g->conf, c.ref,
 	    cmd_args_get(args, "date"), err) == -1)
 		return (-1);
 	return (cmd_case_result(c.ref, result, err));
 }
 
-/* The case's own workers, their manager or an admin. */
+/* The case to flag (who may is the command table's: ACL_OWN). */
 static int
 cmd_case_may_flag(struct cmd_ctx *ctx, const char *ref, struct casefile *c,
     struct err *err)
 {
-	if (cases_get(daemon_g->store, ref, c, err) == -1)
-		return (-1);
-	if (cmd_case_works_on(ctx, c) || cmd_case_manages(ctx, c->lead, err))
-		return (0);
-	if (err->code == ERR_INTERNAL)
-		return (-1);
-	return (err_set(err, ERR_FORBIDDEN, "forbidden: only the case's "
-	    "workers, their manager or an admin may flag or unflag it"));
+	(void)ctx;
+	return (cases_get(daemon_g->store, ref, c, err));
 }
 
 static int
@@ -362,7 +281,7 @@ cmd_case_list_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 	const char		*s, *me;
 	json_t			*list;
 	size_t			 n = 0, npart = 0, nteams = 0, i, t;
-	int			 b;
+	int			 b, orphaned = 0;
 
 	memset(&f, 0, sizeof(f));
 	f.open = -1;
@@ -372,21 +291,20 @@ cmd_case_list_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 			    "or no, not %s", s));
 		f.open = b;
 	}
+	if ((s = cmd_args_get(args, "orphaned")) != NULL) {
+		if ((orphaned = util_parse_bool(s)) == -1)
+			return (err_set(err, ERR_INVALID, "orphaned: must be "
+			    "yes or no, not %s", s));
+		if (orphaned)
+			f.open = 1;
+	}
 	me = acl_resolve_me(ctx->peer, "me");
 	if ((s = cmd_args_get(args, "member")) != NULL) {
 		if ((f.member = cmd_case_me(ctx, s)) == NULL)
 			return (err_set(err, ERR_INVALID, "member: you are "
 			    "not a member (me)"));
-		if (!acl_member_allowed(ctx->peer, daemon_g->store, f.member,
-		    0))
-			return (err_set(err, ERR_FORBIDDEN, "forbidden: the "
-			    "cases of %s", f.member));
 	}
-	if ((f.team = cmd_args_get(args, "team")) != NULL &&
-	    (ctx->peer->level < ACL_MANAGER ||
-	    !acl_team_allowed(ctx->peer, daemon_g->store, f.team, 0)))
-		return (err_set(err, ERR_FORBIDDEN, "forbidden: the cases of "
-		    "team %s", f.team));
+	f.team = cmd_args_get(args, "team");
 
 	list = json_array();
 	if (f.member != NULL || f.team != NULL ||
@@ -426,6 +344,10 @@ cmd_case_list_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 	}
 	free(v);
 	free(teams);
+	v = NULL;
+	teams = NULL;
+	if (orphaned && cmd_case_orphaned(list, err) == -1)
+		goto fail;
 	*result = json_pack("{s:o}", "cases", list);
 	return (0);
 
@@ -437,6 +359,35 @@ fail:
 	return (-1);
 }
 
+/*
+ * Keep only the open cases whose lead has left or is leaving, or no
+ * longer holds cases (warnings.c decides), from the cases the caller
+ * may see.
+ */
+static int
+cmd_case_orphaned(json_t *list, struct err *err)
+{
+	struct casefile	*o = NULL;
+	size_t		 n = 0, i, k;
+	json_t		*c;
+	const char	*ref;
+
+	if (warnings_orphaned_cases(daemon_g->store, NULL, &o, &n,
+	    err) == -1)
+		return (-1);
+	for (i = json_array_size(list); i-- > 0;) {
+		c = json_array_get(list, i);
+		ref = json_string_value(json_object_get(c, "ref"));
+		for (k = 0; k < n; k++)
+			if (ref != NULL && strcmp(o[k].ref, ref) == 0)
+				break;
+		if (k == n)
+			json_array_remove(list, i);
+	}
+	free(o);
+	return (0);
+}
+
 static int
 cmd_case_show_exec(struct cmd_ctx *ctx, struct cmd_args *args,
     json_t **result, struct err *err)
@@ -445,12 +396,7 @@ cmd_case_show_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 
 	if (cases_get(daemon_g->store, args->argv[0], &c, err) == -1)
 		return (-1);
-	if (!cmd_case_works_on(ctx, &c) &&
-	    !acl_member_allowed(ctx->peer, daemon_g->store, c.lead, 0) &&
-	    (c.coworker[0] == '\0' ||
-	    !acl_member_allowed(ctx->peer, daemon_g->store, c.coworker, 0)))
-		return (err_set(err, ERR_FORBIDDEN, "forbidden: case %s is not "
-		    "yours or your team's", c.ref));
+	(void)ctx;
 	*result = cmd_case_json(&c);
 	return (0);
 }

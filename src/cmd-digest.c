@@ -28,6 +28,9 @@ const struct cmd_entry cmd_digest_send_entry = {
 	.keys = (const char *[]){ "kind", "to", NULL },
 	.required = NULL,
 	.acl = ACL_MANAGER,
+	.scope = SCOPE_MEMBER,
+	.target = "to",
+	.access = ACL_OWN,
 	.flags = CMD_WRITE,
 	.exec = cmd_digest_send_exec,
 };
@@ -58,11 +61,7 @@ cmd_digest_send_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 		    "(me)"));
 	f.to = to;
 	if (ctx->peer->level < ACL_ADMIN) {
-		/* A manager: their own team(s) only. */
-		if (to != NULL && !acl_member_allowed(ctx->peer,
-		    daemon_g->store, to, 1))
-			return (err_set(err, ERR_FORBIDDEN, "forbidden: the "
-			    "digest of %.40s", to));
+		/* A manager: their own team(s) only (to= is the table's). */
 		if (people_teams_managed(daemon_g->store, ctx->peer->member,
 		    &teams, &nteams, err) == -1)
 			return (-1);

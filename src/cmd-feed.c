@@ -35,6 +35,8 @@ const struct cmd_entry cmd_feed_token_entry = {
 	.keys = NULL,
 	.required = NULL,
 	.acl = ACL_MEMBER,
+	.scope = SCOPE_MEMBER,
+	.access = ACL_OWN,
 	.flags = CMD_WRITE,
 	.exec = cmd_feed_token_exec,
 };
@@ -46,6 +48,8 @@ const struct cmd_entry cmd_feed_revoke_entry = {
 	.keys = NULL,
 	.required = NULL,
 	.acl = ACL_MEMBER,
+	.scope = SCOPE_MEMBER,
+	.access = ACL_OWN,
 	.flags = CMD_WRITE,
 	.exec = cmd_feed_revoke_exec,
 };
@@ -64,12 +68,6 @@ cmd_feed_member(const struct acl_peer *peer, const char *slug,
 	if ((who = acl_resolve_me(peer, slug)) == NULL) {
 		err_set(err, ERR_NOT_FOUND, "me: no member has the login %s; "
 		    "name the member", peer->user);
-		return (NULL);
-	}
-	if (!acl_member_allowed(peer, daemon_g->store, who, 1)) {
-		err_set(err, ERR_FORBIDDEN, "forbidden: the feed of %.64s is "
-		    "theirs and their manager's; `feed token me` gives you "
-		    "your own", who);
 		return (NULL);
 	}
 	if (people_member_get(daemon_g->store, who, m, err) == -1)

@@ -1,5 +1,6 @@
 /*
- * import members|cases|absences [mode=upsert|snapshot] [dry_run=yes]
+ * import members|cases|absences|attendance [mode=upsert|snapshot]
+ * [dry_run=yes]
  * bytes=N: a CSV file as the request body, applied all or nothing by
  * csvimport.c inside the command's transaction.  The body is never logged
  * or audited (cmd.c audits the request line only), and a refused import
@@ -22,8 +23,8 @@ static int	cmd_import_exec(struct cmd_ctx *, struct cmd_args *, json_t **,
 
 const struct cmd_entry cmd_import_entry = {
 	.name = "import",
-	.usage = "members|cases|absences [mode=upsert|snapshot] [dry_run=yes] "
-	    "bytes=N",
+	.usage = "members|cases|absences|attendance [mode=upsert|snapshot] "
+	    "[dry_run=yes] bytes=N",
 	.args = { 1, 1 },
 	.keys = (const char *[]){ "mode", "dry_run", NULL },
 	.required = NULL,
@@ -48,9 +49,11 @@ cmd_import_exec(struct cmd_ctx *ctx, struct cmd_args *args, json_t **result,
 		opts.kind = CSVIMPORT_CASES;
 	else if (strcmp(kind, "absences") == 0)
 		opts.kind = CSVIMPORT_ABSENCES;
+	else if (strcmp(kind, "attendance") == 0)
+		opts.kind = CSVIMPORT_ATTENDANCE;
 	else
 		return (err_set(err, ERR_USAGE, "import: what to import must "
-		    "be members, cases or absences, not %s", kind));
+		    "be members, cases, absences or attendance, not %s", kind));
 	if ((v = cmd_args_get(args, "mode")) != NULL) {
 		if (strcmp(v, "snapshot") == 0)
 			opts.snapshot = 1;

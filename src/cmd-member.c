@@ -17,6 +17,7 @@
 #include "domain.h"
 #include "people.h"
 #include "store.h"
+#include "warnings.h"
 
 static int	 cmd_member_add_exec(struct cmd_ctx *, struct cmd_args *,
 		    json_t **, struct err *);
@@ -31,10 +32,10 @@ static int	 cmd_member_leave_exec(struct cmd_ctx *, struct cmd_args *,
 static struct store *cmd_member_store(struct err *);
 static int	 cmd_member_apply(struct member *, struct cmd_args *,
 		    struct err *);
-static int	 cmd_member_team_check(const struct acl_peer *, struct store *,
-		    const char *, struct err *);
 static json_t	*cmd_member_json(const struct acl_peer *, struct store *,
 		    const struct member *);
+static int	 cmd_member_reply(const struct acl_peer *, struct store *,
+		    const struct member *, json_t **, struct err *);
 static void	 cmd_member_append(const struct acl_peer *, struct store *,
 		    json_t *, const struct member *, size_t);
 
@@ -51,6 +52,9 @@ const struct cmd_entry cmd_member_add_entry = {
 	.keys = (const char *[]){ MEMBER_KEYS, NULL },
 	.required = (const char *[]){ "name", "email", "role", "team", NULL },
 	.acl = ACL_MANAGER,
+	.scope = SCOPE_TEAM,
+	.target = "team",
+	.access = ACL_MANAGE,
 	.flags = CMD_WRITE | CMD_REPLAN,
 	.exec = cmd_member_add_exec,
 };
@@ -62,6 +66,10 @@ const struct cmd_entry cmd_member_set_entry = {
 	.keys = (const char *[]){ MEMBER_KEYS, NULL },
 	.required = NULL,
 	.acl = ACL_MANAGER,
+	.scope = SCOPE_MEMBER,
+	.access = ACL_MANAGE,
+	.refs = (const struct cmd_ref[]){ { SCOPE_TEAM, "team", ACL_MANAGE },
+	    { 0, NULL, 0 } },
 	.flags = CMD_WRITE | CMD_REPLAN,
 	.exec = cmd_member_set_exec,
 };
@@ -73,6 +81,9 @@ const struct cmd_entry cmd_member_list_entry = {
 	.keys = (const char *[]){ "team", NULL },
 	.required = NULL,
 	.acl = ACL_MEMBER,
+	.scope = SCOPE_TEAM,
+	.target = "team",
+	.access = ACL_MANAGE,
 	.flags = 0,
 	.exec = cmd_member_list_exec,
 };
@@ -84,6 +95,8 @@ const struct cmd_entry cmd_member_show_entry = {
 	.keys = NULL,
 	.required = NULL,
 	.acl = ACL_MEMBER,
+	.scope = SCOPE_MEMBER,
+	.access = ACL_SEE,
 	.flags = 0,
 	.exec = cmd_member_show_exec,
 };
@@ -95,6 +108,8 @@ const struct cmd_entry cmd_member_leave_entry = {
 	.keys = (const char *[]){ "end", NULL },
 	.required = (const char *[]){ "end", NULL },
 	.acl = ACL_MANAGER,
+	.scope = SCOPE_MEMBER,
+	.access = ACL_MANAGE,
 	.flags = CMD_WRITE | CMD_REPLAN,
 	.exec = cmd_member_leave_exec,
 };
@@ -120,16 +135,6 @@ cmd_member_apply(struct member *m, struct cmd_args *args, struct err *err)
 			return (-1);
 	}
 	return (0);
-}
-
-static int
-cmd_member_team_check(const struct acl_peer *peer, struct store *store,
-    const char *team, struct err *err)
-{
-	if (acl_team_allowed(peer, store, team, 1))
-		return (0);
-	return (err_set(err, ERR_FORBIDDEN, "forbidden: only an admin or the "
-	    "manager of team %s may change its members", team));
 }
 
 static json_t *
@@ -164,6 +169,23 @@ cmd_member_json(const struct acl_peer *peer, struct store *store,
 	return (o);
 }
 
+/* The member as changed, with what the change leaves to fix. */
+static int
+cmd_member_reply(const struct acl_peer *peer, struct store *store,
+    const struct member *m, json_t **result, struct err *err)
+{
+	json_t	*w;
+
+	w = json_array();
+	if (warnings_member(store, daemon_g->conf, m, w, err) == -1) {
+		json_decref(w);
+		return (-1);
+	}
+	*result = cmd_member_json(peer, store, m);
+	warnings_attach(*result, w);
+	return (0);
+}
+
 static void
 cmd_member_append(const struct acl_peer *peer, struct store *store,
     json_t *arr, const struct member *m, size_t n)
@@ -189,11 +211,9 @@ cmd_member_add_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 	people_member_init(&m);
 	strcpy(m.slug, args->argv[0]);
 	if (cmd_member_apply(&m, args, err) == -1 ||
-	    cmd_member_team_check(ctx->peer, store, m.team, err) == -1 ||
 	    people_member_add(store, &m, err) == -1)
 		return (-1);
-	*result = cmd_member_json(ctx->peer, store, &m);
-	return (0);
+	return (cmd_member_reply(ctx->peer, store, &m, result, err));
 }
 
 static int
@@ -208,15 +228,12 @@ cmd_member_set_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 	if (args->nkeys == 0)
 		return (err_set(err, ERR_USAGE, "usage: member set SLUG "
 		    "k=v...: nothing to set"));
-	if (people_member_get(store, args->argv[0], &m, err) == -1 ||
-	    cmd_member_team_check(ctx->peer, store, m.team, err) == -1)
+	if (people_member_get(store, args->argv[0], &m, err) == -1)
 		return (-1);
 	if (cmd_member_apply(&m, args, err) == -1 ||
-	    cmd_member_team_check(ctx->peer, store, m.team, err) == -1 ||
 	    people_member_update(store, &m, err) == -1)
 		return (-1);
-	*result = cmd_member_json(ctx->peer, store, &m);
-	return (0);
+	return (cmd_member_reply(ctx->peer, store, &m, result, err));
 }
 
 /*
@@ -238,9 +255,6 @@ cmd_member_list_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 
 	if ((store = cmd_member_store(err)) == NULL)
 		return (-1);
-	if (team != NULL && !acl_team_allowed(peer, store, team, 0))
-		return (err_set(err, ERR_FORBIDDEN, "forbidden: only an admin "
-		    "or the manager of team %s may list its members", team));
 	arr = json_array();
 	if (team != NULL || peer->level == ACL_ADMIN) {
 		if (people_member_list(store, team, &m, &n, err) == -1)
@@ -291,10 +305,9 @@ cmd_member_show_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 		return (-1);
 	if ((slug = acl_resolve_me(ctx->peer, args->argv[0])) == NULL)
 		return (err_set(err, ERR_NOT_FOUND, "me: no member has the "
-		    "login %s", ctx->peer->user));
-	if (!acl_member_allowed(ctx->peer, store, slug, 0))
-		return (err_set(err, ERR_FORBIDDEN, "forbidden: member %.64s "
-		    "is not in a team you manage", slug));
+		    "login %s; a member's login= maps a unix user to them "
+		    "(member set SLUG login=%s)", ctx->peer->user,
+		    ctx->peer->user));
 	if (people_member_get(store, slug, &m, err) == -1)
 		return (-1);
 	*result = cmd_member_json(ctx->peer, store, &m);
@@ -315,10 +328,8 @@ cmd_member_leave_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 		return (err_set(err, ERR_INVALID, "end: a leaving date "
 		    "(YYYY-MM-DD) is needed"));
 	if (people_member_get(store, args->argv[0], &m, err) == -1 ||
-	    cmd_member_team_check(ctx->peer, store, m.team, err) == -1 ||
 	    people_member_set(&m, "end", end, err) == -1 ||
 	    people_member_update(store, &m, err) == -1)
 		return (-1);
-	*result = cmd_member_json(ctx->peer, store, &m);
-	return (0);
+	return (cmd_member_reply(ctx->peer, store, &m, result, err));
 }

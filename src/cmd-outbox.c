@@ -1,6 +1,7 @@
 /*
- * outbox [state=queued|sent|failed]: the messages in the outbox, newest
- * first, so an admin sees what was sent and why something failed; and
+ * outbox [state=queued|sent|failed] [limit=N]: the newest messages in the
+ * outbox (50 unless told otherwise), newest first, so an admin sees what
+ * was sent and why something failed; and
  * outbox retry ID: make a failed or queued message due now.  No SQL and no
  * sockets: the store's and outbox's interfaces do the work.
  */
@@ -17,7 +18,8 @@
 #include "store.h"
 #include "util.h"
 
-#define CMD_OUTBOX_LIMIT	1000
+#define CMD_OUTBOX_LIMIT		50
+#define CMD_OUTBOX_LIMIT_MAX	10000
 
 static int	 cmd_outbox_exec(struct cmd_ctx *, struct cmd_args *, json_t **,
 		    struct err *);
@@ -28,9 +30,9 @@ static const char *cmd_outbox_state_name(int);
 
 const struct cmd_entry cmd_outbox_entry = {
 	.name = "outbox",
-	.usage = "[state=queued|sent|failed]",
+	.usage = "[state=queued|sent|failed] [limit=N]",
 	.args = { 0, 0 },
-	.keys = (const char *[]){ "state", NULL },
+	.keys = (const char *[]){ "state", "limit", NULL },
 	.required = NULL,
 	.acl = ACL_ADMIN,
 	.flags = 0,
@@ -98,6 +100,7 @@ cmd_outbox_exec(struct cmd_ctx *ctx, struct cmd_args *args, json_t **result,
 	size_t			 n = 0, ns = 0, i, j;
 	const char		*s;
 	int			 state = -1;
+	long long		 limit = CMD_OUTBOX_LIMIT;
 	json_t			*list;
 
 	if (daemon_g == NULL || (store = daemon_g->store) == NULL)
@@ -113,13 +116,17 @@ cmd_outbox_exec(struct cmd_ctx *ctx, struct cmd_args *args, json_t **result,
 			return (err_set(err, ERR_INVALID,
 			    "state: must be queued, sent or failed, not %s", s));
 	}
+	if ((s = cmd_args_get(args, "limit")) != NULL &&
+	    util_parse_int(s, 1, CMD_OUTBOX_LIMIT_MAX, &limit) == -1)
+		return (err_set(err, ERR_INVALID, "limit: must be 1 to %d, "
+		    "not %s", CMD_OUTBOX_LIMIT_MAX, s));
 
-	if (store_outbox_list(store, state, CMD_OUTBOX_LIMIT, &rows, &n,
+	if (store_outbox_list(store, state, (size_t)limit, &rows, &n,
 	    err) == -1)
 		return (-1);
 	/* Queued includes the messages in the sender's hands right now. */
 	if (state == OUTBOX_QUEUED && store_outbox_list(store, OUTBOX_SENDING,
-	    CMD_OUTBOX_LIMIT, &sending, &ns, err) == -1) {
+	    (size_t)limit, &sending, &ns, err) == -1) {
 		store_outbox_free(rows, n);
 		return (-1);
 	}
@@ -127,7 +134,7 @@ cmd_outbox_exec(struct cmd_ctx *ctx, struct cmd_args *args, json_t **result,
 	/* Merge the two newest-first lists by id. */
 	list = json_array();
 	i = j = 0;
-	while (json_array_size(list) < CMD_OUTBOX_LIMIT && (i < n || j < ns)) {
+	while ((long long)json_array_size(list) < limit && (i < n || j < ns)) {
 		if (j >= ns || (i < n && rows[i].id > sending[j].id))
 			json_array_append_new(list, cmd_outbox_row(&rows[i++]));
 		else

@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "acl.h"
+#include "cases.h"
 #include "clock.h"
 #include "cmd.h"
 #include "config.h"
@@ -22,6 +23,7 @@
 #include "rotation.h"
 #include "series.h"
 #include "util.h"
+#include "xmalloc.h"
 
 static int	 cmd_rotation_exec(struct cmd_ctx *, struct cmd_args *,
 		    json_t **, struct err *);
@@ -34,6 +36,8 @@ static int	 cmd_request_exec(struct cmd_ctx *, struct cmd_args *,
 static int	 cmd_rotation_session(struct cmd_ctx *, const char *,
 		    struct session *, int *, int *, struct err *);
 static json_t	*cmd_rotation_num(double);
+static void	 cmd_rotation_shortfalls(const struct session *, json_t *);
+static void	 cmd_rotation_redact(char *, const char *);
 
 const struct cmd_entry cmd_rotation_entry = {
 	.name = "rotation",
@@ -42,6 +46,9 @@ const struct cmd_entry cmd_rotation_entry = {
 	.keys = (const char *[]){ "team", NULL },
 	.required = NULL,
 	.acl = ACL_MANAGER,
+	.scope = SCOPE_TEAM,
+	.target = "team",
+	.access = ACL_MANAGE,
 	.flags = 0,
 	.exec = cmd_rotation_exec,
 };
@@ -53,17 +60,21 @@ const struct cmd_entry cmd_rotation_explain_entry = {
 	.keys = NULL,
 	.required = NULL,
 	.acl = ACL_MEMBER,
+	.scope = SCOPE_SESSION,
+	.access = ACL_SEE,
 	.flags = 0,
 	.exec = cmd_rotation_explain_exec,
 };
 
 const struct cmd_entry cmd_present_entry = {
 	.name = "present",
-	.usage = "SESSION slot= member= [case=]",
+	.usage = "SESSION slot= member= [case=] | SESSION slot= unpin=yes",
 	.args = { 1, 1 },
-	.keys = (const char *[]){ "slot", "member", "case", NULL },
-	.required = (const char *[]){ "slot", "member", NULL },
+	.keys = (const char *[]){ "slot", "member", "case", "unpin", NULL },
+	.required = (const char *[]){ "slot", NULL },
 	.acl = ACL_MANAGER,
+	.scope = SCOPE_SESSION,
+	.access = ACL_MANAGE,
 	.flags = CMD_WRITE | CMD_REPLAN,
 	.exec = cmd_present_exec,
 };
@@ -75,6 +86,8 @@ const struct cmd_entry cmd_request_entry = {
 	.keys = (const char *[]){ "case", "before", NULL },
 	.required = NULL,
 	.acl = ACL_MEMBER,
+	.scope = SCOPE_MEMBER,
+	.access = ACL_OWN,
 	.flags = CMD_WRITE | CMD_REPLAN,
 	.exec = cmd_request_exec,
 };
@@ -137,10 +150,7 @@ cmd_rotation_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 				    "say which team (team=)"));
 			}
 			team = managed[0].slug;
-		} else if (!acl_team_allowed(ctx->peer, daemon_g->store, team,
-		    0))
-			return (err_set(err, ERR_FORBIDDEN, "forbidden: %s is "
-			    "not your team", team));
+		}
 	}
 	if (presenters_rotation(daemon_g->store, daemon_g->conf, clock_now(),
 	    team, &v, err) == -1) {
@@ -188,37 +198,79 @@ static int
 cmd_rotation_session(struct cmd_ctx *ctx, const char *id, struct session *x,
     int *manage, int *cases, struct err *err)
 {
-	struct session_attendee	*a = NULL;
-	char			 tv[SERIES_MAX_TEAMS][SLUG_MAX + 1];
 	const char		*me = ctx->peer->member;
-	size_t			 nt, n = 0, i;
-	int			 ok;
 
 	if (strlen(id) > SCHED_ID_MAX)
 		return (err_set(err, ERR_NOT_FOUND, "no such session: %.40s",
 		    id));
 	if (series_session_get(daemon_g->store, id, x, err) == -1)
 		return (-1);
-	*manage = ctx->peer->level >= ACL_ADMIN;
-	nt = series_session_teams(x, tv);
-	for (i = 0; !*manage && i < nt; i++)
-		*manage = acl_team_allowed(ctx->peer, daemon_g->store, tv[i],
-		    1);
+	*manage = acl_may(ctx->peer, daemon_g->store, SCOPE_SESSION, x->id,
+	    ACL_MANAGE);
 	*cases = *manage || (me[0] != '\0' &&
 	    strcmp(x->psychologist, me) == 0);
-	ok = *cases;
-	if (!ok && me[0] != '\0') {
-		if (series_session_attendees(daemon_g->store, x->id, &a, &n,
-		    err) == -1)
-			return (-1);
-		for (i = 0; !ok && i < n; i++)
-			ok = strcmp(a[i].member, me) == 0;
-		free(a);
-	}
-	if (!ok)
-		return (err_set(err, ERR_FORBIDDEN, "forbidden: session %s is "
-		    "not one of yours or your teams'", x->id));
 	return (0);
+}
+
+/*
+ * A flag's free-text reason is the case's: cut ": REASON" out of the
+ * reasons of a slot whose case the caller may not see.
+ */
+static void
+cmd_rotation_redact(char *text, const char *ref)
+{
+	struct casefile	 c;
+	struct err	 err;
+	char		*p;
+	size_t		 len;
+
+	err_clear(&err);
+	if (ref[0] == '\0' || cases_get(daemon_g->store, ref, &c, &err) == -1 ||
+	    c.flag_reason[0] == '\0')
+		return;
+	len = strlen(c.flag_reason);
+	while ((p = strstr(text, c.flag_reason)) != NULL) {
+		if (p >= text + 2 && p[-2] == ':' && p[-1] == ' ') {
+			p -= 2;
+			len += 2;
+		}
+		memmove(p, p + len, strlen(p + len) + 1);
+		len = strlen(c.flag_reason);
+	}
+}
+
+/*
+ * Each slot's member's shortfall as rotation shows it now, over the whole
+ * plan: the reasons keep the figures of the moment the slot was filled.
+ */
+static void
+cmd_rotation_shortfalls(const struct session *x, json_t *slots)
+{
+	struct presenters_view	 v;
+	struct err		 e;
+	char			 tv[SERIES_MAX_TEAMS][SLUG_MAX + 1];
+	const char		*member;
+	json_t			*o;
+	size_t			 nt, i, k;
+
+	if (json_array_size(slots) == 0)
+		return;
+	nt = series_session_teams(x, tv);
+	err_clear(&e);
+	if (presenters_rotation(daemon_g->store, daemon_g->conf, clock_now(),
+	    nt == 1 ? tv[0] : NULL, &v, &e) == -1)
+		return;
+	json_array_foreach(slots, i, o) {
+		member = json_string_value(json_object_get(o, "member"));
+		for (k = 0; member != NULL && k < v.nmembers; k++) {
+			if (strcmp(v.members[k].member, member) == 0) {
+				json_object_set_new(o, "shortfall",
+				    cmd_rotation_num(v.members[k].shortfall));
+				break;
+			}
+		}
+	}
+	presenters_view_free(&v);
 }
 
 static int
@@ -228,6 +280,7 @@ cmd_rotation_explain_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 	struct presentation	*v = NULL;
 	struct session		 x;
 	const char		*me = ctx->peer->member, *p, *nl;
+	char			*text;
 	json_t			*arr, *reasons;
 	size_t			 n = 0, i;
 	int			 manage, cases, show;
@@ -239,7 +292,12 @@ cmd_rotation_explain_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 	arr = json_array();
 	for (i = 0; i < n; i++) {
 		reasons = json_array();
-		for (p = v[i].reasons; p != NULL && *p != '\0'; p = nl + 1) {
+		show = cases || (me[0] != '\0' &&
+		    strcmp(me, v[i].member) == 0);
+		text = xstrdup(v[i].reasons != NULL ? v[i].reasons : "");
+		if (!show)
+			cmd_rotation_redact(text, v[i].case_ref);
+		for (p = text; *p != '\0'; p = nl + 1) {
 			if ((nl = strchr(p, '\n')) == NULL) {
 				json_array_append_new(reasons,
 				    cmd_json_string(p));
@@ -248,8 +306,7 @@ cmd_rotation_explain_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 			json_array_append_new(reasons, json_stringn(p,
 			    (size_t)(nl - p)));
 		}
-		show = cases || (me[0] != '\0' &&
-		    strcmp(me, v[i].member) == 0);
+		free(text);
 		json_array_append_new(arr, json_pack("{s:i, s:s, s:o, s:s, "
 		    "s:o}", "slot", v[i].slot, "member", v[i].member,
 		    "case", show && v[i].case_ref[0] != '\0' ?
@@ -257,6 +314,7 @@ cmd_rotation_explain_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 		    "how", rotation_how_name(v[i].how), "reasons", reasons));
 	}
 	presenters_free(v, n);
+	cmd_rotation_shortfalls(&x, arr);
 	*result = json_pack("{s:s, s:o}", "session", x.id, "slots", arr);
 	return (0);
 }
@@ -266,19 +324,29 @@ cmd_present_exec(struct cmd_ctx *ctx, struct cmd_args *args,
     json_t **result, struct err *err)
 {
 	struct session	 x;
-	const char	*member, *slot = cmd_args_get(args, "slot");
+	const char	*member, *v, *slot = cmd_args_get(args, "slot");
 	long long	 n;
 	int		 manage, cases;
 
 	if (cmd_rotation_session(ctx, args->argv[0], &x, &manage, &cases,
-	    err) == -1 && err->code != ERR_FORBIDDEN)
+	    err) == -1)
 		return (-1);
-	if (!manage)
-		return (err_set(err, ERR_FORBIDDEN, "forbidden: only an admin "
-		    "or a manager of its team may pin a presenter"));
-	err_clear(err);
 	if (util_parse_int(slot, 1, ROTATION_SLOTS_MAX, &n) == -1)
 		return (err_set(err, ERR_INVALID, "slot: want a number from 1"));
+	if ((v = cmd_args_get(args, "unpin")) != NULL) {
+		if (util_parse_bool(v) != 1 || cmd_args_get(args, "member") !=
+		    NULL || cmd_args_get(args, "case") != NULL)
+			return (err_set(err, ERR_USAGE, "usage: present SESSION "
+			    "slot= unpin=yes (without member= or case=)"));
+		if (presenters_unpin(daemon_g->store, x.id, (int)n, err) == -1)
+			return (-1);
+		*result = json_pack("{s:s, s:i, s:b}", "session", x.id,
+		    "slot", (int)n, "unpinned", 1);
+		return (0);
+	}
+	if (cmd_args_get(args, "member") == NULL)
+		return (err_set(err, ERR_USAGE, "missing key: member= (or "
+		    "unpin=yes)"));
 	member = acl_resolve_me(ctx->peer, cmd_args_get(args, "member"));
 	if (member == NULL || !people_valid_slug(member))
 		return (err_set(err, ERR_INVALID, "member: not a member slug"));
@@ -305,9 +373,6 @@ cmd_request_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 		    "member's login"));
 	if (!people_valid_slug(member))
 		return (err_set(err, ERR_INVALID, "member: not a member slug"));
-	if (!acl_member_allowed(ctx->peer, daemon_g->store, member, 1))
-		return (err_set(err, ERR_FORBIDDEN, "forbidden: only %s, their "
-		    "manager or an admin may ask for them", member));
 	if (c != NULL && !people_valid_ref(c))
 		return (err_set(err, ERR_INVALID, "case: not a case "
 		    "reference"));

@@ -58,6 +58,11 @@ const struct cmd_entry cmd_schedule_entry = {
 	    "to", NULL },
 	.required = NULL,
 	.acl = ACL_MEMBER,
+	.scope = SCOPE_TEAM,
+	.target = "team",
+	.access = ACL_SEE,
+	.refs = (const struct cmd_ref[]){ { SCOPE_MEMBER, "member", ACL_SEE },
+	    { 0, NULL, 0 } },
 	.flags = 0,
 	.exec = cmd_schedule_exec,
 };
@@ -69,6 +74,9 @@ const struct cmd_entry cmd_gaps_entry = {
 	.keys = (const char *[]){ "team", NULL },
 	.required = NULL,
 	.acl = ACL_MANAGER,
+	.scope = SCOPE_TEAM,
+	.target = "team",
+	.access = ACL_MANAGE,
 	.flags = 0,
 	.exec = cmd_gaps_exec,
 };
@@ -160,8 +168,9 @@ cmd_schedule_json(const struct session *x, char tv[][SLUG_MAX + 1],
 	teams = json_array();
 	for (i = 0; i < nt; i++)
 		json_array_append_new(teams, json_string(tv[i]));
-	return (json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:o, s:o, s:s, "
-	    "s:o}", "id", x->id, "series", x->series,
+	/* cover: a psychologist standing in for the series' own. */
+	return (json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:o, s:o, s:b, "
+	    "s:s, s:o}", "id", x->id, "series", x->series,
 	    "kind", series_kind_name(x->kind), "teams", teams,
 	    "start", util_format_time(x->start, sb),
 	    "end", util_format_time(x->end, eb),
@@ -169,6 +178,8 @@ cmd_schedule_json(const struct session *x, char tv[][SLUG_MAX + 1],
 	    cmd_json_string(x->location) : json_null(),
 	    "psychologist", x->psychologist[0] != '\0' ?
 	    json_string(x->psychologist) : json_null(),
+	    "cover", x->psychologist[0] != '\0' &&
+	    strstr(x->cover_reason, "; covered by ") != NULL,
 	    "state", session_state_name(x->state),
 	    "presenters", cmd_rotation_presenters(x->id, cases, me)));
 }
@@ -206,22 +217,16 @@ cmd_schedule_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 			else if (ctx->peer->level < ACL_MANAGER)
 				member = sc.me;
 		}
+		/*
+		 * A team they belong to but do not manage (the table let
+		 * them see it): their own sessions in it.
+		 */
 		if (team != NULL && !cmd_schedule_manages(&sc, team) &&
-		    (psych == NULL || sc.me == NULL ||
-		    strcmp(psych, sc.me) != 0) &&
-		    (member == NULL || sc.me == NULL ||
-		    strcmp(member, sc.me) != 0)) {
-			err_set(err, ERR_FORBIDDEN, "forbidden: %s is not "
-			    "your team", team);
-			goto out;
-		}
-		if (member != NULL && (sc.me == NULL ||
-		    strcmp(member, sc.me) != 0) &&
-		    !acl_member_allowed(ctx->peer, daemon_g->store, member,
-		    0)) {
-			err_set(err, ERR_FORBIDDEN, "forbidden: %s is not in "
-			    "your team", member);
-			goto out;
+		    member == NULL && psych == NULL) {
+			if (ctx->peer->level == ACL_PSYCHOLOGIST)
+				psych = sc.me;
+			else
+				member = sc.me;
 		}
 		if (psych != NULL && (sc.me == NULL ||
 		    strcmp(psych, sc.me) != 0) &&
@@ -296,11 +301,6 @@ cmd_gaps_exec(struct cmd_ctx *ctx, struct cmd_args *args, json_t **result,
 
 	if (cmd_schedule_scope(ctx, &sc, err) == -1)
 		return (-1);
-	if (team != NULL && !cmd_schedule_manages(&sc, team)) {
-		err_set(err, ERR_FORBIDDEN, "forbidden: %s is not your team",
-		    team);
-		goto out;
-	}
 	if (people_member_list(daemon_g->store, team, &m, &n, err) == -1 ||
 	    series_last_attended(daemon_g->store, &last, &nl, err) == -1)
 		goto out;

@@ -1,7 +1,7 @@
 /*
- * series add|set|list|show|remove: the recurring meetings.  Admins and the
- * managers of every team a series serves may change it; its psychologist
- * and co-facilitator may read it.  Removing a series cancels its future
+ * series add|set|list|show|remove: the recurring meetings.  Who may change
+ * or read a series is the command table's (acl.c: the managers of any of
+ * its teams change it; its psychologists and teams read it).  Removing a series cancels its future
  * planned sessions and keeps the held ones.  No SQL and no sockets:
  * series.c validates and stores, the planner cancels, acl.c answers the
  * scope questions, and CMD_REPLAN replans after every change.
@@ -18,7 +18,9 @@
 #include "planner.h"
 #include "series.h"
 #include "util.h"
+#include "warnings.h"
 
+static void	 cmd_series_warn(const struct series *, json_t *);
 static int	 cmd_series_add_exec(struct cmd_ctx *, struct cmd_args *,
 		    json_t **, struct err *);
 static int	 cmd_series_set_exec(struct cmd_ctx *, struct cmd_args *,
@@ -31,8 +33,6 @@ static int	 cmd_series_remove_exec(struct cmd_ctx *, struct cmd_args *,
 		    json_t **, struct err *);
 static int	 cmd_series_apply(struct series *, struct cmd_args *,
 		    struct err *);
-static int	 cmd_series_manages(struct cmd_ctx *, const struct series *);
-static int	 cmd_series_reads(struct cmd_ctx *, const struct series *);
 static json_t	*cmd_series_json(const struct series *);
 static json_t	*cmd_series_opt(const char *);
 
@@ -48,6 +48,11 @@ const struct cmd_entry cmd_series_add_entry = {
 	.required = (const char *[]){ "kind", "rrule", "start", "duration",
 	    NULL },
 	.acl = ACL_MANAGER,
+	.scope = SCOPE_TEAM,
+	.target = "team",
+	.access = ACL_MANAGE,
+	.refs = (const struct cmd_ref[]){ { SCOPE_TEAM, "teams", ACL_MANAGE },
+	    { 0, NULL, 0 } },
 	.flags = CMD_WRITE | CMD_REPLAN,
 	.exec = cmd_series_add_exec,
 };
@@ -60,6 +65,10 @@ const struct cmd_entry cmd_series_set_entry = {
 	.keys = (const char *[]){ SERIES_KEYS, NULL },
 	.required = NULL,
 	.acl = ACL_MANAGER,
+	.scope = SCOPE_SERIES,
+	.access = ACL_MANAGE,
+	.refs = (const struct cmd_ref[]){ { SCOPE_TEAM, "team", ACL_MANAGE },
+	    { SCOPE_TEAM, "teams", ACL_MANAGE }, { 0, NULL, 0 } },
 	.flags = CMD_WRITE | CMD_REPLAN,
 	.exec = cmd_series_set_exec,
 };
@@ -82,6 +91,8 @@ const struct cmd_entry cmd_series_show_entry = {
 	.keys = NULL,
 	.required = NULL,
 	.acl = ACL_PSYCHOLOGIST,
+	.scope = SCOPE_SERIES,
+	.access = ACL_SEE,
 	.flags = 0,
 	.exec = cmd_series_show_exec,
 };
@@ -93,6 +104,8 @@ const struct cmd_entry cmd_series_remove_entry = {
 	.keys = NULL,
 	.required = NULL,
 	.acl = ACL_MANAGER,
+	.scope = SCOPE_SERIES,
+	.access = ACL_MANAGE,
 	.flags = CMD_WRITE | CMD_REPLAN,
 	.exec = cmd_series_remove_exec,
 };
@@ -115,43 +128,6 @@ cmd_series_apply(struct series *r, struct cmd_args *args, struct err *err)
 			return (-1);
 	}
 	return (0);
-}
-
-/* Admin, or manager of every team of the series. */
-static int
-cmd_series_manages(struct cmd_ctx *ctx, const struct series *r)
-{
-	size_t	i;
-
-	if (ctx->peer->level >= ACL_ADMIN)
-		return (1);
-	if (r->nteams == 0)
-		return (0);
-	for (i = 0; i < r->nteams; i++) {
-		if (!acl_team_allowed(ctx->peer, daemon_g->store, r->teams[i],
-		    1))
-			return (0);
-	}
-	return (1);
-}
-
-/* A manager of one of its teams, or its psychologist or co-facilitator. */
-static int
-cmd_series_reads(struct cmd_ctx *ctx, const struct series *r)
-{
-	const char	*me = acl_resolve_me(ctx->peer, "me");
-	size_t		 i;
-
-	if (ctx->peer->level >= ACL_ADMIN)
-		return (1);
-	for (i = 0; i < r->nteams; i++) {
-		if (acl_team_allowed(ctx->peer, daemon_g->store, r->teams[i],
-		    0))
-			return (1);
-	}
-	return (me != NULL && *me != '\0' &&
-	    (strcmp(me, r->psychologist) == 0 ||
-	    strcmp(me, r->cofacilitator) == 0));
 }
 
 static json_t *
@@ -179,6 +155,28 @@ cmd_series_json(const struct series *r)
 	return (j);
 }
 
+/* A psychologist who does not work on the series' weekday. */
+static void
+cmd_series_warn(const struct series *r, json_t *o)
+{
+	struct member	 ps;
+	struct team	 t;
+	struct err	 e;
+	const char	*slug = r->psychologist;
+	json_t		*w;
+
+	err_clear(&e);
+	if (slug[0] == '\0' && r->nteams > 0 &&
+	    people_team_get(daemon_g->store, r->teams[0], &t, &e) == 0)
+		slug = t.psychologist;
+	if (slug[0] == '\0' ||
+	    people_member_get(daemon_g->store, slug, &ps, &e) == -1)
+		return;
+	w = json_array();
+	warnings_series_day(&ps, r->rrule, r->start, w);
+	warnings_attach(o, w);
+}
+
 static int
 cmd_series_add_exec(struct cmd_ctx *ctx, struct cmd_args *args,
     json_t **result, struct err *err)
@@ -198,15 +196,14 @@ cmd_series_add_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 	    cmd_args_get(args, "teams") == NULL)
 		return (err_set(err, ERR_USAGE, "missing key: %s",
 		    kind == SERIES_GROUP_SUPERVISION ? "team=" : "teams="));
+	(void)ctx;
 	if (cmd_series_apply(&r, args, err) == -1)
 		return (-1);
-	if (!cmd_series_manages(ctx, &r))
-		return (err_set(err, ERR_FORBIDDEN, "forbidden: only an admin "
-		    "or the manager of every team of a series may add it"));
 	if (series_add(daemon_g->store, daemon_g->conf, &r, clock_now(),
 	    err) == -1)
 		return (-1);
 	*result = cmd_series_json(&r);
+	cmd_series_warn(&r, *result);
 	return (0);
 }
 
@@ -219,22 +216,16 @@ cmd_series_set_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 
 	if (series_get(daemon_g->store, args->argv[0], &r, err) == -1)
 		return (-1);
-	if (!cmd_series_manages(ctx, &r))
-		return (err_set(err, ERR_FORBIDDEN, "forbidden: only an admin "
-		    "or the manager of every team of %s may change it",
-		    r.slug));
+	(void)ctx;
 	if ((v = cmd_args_get(args, "kind")) != NULL &&
 	    series_set_field(&r, "kind", v, err) == -1)
 		return (-1);
 	if (cmd_series_apply(&r, args, err) == -1)
 		return (-1);
-	if (!cmd_series_manages(ctx, &r))
-		return (err_set(err, ERR_FORBIDDEN, "forbidden: only an admin "
-		    "or the manager of every team of a series may add a team "
-		    "to it"));
 	if (series_update(daemon_g->store, daemon_g->conf, &r, err) == -1)
 		return (-1);
 	*result = cmd_series_json(&r);
+	cmd_series_warn(&r, *result);
 	return (0);
 }
 
@@ -251,7 +242,8 @@ cmd_series_list_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 		return (-1);
 	arr = json_array();
 	for (i = 0; i < n; i++) {
-		if (cmd_series_reads(ctx, &v[i]))
+		if (acl_may(ctx->peer, daemon_g->store, SCOPE_SERIES,
+		    v[i].slug, ACL_SEE))
 			json_array_append_new(arr, cmd_series_json(&v[i]));
 	}
 	free(v);
@@ -267,9 +259,7 @@ cmd_series_show_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 
 	if (series_get(daemon_g->store, args->argv[0], &r, err) == -1)
 		return (-1);
-	if (!cmd_series_reads(ctx, &r))
-		return (err_set(err, ERR_FORBIDDEN, "forbidden: series %s is "
-		    "not one of your teams'", r.slug));
+	(void)ctx;
 	*result = cmd_series_json(&r);
 	return (0);
 }
@@ -283,10 +273,7 @@ cmd_series_remove_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 
 	if (series_get(daemon_g->store, args->argv[0], &r, err) == -1)
 		return (-1);
-	if (!cmd_series_manages(ctx, &r))
-		return (err_set(err, ERR_FORBIDDEN, "forbidden: only an admin "
-		    "or the manager of every team of %s may remove it",
-		    r.slug));
+	(void)ctx;
 	if (planner_series_cancel(daemon_g->store, r.slug, clock_now(), &n,
 	    err) == -1 || series_remove(daemon_g->store, r.slug, err) == -1)
 		return (-1);

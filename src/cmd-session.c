@@ -32,7 +32,7 @@ static int	 cmd_session_attend_exec(struct cmd_ctx *, struct cmd_args *,
 		    json_t **, struct err *);
 static int	 cmd_session_load(const char *, struct session *,
 		    struct series *, struct err *);
-static int	 cmd_session_manages(struct cmd_ctx *, const struct series *);
+static int	 cmd_session_manages(struct cmd_ctx *, const struct session *);
 static int	 cmd_session_result(struct cmd_ctx *, const char *, json_t **,
 		    struct err *);
 static json_t	*cmd_session_json(const struct session *,
@@ -41,24 +41,28 @@ static json_t	*cmd_session_json(const struct session *,
 static json_t	*cmd_session_opt(const char *);
 static const char *cmd_session_by(const struct cmd_ctx *);
 
-#define CMD_SESSION_ENTRY(n, u, k, req, a, f, fn) { .name = (n),	\
+/* Each acts on the session its first word names (acl.c's SCOPE_SESSION). */
+#define CMD_SESSION_ENTRY(n, u, k, req, a, ac, f, fn) { .name = (n),	\
 	.usage = (u), .args = { 1, 1 }, .keys = (k), .required = (req),	\
-	.acl = (a), .flags = (f), .exec = (fn) }
+	.acl = (a), .scope = SCOPE_SESSION, .access = (ac), .flags = (f), \
+	.exec = (fn) }
 
 const struct cmd_entry cmd_session_show_entry = CMD_SESSION_ENTRY(
-    "session show", "ID", NULL, NULL, ACL_MEMBER, 0, cmd_session_show_exec);
+    "session show", "ID", NULL, NULL, ACL_MEMBER, ACL_SEE, 0,
+    cmd_session_show_exec);
 const struct cmd_entry cmd_session_cancel_entry = CMD_SESSION_ENTRY(
     "session cancel", "ID [reason=]", ((const char *[]){ "reason", NULL }),
-    NULL, ACL_MANAGER, CMD_WRITE | CMD_REPLAN, cmd_session_cancel_exec);
+    NULL, ACL_MANAGER, ACL_MANAGE, CMD_WRITE | CMD_REPLAN,
+    cmd_session_cancel_exec);
 const struct cmd_entry cmd_session_move_entry = CMD_SESSION_ENTRY(
     "session move", "ID start= [location=] [reason=]",
     ((const char *[]){ "start", "location", "reason", NULL }),
-    ((const char *[]){ "start", NULL }), ACL_MANAGER,
+    ((const char *[]){ "start", NULL }), ACL_MANAGER, ACL_MANAGE,
     CMD_WRITE | CMD_REPLAN, cmd_session_move_exec);
 const struct cmd_entry cmd_session_attend_entry = CMD_SESSION_ENTRY(
     "session attend", "ID member= status=attended|apologies|absent",
     ((const char *[]){ "member", "status", NULL }),
-    ((const char *[]){ "member", "status", NULL }), ACL_MEMBER,
+    ((const char *[]){ "member", "status", NULL }), ACL_MEMBER, ACL_OWN,
     CMD_WRITE | CMD_REPLAN, cmd_session_attend_exec);
 
 /* Who made a change, for the mail: their member slug, else unix user. */
@@ -91,19 +95,12 @@ cmd_session_load(const char *id, struct session *x, struct series *r,
 	return (0);
 }
 
+/* The same question the command table asks (acl.c), for what to show. */
 static int
-cmd_session_manages(struct cmd_ctx *ctx, const struct series *r)
+cmd_session_manages(struct cmd_ctx *ctx, const struct session *x)
 {
-	size_t	i;
-
-	if (ctx->peer->level >= ACL_ADMIN)
-		return (1);
-	for (i = 0; i < r->nteams; i++) {
-		if (acl_team_allowed(ctx->peer, daemon_g->store, r->teams[i],
-		    1))
-			return (1);
-	}
-	return (0);
+	return (acl_may(ctx->peer, daemon_g->store, SCOPE_SESSION, x->id,
+	    ACL_MANAGE));
 }
 
 static json_t *
@@ -167,7 +164,7 @@ cmd_session_result(struct cmd_ctx *ctx, const char *id, json_t **result,
 	    cmd_session_load(id, &x, &r, err) == -1 ||
 	    series_session_attendees(daemon_g->store, id, &a, &n, err) == -1)
 		return (-1);
-	cases = cmd_session_manages(ctx, &r) || (me != NULL && *me != '\0' &&
+	cases = cmd_session_manages(ctx, &x) || (me != NULL && *me != '\0' &&
 	    strcmp(x.psychologist, me) == 0);
 	*result = cmd_session_json(&x, &r, a, n, cases, me);
 	free(a);
@@ -182,25 +179,15 @@ cmd_session_show_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 	struct session		 x;
 	struct series		 r;
 	const char		*me = acl_resolve_me(ctx->peer, "me");
-	size_t			 n = 0, i;
-	int			 ok, cases;
+	size_t			 n = 0;
+	int			 cases;
 
 	if (cmd_session_load(args->argv[0], &x, &r, err) == -1 ||
 	    series_session_attendees(daemon_g->store, x.id, &a, &n,
 	    err) == -1)
 		return (-1);
-	ok = cmd_session_manages(ctx, &r);
-	for (i = 0; !ok && me != NULL && *me != '\0' && i < n; i++)
-		ok = strcmp(a[i].member, me) == 0;
-	if (!ok && me != NULL && *me != '\0')
-		ok = strcmp(x.psychologist, me) == 0;
-	if (!ok) {
-		free(a);
-		return (err_set(err, ERR_FORBIDDEN, "forbidden: session %s is "
-		    "not one of yours or your teams'", x.id));
-	}
 	/* Cases: admins, the team's manager, the psychologist, the presenter. */
-	cases = cmd_session_manages(ctx, &r) || (me != NULL && *me != '\0' &&
+	cases = cmd_session_manages(ctx, &x) || (me != NULL && *me != '\0' &&
 	    strcmp(x.psychologist, me) == 0);
 	*result = cmd_session_json(&x, &r, a, n, cases, me);
 	free(a);
@@ -217,9 +204,6 @@ cmd_session_cancel_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 
 	if (cmd_session_load(args->argv[0], &x, &r, err) == -1)
 		return (-1);
-	if (!cmd_session_manages(ctx, &r))
-		return (err_set(err, ERR_FORBIDDEN, "forbidden: only an admin "
-		    "or a manager of its team may cancel %s", x.id));
 	if (reason != NULL && strlen(reason) > REASON_MAX)
 		return (err_set(err, ERR_INVALID, "reason: at most %d "
 		    "characters", REASON_MAX));
@@ -242,9 +226,6 @@ cmd_session_move_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 
 	if (cmd_session_load(args->argv[0], &x, &r, err) == -1)
 		return (-1);
-	if (!cmd_session_manages(ctx, &r))
-		return (err_set(err, ERR_FORBIDDEN, "forbidden: only an admin "
-		    "or a manager of its team may move %s", x.id));
 	if (ical_local_time(daemon_g->conf->timezone,
 	    cmd_args_get(args, "start"), &start, err) == -1) {
 		snprintf(msg, sizeof(msg), "%s", err->msg);
@@ -284,7 +265,7 @@ cmd_session_attend_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 	member = acl_resolve_me(ctx->peer, cmd_args_get(args, "member"));
 	if (member == NULL || !people_valid_slug(member))
 		return (err_set(err, ERR_INVALID, "member: not a member slug"));
-	if (!cmd_session_manages(ctx, &r)) {
+	if (!cmd_session_manages(ctx, &x)) {
 		me = acl_resolve_me(ctx->peer, "me");
 		if (me == NULL || strcmp(me, member) != 0)
 			return (err_set(err, ERR_FORBIDDEN, "forbidden: you "

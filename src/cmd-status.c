@@ -22,11 +22,13 @@
 #include "planner.h"
 #include "store.h"
 #include "util.h"
+#include "warnings.h"
 
 static int	cmd_status_exec(struct cmd_ctx *, struct cmd_args *, json_t **,
 		    struct err *);
 static int	cmd_status_counts(json_t *, struct err *);
 static int	cmd_status_mail(json_t *, struct err *);
+static int	cmd_status_fix(json_t *, struct err *);
 
 const struct cmd_entry cmd_status_entry = {
 	.name = "status",
@@ -58,7 +60,8 @@ cmd_status_exec(struct cmd_ctx *ctx, struct cmd_args *args, json_t **result,
 		return (0);
 
 	json_object_set_new(r, "fake_clock", json_boolean(clock_is_fake()));
-	if (cmd_status_counts(r, err) == -1 || cmd_status_mail(r, err) == -1)
+	if (cmd_status_counts(r, err) == -1 || cmd_status_mail(r, err) == -1 ||
+	    cmd_status_fix(r, err) == -1)
 		return (-1);
 	return (0);
 }
@@ -117,5 +120,46 @@ cmd_status_mail(json_t *r, struct err *err)
 		json_object_set_new(mail, "last_failure", json_null());
 	store_outbox_free(rows, n);
 	json_object_set_new(r, "mail", mail);
+	return (0);
+}
+
+/*
+ * What a person must fix: open cases whose lead has left or no longer
+ * holds cases (counted per lead, no references), and members whose mail
+ * [mail] allowed_domains refuses.
+ */
+static int
+cmd_status_fix(json_t *r, struct err *err)
+{
+	struct casefile	*c = NULL;
+	struct member	*m = NULL;
+	size_t		 nc = 0, nm = 0, i;
+	json_t		*refused, *leads, *o;
+	const char	*lead;
+
+	if (warnings_orphaned_cases(daemon_g->store, NULL, &c, &nc,
+	    err) == -1)
+		return (-1);
+	leads = json_object();
+	for (i = 0; i < nc; i++) {
+		lead = c[i].lead;
+		o = json_object_get(leads, lead);
+		json_object_set_new(leads, lead, json_integer(o != NULL ?
+		    json_integer_value(o) + 1 : 1));
+	}
+	free(c);
+	json_object_set_new(r, "orphaned_cases", json_integer((json_int_t)nc));
+	json_object_set_new(r, "orphaned_by_lead", leads);
+	if (warnings_refused_members(daemon_g->store, daemon_g->conf, NULL,
+	    &m, &nm, err) == -1)
+		return (-1);
+	refused = json_array();
+	for (i = 0; i < nm; i++)
+		json_array_append_new(refused, json_pack("{s:s, s:o, s:s}",
+		    "member", m[i].slug, "name", cmd_json_string(m[i].name),
+		    "team", m[i].team));
+	free(m);
+	json_object_set_new(json_object_get(r, "mail"), "refused_members",
+	    refused);
 	return (0);
 }

@@ -29,10 +29,6 @@ static int	 cmd_team_remove_exec(struct cmd_ctx *, struct cmd_args *,
 static struct store *cmd_team_store(struct err *);
 static int	 cmd_team_apply(struct team *, struct cmd_args *,
 		    struct err *);
-static int	 cmd_team_visible(const struct acl_peer *, struct store *,
-		    const struct team *, const struct member *);
-static int	 cmd_team_caller(const struct acl_peer *, struct store *,
-		    struct member *, struct err *);
 static json_t	*cmd_team_json(const struct team *);
 
 #define TEAM_KEYS	"name", "kind", "manager", "psychologist"
@@ -55,6 +51,8 @@ const struct cmd_entry cmd_team_set_entry = {
 	.keys = (const char *[]){ TEAM_KEYS, NULL },
 	.required = NULL,
 	.acl = ACL_MANAGER,
+	.scope = SCOPE_TEAM,
+	.access = ACL_MANAGE,
 	.flags = CMD_WRITE | CMD_REPLAN,
 	.exec = cmd_team_set_exec,
 };
@@ -77,6 +75,8 @@ const struct cmd_entry cmd_team_show_entry = {
 	.keys = NULL,
 	.required = NULL,
 	.acl = ACL_MEMBER,
+	.scope = SCOPE_TEAM,
+	.access = ACL_SEE,
 	.flags = 0,
 	.exec = cmd_team_show_exec,
 };
@@ -131,36 +131,6 @@ cmd_team_json(const struct team *t)
 	return (o);
 }
 
-/* The caller's member record; an empty one when they have none. */
-static int
-cmd_team_caller(const struct acl_peer *peer, struct store *store,
-    struct member *me, struct err *err)
-{
-	memset(me, 0, sizeof(*me));
-	if (peer->member[0] == '\0')
-		return (0);
-	if (people_member_get(store, peer->member, me, err) == -1) {
-		if (err->code != ERR_NOT_FOUND)
-			return (-1);
-		err_clear(err);
-		memset(me, 0, sizeof(*me));
-	}
-	return (0);
-}
-
-/* Admins and managers of the team; members of it; its psychologist. */
-static int
-cmd_team_visible(const struct acl_peer *peer, struct store *store,
-    const struct team *t, const struct member *me)
-{
-	if (acl_team_allowed(peer, store, t->slug, 0))
-		return (1);
-	if (me->slug[0] == '\0')
-		return (0);
-	return (strcmp(me->team, t->slug) == 0 ||
-	    strcmp(t->psychologist, me->slug) == 0);
-}
-
 static int
 cmd_team_add_exec(struct cmd_ctx *ctx, struct cmd_args *args,
     json_t **result, struct err *err)
@@ -196,9 +166,7 @@ cmd_team_set_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 		    "[name=] [kind=] [manager=] [psychologist=]"));
 	if (people_team_get(store, args->argv[0], &t, err) == -1)
 		return (-1);
-	if (!acl_team_allowed(ctx->peer, store, t.slug, 1))
-		return (err_set(err, ERR_FORBIDDEN, "forbidden: only an admin "
-		    "or the manager of %s may change it", t.slug));
+	(void)ctx;
 	if (cmd_team_apply(&t, args, err) == -1 ||
 	    people_team_update(store, &t, err) == -1)
 		return (-1);
@@ -212,18 +180,17 @@ cmd_team_list_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 {
 	struct store	*store;
 	struct team	*teams = NULL;
-	struct member	 me;
 	size_t		 n = 0, i;
 	json_t		*arr;
 
 	if ((store = cmd_team_store(err)) == NULL)
 		return (-1);
-	if (cmd_team_caller(ctx->peer, store, &me, err) == -1 ||
-	    people_team_list(store, &teams, &n, err) == -1)
+	if (people_team_list(store, &teams, &n, err) == -1)
 		return (-1);
 	arr = json_array();
 	for (i = 0; i < n; i++) {
-		if (cmd_team_visible(ctx->peer, store, &teams[i], &me))
+		if (acl_may(ctx->peer, store, SCOPE_TEAM, teams[i].slug,
+		    ACL_SEE))
 			json_array_append_new(arr, cmd_team_json(&teams[i]));
 	}
 	free(teams);
@@ -237,16 +204,12 @@ cmd_team_show_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 {
 	struct store	*store;
 	struct team	 t;
-	struct member	 me;
 
 	if ((store = cmd_team_store(err)) == NULL)
 		return (-1);
-	if (people_team_get(store, args->argv[0], &t, err) == -1 ||
-	    cmd_team_caller(ctx->peer, store, &me, err) == -1)
+	(void)ctx;
+	if (people_team_get(store, args->argv[0], &t, err) == -1)
 		return (-1);
-	if (!cmd_team_visible(ctx->peer, store, &t, &me))
-		return (err_set(err, ERR_FORBIDDEN, "forbidden: team %s is "
-		    "not yours", t.slug));
 	*result = cmd_team_json(&t);
 	return (0);
 }

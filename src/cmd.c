@@ -1,7 +1,9 @@
 /*
  * The command table and everything every command shares: finding the entry
- * with the longest matching name, checking positionals, keys and the ACL
- * before any handler runs (and before a byte of a body is read, so that a
+ * with the longest matching name, checking positionals, keys, the caller's
+ * level and the scope of the object the entry names (one acl_check, so the
+ * rules are the same for every command and handlers hold none) before any
+ * handler runs (and before a byte of a body is read, so that a
  * caller cannot make the daemon hold a body it would refuse), wrapping
  * writes in one transaction with their audit row, and building the
  * one-line JSON reply.  It holds no SQL and no socket code, and it must
@@ -45,9 +47,12 @@ extern const struct cmd_entry cmd_digest_send_entry;
 extern const struct cmd_entry cmd_feed_revoke_entry;
 extern const struct cmd_entry cmd_feed_token_entry;
 extern const struct cmd_entry cmd_gaps_entry;
+extern const struct cmd_entry cmd_help_entry;
 extern const struct cmd_entry cmd_plan_entry;
 extern const struct cmd_entry cmd_present_entry;
 extern const struct cmd_entry cmd_request_entry;
+extern const struct cmd_entry cmd_request_list_entry;
+extern const struct cmd_entry cmd_request_withdraw_entry;
 extern const struct cmd_entry cmd_rotation_entry;
 extern const struct cmd_entry cmd_rotation_explain_entry;
 extern const struct cmd_entry cmd_schedule_entry;
@@ -80,6 +85,7 @@ extern const struct cmd_entry cmd_team_show_entry;
 
 const struct cmd_entry *cmd_table[] = {
 	&cmd_status_entry,
+	&cmd_help_entry,
 	&cmd_reload_entry,
 	&cmd_audit_entry,
 	&cmd_outbox_entry,
@@ -126,6 +132,8 @@ const struct cmd_entry *cmd_table[] = {
 	&cmd_rotation_explain_entry,
 	&cmd_present_entry,
 	&cmd_request_entry,
+	&cmd_request_list_entry,
+	&cmd_request_withdraw_entry,
 	&cmd_feed_token_entry,
 	&cmd_feed_revoke_entry,
 	NULL
@@ -143,6 +151,10 @@ static const struct cmd_entry *cmd_check(struct acl_peer *, int,
 static int	 cmd_run(const struct cmd_entry *, struct cmd_ctx *,
 		    struct cmd_args *, json_t **, struct err *);
 static int	 cmd_replan(struct err *);
+static int	 cmd_unknown(int, char *const *, struct err *);
+static size_t	 cmd_subcommands(const char *, char *, size_t);
+static int	 cmd_scope(const struct cmd_entry *, const struct acl_peer *,
+		    const struct cmd_args *, struct err *);
 static json_t	*cmd_reply_ok(json_t *);
 static json_t	*cmd_reply_error(const struct err *);
 static json_t	*cmd_reply_error_result(const struct err *, json_t *);
@@ -396,6 +408,7 @@ cmd_check(struct acl_peer *caller, int argc, char *const *argv,
     struct cmd_args *args, int *hasbody, size_t *n, struct err *err)
 {
 	const struct cmd_entry	*ce;
+	char			 list[512];
 	int			 consumed;
 
 	if ((*hasbody = cmd_body_size(argc, argv, n, err)) == -1)
@@ -407,14 +420,14 @@ cmd_check(struct acl_peer *caller, int argc, char *const *argv,
 		return (NULL);
 	}
 	if ((ce = cmd_find(argc, argv, &consumed)) == NULL) {
-		err_set(err, ERR_USAGE, "unknown command: %s", argv[0]);
+		cmd_unknown(argc, argv, err);
 		return (NULL);
 	}
 	/*
 	 * Member levels come from the store, fresh for every request; a
 	 * command open to anyone (status) needs none, and stays cheap.
 	 */
-	if (ce->acl > ACL_ANYONE)
+	if (ce->acl > ACL_ANYONE || (ce->flags & CMD_CALLER))
 		acl_refresh(caller, daemon_g != NULL ? daemon_g->store : NULL);
 	if (*hasbody && !(ce->flags & CMD_BODY)) {
 		err_set(err, ERR_USAGE, "%s takes no body (bytes=)", ce->name);
@@ -425,18 +438,118 @@ cmd_check(struct acl_peer *caller, int argc, char *const *argv,
 		return (NULL);
 	}
 	if (cmd_parse_args(ce, argc - consumed, argv + consumed, args,
-	    err) == -1)
-		return (NULL);
-	if (caller->level < ce->acl) {
-		err_set(err, ERR_FORBIDDEN, "forbidden: %s needs %s", ce->name,
-		    acl_level_name(ce->acl));
+	    err) == -1) {
+		/* "rotation frobnicate": name rotation's subcommands too. */
+		if (err->code == ERR_USAGE && consumed == 1 && argc > 1 &&
+		    !cmd_is_key(argv[1]) && strncmp(err->msg, "usage: ", 7) ==
+		    0 && cmd_subcommands(argv[0], list, sizeof(list)) > 0)
+			err_set(err, ERR_USAGE, "unknown command: %.64s %.64s "
+			    "(%s has: %s; usage: %s%s%s)", argv[0], argv[1],
+			    argv[0], list, ce->name, ce->usage[0] != '\0' ?
+			    " " : "", ce->usage);
 		return (NULL);
 	}
+	if (caller->level < ce->acl) {
+		acl_refuse_level(caller, ce->name, ce->acl, err);
+		return (NULL);
+	}
+	if (cmd_scope(ce, caller, args, err) == -1)
+		return (NULL);
 	if ((ce->flags & CMD_DEBUG) && !clock_is_fake()) {
 		err_set(err, ERR_INVALID, "debug commands need --fake-now");
 		return (NULL);
 	}
 	return (ce);
+}
+
+/*
+ * No entry matched: name the subcommands of a known first word, or point
+ * at help.
+ */
+/* "add, set, list" for the two-word commands under word; its length. */
+static size_t
+cmd_subcommands(const char *word, char *list, size_t size)
+{
+	const char	*name, *sp;
+	size_t		 len, off = 0;
+	int		 i, n;
+
+	len = strlen(word);
+	list[0] = '\0';
+	for (i = 0; cmd_table[i] != NULL; i++) {
+		name = cmd_table[i]->name;
+		if ((sp = strchr(name, ' ')) == NULL ||
+		    (size_t)(sp - name) != len || strncmp(name, word, len) != 0)
+			continue;
+		n = snprintf(list + off, size - off, "%s%s",
+		    off > 0 ? ", " : "", sp + 1);
+		if (n < 0 || (size_t)n >= size - off)
+			break;
+		off += (size_t)n;
+	}
+	return (off);
+}
+
+static int
+cmd_unknown(int argc, char *const *argv, struct err *err)
+{
+	char		 list[512];
+	size_t		 off;
+
+	off = cmd_subcommands(argv[0], list, sizeof(list));
+	if (off == 0)
+		return (err_set(err, ERR_USAGE, "unknown command: %.64s; help "
+		    "lists the commands you may run", argv[0]));
+	if (argc > 1)
+		return (err_set(err, ERR_USAGE, "unknown command: %.64s %.64s "
+		    "(%s has: %s)", argv[0], argv[1], argv[0], list));
+	return (err_set(err, ERR_USAGE, "unknown command: %.64s (%s has: %s)",
+	    argv[0], argv[0], list));
+}
+
+/*
+ * The entry's object and the further objects its keys name, each asked
+ * of acl_check: the same rules for every command.  An object the request
+ * leaves out (an optional key) is the handler's to narrow to what the
+ * caller may see.
+ */
+static int
+cmd_scope(const struct cmd_entry *ce, const struct acl_peer *caller,
+    const struct cmd_args *args, struct err *err)
+{
+	struct store		*store;
+	const struct cmd_ref	*r;
+	const char		*obj;
+
+	if (caller->level >= ACL_ADMIN)
+		return (0);
+	store = daemon_g != NULL ? daemon_g->store : NULL;
+	if (ce->scope != SCOPE_NONE) {
+		if (ce->target != NULL)
+			obj = cmd_args_get(args, ce->target);
+		else
+			obj = args->argc > 0 ? args->argv[0] : NULL;
+		if (obj != NULL && acl_check(caller, store, ce->scope, obj,
+		    ce->access, err) == -1)
+			return (-1);
+	}
+	for (r = ce->refs; r != NULL && r->scope != SCOPE_NONE; r++) {
+		if ((obj = cmd_args_get(args, r->key)) != NULL &&
+		    acl_check(caller, store, r->scope, obj, r->access,
+		    err) == -1)
+			return (-1);
+	}
+	return (0);
+}
+
+int
+cmd_allowed(const struct acl_peer *peer, const struct cmd_entry *ce)
+{
+	if (peer->level < ce->acl)
+		return (0);
+	if ((ce->flags & CMD_DEBUG) && !clock_is_fake())
+		return (0);
+	return (1);
 }
 
 int

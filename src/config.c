@@ -92,6 +92,8 @@ struct config_pattern_default {
 	const char	*value;
 };
 
+#define CONFIG_ERRORS_MAX	100	/* errors kept for -t */
+
 /* State of one parse. */
 struct config_parse {
 	struct config	*conf;
@@ -105,6 +107,10 @@ struct config_parse {
 	/* First (lowest-numbered) error. */
 	int		 err_line;
 	char		 err_msg[ERR_MSG_MAX];
+
+	/* Every error, for -t: "line\tmessage" in the order found. */
+	char		**all;
+	size_t		 nall;
 
 	/* Section header seen last, to report an unknown empty section. */
 	char		 sect_name[64];
@@ -310,6 +316,7 @@ static void	 config_section_end(struct config_parse *);
 static void	 config_check_mail(struct config_parse *);
 static void	 config_section_begin(struct config_parse *, char *);
 static char	*config_reader(char *, int, void *);
+static int	 config_all_cmp(const void *, const void *);
 static int	 config_handler(void *, const char *, const char *,
 		    const char *);
 
@@ -344,10 +351,20 @@ config_defaults(void)
 struct config *
 config_load(const char *path, struct err *err)
 {
+	return (config_load_all(path, NULL, err));
+}
+
+struct config *
+config_load_all(const char *path, char **all, struct err *err)
+{
 	struct config_parse	 cp;
 	struct config		*conf = NULL;
-	size_t			 i;
+	size_t			 i, len;
+	char			*tab;
 	int			 rc;
+
+	if (all != NULL)
+		*all = NULL;
 
 	memset(&cp, 0, sizeof(cp));
 	cp.path = path;
@@ -387,6 +404,20 @@ config_load(const char *path, struct err *err)
 	if (cp.err_line != 0) {
 		err_set(err, ERR_INVALID, "%s:%d: %s", path, cp.err_line,
 		    cp.err_msg);
+		if (all == NULL || cp.nall == 0)
+			goto done;
+		/* Every error, one line each, "path:line: message". */
+		qsort(cp.all, cp.nall, sizeof(*cp.all), config_all_cmp);
+		for (i = 0, len = 1; i < cp.nall; i++)
+			len += strlen(path) + strlen(cp.all[i]) + 4;
+		*all = xcalloc(1, len);
+		for (i = 0; i < cp.nall; i++) {
+			tab = strchr(cp.all[i], '\t');
+			*tab = '\0';
+			snprintf(*all + strlen(*all), len - strlen(*all),
+			    "%s%s:%s: %s", i > 0 ? "\n" : "", path, cp.all[i],
+			    tab + 1);
+		}
 		goto done;
 	}
 	for (i = 0; i < CONFIG_NKEYS; i++)
@@ -399,6 +430,9 @@ done:
 	config_free(cp.conf);
 	free(cp.seen);
 	free(cp.line);
+	for (i = 0; i < cp.nall; i++)
+		free(cp.all[i]);
+	free(cp.all);
 	fclose(cp.fp);
 	return (conf);
 }
@@ -838,12 +872,30 @@ config_error(struct config_parse *cp, int line, const char *fmt, ...)
 {
 	va_list	ap;
 
+	char	msg[ERR_MSG_MAX];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (cp->nall < CONFIG_ERRORS_MAX) {
+		cp->all = xreallocarray(cp->all, cp->nall + 1,
+		    sizeof(*cp->all));
+		xasprintf(&cp->all[cp->nall++], "%d\t%s", line, msg);
+	}
 	if (cp->err_line != 0 && cp->err_line <= line)
 		return;
 	cp->err_line = line;
-	va_start(ap, fmt);
-	vsnprintf(cp->err_msg, sizeof(cp->err_msg), fmt, ap);
-	va_end(ap);
+	memcpy(cp->err_msg, msg, sizeof(cp->err_msg));
+}
+
+/* By line ("line\tmessage"). */
+static int
+config_all_cmp(const void *a, const void *b)
+{
+	const char	*const *x = a, *const *y = b;
+	long		 lx = strtol(*x, NULL, 10), ly = strtol(*y, NULL, 10);
+
+	return (lx < ly ? -1 : lx > ly);
 }
 
 /*

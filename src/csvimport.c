@@ -27,8 +27,10 @@
 #include "csvimport.h"
 #include "domain.h"
 #include "people.h"
+#include "series.h"
 #include "store.h"
 #include "util.h"
+#include "warnings.h"
 #include "xmalloc.h"
 
 #define CSVIMPORT_COLS_MAX	12	/* most known columns of any kind */
@@ -89,6 +91,9 @@ struct csvimport {
 	size_t			 nkeys;
 	size_t			 keys_cap;
 
+	json_t		*ignored;	/* header names of dropped columns */
+	json_t		*warnings;	/* [text]: what the import leaves to fix */
+
 	size_t		 inserted;
 	size_t		 updated;
 	size_t		 unchanged;
@@ -114,9 +119,13 @@ static void	 csvimport_applied(struct csvimport *, int, int,
 static void	 csvimport_member_row(struct csvimport *);
 static void	 csvimport_case_row(struct csvimport *);
 static void	 csvimport_absence_row(struct csvimport *);
+static void	 csvimport_attendance_row(struct csvimport *);
 static int	 csvimport_absence_known(struct csvimport *,
 		    const struct absence *, int *);
 static void	 csvimport_header(struct csvimport *);
+static void	 csvimport_unknown(struct csvimport *, const char *,
+		    const int *);
+static void	 csvimport_squash(const char *, char *, size_t);
 static void	 csvimport_field_cb(void *, size_t, void *);
 static void	 csvimport_record_cb(int, void *);
 static void	 csvimport_parse(struct csvimport *, const char *, size_t);
@@ -146,6 +155,11 @@ static const char *const csvimport_absence_cols[] = {
 	"member", "from", "to", "reason", NULL
 };
 
+enum { T_MEMBER = 0, T_DATE, T_STATUS };
+static const char *const csvimport_attendance_cols[] = {
+	"member", "date", "status", NULL
+};
+
 static const struct csvimport_spec csvimport_specs[] = {
 	[CSVIMPORT_MEMBERS] = { "members", csvimport_member_cols, 5,
 	    "slug,name,email,role,team", csvimport_member_row },
@@ -153,6 +167,8 @@ static const struct csvimport_spec csvimport_specs[] = {
 	    "ref,kind,lead", csvimport_case_row },
 	[CSVIMPORT_ABSENCES] = { "absences", csvimport_absence_cols, 3,
 	    "member,from,to", csvimport_absence_row },
+	[CSVIMPORT_ATTENDANCE] = { "attendance", csvimport_attendance_cols, 2,
+	    "member,date", csvimport_attendance_row },
 };
 
 static void
@@ -386,6 +402,9 @@ csvimport_member_row(struct csvimport *ci)
 	err_clear(&err);
 	rc = people_member_upsert(ci->store, &m, &changed, &err);
 	csvimport_applied(ci, rc, changed, &err);
+	if (rc == 0 && warnings_member(ci->store, ci->conf, &m, ci->warnings,
+	    &err) == -1)
+		csvimport_applied(ci, -1, 0, &err);
 }
 
 static void
@@ -514,6 +533,108 @@ csvimport_absence_row(struct csvimport *ci)
 	ci->abs_valid = 0;
 }
 
+/* Lower case without '-', '_' and blanks: "Co-Worker" is "coworker". */
+static void
+csvimport_squash(const char *h, char *buf, size_t size)
+{
+	size_t	n = 0;
+
+	for (; *h != '\0' && n + 1 < size; h++) {
+		if (*h == '-' || *h == '_' || *h == ' ' || *h == '\t')
+			continue;
+		buf[n++] = (char)tolower((unsigned char)*h);
+	}
+	buf[n] = '\0';
+}
+
+/*
+ * A column we do not know is dropped (its values never read) and named in
+ * ignored_columns; one that looks like a known column the file lacks
+ * ("co-worker", "working_days") is also a warning, so the data it was
+ * meant to carry is not lost in silence.
+ */
+static void
+csvimport_unknown(struct csvimport *ci, const char *h, const int *seen)
+{
+	const char *const	*cols = ci->spec->cols;
+	char			 sq[64], sc[64], *msg;
+	size_t			 c;
+
+	json_array_append_new(ci->ignored, csvimport_json_str(h));
+	if (h[0] == '\0')
+		return;
+	csvimport_squash(h, sq, sizeof(sq));
+	for (c = 0; cols[c] != NULL; c++) {
+		if (seen[c])
+			continue;
+		csvimport_squash(cols[c], sc, sizeof(sc));
+		if (strcmp(sq, sc) != 0 && strstr(sq, sc) == NULL)
+			continue;
+		xasprintf(&msg, "column %.64s was ignored: %s has no such "
+		    "column; if it holds %s, name it %s (without it, %s)", h,
+		    ci->spec->what, cols[c], cols[c],
+		    c < ci->spec->nrequired ? "the import cannot work" :
+		    strcmp(cols[c], "days") == 0 ? "members work MO,TU,WE,TH,FR" :
+		    "that field is left empty or at its default");
+		json_array_append_new(ci->warnings, csvimport_json_str(msg));
+		free(msg);
+		return;
+	}
+}
+
+/*
+ * Group supervision attended (or missed) before reflectd: a past date, a
+ * member who exists, attended unless the file says otherwise.
+ */
+static void
+csvimport_attendance_row(struct csvimport *ci)
+{
+	struct member	 m;
+	struct err	 err;
+	char		 member[SLUG_MAX + 1], date[DATE_LEN], today[DATE_LEN];
+	char		*key;
+	const char	*v;
+	size_t		 before = ci->errors;
+	int		 status = ATTEND_ATTENDED, changed = 0, rc;
+
+	member[0] = date[0] = '\0';
+	if (csvimport_copy(ci, T_MEMBER, member, sizeof(member)) &&
+	    !people_valid_slug(member))
+		csvimport_error(ci, ci->rec_line, "member: not a valid slug: "
+		    "%s", member);
+	if (csvimport_val(ci, T_DATE)[0] == '\0')
+		csvimport_error(ci, ci->rec_line, "date: empty");
+	else if (csvimport_date(ci, T_DATE, date) && date[0] != '\0') {
+		people_today(today);
+		if (strcmp(date, today) > 0)
+			csvimport_error(ci, ci->rec_line, "date: %s is in the "
+			    "future (attendance is history)", date);
+	}
+	if (*(v = csvimport_val(ci, T_STATUS)) != '\0' &&
+	    (status = attendance_parse(v)) == -1 &&
+	    csvimport_text_ok(ci, "status", v))
+		csvimport_error(ci, ci->rec_line, "status: must be attended, "
+		    "apologies or absent: %s", v);
+	if (ci->errors != before)
+		return;
+	xasprintf(&key, "%s %s", member, date);
+	csvimport_key_add(ci, key);
+	free(key);
+	if (ci->errors >= CSVIMPORT_ERRORS_MAX)
+		return;
+	err_clear(&err);
+	if (people_member_get(ci->store, member, &m, &err) == -1) {
+		if (err.code == ERR_NOT_FOUND)
+			err_set(&err, ERR_NOT_FOUND, "member: no such member: "
+			    "%s", member);
+		csvimport_applied(ci, -1, 0, &err);
+		return;
+	}
+	rc = store_attendance_history_put(ci->store, member, date,
+	    attendance_name(status), &changed, &err);
+	csvimport_applied(ci, rc, changed, &err);
+}
+
 /* Map the header's columns; without every required one, read no rows. */
 static void
 csvimport_header(struct csvimport *ci)
@@ -542,6 +663,9 @@ csvimport_header(struct csvimport *ci)
 			break;
 		}
 	}
+	for (i = 0; i < ci->nhdr; i++)
+		if (ci->colmap[i] == -1)
+			csvimport_unknown(ci, util_trim(ci->hdr[i]), seen);
 	for (c = 0; c < ci->spec->nrequired; c++) {
 		if (!seen[c]) {
 			csvimport_error(ci, ci->rec_line, "header: missing "
@@ -710,6 +834,7 @@ csvimport_duplicates(struct csvimport *ci)
 		[CSVIMPORT_MEMBERS] = "slug",
 		[CSVIMPORT_CASES] = "ref",
 		[CSVIMPORT_ABSENCES] = "member, from, to",
+		[CSVIMPORT_ATTENDANCE] = "member, date",
 	};
 	size_t				 i;
 
@@ -774,6 +899,9 @@ csvimport_result(struct csvimport *ci)
 	json_object_set_new(o, "error_count", json_integer((json_int_t)
 	    ci->errors));
 	json_object_set_new(o, "errors", errs);
+	json_object_set_new(o, "ignored_columns", json_incref(ci->ignored));
+	if (json_array_size(ci->warnings) > 0)
+		json_object_set_new(o, "warnings", json_incref(ci->warnings));
 	return (o);
 }
 
@@ -795,6 +923,8 @@ csvimport_clear(struct csvimport *ci)
 		free(ci->keys[i].key);
 	free(ci->keys);
 	free(ci->abs);
+	json_decref(ci->ignored);
+	json_decref(ci->warnings);
 }
 
 int
@@ -809,7 +939,7 @@ csvimport_run(struct store *store, const struct config *conf,
 	int			 rc = -1;
 
 	*result = NULL;
-	if (opts->kind < CSVIMPORT_MEMBERS || opts->kind > CSVIMPORT_ABSENCES)
+	if (opts->kind < CSVIMPORT_MEMBERS || opts->kind > CSVIMPORT_ATTENDANCE)
 		return (err_set(err, ERR_USAGE, "import: unknown kind"));
 	if (opts->snapshot && opts->kind != CSVIMPORT_CASES)
 		return (err_set(err, ERR_USAGE, "mode=snapshot is only for "
@@ -819,6 +949,8 @@ csvimport_run(struct store *store, const struct config *conf,
 	ci.conf = conf;
 	ci.opts = opts;
 	ci.spec = &csvimport_specs[opts->kind];
+	ci.ignored = json_array();
+	ci.warnings = json_array();
 
 	if (store_savepoint(store, CSVIMPORT_SAVEPOINT, err) == -1)
 		goto out;

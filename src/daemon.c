@@ -206,23 +206,47 @@ daemon_signal(evutil_socket_t sig, short what, void *arg)
  * Where the daemon lives cannot change under it: keep the running values of
  * the keys that need a restart, and say so.
  */
+static char	daemon_pending[64];	/* keys kept until restart */
+
+const char *
+daemon_reload_pending(void)
+{
+	return (daemon_pending);
+}
+
+static void
+daemon_pending_add(const char *key)
+{
+	size_t	len = strlen(daemon_pending);
+
+	snprintf(daemon_pending + len, sizeof(daemon_pending) - len, "%s%s",
+	    len > 0 ? ", " : "", key);
+}
+
 static void
 daemon_keep_fixed(struct config *nc, const struct config *oc)
 {
+	daemon_pending[0] = '\0';
+	if (strcmp(nc->state_dir, oc->state_dir) != 0)
+		daemon_pending_add("state_dir");
+	if (strcmp(nc->socket, oc->socket) != 0)
+		daemon_pending_add("socket");
+	if (strcmp(nc->socket_group, oc->socket_group) != 0)
+		daemon_pending_add("socket_group");
 	if (strcmp(nc->state_dir, oc->state_dir) != 0) {
-		log_warnx("reload: state_dir changes at restart; keeping %s",
+		log_warnx("reload: state_dir needs a restart; keeping %s",
 		    oc->state_dir);
 		free(nc->state_dir);
 		nc->state_dir = xstrdup(oc->state_dir);
 	}
 	if (strcmp(nc->socket, oc->socket) != 0) {
-		log_warnx("reload: socket changes at restart; keeping %s",
+		log_warnx("reload: socket needs a restart; keeping %s",
 		    oc->socket);
 		free(nc->socket);
 		nc->socket = xstrdup(oc->socket);
 	}
 	if (strcmp(nc->socket_group, oc->socket_group) != 0) {
-		log_warnx("reload: socket_group changes at restart; keeping %s",
+		log_warnx("reload: socket_group needs a restart; keeping %s",
 		    oc->socket_group);
 		free(nc->socket_group);
 		nc->socket_group = xstrdup(oc->socket_group);

@@ -38,13 +38,14 @@
 #include "series.h"
 #include "store.h"
 #include "util.h"
+#include "warnings.h"
 #include "xmalloc.h"
 
 #define DG_DAY		86400
 /* A missed week's digests go this long after start, once it is serving. */
 #define DG_CATCHUP	60
 #define DG_SPAN		(14 * DG_DAY)
-#define DG_SECTIONS	6
+#define DG_SECTIONS	7
 
 /* Strings and arrays a digest borrows, freed together. */
 struct dg_arena {
@@ -131,6 +132,8 @@ static int	 dg_queue(struct dg_run *, struct digest *, const char *,
 static int	 dg_team_digests(struct dg_run *, struct err *);
 static int	 dg_psych_digests(struct dg_run *, struct err *);
 static int	 dg_manager_digests(struct dg_run *, struct err *);
+static int	 dg_fix_rows(struct dg_arena *, const struct dg_run *,
+		    struct dg_table *, const char *, struct err *);
 static int	 dg_manager_one(struct dg_run *, const struct team *,
 		    const struct member *, struct err *);
 static void	 dg_timer_cb(void *);
@@ -758,6 +761,56 @@ dg_psych_digests(struct dg_run *r, struct err *err)
 	return (rc);
 }
 
+/*
+ * A team's leads of orphaned cases (how many, no references) and members
+ * whose mail allowed_domains refuses.
+ */
+static int
+dg_fix_rows(struct dg_arena *a, const struct dg_run *r, struct dg_table *t,
+    const char *team, struct err *err)
+{
+	struct casefile		*c = NULL;
+	struct member		*m = NULL;
+	const struct member	*lead;
+	size_t			 nc = 0, nm = 0, i, k;
+	const char		*at;
+	char			 today[DATE_LEN];
+
+	sched_local_date(r->now, today);
+	if (warnings_orphaned_cases(r->store, team, &c, &nc, err) == -1)
+		return (-1);
+	/* Cases come by ref: count each lead once, at their first case. */
+	for (i = 0; i < nc; i++) {
+		for (k = 0; k < i; k++)
+			if (strcmp(c[k].lead, c[i].lead) == 0)
+				break;
+		if (k < i || (lead = dg_member(r, c[i].lead)) == NULL)
+			continue;
+		for (k = i + 1, nm = 1; k < nc; k++)
+			nm += strcmp(c[k].lead, c[i].lead) == 0;
+		dg_row(a, t, 0, DIGEST_NONE, 2, lead->name, role_holds_cases(
+		    (enum role)lead->role) ? dg_fmt(a, "%s on %s and still "
+		    "leads %zu open case%s: reallocate", strcmp(lead->end,
+		    today) < 0 ? "left" : "leaves", lead->end, nm,
+		    nm == 1 ? "" : "s") : dg_fmt(a, "is now a %s and still "
+		    "leads %zu open case%s: reallocate", dg_role(lead->role),
+		    nm, nm == 1 ? "" : "s"));
+	}
+	free(c);
+	nm = 0;
+	if (warnings_refused_members(r->store, r->conf, team, &m, &nm,
+	    err) == -1)
+		return (-1);
+	for (i = 0; i < nm; i++) {
+		at = strrchr(m[i].email, '@');
+		dg_row(a, t, 0, DIGEST_NONE, 2, dg_fmt(a, "%s", m[i].name),
+		    dg_fmt(a, "mail refused: %s is not an allowed domain",
+		    at != NULL ? at + 1 : m[i].email));
+	}
+	free(m);
+	return (0);
+}
+
 static int
 dg_manager_one(struct dg_run *r, const struct team *tm,
     const struct member *mgr, struct err *err)
@@ -775,8 +828,10 @@ dg_manager_one(struct dg_run *r, const struct team *tm,
 	static const char *const	 slot_cols[] = {
 		"When", "What", "Unfilled slots"
 	};
+	static const char *const	 fix_cols[] = { "Member", "To fix" };
 	struct dg_arena			 a;
 	struct dg_table			 load, warn, gaps, unc, pres, unf;
+	struct dg_table			 fix;
 	struct presenters_view		 view;
 	const struct presenters_member	*pm;
 	struct digest_section		 sec[DG_SECTIONS];
@@ -796,8 +851,11 @@ dg_manager_one(struct dg_run *r, const struct team *tm,
 	memset(&unc, 0, sizeof(unc));
 	memset(&pres, 0, sizeof(pres));
 	memset(&unf, 0, sizeof(unf));
+	memset(&fix, 0, sizeof(fix));
 	memset(&view, 0, sizeof(view));
 	sched_local_date(r->now, today);
+	if (dg_fix_rows(&a, r, &fix, tm->slug, err) == -1)
+		goto out;
 	if (presenters_rotation(r->store, r->conf, r->now, tm->slug, &view,
 	    err) == -1)
 		goto out;
@@ -868,6 +926,11 @@ dg_manager_one(struct dg_run *r, const struct team *tm,
 	    "Presentations held in the last 365 days, those planned, and "
 	    "each member's last and next.", pres_cols, 5, &pres,
 	    "No case-holding members.");
+	dg_section(&sec[6], "For you to fix",
+	    "Open cases whose lead has left or no longer holds cases (they "
+	    "count in no caseload), and members whose mail is refused by "
+	    "allowed_domains.", fix_cols, 2, &fix,
+	    "Nothing: every open case has a lead and all mail can go.");
 	memset(&dg, 0, sizeof(dg));
 	dg.key = dg_fmt(&a, "%s/%s", r->week, tm->slug);
 	dg.subject = dg_fmt(&a, "%s: caseloads and sessions (%s)", tm->name,
@@ -883,6 +946,7 @@ out:
 	free(unc.rows);
 	free(pres.rows);
 	free(unf.rows);
+	free(fix.rows);
 	presenters_view_free(&view);
 	dg_arena_free(&a);
 	return (rc);

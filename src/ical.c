@@ -1,5 +1,5 @@
 /*
- * ical: the only libical user.  RRULEs are checked and expanded here in the
+ * ical: with ical-build.c, the only libical user.  RRULEs are checked and expanded here in the
  * configured time zone (libical's copy of it, from the system's tzdata), so
  * a series keeps its local time of day across daylight-saving changes; and
  * holiday files are parsed here into sets of dates for schedule.c.  It
@@ -9,8 +9,7 @@
  * and a rule must yield within RRULE_SEARCH_YEARS of its start, which is
  * looked for here in a bounded number of days, before libical (which
  * would search up to the year 20000) is asked for it.
- * It also builds the VCALENDARs of invitations and feeds, with a compact
- * VTIMEZONE of its own; it formats them and never sends them.
+ * The VCALENDARs of invitations and feeds are built in ical-build.c.
  */
 #include <sys/stat.h>
 
@@ -30,45 +29,10 @@
 
 #include "autoconf.h"
 #include "ical.h"
+#include "ical-int.h"
 #include "schedule.h"
-#include "tzfile.h"
 #include "util.h"
 #include "xmalloc.h"
-
-struct tz_change {
-	time_t	at;		/* the instant of the change (UTC) */
-	int	from;		/* UTC offsets in seconds */
-	int	to;
-};
-
-#define TZ_MAX_CHANGES	4
-#define TZ_MAX_YEARS	64		/* compact VTIMEZONE: years of events */
-
-/* Offsets come from the TZif file when it can be read, else libical. */
-struct zone {
-	icaltimezone	*z;
-	struct tzfile	*f;
-};
-
-/*
- * A yearly change as a VTIMEZONE states it: the ord'th (or -1, the last)
- * wday of mon, at secs local time before the change.  All ints, so that
- * two years' rules compare with memcmp.
- */
-struct tz_yearly {
-	int	mon;		/* 1-12 */
-	int	ord;
-	int	wday;		/* 0 Sunday */
-	int	secs;
-	int	from, to;
-};
-
-/* One year of a zone: no change (n 0, base) or into daylight and back. */
-struct tz_rules {
-	int			n;
-	int			base;
-	struct tz_yearly	r[2];	/* [0] into daylight, [1] back */
-};
 
 struct vevent_lines {
 	size_t	*line;		/* line of each BEGIN:VEVENT, in order */
@@ -80,8 +44,6 @@ struct vevent_lines {
 
 struct rrule_probe;
 
-static icaltimezone *zone_get(const char *, struct err *);
-static struct icaltimetype to_zone(time_t, icaltimezone *);
 static int	rrule_parse(const char *, struct icalrecurrencetype *,
 		    struct err *);
 static int	rrule_run(const char *, const char *, time_t, time_t, time_t,
@@ -107,27 +69,6 @@ static int	rrule_probe_period(const struct rrule_probe *, const long *,
 static int	rrule_bounded(const struct icalrecurrencetype *,
 		    struct icaltimetype, const char *, struct err *);
 static int	local_shape(const char *);
-static int	zone_offset(const struct zone *, time_t);
-static size_t	zone_changes(const struct zone *, int, struct tz_change *,
-		    int *);
-static int	zone_rules(const struct zone *, int, struct tz_rules *);
-static const char *zone_tzname(icaltimezone *, int);
-static icalcomponent *zone_observance(icaltimezone *,
-		    const struct tz_yearly *, int);
-static icalcomponent *zone_component(const struct zone *, const char *,
-		    const struct ical_event *, size_t);
-static char	*ical_clean(const char *, int, int);
-static icalproperty *ical_local_prop(icalproperty *, time_t, icaltimezone *,
-		    const char *);
-static icalproperty *ical_person(icalproperty *, const char *, const char *);
-static icalcomponent *ical_vevent(const struct ical_event *, icaltimezone *,
-		    const char *);
-static char	*ical_fold(const char *, size_t *);
-static void	feed_props(icalcomponent *, const char *,
-		    const struct ical_feed_info *);
-static char	*calendar_build(enum ical_method, const char *,
-		    const struct ical_feed_info *, const struct ical_event *,
-		    size_t, size_t *, struct err *);
 
 static const char *rrule_parts[] = {
 	"FREQ", "UNTIL", "COUNT", "INTERVAL", "BYSECOND", "BYMINUTE",
@@ -154,8 +95,8 @@ ical_shutdown(void)
 	icalmemory_free_ring();
 }
 
-static icaltimezone *
-zone_get(const char *tz, struct err *err)
+icaltimezone *
+ical_zone_get(const char *tz, struct err *err)
 {
 	icaltimezone	*z;
 
@@ -172,12 +113,12 @@ zone_get(const char *tz, struct err *err)
 int
 ical_timezone_exists(const char *tz)
 {
-	return (zone_get(tz, NULL) != NULL);
+	return (ical_zone_get(tz, NULL) != NULL);
 }
 
 /* The wall time of t in z (libical 3.0's from_timet_with_zone stays UTC). */
-static struct icaltimetype
-to_zone(time_t t, icaltimezone *z)
+struct icaltimetype
+ical_to_zone(time_t t, icaltimezone *z)
 {
 	icaltimezone		*utc = icaltimezone_get_utc_timezone();
 	struct icaltimetype	 tt;
@@ -214,7 +155,7 @@ ical_local_time(const char *tz, const char *text, time_t *out,
 	int			 y, mo, d, h, mi, s = 0;
 	time_t			 t;
 
-	if ((z = zone_get(tz, err)) == NULL)
+	if ((z = ical_zone_get(tz, err)) == NULL)
 		return (-1);
 	if (text == NULL)
 		return (err_set(err, ERR_INVALID, "no time given"));
@@ -246,7 +187,7 @@ ical_local_time(const char *tz, const char *text, time_t *out,
 	tt.second = s;
 	tt.zone = z;
 	t = icaltime_as_timet_with_zone(tt, z);
-	back = to_zone(t, z);
+	back = ical_to_zone(t, z);
 	if (back.year != y || back.month != mo || back.day != d ||
 	    back.hour != h || back.minute != mi)
 		return (err_set(err, ERR_INVALID, "%s does not exist in %s: "
@@ -740,9 +681,9 @@ rrule_run(const char *rrule, const char *tz, time_t dtstart, time_t from,
 	*n = 0;
 	if (rrule_parse(rrule, &r, err) == -1)
 		return (-1);
-	if ((z = zone_get(tz, err)) == NULL)
+	if ((z = ical_zone_get(tz, err)) == NULL)
 		return (-1);
-	dt = to_zone(dtstart, z);
+	dt = ical_to_zone(dtstart, z);
 	if (icaltime_as_timet_with_zone(dt, z) != dtstart)
 		return (err_set(err, ERR_INVALID, "the start falls in the hour "
 		    "the clocks skip or repeat; choose another time"));
@@ -1107,596 +1048,3 @@ ical_holidays_load_all(char *const *paths, size_t n,
 	return (0);
 }
 
-/*
- * Building calendars.  libical assembles the components and escapes the
- * TEXT values; the VTIMEZONE is made here from the zone's offsets in the
- * events' years rather than copied from libical, whose copy carries the
- * zone's whole history and a TZID that some clients do not recognise.
- * The offsets are read from the system's zoneinfo by tzfile.c: libical
- * 3.0.16 takes the 32-bit end of a TZif file (2038-01-19 03:14:07 UTC) for
- * a change, so from 2038 it moves some zones' changes to 03:14:07 UTC
- * (America/Santiago's September one, for instance).
- */
-
-static int
-zone_offset(const struct zone *zn, time_t t)
-{
-	struct icaltimetype	tt;
-	int			dst = 0;
-
-	if (zn->f != NULL)
-		return (tzfile_offset(zn->f, t));
-	tt = icaltime_from_timet_with_zone(t, 0, icaltimezone_get_utc_timezone());
-	tt.zone = icaltimezone_get_utc_timezone();
-	return (icaltimezone_get_utc_offset_of_utc_time(zn->z, &tt, &dst));
-}
-
-/* The zone's offset changes in a UTC year, at most TZ_MAX_CHANGES. */
-static size_t
-zone_changes(const struct zone *zn, int year, struct tz_change *c,
-    int *base)
-{
-	struct tm	tm;
-	time_t		from, until, d, lo, hi, mid;
-	int		off, next;
-	size_t		n = 0;
-
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = year - 1900;
-	tm.tm_mday = 1;
-	from = timegm(&tm);
-	tm.tm_year++;
-	until = timegm(&tm);
-	off = *base = zone_offset(zn, from);
-	for (d = from; d < until && n <= TZ_MAX_CHANGES; d += 86400) {
-		if ((next = zone_offset(zn, d + 86400)) == off)
-			continue;
-		lo = d;
-		hi = d + 86400;
-		while (hi - lo > 1) {
-			mid = lo + (hi - lo) / 2;
-			if (zone_offset(zn, mid) == off)
-				lo = mid;
-			else
-				hi = mid;
-		}
-		if (n < TZ_MAX_CHANGES) {
-			c[n].at = hi;
-			c[n].from = off;
-			c[n].to = next;
-		}
-		n++;
-		off = next;
-	}
-	return (n);
-}
-
-/*
- * The year's changes as yearly rules, if they are none or one change into
- * daylight saving and one back; else -1.  A change on one of the last
- * seven days of its month is "the last" wday (-1SU), the rule of the zones
- * that use "last Sunday", so that it states the same rule every year;
- * others are the nth wday, which is right for this year, though not for
- * every year of a rule such as Chile's "first Sunday on or after the 2nd".
- */
-static int
-zone_rules(const struct zone *zn, int year, struct tz_rules *rs)
-{
-	struct tz_change	 c[TZ_MAX_CHANGES];
-	const struct tz_change	*ch;
-	struct tz_yearly	*y;
-	struct tm		 tm;
-	time_t			 local;
-	size_t			 n;
-	int			 i, d;
-
-	memset(rs, 0, sizeof(*rs));
-	n = zone_changes(zn, year, c, &rs->base);
-	if (n == 0)
-		return (0);
-	if (n != 2 || c[0].from != c[1].to || c[0].to != c[1].from)
-		return (-1);
-	d = c[0].to > c[0].from ? 0 : 1;	/* into daylight */
-	rs->n = 2;
-	for (i = 0; i < 2; i++) {
-		y = &rs->r[i];
-		ch = &c[i == 0 ? d : 1 - d];
-		/* DTSTART and RRULE are local time before the change. */
-		local = ch->at + ch->from;
-		if (gmtime_r(&local, &tm) == NULL)
-			return (-1);
-		y->mon = tm.tm_mon + 1;
-		y->wday = tm.tm_wday;
-		y->ord = tm.tm_mday == tzfile_mday(tm.tm_year + 1900,
-		    tm.tm_mon, -1, tm.tm_wday) ? -1 : (tm.tm_mday - 1) / 7 + 1;
-		y->secs = tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
-		y->from = ch->from;
-		y->to = ch->to;
-	}
-	return (0);
-}
-
-/* The latest TZNAME libical's copy of the zone gives to offset. */
-static const char *
-zone_tzname(icaltimezone *z, int offset)
-{
-	icalcomponent	*vtz, *c;
-	icalproperty	*p;
-	const char	*name = NULL;
-
-	if ((vtz = icaltimezone_get_component(z)) == NULL)
-		return (NULL);
-	for (c = icalcomponent_get_first_component(vtz, ICAL_ANY_COMPONENT);
-	    c != NULL;
-	    c = icalcomponent_get_next_component(vtz, ICAL_ANY_COMPONENT)) {
-		p = icalcomponent_get_first_property(c,
-		    ICAL_TZOFFSETTO_PROPERTY);
-		if (p == NULL || icalproperty_get_tzoffsetto(p) != offset)
-			continue;
-		p = icalcomponent_get_first_property(c, ICAL_TZNAME_PROPERTY);
-		if (p != NULL && icalproperty_get_tzname(p) != NULL)
-			name = icalproperty_get_tzname(p);
-	}
-	return (name);
-}
-
-/*
- * One observance of yearly rule y.  DTSTART is the rule's occurrence in
- * 1970, worked out from the rule itself: the same day of the month as in
- * the events' year would be 32 October 1970 when that year's last Sunday
- * of October is the 29th, and strict clients refuse the whole calendar.
- */
-static icalcomponent *
-zone_observance(icaltimezone *z, const struct tz_yearly *y, int dst)
-{
-	static const char	*wd[] = { "SU", "MO", "TU", "WE", "TH", "FR",
-				    "SA" };
-	icalcomponent		*obs;
-	struct icaltimetype	 start;
-	const char		*name;
-	char			*text;
-
-	start = icaltime_null_time();
-	start.year = 1970;
-	start.month = y->mon;
-	start.day = tzfile_mday(1970, y->mon - 1, y->ord, y->wday);
-	start.hour = y->secs / 3600;
-	start.minute = y->secs / 60 % 60;
-	start.second = y->secs % 60;
-	obs = icalcomponent_new(dst ? ICAL_XDAYLIGHT_COMPONENT :
-	    ICAL_XSTANDARD_COMPONENT);
-	icalcomponent_add_property(obs, icalproperty_new_dtstart(start));
-	icalcomponent_add_property(obs, icalproperty_new_tzoffsetfrom(y->from));
-	icalcomponent_add_property(obs, icalproperty_new_tzoffsetto(y->to));
-	if ((name = zone_tzname(z, y->to)) != NULL)
-		icalcomponent_add_property(obs, icalproperty_new_tzname(name));
-	xasprintf(&text, "RRULE:FREQ=YEARLY;BYMONTH=%d;BYDAY=%d%s", y->mon,
-	    y->ord, wd[y->wday]);
-	icalcomponent_add_property(obs, icalproperty_new_from_string(text));
-	free(text);
-	return (obs);
-}
-
-/*
- * The VTIMEZONE for the events, under the bare name tz: compact when every
- * year that has an event gives the same rules (nearly always: a zone's
- * rules seldom change), else libical's full copy of the zone, renamed,
- * which covers every year (as libical reads the zone) but is long.
- */
-static icalcomponent *
-zone_component(const struct zone *zn, const char *tz,
-    const struct ical_event *events, size_t n)
-{
-	icalcomponent		*vtz, *obs, *full;
-	icalproperty		*p;
-	struct tz_rules		 first, rs;
-	struct icaltimetype	 start;
-	struct tm		 tm;
-	const char		*name;
-	uint64_t		 years = 0;
-	size_t			 i;
-	int			 lo = 0, hi = 0, y, compact = 1;
-
-	/*
-	 * The UTC years of the events, as bits of a window of TZ_MAX_YEARS
-	 * (y mod TZ_MAX_YEARS is one bit per year within it); a wider span
-	 * gets the full copy.
-	 */
-	memset(&first, 0, sizeof(first));
-	for (i = 0; i < n && compact; i++) {
-		if (gmtime_r(&events[i].start, &tm) == NULL) {
-			compact = 0;
-			break;
-		}
-		y = tm.tm_year + 1900;
-		if (i == 0)
-			lo = hi = y;
-		lo = y < lo ? y : lo;
-		hi = y > hi ? y : hi;
-		if (hi - lo >= TZ_MAX_YEARS)
-			compact = 0;
-		else
-			years |= (uint64_t)1 << ((y % TZ_MAX_YEARS +
-			    TZ_MAX_YEARS) % TZ_MAX_YEARS);
-	}
-	for (y = lo; y <= hi && compact; y++) {
-		if ((years & (uint64_t)1 << ((y % TZ_MAX_YEARS +
-		    TZ_MAX_YEARS) % TZ_MAX_YEARS)) == 0)
-			continue;
-		if (zone_rules(zn, y, &rs) == -1 ||
-		    (y != lo && memcmp(&rs, &first, sizeof(rs)) != 0))
-			compact = 0;
-		if (y == lo)
-			first = rs;
-	}
-	if (compact && first.n == 2) {
-		vtz = icalcomponent_new(ICAL_VTIMEZONE_COMPONENT);
-		icalcomponent_add_property(vtz, icalproperty_new_tzid(tz));
-		icalcomponent_add_component(vtz,
-		    zone_observance(zn->z, &first.r[1], 0));
-		icalcomponent_add_component(vtz,
-		    zone_observance(zn->z, &first.r[0], 1));
-		return (vtz);
-	}
-	if (compact) {
-		vtz = icalcomponent_new(ICAL_VTIMEZONE_COMPONENT);
-		icalcomponent_add_property(vtz, icalproperty_new_tzid(tz));
-		obs = icalcomponent_new(ICAL_XSTANDARD_COMPONENT);
-		start = icaltime_null_time();
-		start.year = 1970;
-		start.month = 1;
-		start.day = 1;
-		icalcomponent_add_property(obs,
-		    icalproperty_new_dtstart(start));
-		icalcomponent_add_property(obs,
-		    icalproperty_new_tzoffsetfrom(first.base));
-		icalcomponent_add_property(obs,
-		    icalproperty_new_tzoffsetto(first.base));
-		if ((name = zone_tzname(zn->z, first.base)) != NULL)
-			icalcomponent_add_property(obs,
-			    icalproperty_new_tzname(name));
-		icalcomponent_add_component(vtz, obs);
-		return (vtz);
-	}
-	/*
-	 * The rules change within or between the years: libical's copy,
-	 * TZID first and bare instead of "/freeassociation.../Europe/London".
-	 */
-	if ((full = icaltimezone_get_component(zn->z)) == NULL)
-		return (NULL);
-	vtz = icalcomponent_new(ICAL_VTIMEZONE_COMPONENT);
-	icalcomponent_add_property(vtz, icalproperty_new_tzid(tz));
-	for (p = icalcomponent_get_first_property(full, ICAL_ANY_PROPERTY);
-	    p != NULL;
-	    p = icalcomponent_get_next_property(full, ICAL_ANY_PROPERTY))
-		if (icalproperty_isa(p) != ICAL_TZID_PROPERTY)
-			icalcomponent_add_property(vtz,
-			    icalproperty_new_clone(p));
-	for (obs = icalcomponent_get_first_component(full, ICAL_ANY_COMPONENT);
-	    obs != NULL;
-	    obs = icalcomponent_get_next_component(full, ICAL_ANY_COMPONENT))
-		icalcomponent_add_component(vtz, icalcomponent_new_clone(obs));
-	return (vtz);
-}
-
-/* A copy without control characters (kept: '\n' when lines is set). */
-static char *
-ical_clean(const char *s, int lines, int param)
-{
-	char	*c, *p;
-
-	c = xstrdup(s != NULL ? s : "");
-	for (p = c; *p != '\0'; p++) {
-		if (*p == '\n' && lines)
-			continue;
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = ' ';
-		else if (param && *p == '"')
-			*p = '\'';
-	}
-	return (c);
-}
-
-static icalproperty *
-ical_local_prop(icalproperty *p, time_t t, icaltimezone *z, const char *tz)
-{
-	struct icaltimetype	tt;
-
-	tt = to_zone(t, z);
-	tt.zone = NULL;
-	if (icalproperty_isa(p) == ICAL_DTSTART_PROPERTY)
-		icalproperty_set_dtstart(p, tt);
-	else
-		icalproperty_set_dtend(p, tt);
-	icalproperty_add_parameter(p, icalparameter_new_tzid(tz));
-	return (p);
-}
-
-static icalproperty *
-ical_person(icalproperty *p, const char *name, const char *addr)
-{
-	char	*cn, *v;
-
-	xasprintf(&v, "mailto:%s", addr);
-	cn = ical_clean(v, 0, 0);
-	if (icalproperty_isa(p) == ICAL_ORGANIZER_PROPERTY)
-		icalproperty_set_organizer(p, cn);
-	else
-		icalproperty_set_attendee(p, cn);
-	free(cn);
-	free(v);
-	if (name != NULL && name[0] != '\0') {
-		cn = ical_clean(name, 0, 1);
-		icalproperty_add_parameter(p, icalparameter_new_cn(cn));
-		free(cn);
-	}
-	return (p);
-}
-
-static icalcomponent *
-ical_vevent(const struct ical_event *e, icaltimezone *z, const char *tz)
-{
-	icalcomponent		*ev;
-	icalproperty		*p;
-	struct icaltimetype	 stamp;
-	icaltimezone		*utc = icaltimezone_get_utc_timezone();
-	char			*s;
-	size_t			 i;
-	int			 role;
-
-	ev = icalcomponent_new(ICAL_VEVENT_COMPONENT);
-	s = ical_clean(e->uid, 0, 0);
-	icalcomponent_add_property(ev, icalproperty_new_uid(s));
-	free(s);
-	icalcomponent_add_property(ev, icalproperty_new_sequence(
-	    e->sequence < 0 ? 0 : e->sequence));
-	stamp = icaltime_from_timet_with_zone(e->dtstamp, 0, utc);
-	stamp.zone = utc;
-	icalcomponent_add_property(ev, icalproperty_new_dtstamp(stamp));
-	icalcomponent_add_property(ev, ical_local_prop(
-	    icalproperty_new(ICAL_DTSTART_PROPERTY), e->start, z, tz));
-	icalcomponent_add_property(ev, ical_local_prop(
-	    icalproperty_new(ICAL_DTEND_PROPERTY), e->end, z, tz));
-	s = ical_clean(e->summary, 0, 0);
-	icalcomponent_add_property(ev, icalproperty_new_summary(s));
-	free(s);
-	if (e->location != NULL && e->location[0] != '\0') {
-		s = ical_clean(e->location, 0, 0);
-		icalcomponent_add_property(ev, icalproperty_new_location(s));
-		free(s);
-	}
-	if (e->description != NULL && e->description[0] != '\0') {
-		s = ical_clean(e->description, 1, 0);
-		icalcomponent_add_property(ev,
-		    icalproperty_new_description(s));
-		free(s);
-	}
-	icalcomponent_add_property(ev, icalproperty_new_status(e->cancelled ?
-	    ICAL_STATUS_CANCELLED : ICAL_STATUS_CONFIRMED));
-	icalcomponent_add_property(ev, icalproperty_new_transp(
-	    ICAL_TRANSP_OPAQUE));
-	/* Outlook: no "propose new time" (SPEC 6); moves go through us. */
-	p = icalproperty_new_x("TRUE");
-	icalproperty_set_x_name(p, "X-MICROSOFT-DISALLOW-COUNTER");
-	icalcomponent_add_property(ev, p);
-	if (e->organizer_addr != NULL && e->organizer_addr[0] != '\0')
-		icalcomponent_add_property(ev, ical_person(
-		    icalproperty_new(ICAL_ORGANIZER_PROPERTY),
-		    e->organizer_name, e->organizer_addr));
-	for (i = 0; i < e->nattendees; i++) {
-		p = ical_person(icalproperty_new(ICAL_ATTENDEE_PROPERTY),
-		    e->attendees[i].name, e->attendees[i].email);
-		switch (e->attendees[i].role) {
-		case ICAL_ATT_CHAIR:
-			role = ICAL_ROLE_CHAIR;
-			break;
-		case ICAL_ATT_OPT:
-			role = ICAL_ROLE_OPTPARTICIPANT;
-			break;
-		default:
-			role = ICAL_ROLE_REQPARTICIPANT;
-			break;
-		}
-		icalproperty_add_parameter(p,
-		    icalparameter_new_role((icalparameter_role)role));
-		icalproperty_add_parameter(p, icalparameter_new_partstat(
-		    ICAL_PARTSTAT_NEEDSACTION));
-		icalproperty_add_parameter(p,
-		    icalparameter_new_rsvp(ICAL_RSVP_TRUE));
-		icalcomponent_add_property(ev, p);
-	}
-	return (ev);
-}
-
-/*
- * Undo libical's folding and fold again at 75 octets, never inside a UTF-8
- * sequence (RFC 5545 3.1): libical 3.0 counts characters in some places.
- */
-static char *
-ical_fold(const char *in, size_t *len)
-{
-	const char	*p, *eol;
-	char		*flat, *q, *out;
-	size_t		 n, col, cut, linelen, olen, ocap;
-
-	n = strlen(in);
-	flat = xmalloc(n + 1);
-	for (p = in, q = flat; *p != '\0'; p++) {
-		if (p[0] == '\r' && p[1] == '\n' &&
-		    (p[2] == ' ' || p[2] == '\t')) {
-			p += 2;
-			continue;
-		}
-		if (p[0] == '\n' && (p[1] == ' ' || p[1] == '\t')) {
-			p += 1;
-			continue;
-		}
-		*q++ = *p;
-	}
-	*q = '\0';
-	ocap = n + n / 32 + 16;
-	out = xmalloc(ocap);
-	olen = 0;
-	for (p = flat; *p != '\0'; p = eol) {
-		eol = strchr(p, '\n');
-		linelen = eol != NULL ? (size_t)(eol - p) : strlen(p);
-		if (linelen > 0 && p[linelen - 1] == '\r')
-			linelen--;
-		col = 0;
-		while (linelen > 0) {
-			/* 75 octets, of which the first is the fold's blank. */
-			cut = col == 0 ? 75 : 74;
-			if (cut > linelen)
-				cut = linelen;
-			else {
-				while (cut > 0 && ((unsigned char)p[cut] &
-				    0xc0) == 0x80)
-					cut--;
-				if (cut == 0)
-					cut = linelen < 4 ? linelen : 1;
-			}
-			if (olen + cut + 4 > ocap) {
-				ocap = 2 * ocap + cut + 4;
-				out = xreallocarray(out, ocap, 1);
-			}
-			if (col > 0)
-				out[olen++] = ' ';
-			memcpy(out + olen, p, cut);
-			olen += cut;
-			out[olen++] = '\r';
-			out[olen++] = '\n';
-			p += cut;
-			linelen -= cut;
-			col = 1;
-		}
-		if (eol == NULL)
-			break;
-		eol++;
-	}
-	out[olen] = '\0';
-	free(flat);
-	*len = olen;
-	return (out);
-}
-
-static char *
-calendar_build(enum ical_method method, const char *tz,
-    const struct ical_feed_info *info, const struct ical_event *events,
-    size_t n, size_t *len, struct err *err)
-{
-	icalcomponent	*cal = NULL, *vtz;
-	struct zone	 zn;
-	icaltimezone	*z;
-	const char	*text;
-	char		*out = NULL;
-	size_t		 i, k;
-
-	ical_init();
-	if ((z = zone_get(tz, err)) == NULL)
-		return (NULL);
-	if (tz == NULL || *tz == '\0')
-		tz = "UTC";
-	for (i = 0; i < n; i++) {
-		if (events[i].uid == NULL || events[i].uid[0] == '\0') {
-			err_set(err, ERR_INVALID, "event %zu has no UID", i);
-			return (NULL);
-		}
-		for (k = 0; k < events[i].nattendees; k++) {
-			if (events[i].attendees[k].email == NULL ||
-			    events[i].attendees[k].email[0] == '\0') {
-				err_set(err, ERR_INVALID, "event %s: attendee "
-				    "%zu has no e-mail address",
-				    events[i].uid, k);
-				return (NULL);
-			}
-		}
-		if (events[i].end < events[i].start) {
-			err_set(err, ERR_INVALID, "event %s ends before it "
-			    "starts", events[i].uid);
-			return (NULL);
-		}
-	}
-	cal = icalcomponent_new(ICAL_VCALENDAR_COMPONENT);
-	icalcomponent_add_property(cal, icalproperty_new_prodid(
-	    "-//reflectd//reflectd " PACKAGE_VERSION "//EN"));
-	icalcomponent_add_property(cal, icalproperty_new_version("2.0"));
-	icalcomponent_add_property(cal, icalproperty_new_calscale("GREGORIAN"));
-	icalcomponent_add_property(cal, icalproperty_new_method(
-	    method == ICAL_MSG_CANCEL ? ICAL_METHOD_CANCEL :
-	    method == ICAL_MSG_PUBLISH ? ICAL_METHOD_PUBLISH :
-	    ICAL_METHOD_REQUEST));
-	if (info != NULL)
-		feed_props(cal, tz, info);
-	if (n > 0) {
-		zn.z = z;
-		zn.f = tzfile_load(tz);
-		vtz = zone_component(&zn, tz, events, n);
-		tzfile_free(zn.f);
-		if (vtz == NULL) {
-			err_set(err, ERR_INTERNAL, "cannot describe time zone "
-			    "%s", tz);
-			goto out;
-		}
-		icalcomponent_add_component(cal, vtz);
-	}
-	for (i = 0; i < n; i++)
-		icalcomponent_add_component(cal, ical_vevent(&events[i], z,
-		    tz));
-	if ((text = icalcomponent_as_ical_string(cal)) == NULL) {
-		err_set(err, ERR_INTERNAL, "libical cannot write the calendar");
-		goto out;
-	}
-	out = ical_fold(text, len);
-out:
-	icalcomponent_free(cal);
-	icalerror_clear_errno();
-	icalmemory_free_ring();
-	return (out);
-}
-
-char *
-ical_calendar_build(enum ical_method method, const char *tz,
-    const struct ical_event *events, size_t n, size_t *len, struct err *err)
-{
-	return (calendar_build(method, tz, NULL, events, n, len, err));
-}
-
-/*
- * A subscribed calendar's own properties, after METHOD: its name and zone
- * as Apple, Google and Outlook read them, and the refresh interval both
- * as RFC 7986 has it and as Outlook reads it.
- */
-static void
-feed_props(icalcomponent *cal, const char *tz,
-    const struct ical_feed_info *info)
-{
-	struct icaldurationtype	 d;
-	icalproperty		*p;
-	char			*s;
-
-	s = ical_clean(info->name != NULL ? info->name : "", 0, 0);
-	p = icalproperty_new_x(s);
-	icalproperty_set_x_name(p, "X-WR-CALNAME");
-	icalcomponent_add_property(cal, p);
-	free(s);
-	p = icalproperty_new_x(tz);
-	icalproperty_set_x_name(p, "X-WR-TIMEZONE");
-	icalcomponent_add_property(cal, p);
-	d = icaldurationtype_from_int(info->refresh < 60 ? 60 :
-	    info->refresh > INT_MAX ? INT_MAX : (int)info->refresh);
-	p = icalproperty_new_refreshinterval(d);
-	icalproperty_add_parameter(p, icalparameter_new_value(
-	    ICAL_VALUE_DURATION));
-	icalcomponent_add_property(cal, p);
-	p = icalproperty_new_x(icaldurationtype_as_ical_string(d));
-	icalproperty_set_x_name(p, "X-PUBLISHED-TTL");
-	icalcomponent_add_property(cal, p);
-}
-
-char *
-ical_feed_build(const char *tz, const struct ical_feed_info *info,
-    const struct ical_event *events, size_t n, size_t *len, struct err *err)
-{
-	return (calendar_build(ICAL_MSG_PUBLISH, tz, info, events, n, len,
-	    err));
-}

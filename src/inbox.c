@@ -210,7 +210,8 @@ inbox_part_text(GMimePart *part, size_t *len)
 	ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
 	*len = ba->len;
 	out = xmalloc(ba->len + 1);
-	memcpy(out, ba->data, ba->len);
+	if (ba->len > 0)
+		memcpy(out, ba->data, ba->len);
 	out[ba->len] = '\0';
 	g_object_unref(filt);
 	g_object_unref(mem);

@@ -737,8 +737,10 @@ people_absence_get(struct store *s, int64_t id, struct absence *a,
 int
 people_absence_add(struct store *s, struct absence *a, struct err *err)
 {
-	struct member	m;
-	struct err	e;
+	struct member	 m;
+	struct absence	*v = NULL;
+	struct err	 e;
+	size_t		 n = 0, i;
 
 	if (!people_valid_slug(a->member))
 		return (err_set(err, ERR_INVALID, "member: not a valid slug: "
@@ -763,6 +765,21 @@ people_absence_add(struct store *s, struct absence *a, struct err *err)
 		*err = e;
 		return (-1);
 	}
+	/* The same dates twice would only need removing twice. */
+	if (people_absence_list(s, a->member, NULL, &v, &n, err) == -1)
+		return (-1);
+	for (i = 0; i < n; i++) {
+		if (strcmp(v[i].from, a->from) != 0 ||
+		    strcmp(v[i].to, a->to) != 0)
+			continue;
+		err_set(err, ERR_CONFLICT, "absence %lld already records %s "
+		    "away from %s to %s (absence remove %lld first to change "
+		    "it)", (long long)v[i].id, a->member, a->from, a->to,
+		    (long long)v[i].id);
+		free(v);
+		return (-1);
+	}
+	free(v);
 	return (store_absence_insert(s, a, err));
 }
 

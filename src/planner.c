@@ -114,6 +114,7 @@ static int	 plan_cancel_gone(struct plan_run *, struct err *);
 static int	 plan_alert(struct plan_run *, const struct plan_series *,
 		    const struct session *, const char *, struct err *);
 static void	 plan_uid(const struct config *, const char *, char *, size_t);
+static void	 plan_unbook(struct plan_run *);
 static time_t	 planner_next_daily(time_t, int);
 static void	 planner_daily_cb(void *);
 static void	 planner_end_cb(void *);
@@ -402,6 +403,12 @@ plan_decide(struct plan_run *p, struct plan_occ *oc, struct err *err)
 	    strcmp(x.teams, ps->teams) != 0)
 		changed = 1;
 	newpsych = old == NULL || strcmp(x.psychologist, ch.psychologist) != 0;
+	/* The reason names the week's count now, as a cold plan would. */
+	if (!newpsych && strcmp(x.cover_reason, ch.reason) != 0) {
+		snprintf(x.cover_reason, sizeof(x.cover_reason), "%s",
+		    ch.reason);
+		changed = 1;
+	}
 	if (old != NULL && x.state == SESSION_CANCELLED) {
 		/* Cancelled by a replan, not by hand: the occurrence is back. */
 		x.state = SESSION_PLANNED;
@@ -448,6 +455,39 @@ plan_decide(struct plan_run *p, struct plan_occ *oc, struct err *err)
 out:
 	free(att);
 	return (rc);
+}
+
+/*
+ * Before deciding: the book keeps only what this run leaves as it is
+ * (held, manual, started, a series that failed to expand).  The planned
+ * sessions it decides again are taken out, so an occurrence is decided
+ * against the choices made before it in time order and never against a
+ * stale later booking: the answer is the cold plan's whatever the
+ * history.
+ */
+static void
+plan_unbook(struct plan_run *p)
+{
+	struct session	*x;
+	size_t		 i, j;
+	int		 failed = 0, keep;
+
+	for (j = 0; j < p->nseries; j++)
+		failed |= p->ps[j].failed;
+	for (i = 0; i < p->nstored; i++) {
+		x = &p->stored[i];
+		if (x->state != SESSION_PLANNED || x->manual ||
+		    x->psychologist[0] == '\0' || x->start < p->now ||
+		    x->start >= p->until)
+			continue;
+		keep = 0;
+		for (j = 0; failed && j < p->nseries; j++) {
+			if (strcmp(p->ps[j].r->slug, x->series) == 0)
+				keep = p->ps[j].failed;
+		}
+		if (!keep)
+			sched_book_remove(p->book, x->psychologist, x->id);
+	}
 }
 
 /* Planned sessions in the window whose occurrence went away. */
@@ -530,6 +570,7 @@ planner_run(struct store *s, const struct config *conf,
 		plan_expand(&p, &p.ps[i]);
 	if (p.nocc > 0)
 		qsort(p.occ, p.nocc, sizeof(*p.occ), plan_occ_cmp);
+	plan_unbook(&p);
 	for (i = 0; i < p.nocc; i++) {
 		if (plan_decide(&p, &p.occ[i], err) == -1)
 			goto out;

@@ -98,6 +98,8 @@ struct pres_run {
 	int				 changed;
 };
 
+static int	 presenters_pin_leads(struct store *, const char *,
+		    struct err *);
 static int	 pres_case_cmp(const void *, const void *);
 static int	 pres_case_add(void *, const struct casefile *);
 static int	 pres_att_add(void *, const char *, const char *);
@@ -737,6 +739,56 @@ presenters_free(struct presentation *v, size_t n)
 	free(v);
 }
 
+/* 1 if member leads an open case, 0 if not (err clear), -1 on error. */
+static int
+presenters_pin_leads(struct store *s, const char *member, struct err *err)
+{
+	struct case_filter	 f;
+	struct casefile		*c = NULL;
+	size_t			 n = 0, i;
+	int			 leads = 0;
+
+	err_clear(err);
+	memset(&f, 0, sizeof(f));
+	f.member = member;
+	f.open = 1;
+	if (cases_list(s, &f, &c, &n, err) == -1)
+		return (-1);
+	for (i = 0; i < n && !leads; i++)
+		leads = strcmp(c[i].lead, member) == 0;
+	free(c);
+	return (leads);
+}
+
+int
+presenters_unpin(struct store *s, const char *session, int slot,
+    struct err *err)
+{
+	struct presentation	*v = NULL;
+	struct session		 x;
+	size_t			 n = 0, i;
+	int			 rc = -1;
+
+	if (series_session_get(s, session, &x, err) == -1)
+		return (-1);
+	if (x.state != SESSION_PLANNED)
+		return (err_set(err, ERR_CONFLICT, "%s is %s: only a planned "
+		    "session's presenters change", x.id,
+		    session_state_name(x.state)));
+	if (store_presentations_session(s, x.id, &v, &n, err) == -1)
+		return (-1);
+	for (i = 0; i < n && v[i].slot != slot; i++)
+		;
+	if (i == n || v[i].how != ROTATION_HOW_PINNED)
+		err_set(err, ERR_CONFLICT, "slot %d of %s is not pinned%s%s",
+		    slot, x.id, i == n ? "" : ": it was chosen by ",
+		    i == n ? "" : rotation_how_name(v[i].how));
+	else
+		rc = store_presentation_delete(s, x.id, slot, err);
+	presenters_free(v, n);
+	return (rc);
+}
+
 int
 presenters_pin(struct store *s, const char *session, int slot,
     const char *member, const char *case_ref, struct err *err)
@@ -774,7 +826,9 @@ presenters_pin(struct store *s, const char *session, int slot,
 		if (c.closed[0] != '\0' || strcmp(c.lead, m.slug) != 0)
 			return (err_set(err, ERR_INVALID, "case: not an open "
 			    "case that %s leads", m.slug));
-	}
+	} else if (presenters_pin_leads(s, m.slug, err) != 1)
+		return (err->code != ERR_NONE ? -1 : err_set(err, ERR_INVALID,
+		    "member: %s leads no open case to present", m.slug));
 	if (store_presentations_session(s, x.id, &v, &n, err) == -1)
 		return (-1);
 	for (i = 0; i < n; i++) {

@@ -7,6 +7,7 @@
  */
 #include "autoconf.h"
 
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
@@ -35,7 +36,36 @@
 #define EXIT_NODAEMON	3
 
 #define COLUMN_GAP	2
-#define CASELOAD_NCOLS	7	/* member team role fte cases bar status */
+#define TERM_WIDTH	80	/* without a terminal or COLUMNS */
+#define ELLIPSIS	"\xe2\x80\xa6"
+
+/* Column flags. */
+#define COL_NUM		0x1	/* right-aligned */
+#define COL_TIME	0x2	/* RFC 3339 shown as "YYYY-MM-DD HH:MM" */
+#define COL_KEEP	0x4	/* never narrowed (bars) */
+#define COL_COLOUR	0x8	/* in the row's colour on a terminal */
+
+/*
+ * A column of a table: its key in the result's objects, its heading, how
+ * narrow it may get before it is dropped (0: 8) and when it is dropped
+ * (0: never; the highest goes first).
+ */
+struct colspec {
+	const char	*key;
+	const char	*head;
+	size_t		 min;
+	int		 drop;
+	int		 flags;
+};
+
+/* Cells of text fitted to the terminal: row 0 holds the headings. */
+struct table {
+	size_t		  ncols;
+	size_t		  nrows;
+	char		**cells;
+	struct colspec	 *cols;
+	const char	**colour;	/* per row; NULL: none */
+};
 
 struct buf {
 	char	*data;
@@ -61,7 +91,26 @@ static const struct printer *printer_find(int, char **);
 static size_t	 printer_match(const char *, int, char **);
 static char	*text_clean(const char *);
 static size_t	 text_width(const char *);
+static char	*text_trunc(const char *, size_t);
 static void	 text_pad(size_t);
+static size_t	 term_width(void);
+static char	*time_short(const char *);
+static void	 table_init(struct table *, size_t, size_t);
+static void	 table_print(struct table *);
+static void	 table_layout(struct table *, size_t, size_t *, int *);
+static void	 table_row(struct table *, size_t, size_t *, int *, size_t);
+static void	 table_free(struct table *);
+static void	 print_table_spec(json_t *, const char *,
+		    const struct colspec *);
+static void	 print_list(json_t *, const char *,
+		    const struct colspec *);
+static void	 print_members(json_t *);
+static void	 print_outbox(json_t *);
+static void	 print_audit(json_t *);
+static void	 print_gaps(json_t *);
+static void	 print_explain(json_t *);
+static void	 print_wrapped(const char *, const char *, size_t);
+static char	*rotation_bar(double);
 static char	*value_text(json_t *);
 static int	 is_table(json_t *);
 static void	 print_kv(json_t *, int);
@@ -88,13 +137,69 @@ static const struct printer printers[] = {
 	{ "caseload", print_caseload },
 	{ "schedule", print_schedule },
 	{ "rotation", print_rotation },
+	{ "rotation explain", print_explain },
 	{ "inbox", print_inbox },
+	{ "member list", print_members },
+	{ "outbox", print_outbox },
+	{ "audit", print_audit },
+	{ "gaps", print_gaps },
+};
+
+/*
+ * The columns of the wide lists, most useful first: the slug that
+ * commands take always, names and the rest where they fit.
+ */
+static const struct colspec members_cols[] = {
+	{ "slug", NULL, 0, 0, 0 },
+	{ "name", NULL, 12, 2, 0 },
+	{ "role", NULL, 13, 3, 0 },
+	{ "team", NULL, 10, 4, 0 },
+	{ "fte", NULL, 3, 5, COL_NUM },
+	{ "days", NULL, 14, 6, 0 },
+	{ "login", NULL, 5, 7, 0 },
+	{ "email", NULL, 20, 8, 0 },
+	{ "active", NULL, 6, 9, 0 },
+	{ "start", NULL, 10, 10, 0 },
+	{ "end", NULL, 10, 11, 0 },
+	{ "limit", NULL, 5, 12, COL_NUM },
+	{ "capacity", "cap", 3, 13, COL_NUM },
+	{ NULL, NULL, 0, 0, 0 }
+};
+static const struct colspec outbox_cols[] = {
+	{ "id", NULL, 0, 0, COL_NUM },
+	{ "created", NULL, 16, 5, COL_TIME },
+	{ "state", NULL, 6, 0, 0 },
+	{ "kind", NULL, 8, 4, 0 },
+	{ "to", NULL, 12, 3, 0 },
+	{ "subject", NULL, 12, 2, 0 },
+	{ "attempts", "tries", 5, 6, COL_NUM },
+	{ "next_attempt", "next", 16, 7, COL_TIME },
+	{ "last_error", "error", 10, 1, 0 },
+	{ NULL, NULL, 0, 0, 0 }
+};
+static const struct colspec audit_cols[] = {
+	{ "id", NULL, 0, 0, COL_NUM },
+	{ "at", NULL, 16, 0, COL_TIME },
+	{ "user", NULL, 4, 1, 0 },
+	{ "command", NULL, 10, 0, 0 },
+	{ NULL, NULL, 0, 0, 0 }
+};
+static const struct colspec gaps_cols[] = {
+	{ "member", NULL, 0, 0, 0 },
+	{ "name", NULL, 10, 1, 0 },
+	{ "team", NULL, 10, 3, 0 },
+	{ "role", NULL, 10, 2, 0 },
+	{ "last_attended", "last attended", 10, 0, 0 },
+	{ "days_since", "days", 4, 0, COL_NUM },
+	{ "max_gap_days", "max gap", 4, 4, COL_NUM },
+	{ "overdue", NULL, 3, 0, 0 },
+	{ NULL, NULL, 0, 0, 0 }
 };
 
 static void
 usage(FILE *f, int status)
 {
-	fprintf(f, "usage: reflectctl [-h] [--json] [-s socket] command "
+	fprintf(f, "usage: reflectctl [-hV] [--json] [-s socket] command "
 	    "[arg ...]\n"
 	    "       reflectctl import kind file [key=value ...]\n");
 	exit(status);
@@ -369,6 +474,219 @@ text_pad(size_t n)
 		putchar(' ');
 }
 
+/* At most w characters of s, the last an ellipsis if cut (malloc'd). */
+static char *
+text_trunc(const char *s, size_t w)
+{
+	const char	*p;
+	char		*out;
+	size_t		 n = 0;
+
+	if (text_width(s) <= w)
+		return (xstrdup(s));
+	if (w == 0)
+		return (xstrdup(""));
+	for (p = s; *p != '\0'; p++) {
+		if (((unsigned char)*p & 0xc0) != 0x80 && n++ == w - 1)
+			break;
+	}
+	out = xmalloc((size_t)(p - s) + sizeof(ELLIPSIS));
+	memcpy(out, s, (size_t)(p - s));
+	memcpy(out + (p - s), ELLIPSIS, sizeof(ELLIPSIS));
+	return (out);
+}
+
+/* The terminal's width, else COLUMNS, else TERM_WIDTH. */
+static size_t
+term_width(void)
+{
+	struct winsize	 ws;
+	const char	*e;
+	long		 n;
+	char		*end;
+
+	if (isatty(STDOUT_FILENO) &&
+	    ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return (ws.ws_col);
+	if ((e = getenv("COLUMNS")) != NULL && *e != '\0') {
+		errno = 0;
+		n = strtol(e, &end, 10);
+		if (errno == 0 && *end == '\0' && n > 0 && n <= 10000)
+			return ((size_t)n);
+	}
+	return (TERM_WIDTH);
+}
+
+static void
+table_init(struct table *t, size_t ncols, size_t nrows)
+{
+	t->ncols = ncols;
+	t->nrows = nrows;
+	t->cells = xcalloc((nrows + 1) * ncols, sizeof(*t->cells));
+	t->cols = xcalloc(ncols, sizeof(*t->cols));
+	t->colour = xcalloc(nrows + 1, sizeof(*t->colour));
+}
+
+static void
+table_free(struct table *t)
+{
+	size_t	i;
+
+	for (i = 0; i < (t->nrows + 1) * t->ncols; i++)
+		free(t->cells[i]);
+	free(t->cells);
+	free(t->cols);
+	free(t->colour);
+}
+
+/*
+ * Print the table in the terminal's width: columns of nothing but "-"
+ * that may go are left out, then, while even their narrowest does not
+ * fit, the columns that go first; then the widest columns are narrowed,
+ * their text cut with an ellipsis, until every line fits.
+ */
+static void
+table_print(struct table *t)
+{
+	size_t	*width, i;
+	int	*kept;
+
+	width = xcalloc(t->ncols, sizeof(*width));
+	kept = xcalloc(t->ncols, sizeof(*kept));
+	table_layout(t, term_width(), width, kept);
+	for (i = 0; i <= t->nrows; i++)
+		table_row(t, i, width, kept, 0);
+	free(kept);
+	free(width);
+}
+
+/* The width of each column in W characters, 0 in kept if left out. */
+static void
+table_layout(struct table *t, size_t W, size_t *width, int *kept)
+{
+	struct colspec	*k;
+	size_t		*min, i, c, total, best, nkept;
+	int		 all_dash, any;
+	char		*h;
+
+	min = xcalloc(t->ncols, sizeof(*min));
+	for (c = 0; c < t->ncols; c++) {
+		k = &t->cols[c];
+		all_dash = t->nrows > 0;
+		for (i = 0; i <= t->nrows; i++) {
+			h = t->cells[i * t->ncols + c];
+			if (text_width(h) > width[c])
+				width[c] = text_width(h);
+			if (i > 0 && strcmp(h, "-") != 0)
+				all_dash = 0;
+		}
+		kept[c] = !(k->drop > 0 && all_dash);
+		min[c] = k->min == 0 ? 8 : k->min;
+		if ((k->flags & COL_KEEP) || (k->drop == 0 && c == 0) ||
+		    min[c] > width[c])
+			min[c] = width[c];
+	}
+	for (;;) {
+		total = 0;
+		nkept = 0;
+		for (c = 0; c < t->ncols; c++)
+			if (kept[c]) {
+				total += min[c];
+				nkept++;
+			}
+		total += nkept > 0 ? (nkept - 1) * COLUMN_GAP : 0;
+		if (total <= W || nkept <= 1)
+			break;
+		best = t->ncols;
+		for (c = 0; c < t->ncols; c++)
+			if (kept[c] && t->cols[c].drop > 0 &&
+			    (best == t->ncols ||
+			    t->cols[c].drop >= t->cols[best].drop))
+				best = c;
+		if (best == t->ncols) {
+			for (c = t->ncols; c-- > 1; )
+				if (kept[c])
+					break;
+			best = c;
+		}
+		kept[best] = 0;
+	}
+	total = 0;
+	nkept = 0;
+	for (c = 0; c < t->ncols; c++)
+		if (kept[c]) {
+			total += width[c];
+			nkept++;
+		}
+	total += nkept > 0 ? (nkept - 1) * COLUMN_GAP : 0;
+	/* Narrow the one with the most to spare; below the minimum last. */
+	for (any = 1; total > W && any; ) {
+		best = t->ncols;
+		for (c = 0; c < t->ncols; c++)
+			if (kept[c] && width[c] > min[c] && (best == t->ncols ||
+			    width[c] - min[c] >= width[best] - min[best]))
+				best = c;
+		if (best == t->ncols) {
+			for (c = 0; c < t->ncols; c++)
+				if (kept[c] && width[c] > 1 &&
+				    (best == t->ncols || width[c] >=
+				    width[best]))
+					best = c;
+		}
+		if ((any = best != t->ncols)) {
+			width[best]--;
+			total--;
+		}
+	}
+	free(min);
+}
+
+/* Row i of the table laid out by table_layout; the first column wider. */
+static void
+table_row(struct table *t, size_t i, size_t *width, int *kept, size_t more)
+{
+	struct colspec	*k;
+	size_t		 c, next, w;
+	int		 any = 0;
+	char		*cut;
+
+	for (c = 0; c < t->ncols; c++) {
+		if (!kept[c])
+			continue;
+		k = &t->cols[c];
+		w = width[c] + (any ? 0 : more);
+		cut = text_trunc(t->cells[i * t->ncols + c], w);
+		if (any)
+			text_pad(COLUMN_GAP);
+		if ((k->flags & COL_NUM) && i > 0)
+			text_pad(w - text_width(cut));
+		if (t->colour[i] != NULL && (k->flags & COL_COLOUR))
+			printf("%s%s\033[0m", t->colour[i], cut);
+		else
+			fputs(cut, stdout);
+		any = 1;
+		/* No trailing blanks after the last column. */
+		for (next = c + 1; next < t->ncols && !kept[next]; next++)
+			;
+		if (!((k->flags & COL_NUM) && i > 0) && next < t->ncols)
+			text_pad(w - text_width(cut));
+		free(cut);
+	}
+	putchar('\n');
+}
+
+/* "2026-12-06T02:57:02+00:00" as "2026-12-06 02:57". */
+static char *
+time_short(const char *s)
+{
+	char	*out;
+
+	if (strlen(s) < 16 || s[10] != 'T')
+		return (xstrdup(s));
+	xasprintf(&out, "%.10s %.5s", s, s + 11);
+	return (out);
+}
+
 /* One value as text for a table cell or a key: value line (malloc'd). */
 static char *
 value_text(json_t *v)
@@ -467,80 +785,128 @@ print_kv(json_t *obj, int indent)
 }
 
 /*
- * Any array of flat objects as an aligned table: a header of the keys in
- * the order they first appear, numeric columns right-aligned, nested
- * values as compact JSON.
+ * Any array of flat objects as an aligned table fitted to the terminal:
+ * the columns of spec, or else a header of the keys in the order they
+ * first appear (the rightmost dropped first when even their narrowest
+ * does not fit); numeric columns right-aligned, nested values as compact
+ * JSON.
  */
 static void
 print_table(json_t *arr, const char *name)
 {
-	const char	**cols = NULL, *key;
-	char		**cells, *h;
-	size_t		 ncols = 0, nrows, i, c, *width;
+	print_table_spec(arr, name, NULL);
+}
+
+static void
+print_table_spec(json_t *arr, const char *name, const struct colspec *spec)
+{
+	struct table	 t;
+	const char	**keys = NULL, *key;
+	size_t		 ncols = 0, nrows, i, c;
 	int		*numeric;
 	json_t		*row, *v;
+	char		*h;
 
 	nrows = json_array_size(arr);
 	if (nrows == 0) {
 		printf("no %s\n", name);
 		return;
 	}
-	json_array_foreach(arr, i, row) {
-		json_object_foreach(row, key, v) {
-			for (c = 0; c < ncols; c++)
-				if (strcmp(cols[c], key) == 0)
-					break;
-			if (c == ncols) {
-				cols = xreallocarray(cols, ncols + 1,
-				    sizeof(*cols));
-				cols[ncols++] = key;
+	if (spec != NULL) {
+		for (c = 0; spec[c].key != NULL; c++) {
+			keys = xreallocarray(keys, ncols + 1, sizeof(*keys));
+			keys[ncols++] = spec[c].key;
+		}
+	} else {
+		json_array_foreach(arr, i, row) {
+			json_object_foreach(row, key, v) {
+				for (c = 0; c < ncols; c++)
+					if (strcmp(keys[c], key) == 0)
+						break;
+				if (c == ncols) {
+					keys = xreallocarray(keys, ncols + 1,
+					    sizeof(*keys));
+					keys[ncols++] = key;
+				}
 			}
 		}
 	}
 	if (ncols == 0) {
 		printf("no %s\n", name);
-		free(cols);
+		free(keys);
 		return;
 	}
-	width = xcalloc(ncols, sizeof(*width));
+	table_init(&t, ncols, nrows);
 	numeric = xcalloc(ncols, sizeof(*numeric));
-	cells = xcalloc((nrows + 1) * ncols, sizeof(*cells));
 	for (c = 0; c < ncols; c++) {
-		cells[c] = text_clean(cols[c]);
-		width[c] = text_width(cells[c]);
+		if (spec != NULL)
+			t.cols[c] = spec[c];
+		else {
+			t.cols[c].key = keys[c];
+			t.cols[c].min = 12;
+			t.cols[c].drop = (int)c;
+		}
+		t.cells[c] = text_clean(t.cols[c].head != NULL ?
+		    t.cols[c].head : keys[c]);
 		numeric[c] = -1;
 	}
 	json_array_foreach(arr, i, row) {
 		for (c = 0; c < ncols; c++) {
-			v = json_object_get(row, cols[c]);
+			v = json_object_get(row, keys[c]);
 			if (v != NULL && !json_is_null(v))
 				numeric[c] = json_is_number(v) &&
 				    numeric[c] != 0;
 			h = value_text(v);
-			if (text_width(h) > width[c])
-				width[c] = text_width(h);
-			cells[(i + 1) * ncols + c] = h;
+			if (t.cols[c].flags & COL_TIME) {
+				t.cells[(i + 1) * ncols + c] = time_short(h);
+				free(h);
+			} else
+				t.cells[(i + 1) * ncols + c] = h;
 		}
 	}
-	for (i = 0; i <= nrows; i++) {
-		for (c = 0; c < ncols; c++) {
-			h = cells[i * ncols + c];
-			if (c > 0)
-				text_pad(COLUMN_GAP);
-			if (numeric[c] == 1 && i > 0)
-				text_pad(width[c] - text_width(h));
-			fputs(h, stdout);
-			if (!(numeric[c] == 1 && i > 0) && c + 1 < ncols)
-				text_pad(width[c] - text_width(h));
-		}
-		putchar('\n');
-	}
-	for (i = 0; i < (nrows + 1) * ncols; i++)
-		free(cells[i]);
-	free(cells);
+	for (c = 0; c < ncols; c++)
+		if (numeric[c] == 1)
+			t.cols[c].flags |= COL_NUM;
+	table_print(&t);
+	table_free(&t);
 	free(numeric);
-	free(width);
-	free(cols);
+	free(keys);
+}
+
+static void
+print_list(json_t *result, const char *name, const struct colspec *spec)
+{
+	json_t	*arr = json_object_get(result, name);
+
+	if (!is_table(arr)) {
+		print_generic(result);
+		return;
+	}
+	print_table_spec(arr, name, spec);
+}
+
+static void
+print_members(json_t *result)
+{
+	print_list(result, "members", members_cols);
+}
+
+static void
+print_outbox(json_t *result)
+{
+	print_list(result, "messages", outbox_cols);
+}
+
+static void
+print_audit(json_t *result)
+{
+	print_list(result, "entries", audit_cols);
+}
+
+static void
+print_gaps(json_t *result)
+{
+	print_list(result, "members", gaps_cols);
 }
 
 static void
@@ -653,53 +1019,96 @@ caseload_bar(double weighted, double limit)
 }
 
 /*
- * rotation: one line a member with a bar of the presentations they made
- * or are planned to make against the share they earned, then the team's
- * fairness figure.  rotation explain has no members: the generic layout.
+ * A member's shortfall as a bar about a centre line: presentations owed
+ * to the right, ahead of their share to the left, five cells to one
+ * presentation; any shortfall shows at least one cell.
+ */
+#define ROTATION_HALF	5
+static char *
+rotation_bar(double shortfall)
+{
+	char	*out;
+	size_t	 off = 0;
+	int	 cells, i;
+	double	 a;
+
+	a = shortfall < 0 ? -shortfall : shortfall;
+	cells = a < 0.005 ? 0 : (int)(a * ROTATION_HALF + 0.999);
+	if (cells > ROTATION_HALF)
+		cells = ROTATION_HALF;
+	out = xmalloc((2 * ROTATION_HALF + 1) * 3 + 1);
+	for (i = ROTATION_HALF; i > 0; i--) {
+		memcpy(out + off, shortfall < 0 && i <= cells ?
+		    "\xe2\x96\x88" : "\xe2\x96\x91", 3);
+		off += 3;
+	}
+	memcpy(out + off, "\xe2\x94\x82", 3);	/* the centre line */
+	off += 3;
+	for (i = 1; i <= ROTATION_HALF; i++) {
+		memcpy(out + off, shortfall > 0 && i <= cells ?
+		    "\xe2\x96\x88" : "\xe2\x96\x91", 3);
+		off += 3;
+	}
+	out[off] = '\0';
+	return (out);
+}
+
+/*
+ * rotation: one line a member with the presentations they made or are
+ * planned to make, the share they earned, and their shortfall as a
+ * figure and a bar, then the team's fairness figure.
  */
 static void
 print_rotation(json_t *result)
 {
+	static const struct colspec cols[] = {
+		{ "member", NULL, 0, 0, 0 },
+		{ "team", NULL, 10, 3, 0 },
+		{ "presented", NULL, 0, 0, COL_NUM | COL_KEEP },
+		{ "earned", NULL, 0, 0, COL_NUM | COL_KEEP },
+		{ "shortfall", NULL, 0, 0, COL_NUM | COL_KEEP },
+		{ "bar", "ahead\xe2\x94\x82owed", 0, 0, COL_KEEP },
+		{ "last", NULL, 10, 2, 0 },
+		{ "next", NULL, 10, 1, 0 },
+	};
+	struct table	 t;
 	json_t		*members, *row, *v;
-	char		*name, *team, *bar, *sf, *last, *next;
-	size_t		 i, w = 6;
+	char		**r, *sf;
+	size_t		 i, c, ncols, nrows;
 
 	members = json_object_get(result, "members");
 	if (!json_is_array(members)) {
 		print_generic(result);
 		return;
 	}
-	json_array_foreach(members, i, row) {
-		name = value_text(json_object_get(row, "member"));
-		if (text_width(name) > w)
-			w = text_width(name);
-		free(name);
+	if ((nrows = json_array_size(members)) == 0) {
+		printf("no members\n");
+		return;
 	}
-	printf("%-*s  %-14s  %-24s  %9s  %-10s  %s\n", (int)w, "member",
-	    "team", "presented/earned", "shortfall", "last", "next");
+	ncols = sizeof(cols) / sizeof(cols[0]);
+	table_init(&t, ncols, nrows);
+	for (c = 0; c < ncols; c++) {
+		t.cols[c] = cols[c];
+		t.cells[c] = xstrdup(cols[c].head != NULL ? cols[c].head :
+		    cols[c].key);
+	}
 	json_array_foreach(members, i, row) {
-		name = value_text(json_object_get(row, "member"));
-		team = value_text(json_object_get(row, "team"));
+		r = t.cells + (i + 1) * ncols;
+		r[0] = value_text(json_object_get(row, "member"));
+		r[1] = value_text(json_object_get(row, "team"));
 		v = json_object_get(row, "presented");
-		bar = caseload_bar(json_is_number(v) ? json_number_value(v) : 0,
-		    json_number_value(json_object_get(row, "earned")));
-		sf = caseload_number(json_number_value(json_object_get(row,
-		    "shortfall")));
-		last = value_text(json_object_get(row, "last_presented"));
-		next = value_text(json_object_get(row, "next_presenting"));
-		fputs(name, stdout);
-		text_pad(w - text_width(name) + 2);
-		printf("%-14s  ", team);
-		fputs(bar, stdout);
-		text_pad(text_width(bar) < 24 ? 24 - text_width(bar) + 2 : 2);
-		printf("%9s  %-10s  %s\n", sf, last, next);
-		free(name);
-		free(team);
-		free(bar);
-		free(sf);
-		free(last);
-		free(next);
+		r[2] = caseload_number(json_is_number(v) ?
+		    json_number_value(v) : 0);
+		r[3] = caseload_number(json_number_value(json_object_get(row,
+		    "earned")));
+		v = json_object_get(row, "shortfall");
+		r[4] = caseload_number(json_number_value(v));
+		r[5] = rotation_bar(json_number_value(v));
+		r[6] = value_text(json_object_get(row, "last_presented"));
+		r[7] = value_text(json_object_get(row, "next_presenting"));
 	}
+	table_print(&t);
+	table_free(&t);
 	v = json_object_get(result, "fairness");
 	sf = caseload_number(json_is_number(v) ? json_number_value(v) : 0);
 	printf("\nfairness: %s (largest minus smallest shortfall; 0 is "
@@ -708,19 +1117,124 @@ print_rotation(json_t *result)
 }
 
 /*
+ * Text from column indent to the terminal's width, broken at spaces;
+ * the first line starts with first (already indent wide).
+ */
+static void
+print_wrapped(const char *first, const char *text, size_t indent)
+{
+	size_t	 W = term_width(), room, n, brk, i;
+	char	*clean, *p, *line;
+
+	room = W > indent + 20 ? W - indent : 20;
+	clean = text_clean(text);
+	fputs(first, stdout);
+	for (p = clean; ; ) {
+		while (*p == ' ')
+			p++;
+		if (text_width(p) <= room) {
+			printf("%s\n", p);
+			break;
+		}
+		/* The last space within room characters, else cut. */
+		brk = 0;
+		for (i = 0, n = 0; p[i] != '\0' && n <= room; i++) {
+			if (((unsigned char)p[i] & 0xc0) == 0x80)
+				continue;
+			if (p[i] == ' ')
+				brk = i;
+			n++;
+		}
+		if (brk == 0) {
+			line = text_trunc(p, room);
+			printf("%s\n", line);
+			free(line);
+			break;
+		}
+		printf("%.*s\n", (int)brk, p);
+		p += brk;
+		text_pad(indent);
+	}
+	free(clean);
+}
+
+/*
+ * rotation explain: each slot with its presenter and case, then every
+ * reason on a line of its own, and the member's shortfall now, the same
+ * figure as rotation's.
+ */
+static void
+print_explain(json_t *result)
+{
+	json_t		*slots, *x, *r, *v;
+	const char	*member, *ref, *how;
+	char		*head, *sf;
+	size_t		 i, j;
+
+	slots = json_object_get(result, "slots");
+	if (!json_is_array(slots)) {
+		print_generic(result);
+		return;
+	}
+	head = value_text(json_object_get(result, "session"));
+	printf("%s\n", head);
+	free(head);
+	if (json_array_size(slots) == 0) {
+		printf("no presenters\n");
+		return;
+	}
+	json_array_foreach(slots, i, x) {
+		member = json_string_value(json_object_get(x, "member"));
+		ref = json_string_value(json_object_get(x, "case"));
+		how = json_string_value(json_object_get(x, "how"));
+		v = json_object_get(x, "slot");
+		putchar('\n');
+		xasprintf(&head, "slot %" JSON_INTEGER_FORMAT ": %s%s%s (%s)",
+		    json_is_integer(v) ? json_integer_value(v) : 0,
+		    member != NULL ? member : "?", ref != NULL ? " with " : "",
+		    ref != NULL ? ref : "", how != NULL ? how : "?");
+		print_wrapped("", head, 4);
+		free(head);
+		v = json_object_get(x, "shortfall");
+		if (json_is_number(v)) {
+			sf = caseload_number(json_number_value(v));
+			xasprintf(&head, "shortfall now %s, as in rotation; "
+			    "when the slot was filled:", sf);
+			print_wrapped("  ", head, 4);
+			free(head);
+			free(sf);
+		}
+		json_array_foreach(json_object_get(x, "reasons"), j, r) {
+			if (json_is_string(r))
+				print_wrapped("  - ", json_string_value(r), 4);
+		}
+	}
+}
+
+/*
  * caseload: one row a member with a bar of weighted caseload against the
  * limit and the status in words; on a terminal approaching is yellow and
- * over red, so that a manager sees at once who needs attention.
+ * over red, so that a manager sees at once who needs attention.  Names
+ * where they fit.
  */
 static void
 print_caseload(json_t *result)
 {
-	static const char	*head[] = { "member", "team", "role", "fte",
-				    "cases", "caseload", "status" };
+	static const struct colspec cols[] = {
+		{ "member", NULL, 0, 0, 0 },
+		{ "name", NULL, 10, 3, 0 },
+		{ "team", NULL, 8, 2, 0 },
+		{ "role", NULL, 8, 1, 0 },
+		{ "fte", NULL, 3, 0, COL_NUM },
+		{ "cases", NULL, 5, 0, COL_NUM },
+		{ "caseload", NULL, 0, 0, COL_KEEP | COL_COLOUR },
+		{ "status", NULL, 0, 0, COL_KEEP | COL_COLOUR },
+	};
+	struct table		 t;
 	json_t			*members, *row, *v;
-	const char		*st, *colour;
-	char			**cells, **r;
-	size_t			 nrows, i, c, width[CASELOAD_NCOLS];
+	const char		*st;
+	char			**r;
+	size_t			 nrows, i, c, ncols;
 	int			 tty;
 
 	members = json_object_get(result, "members");
@@ -733,64 +1247,43 @@ print_caseload(json_t *result)
 		return;
 	}
 	tty = isatty(STDOUT_FILENO);
-	cells = xcalloc((nrows + 1) * CASELOAD_NCOLS, sizeof(*cells));
-	for (c = 0; c < CASELOAD_NCOLS; c++) {
-		cells[c] = xstrdup(head[c]);
-		width[c] = text_width(head[c]);
+	ncols = sizeof(cols) / sizeof(cols[0]);
+	table_init(&t, ncols, nrows);
+	for (c = 0; c < ncols; c++) {
+		t.cols[c] = cols[c];
+		t.cells[c] = xstrdup(cols[c].key);
 	}
 	json_array_foreach(members, i, row) {
-		r = cells + (i + 1) * CASELOAD_NCOLS;
+		r = t.cells + (i + 1) * ncols;
 		r[0] = value_text(json_object_get(row, "member"));
-		r[1] = value_text(json_object_get(row, "team"));
-		r[2] = value_text(json_object_get(row, "role"));
+		r[1] = value_text(json_object_get(row, "name"));
+		r[2] = value_text(json_object_get(row, "team"));
+		r[3] = value_text(json_object_get(row, "role"));
 		v = json_object_get(row, "fte");
-		r[3] = json_is_number(v) ?
+		r[4] = json_is_number(v) ?
 		    caseload_number(json_number_value(v)) : value_text(v);
-		r[4] = value_text(json_object_get(row, "cases"));
-		r[5] = caseload_bar(
+		r[5] = value_text(json_object_get(row, "cases"));
+		r[6] = caseload_bar(
 		    json_number_value(json_object_get(row, "weighted")),
 		    json_number_value(json_object_get(row, "limit")));
 		st = json_string_value(json_object_get(row, "status"));
 		if (st == NULL)
 			st = "ok";
 		if (strcmp(st, "over") == 0)
-			r[6] = xstrdup("OVER");
+			r[7] = xstrdup("OVER");
 		else if (strcmp(st, "approaching") == 0)
-			r[6] = xstrdup("APPROACHING");
+			r[7] = xstrdup("APPROACHING");
 		else if (strcmp(st, "ok") == 0)
-			r[6] = xstrdup("OK");
+			r[7] = xstrdup("OK");
 		else
-			r[6] = text_clean(st);
-		for (c = 0; c < CASELOAD_NCOLS; c++)
-			if (text_width(r[c]) > width[c])
-				width[c] = text_width(r[c]);
+			r[7] = text_clean(st);
+		if (tty && strcmp(r[7], "OVER") == 0)
+			t.colour[i + 1] = "\033[31m";
+		else if (tty && strcmp(r[7], "APPROACHING") == 0)
+			t.colour[i + 1] = "\033[33m";
 	}
-	for (i = 0; i <= nrows; i++) {
-		r = cells + i * CASELOAD_NCOLS;
-		colour = NULL;
-		if (tty && i > 0 && strcmp(r[6], "OVER") == 0)
-			colour = "\033[31m";
-		else if (tty && i > 0 && strcmp(r[6], "APPROACHING") == 0)
-			colour = "\033[33m";
-		for (c = 0; c < CASELOAD_NCOLS; c++) {
-			if (c > 0)
-				text_pad(COLUMN_GAP);
-			/* fte and cases are numbers: right-aligned. */
-			if ((c == 3 || c == 4) && i > 0)
-				text_pad(width[c] - text_width(r[c]));
-			if (colour != NULL && (c == 5 || c == 6))
-				printf("%s%s\033[0m", colour, r[c]);
-			else
-				fputs(r[c], stdout);
-			if (!((c == 3 || c == 4) && i > 0) &&
-			    c + 1 < CASELOAD_NCOLS)
-				text_pad(width[c] - text_width(r[c]));
-		}
-		putchar('\n');
-	}
-	for (i = 0; i < (nrows + 1) * CASELOAD_NCOLS; i++)
-		free(cells[i]);
-	free(cells);
+	table_print(&t);
+	table_free(&t);
 }
 
 /* A refusal's "errors" (an import's bad rows) as "line N: message". */
@@ -825,6 +1318,7 @@ main(int argc, char *argv[])
 		{ "help", no_argument, NULL, 'h' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "socket", required_argument, NULL, 's' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const struct printer	*pr;
@@ -840,7 +1334,7 @@ main(int argc, char *argv[])
 		sock = env;
 	/* "+": stop at the command, so its key=value words are left alone. */
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+:hs:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+:hs:V", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'h':
 			usage(stdout, 0);
@@ -850,6 +1344,9 @@ main(int argc, char *argv[])
 		case 's':
 			sock = optarg;
 			break;
+		case 'V':
+			printf("reflectctl %s\n", PACKAGE_VERSION);
+			return (0);
 		case ':':
 			fprintf(stderr, "reflectctl: option %s needs an "
 			    "argument\n", argv[optind - 1]);
@@ -973,14 +1470,6 @@ schedule_day(const char *start, struct tm *day, struct tm *monday)
 }
 
 /*
- * A readable agenda: a heading per ISO week, a line per session.  The
- * fixed-width columns come first and the series with its teams last, so
- * a cross-team reflective practice does not push the others out of line;
- * more than SCHEDULE_TEAMS_SHOWN teams are summed up as "+N more".
- */
-#define SCHEDULE_TEAMS_SHOWN	3
-
-/*
  * The replies read: when, who, which session, their answer, what became
  * of it and why, in that order so the reason can run to the line's end.
  */
@@ -1028,40 +1517,83 @@ print_inbox(json_t *result)
 	json_decref(rows);
 }
 
+/*
+ * A readable agenda fitted to the terminal: the column headings, then a
+ * heading per ISO week and a line per session: day and time, the state
+ * (when not all are planned), the psychologist (starred when covering for
+ * the series' own), the location, and the series with its teams last,
+ * where a long cross-team list is cut first; more than
+ * SCHEDULE_TEAMS_SHOWN teams are summed up as "+N more".  The presenters
+ * go on a line under their session.
+ */
+#define SCHEDULE_TEAMS_SHOWN	3
+#define SCHEDULE_NCOLS		5	/* when state psych. where series */
+#define SCHEDULE_INDENT		2
+
 static void
 print_schedule(json_t *result)
 {
-	json_t		*arr, *x, *teams, *t;
+	static const struct colspec cols[SCHEDULE_NCOLS] = {
+		{ "when", NULL, 0, 0, COL_KEEP },
+		{ "state", NULL, 0, 3, COL_KEEP },
+		{ "psychologist", NULL, 0, 0, COL_KEEP },
+		{ "location", NULL, 8, 1, 0 },
+		{ "series (teams)", NULL, 14, 0, 0 },
+	};
+	struct table	 tb;
+	json_t		*arr, *x, *teams, *t, *cover;
 	struct tm	 day, mon;
 	const char	*start, *end, *psych, *state;
 	char		 week[64], cur[64], dname[16], mname[16], *ts, *tmp;
-	char		*series, *who;
-	size_t		 i, j, nt, shown;
+	char		*series, **r, **pres;
+	size_t		 i, j, nt, shown, n, W, width[SCHEDULE_NCOLS];
+	int		 kept[SCHEDULE_NCOLS], planned = 1, covers = 0;
 
 	arr = json_object_get(result, "sessions");
 	if (!json_is_array(arr)) {
 		print_generic(result);
 		return;
 	}
-	if (json_array_size(arr) == 0) {
+	if ((n = json_array_size(arr)) == 0) {
 		printf("no sessions\n");
 		return;
 	}
-	week[0] = '\0';
+	table_init(&tb, SCHEDULE_NCOLS, n);
+	pres = xcalloc(n, sizeof(*pres));
+	for (j = 0; j < SCHEDULE_NCOLS; j++) {
+		tb.cols[j] = cols[j];
+		tb.cells[j] = xstrdup(cols[j].key);
+	}
 	json_array_foreach(arr, i, x) {
+		r = tb.cells + (i + 1) * SCHEDULE_NCOLS;
 		start = json_string_value(json_object_get(x, "start"));
 		end = json_string_value(json_object_get(x, "end"));
 		if (schedule_day(start, &day, &mon) == -1 || end == NULL ||
-		    strlen(start) < 16 || strlen(end) < 16)
+		    strlen(start) < 16 || strlen(end) < 16) {
+			for (j = 0; j < SCHEDULE_NCOLS; j++)
+				r[j] = xstrdup("?");
 			continue;
-		strftime(dname, sizeof(dname), "%a", &mon);
-		strftime(mname, sizeof(mname), "%b", &mon);
-		snprintf(cur, sizeof(cur), "Week of %s %d %s %d", dname,
-		    mon.tm_mday, mname, mon.tm_year + 1900);
-		if (strcmp(cur, week) != 0) {
-			printf("%s%s\n", week[0] != '\0' ? "\n" : "", cur);
-			snprintf(week, sizeof(week), "%s", cur);
 		}
+		strftime(dname, sizeof(dname), "%a", &day);
+		strftime(mname, sizeof(mname), "%b", &day);
+		xasprintf(&r[0], "%s %2d %s  %.5s-%.5s", dname, day.tm_mday,
+		    mname, start + 11, end + 11);
+		state = json_string_value(json_object_get(x, "state"));
+		if (state == NULL || strcmp(state, "planned") != 0)
+			planned = 0;
+		r[1] = text_clean(state != NULL ? state : "?");
+		psych = json_string_value(json_object_get(x, "psychologist"));
+		cover = json_object_get(x, "cover");
+		if (psych == NULL)
+			r[2] = xstrdup("UNCOVERED");
+		else {
+			tmp = text_clean(psych);
+			xasprintf(&r[2], "%s%s", tmp, json_is_true(cover) ?
+			    "*" : "");
+			free(tmp);
+			covers |= json_is_true(cover);
+		}
+		r[3] = value_text(json_object_get(x, "location"));
 		ts = xstrdup("");
 		teams = json_object_get(x, "teams");
 		nt = json_is_array(teams) ? json_array_size(teams) : 0;
@@ -1080,30 +1612,61 @@ print_schedule(json_t *result)
 			free(ts);
 			ts = tmp;
 		}
-		tmp = text_clean(ts);
-		free(ts);
-		ts = tmp;
-		series = text_clean(json_string_value(json_object_get(x,
-		    "series")) != NULL ? json_string_value(json_object_get(x,
-		    "series")) : "?");
-		psych = json_string_value(json_object_get(x, "psychologist"));
-		who = text_clean(psych != NULL ? psych : "UNCOVERED");
-		state = json_string_value(json_object_get(x, "state"));
-		strftime(dname, sizeof(dname), "%a", &day);
-		strftime(mname, sizeof(mname), "%b", &day);
-		printf("  %s %2d %s  %.5s-%.5s  %-9s  %-16s  %s%s%s%s\n", dname,
-		    day.tm_mday, mname, start + 11, end + 11,
-		    state != NULL ? state : "?", who, series,
-		    *ts != '\0' ? " (" : "", ts, *ts != '\0' ? ")" : "");
+		series = value_text(json_object_get(x, "series"));
+		/* "mast-north-gs (mast-north)" says its team twice. */
+		t = json_array_get(teams, 0);
+		if (nt == 1 && json_is_string(t) && strncmp(series,
+		    json_string_value(t), strlen(json_string_value(t))) == 0)
+			*ts = '\0';
+		xasprintf(&tmp, "%s%s%s%s", series, *ts != '\0' ? " (" : "",
+		    ts, *ts != '\0' ? ")" : "");
+		r[4] = text_clean(tmp);
+		free(tmp);
 		free(series);
-		free(who);
 		free(ts);
-		if ((tmp = schedule_presenters(json_object_get(x,
-		    "presenters"))) != NULL) {
-			printf("%27s%s\n", "", tmp);
+		pres[i] = schedule_presenters(json_object_get(x, "presenters"));
+	}
+	/* All planned: the state column says nothing. */
+	if (planned)
+		for (i = 1; i <= n; i++) {
+			free(tb.cells[i * SCHEDULE_NCOLS + 1]);
+			tb.cells[i * SCHEDULE_NCOLS + 1] = xstrdup("-");
+		}
+	W = term_width();
+	memset(width, 0, sizeof(width));
+	table_layout(&tb, W > SCHEDULE_INDENT ? W - SCHEDULE_INDENT : W,
+	    width, kept);
+	/* The headings line up with the indented sessions. */
+	table_row(&tb, 0, width, kept, SCHEDULE_INDENT);
+	week[0] = '\0';
+	json_array_foreach(arr, i, x) {
+		start = json_string_value(json_object_get(x, "start"));
+		if (schedule_day(start, &day, &mon) == 0) {
+			strftime(dname, sizeof(dname), "%a", &mon);
+			strftime(mname, sizeof(mname), "%b", &mon);
+			snprintf(cur, sizeof(cur), "Week of %s %d %s %d", dname,
+			    mon.tm_mday, mname, mon.tm_year + 1900);
+			if (strcmp(cur, week) != 0) {
+				printf("%s%s\n", week[0] != '\0' ? "\n" : "",
+				    cur);
+				snprintf(week, sizeof(week), "%s", cur);
+			}
+		}
+		text_pad(SCHEDULE_INDENT);
+		table_row(&tb, i + 1, width, kept, 0);
+		if (pres[i] != NULL) {
+			tmp = text_trunc(pres[i], W > 2 * SCHEDULE_INDENT ?
+			    W - 2 * SCHEDULE_INDENT : W);
+			text_pad(2 * SCHEDULE_INDENT);
+			printf("%s\n", tmp);
 			free(tmp);
+			free(pres[i]);
 		}
 	}
+	if (covers)
+		printf("\n* covering for the series' psychologist\n");
+	free(pres);
+	table_free(&tb);
 }
 
 /*

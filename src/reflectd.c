@@ -49,7 +49,7 @@ main(int argc, char *argv[])
 	struct event_base	*base;
 	struct err		 err;
 	time_t			 t;
-	char			*abs_path = NULL;
+	char			*abs_path = NULL, *all = NULL, *p, *nl;
 	struct sched_holidays	 hol;
 	char *const		*hfiles;
 	size_t			 nh;
@@ -86,8 +86,17 @@ main(int argc, char *argv[])
 		    fake_now);
 		return (1);
 	}
-	if ((conf = config_load(conf_path, &err)) == NULL) {
-		fprintf(stderr, "reflectd: %s\n", err.msg);
+	if ((conf = config_load_all(conf_path, test ? &all : NULL,
+	    &err)) == NULL) {
+		/* -t lists every error, each with file:line and key. */
+		if (all != NULL) {
+			for (p = all; (nl = strchr(p, '\n')) != NULL; p = nl + 1)
+				fprintf(stderr, "reflectd: %.*s\n",
+				    (int)(nl - p), p);
+			fprintf(stderr, "reflectd: %s\n", p);
+			free(all);
+		} else
+			fprintf(stderr, "reflectd: %s\n", err.msg);
 		return (1);
 	}
 	if (test) {

@@ -21,8 +21,8 @@ static const char *const audit_sql[AUDIT_NSTMTS] = {
 	[AUDIT_ADD] =
 	    "INSERT INTO audit (at, user, command) VALUES (?1, ?2, ?3)",
 	[AUDIT_LIST] =
-	    "SELECT id, at, user, command FROM audit WHERE at >= ?1 "
-	    "ORDER BY id",
+	    "SELECT id, at, user, command FROM (SELECT id, at, user, command "
+	    "FROM audit WHERE at >= ?1 ORDER BY id DESC LIMIT ?2) ORDER BY id",
 };
 
 const struct store_sqlset store_audit_sqlset = {
@@ -60,8 +60,8 @@ audit_text(sqlite3_stmt *st, int col)
 }
 
 int
-store_audit_list(struct store *s, time_t since, struct audit_row **rowsp,
-    size_t *np, struct err *err)
+store_audit_list(struct store *s, time_t since, size_t limit,
+    struct audit_row **rowsp, size_t *np, struct err *err)
 {
 	sqlite3_stmt	*st = store_stmt(s, STORE_SET_AUDIT, AUDIT_LIST);
 	struct audit_row *rows = NULL, *r;
@@ -71,6 +71,7 @@ store_audit_list(struct store *s, time_t since, struct audit_row **rowsp,
 	*rowsp = NULL;
 	*np = 0;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)since);
+	sqlite3_bind_int64(st, 2, limit == 0 ? -1 : (sqlite3_int64)limit);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (n == cap) {
 			cap = cap == 0 ? 16 : cap * 2;

@@ -30,6 +30,7 @@ enum {
 	PRES_SESSIONS,
 	PRES_ATTENDEES,
 	PRES_CASES,
+	PRES_REQ_DELETE,
 	PRES_NSTMTS
 };
 
@@ -86,6 +87,8 @@ static const char *const pres_sql[PRES_NSTMTS] = {
 	[PRES_CASES] =
 	    "SELECT ref, kind, opened, lead, flagged, flag_reason, flagged_on, "
 	    "last_discussed FROM cases WHERE closed IS NULL ORDER BY lead, ref",
+	[PRES_REQ_DELETE] =
+	    "DELETE FROM requests WHERE id = ?1",
 };
 
 const struct store_sqlset store_presentations_sqlset = {
@@ -311,6 +314,18 @@ store_request_set_used(struct store *s, int64_t id, const char *session,
 	rc = sqlite3_step(st);
 	store_stmt_done(st);
 	return (store_write_rc(s, rc, "request", "used", err));
+}
+
+int
+store_request_delete(struct store *s, int64_t id, struct err *err)
+{
+	sqlite3_stmt	*st = PRES_STMT(s, PRES_REQ_DELETE);
+	int		 rc;
+
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+	rc = sqlite3_step(st);
+	store_stmt_done(st);
+	return (store_write_rc(s, rc, "request", "withdrawn", err));
 }
 
 int

@@ -44,6 +44,9 @@ enum {
 	SESS_ATTENDANCE_CLEAR,
 	SESS_ATTENDANCE_DEFAULT,
 	SESS_ATTENDANCE_LAST,
+	SESS_HISTORY_GET,
+	SESS_HISTORY_PUT,
+	SESS_HISTORY_LAST,
 	SESS_NSTMTS
 };
 
@@ -151,12 +154,25 @@ static const char *const sess_sql[SESS_NSTMTS] = {
 	    "WHERE t.status = 'attended' AND s.state = 'held' "
 	    "AND s.kind = 'group_supervision' GROUP BY t.member "
 	    "ORDER BY t.member",
+	[SESS_HISTORY_GET] =
+	    "SELECT status FROM attendance_history WHERE member = ?1 "
+	    "AND date = ?2",
+	[SESS_HISTORY_PUT] =
+	    "INSERT INTO attendance_history (member, date, status) "
+	    "VALUES (?1, ?2, ?3) ON CONFLICT (member, date) "
+	    "DO UPDATE SET status = excluded.status",
+	[SESS_HISTORY_LAST] =
+	    "SELECT member, max(date) FROM attendance_history "
+	    "WHERE status = 'attended' GROUP BY member ORDER BY member",
 };
 
 const struct store_sqlset store_sessions_sqlset = {
 	"sessions", sess_sql, SESS_NSTMTS
 };
 
+static int	 sess_history_merge(struct store *, struct session_last **,
+		    size_t *, size_t *);
+static int	 sess_last_cmp(const void *, const void *);
 static void	 sess_read_series(sqlite3_stmt *, struct series *);
 static void	 sess_read_session(sqlite3_stmt *, struct session *);
 static void	 sess_read_attendee(sqlite3_stmt *, struct session_attendee *);
@@ -742,7 +758,99 @@ store_attendance_last(struct store *s, struct session_last **vp,
 		free(v);
 		return (store_fail(s, "last attended", err));
 	}
+	if (sess_history_merge(s, &v, &n, &cap) == -1) {
+		free(v);
+		return (store_fail(s, "attendance history", err));
+	}
 	*vp = v;
 	*np = n;
 	return (0);
+}
+
+/*
+ * Fold imported history into the last attended dates (both by member):
+ * the later date wins.
+ */
+static int
+sess_history_merge(struct store *s, struct session_last **vp, size_t *np,
+    size_t *capp)
+{
+	sqlite3_stmt		*st = SESS_STMT(s, SESS_HISTORY_LAST);
+	struct session_last	*v = *vp, *hit;
+	char			 member[SLUG_MAX + 1], date[DATE_LEN];
+	size_t			 n = *np, base = *np, lo, hi, mid;
+	int			 rc, c;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		store_column_copy(st, 0, member, sizeof(member));
+		store_column_copy(st, 1, date, sizeof(date));
+		hit = NULL;
+		for (lo = 0, hi = base; lo < hi && hit == NULL;) {
+			mid = lo + (hi - lo) / 2;
+			if ((c = strcmp(v[mid].member, member)) == 0)
+				hit = &v[mid];
+			else if (c < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (hit != NULL) {
+			if (strcmp(hit->date, date) < 0)
+				memcpy(hit->date, date, sizeof(hit->date));
+			continue;
+		}
+		if (n == *capp) {
+			*capp = *capp == 0 ? 64 : *capp * 2;
+			v = xreallocarray(v, *capp, sizeof(*v));
+		}
+		memset(&v[n], 0, sizeof(v[n]));
+		memcpy(v[n].member, member, sizeof(v[n].member));
+		memcpy(v[n].date, date, sizeof(v[n].date));
+		n++;
+	}
+	store_stmt_done(st);
+	*vp = v;
+	*np = n;
+	if (rc != SQLITE_DONE)
+		return (-1);
+	if (n > base)
+		qsort(v, n, sizeof(*v), sess_last_cmp);
+	return (0);
+}
+
+static int
+sess_last_cmp(const void *a, const void *b)
+{
+	return (strcmp(((const struct session_last *)a)->member,
+	    ((const struct session_last *)b)->member));
+}
+
+int
+store_attendance_history_put(struct store *s, const char *member,
+    const char *date, const char *status, int *changed, struct err *err)
+{
+	sqlite3_stmt	*st = SESS_STMT(s, SESS_HISTORY_GET);
+	char		 old[16];
+	int		 rc;
+
+	old[0] = '\0';
+	sqlite3_bind_text(st, 1, member, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, date, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		store_column_copy(st, 0, old, sizeof(old));
+	store_stmt_done(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return (store_fail(s, "attendance history", err));
+	if (rc == SQLITE_ROW && strcmp(old, status) == 0) {
+		*changed = 0;
+		return (0);
+	}
+	*changed = rc == SQLITE_ROW ? 2 : 1;
+	st = SESS_STMT(s, SESS_HISTORY_PUT);
+	sqlite3_bind_text(st, 1, member, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, date, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, status, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	store_stmt_done(st);
+	return (store_write_rc(s, rc, "attendance history", member, err));
 }

@@ -264,6 +264,15 @@ static const char *const store_migrations[] = {
 	"  created INTEGER NOT NULL);"
 	"CREATE INDEX feed_tokens_lookup ON "
 	"  feed_tokens(substr(sha256, 1, 16));",
+	/*
+	 * 11: group supervision attended (or missed) before reflectd was in
+	 * use, from import attendance, so that gaps are true from day one.
+	 */
+	"CREATE TABLE attendance_history ("
+	"  member TEXT NOT NULL,"
+	"  date TEXT NOT NULL,"
+	"  status TEXT NOT NULL,"
+	"  PRIMARY KEY (member, date));",
 };
 #define STORE_VERSION \
 	((int)(sizeof(store_migrations) / sizeof(store_migrations[0])) - 1)

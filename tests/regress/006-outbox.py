@@ -89,7 +89,7 @@ def main():
           "debug mail should return %d distinct outbox ids: %r" %
           (COUNT, str(given)[:200]))
 
-    sent = d.ok("outbox", "state=sent").get("messages")
+    sent = d.ok("outbox", "state=sent", "limit=1000").get("messages")
     check(isinstance(sent, list) and len(sent) == COUNT,
           "outbox state=sent lists %r messages, want %d" %
           (len(sent) if isinstance(sent, list) else sent, COUNT))
@@ -108,6 +108,13 @@ def main():
             check({x.get("id") for x in sent} == set(given),
                   "the messages listed as sent are not the ones debug mail "
                   "queued")
+    # Without limit= the newest 50, newest first.
+    newest = d.ok("outbox").get("messages") or []
+    ids = [x.get("id") for x in newest]
+    check(len(ids) == 50 and ids == sorted(ids, reverse=True) and
+          ids[0] == max(x.get("id") for x in sent),
+          "outbox lists the newest 50 by default: %r" % ids[:5])
+    d.refused(["outbox", "limit=0"], "invalid")
     queued = d.ok("outbox", "state=queued").get("messages")
     check(queued == [], "outbox state=queued should be empty: %r" %
           (str(queued)[:200],))

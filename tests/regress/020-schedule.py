@@ -112,10 +112,13 @@ def main():
 
     # Without --json: a week-by-week agenda whose columns line up, with
     # the cross-team reflective practice naming its teams at the end.
+    # The column headings come first.
     rc, _, out, _ = d.ctl("schedule", "to=2026-03-08", json_out=False)
     lines = out.splitlines()
     rows = [x for x in lines if x.startswith("  ")]
-    check(rc == 0 and lines and lines[0] == "Week of Mon 2 Mar 2026" and
+    check(rc == 0 and len(lines) > 1 and lines[0].startswith("when ") and
+          "psychologist" in lines[0] and
+          lines[1] == "Week of Mon 2 Mar 2026" and
           len(rows) == 3, "agenda: %r" % out)
     check(any(x.endswith(" rp (north, south)") for x in rows) and
           any(x.endswith(" gs (north)") for x in rows),

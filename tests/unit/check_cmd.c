@@ -37,6 +37,7 @@
 #include "daemon.h"
 #include "message.h"
 #include "outbox.h"
+#include "planner.h"
 #include "store.h"
 #include "util.h"
 #include "words.h"
@@ -413,7 +414,7 @@ START_TEST(test_body_check)
 	ck_assert_int_eq(body_check(&anyone_peer,
 	    "import members bytes=67108864", &n, &err), -1);
 	ck_assert_int_eq(err.code, ERR_FORBIDDEN);
-	ck_assert_ptr_nonnull(strstr(err.msg, "import needs ADMIN"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "import is for admins"));
 	ck_assert_int_eq(body_check(&admin_peer, "import members bytes=10",
 	    &n, &err), 1);
 	ck_assert_uint_eq(n, 10);
@@ -445,11 +446,238 @@ END_TEST
 START_TEST(test_forbidden)
 {
 	assert_error(run(&anyone_peer, "reload"), "forbidden",
-	    "reload needs ADMIN");
+	    "reload is for admins");
+	assert_error(run(&anyone_peer, "reload"), "forbidden", "login=");
 	assert_error(run(&anyone_peer, "outbox"), "forbidden", NULL);
 	assert_error(run(&anyone_peer, "audit"), "forbidden", NULL);
 	assert_error(run(&anyone_peer, "outbox retry 1"), "forbidden", NULL);
 	ck_assert_uint_eq(audit_count(), 0);
+}
+END_TEST
+
+/*
+ * The ACL over the whole table: every command x {admin, manager of the
+ * team, manager of another team, psychologist, member, unmapped}.  Each
+ * row's line names north's objects; A is allowed (ok, or any error but
+ * forbidden: a bad value after the checks tries a write without making
+ * it), F forbidden, ? not asserted.  Every entry must have a row, and a
+ * row must agree with the entry's level.
+ */
+static const struct {
+	const char	*name;
+	const char	*line;
+	const char	*want;		/* admin mgr other psy member unmapped */
+} acl_rows[] = {
+	{ "status", "status", "AAAAAA" },
+	{ "help", "help", "AAAAAA" },
+	{ "reload", "reload", "AFFFFF" },
+	{ "audit", "audit since=bogus", "AFFFFF" },
+	{ "outbox", "outbox state=bogus", "AFFFFF" },
+	{ "inbox", "inbox state=bogus", "AAAFFF" },
+	{ "outbox retry", "outbox retry 999999", "AFFFFF" },
+	{ "digest send", "digest send kind=bogus", "AAAFFF" },
+	{ "debug advance", "debug advance bogus", "AFFFFF" },
+	{ "debug mail", "debug mail to=bogus count=bogus", "AFFFFF" },
+	{ "case add", "case add CR-X kind=bogus lead=sw-n", "AAFFFF" },
+	{ "case set", "case set CR-N kind=bogus", "AAFFFF" },
+	{ "case close", "case close CR-N date=bogus", "AAFFFF" },
+	{ "case flag", "case flag CR-N reason=concerns", "AAFFAF" },
+	{ "case unflag", "case unflag CR-N", "AAFFAF" },
+	{ "case list", "case list member=sw-n", "AAFFAF" },
+	{ "case show", "case show CR-N", "AAFFAF" },
+	{ "caseload", "caseload member=sw-n", "AAFFAF" },
+	{ "team add", "team add zz name=Z kind=bogus", "AFFFFF" },
+	{ "team set", "team set north kind=bogus", "AAFFFF" },
+	{ "team list", "team list", "AAAAAF" },
+	{ "team show", "team show north", "AAFAAF" },
+	{ "team remove", "team remove zz-none", "AFFFFF" },
+	{ "member add", "member add zz name=Z email=z@example.org "
+	    "role=social_worker team=north fte=bogus", "AAFFFF" },
+	{ "member set", "member set sw-n fte=bogus", "AAFFFF" },
+	{ "member list", "member list team=north", "AAFFFF" },
+	{ "member show", "member show sw-n", "AAFFAF" },
+	{ "member leave", "member leave sw-n end=bogus", "AAFFFF" },
+	{ "absence add", "absence add sw-n from=bogus to=bogus", "AAFFAF" },
+	{ "absence list", "absence list member=sw-n", "AAFFAF" },
+	{ "absence remove", "absence remove 999999", "A????F" },
+	{ "import", NULL, "AFFFFF" },
+	{ "series add", "series add zz kind=bogus team=north "
+	    "rrule=FREQ=WEEKLY start=2026-01-06T10:00 duration=60", "AAFFFF" },
+	{ "series set", "series set gs-north slots=bogus", "AAFFFF" },
+	{ "series list", "series list", "AAAAFF" },
+	{ "series show", "series show gs-north", "AAFAFF" },
+	{ "session show", "session show SID", "AAFAAF" },
+	{ "session move", "session move SID start=bogus", "AAFFFF" },
+	{ "session attend", "session attend SID member=sw-n status=bogus",
+	    "AAF?AF" },
+	{ "schedule", "schedule team=north", "AAFAAF" },
+	{ "gaps", "gaps team=north", "AAFFFF" },
+	{ "plan", "plan", "AFFFFF" },
+	{ "rotation", "rotation team=north", "AAFFFF" },
+	{ "rotation explain", "rotation explain SID", "AAFAAF" },
+	{ "present", "present SID slot=bogus member=sw-n", "AAFFFF" },
+	{ "request", "request sw-n case=bad\\ ref", "AAFFAF" },
+	{ "feed token", "feed token sw-n", "AAFFAF" },
+	{ "feed revoke", "feed revoke sw-n", "AAFFAF" },
+	{ "request list", "request list team=north", "AAAAAF" },
+	{ "request withdraw", "request withdraw 999999", "AAAAAF" },
+	/* Last: it cancels the session the rows above name. */
+	{ "session cancel", "session cancel SID reason=", "AAFFFF" },
+	{ "series remove", "series remove gs-north", "AAFFFF" },
+};
+
+static void
+acl_peer_as(struct acl_peer *p, const char *user, uid_t uid)
+{
+	memset(p, 0, sizeof(*p));
+	p->uid = uid;
+	snprintf(p->user, sizeof(p->user), "%s", user);
+	p->level = ACL_ANYONE;
+}
+
+START_TEST(test_acl_matrix)
+{
+	static const char *setup[] = {
+		"team add north name=North kind=mast",
+		"team add south name=South kind=mast",
+		"member add mgr-n name=M email=mgr-n@example.org role=manager "
+		    "team=north login=u-mgr-n start=2026-01-01",
+		"member add mgr-s name=M email=mgr-s@example.org role=manager "
+		    "team=south login=u-mgr-s start=2026-01-01",
+		"member add psy-n name=P email=psy-n@example.org "
+		    "role=psychologist team=north login=u-psy start=2026-01-01",
+		"member add sw-n name=W email=sw-n@example.org "
+		    "role=social_worker team=north login=u-sw start=2026-01-01",
+		"member add sw-s name=W email=sw-s@example.org "
+		    "role=social_worker team=south start=2026-01-01",
+		"team set north manager=mgr-n psychologist=psy-n",
+		"team set south manager=mgr-s",
+		"case add CR-N kind=cin lead=sw-n",
+		"case add CR-S kind=cin lead=sw-s",
+		"series add gs-north kind=group_supervision team=north "
+		    "rrule=FREQ=WEEKLY;BYDAY=TU start=2026-01-06T10:00 "
+		    "duration=90 slots=2",
+		"series add gs-south kind=group_supervision team=south "
+		    "rrule=FREQ=WEEKLY;BYDAY=TU start=2026-01-06T14:00 "
+		    "duration=90 slots=2",
+		"plan",
+	};
+	struct acl_peer		 peers[6];
+	const struct cmd_entry	*ce;
+	json_t			*res, *reply, *ss;
+	const char		*sid, *code, *msg, *p;
+	char			 line[512], got;
+	size_t			 i, r, k;
+	int			 role;
+	struct err		 err;
+
+	/* The planner, as the daemon starts it, so plan makes sessions. */
+	ck_assert_msg(planner_init(test_daemon.store, test_daemon.conf,
+	    &err) == 0, "planner_init: %s", err.msg);
+	for (i = 0; i < sizeof(setup) / sizeof(setup[0]); i++)
+		json_decref(assert_ok(run(&admin_peer, setup[i])));
+	res = assert_ok(run(&admin_peer, "schedule team=north"));
+	ss = json_object_get(res, "sessions");
+	ck_assert_int_gt(json_array_size(ss), 0);
+	sid = json_string_value(json_object_get(json_array_get(ss, 0), "id"));
+	ck_assert_ptr_nonnull(sid);
+
+	peers[0] = admin_peer;
+	acl_peer_as(&peers[1], "u-mgr-n", 60001);
+	acl_peer_as(&peers[2], "u-mgr-s", 60002);
+	acl_peer_as(&peers[3], "u-psy", 60003);
+	acl_peer_as(&peers[4], "u-sw", 60004);
+	acl_peer_as(&peers[5], "u-stranger", 60005);
+
+	/* Every entry has a row. */
+	for (i = 0; (ce = cmd_table[i]) != NULL; i++) {
+		for (r = 0; r < sizeof(acl_rows) / sizeof(acl_rows[0]); r++)
+			if (strcmp(acl_rows[r].name, ce->name) == 0)
+				break;
+		ck_assert_msg(r < sizeof(acl_rows) / sizeof(acl_rows[0]),
+		    "%s has no row in the ACL matrix", ce->name);
+		/* Below the entry's level is always forbidden. */
+		for (role = 0; role < 6; role++) {
+			static const int lv[] = { ACL_ADMIN, ACL_MANAGER,
+			    ACL_MANAGER, ACL_PSYCHOLOGIST, ACL_MEMBER,
+			    ACL_ANYONE };
+			if (lv[role] < ce->acl)
+				ck_assert_msg(acl_rows[r].want[role] == 'F',
+				    "%s: role %d is below %s but its row says "
+				    "%c", ce->name, role,
+				    acl_level_name(ce->acl),
+				    acl_rows[r].want[role]);
+		}
+	}
+
+	for (r = 0; r < sizeof(acl_rows) / sizeof(acl_rows[0]); r++) {
+		if (acl_rows[r].line == NULL)
+			continue;
+		/* SID stands for a north session. */
+		k = 0;
+		for (p = acl_rows[r].line; *p != '\0' && k + 40 < sizeof(line);
+		    p++) {
+			if (strncmp(p, "SID", 3) == 0) {
+				k += (size_t)snprintf(line + k,
+				    sizeof(line) - k, "%s", sid);
+				p += 2;
+			} else
+				line[k++] = *p;
+		}
+		line[k] = '\0';
+		/* The admin last: an allowed write may change the object. */
+		for (role = 5; role >= 0; role--) {
+			if (acl_rows[r].want[role] == '?')
+				continue;
+			reply = run(&peers[role], line);
+			code = json_string_value(json_object_get(reply,
+			    "error"));
+			msg = json_string_value(json_object_get(reply,
+			    "message"));
+			got = code != NULL && strcmp(code, "forbidden") == 0 ?
+			    'F' : 'A';
+			ck_assert_msg(got == acl_rows[r].want[role],
+			    "\"%s\" as role %d: want %c, got %s: %s", line,
+			    role, acl_rows[r].want[role],
+			    code != NULL ? code : "ok", msg != NULL ? msg : "");
+			if (got == 'F') {
+				ck_assert_msg(strncmp(msg, "forbidden: ", 11) ==
+				    0 && strstr(msg + 11, "forbidden") == NULL,
+				    "\"%s\": forbidden once: %s", line, msg);
+				if (role == 5)
+					ck_assert_msg(strstr(msg, "login=") !=
+					    NULL, "\"%s\": unmapped hears of "
+					    "login=: %s", line, msg);
+			}
+			json_decref(reply);
+		}
+	}
+	json_decref(res);
+	planner_free();
+}
+END_TEST
+
+START_TEST(test_help_and_unknown)
+{
+	json_t		*res, *cmds;
+	size_t		 i;
+	int		 has_reload = 0;
+
+	res = assert_ok(run(&admin_peer, "help"));
+	cmds = json_object_get(res, "commands");
+	for (i = 0; i < json_array_size(cmds); i++)
+		has_reload |= strcmp(json_string_value(json_object_get(
+		    json_array_get(cmds, i), "name")), "reload") == 0;
+	ck_assert(has_reload);
+	json_decref(res);
+	res = assert_ok(run(&anyone_peer, "help"));
+	cmds = json_object_get(res, "commands");
+	ck_assert_uint_eq(json_array_size(cmds), 2);
+	json_decref(res);
+	assert_error(run(&admin_peer, "team frobnicate"), "usage",
+	    "unknown command: team frobnicate (team has: add, set, list, "
+	    "show, remove)");
+	assert_error(run(&admin_peer, "frobnicate"), "usage", "help");
 }
 END_TEST
 
@@ -1038,6 +1266,8 @@ cmd_suite(void)
 	tc = tcase_create("fake-clock");
 	tcase_add_checked_fixture(tc, setup_fake, teardown);
 	tcase_add_test(tc, test_debug_fake);
+	tcase_add_test(tc, test_acl_matrix);
+	tcase_add_test(tc, test_help_and_unknown);
 	suite_add_tcase(s, tc);
 	return (s);
 }

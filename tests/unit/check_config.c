@@ -763,6 +763,42 @@ START_TEST(test_missing_file)
 }
 END_TEST
 
+/* -t: every error, in line order, each with file:line and key. */
+START_TEST(test_every_error_listed)
+{
+	struct config	*c;
+	struct err	 err;
+	char		*path, *all = NULL, *want;
+
+	path = write_conf("many.conf", "[mail]\nsmtp_port = x\n"
+	    "[daemon]\nbogus = 1\nlog_level = loud\n");
+	c = config_load_all(path, &all, &err);
+	ck_assert_ptr_null(c);
+	ck_assert_ptr_nonnull(all);
+	xasprintf(&want, "%s:2: [mail] smtp_port", path);
+	ck_assert_ptr_nonnull(strstr(all, want));
+	ck_assert_ptr_eq(strstr(all, want), all);
+	free(want);
+	xasprintf(&want, "\n%s:4: [daemon] bogus: unknown key\n", path);
+	ck_assert_ptr_nonnull(strstr(all, want));
+	free(want);
+	xasprintf(&want, "\n%s:5: [daemon] log_level", path);
+	ck_assert_ptr_nonnull(strstr(all, want));
+	free(want);
+	/* err still holds the first, as config_load gives it. */
+	xasprintf(&want, "%s:2: [mail] smtp_port", path);
+	ck_assert_ptr_eq(strstr(err.msg, want), err.msg);
+	free(want);
+	free(all);
+	all = (char *)"untouched";
+	path = write_conf("good.conf", "[daemon]\nlog_level = debug\n");
+	c = config_load_all(path, &all, &err);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_ptr_null(all);
+	config_free(c);
+}
+END_TEST
+
 /* A refused file leaves the caller's running configuration untouched. */
 START_TEST(test_refused_reload_keeps_old)
 {
@@ -849,6 +885,7 @@ config_suite(void)
 	tcase_add_test(tc, test_line_too_long);
 	tcase_add_test(tc, test_password_file_mode);
 	tcase_add_test(tc, test_missing_file);
+	tcase_add_test(tc, test_every_error_listed);
 	tcase_add_test(tc, test_holiday_files);
 	tcase_add_test(tc, test_refused_reload_keeps_old);
 	suite_add_tcase(s, tc);

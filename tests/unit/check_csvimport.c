@@ -473,6 +473,76 @@ START_TEST(test_unknown_column_never_stored)
 }
 END_TEST
 
+/* Dropped columns are named by header; near misses are warned about. */
+START_TEST(test_ignored_columns_and_near_misses)
+{
+	struct err	 err;
+	json_t		*r = NULL, *ign, *w;
+	char		*s;
+
+	add_team("north");
+	ck_assert_int_eq(import(CSVIMPORT_MEMBERS, 0, 0,
+	    "slug,name,email,role,team,Working Days,notes\n"
+	    "ben,Ben Social,ben@example.org,social_worker,north,MO,\""
+	    CANARY "\"\n", &r, &err), 0);
+	ign = json_object_get(r, "ignored_columns");
+	ck_assert_int_eq(json_array_size(ign), 2);
+	ck_assert_str_eq(json_string_value(json_array_get(ign, 0)),
+	    "Working Days");
+	ck_assert_str_eq(json_string_value(json_array_get(ign, 1)), "notes");
+	w = json_object_get(r, "warnings");
+	ck_assert_int_eq(json_array_size(w), 1);
+	ck_assert_ptr_nonnull(strstr(json_string_value(json_array_get(w, 0)),
+	    "name it days"));
+	s = json_dumps(r, JSON_COMPACT);
+	ck_assert_ptr_null(strstr(s, "Canary"));
+	free(s);
+	json_decref(r);
+
+	r = NULL;
+	ck_assert_int_eq(import(CSVIMPORT_CASES, 0, 0,
+	    "ref,kind,lead,Co-Worker\n"
+	    "MN/2026/0412,cp,ben,\n", &r, &err), 0);
+	w = json_object_get(r, "warnings");
+	ck_assert_int_eq(json_array_size(w), 1);
+	ck_assert_ptr_nonnull(strstr(json_string_value(json_array_get(w, 0)),
+	    "name it coworker"));
+	json_decref(r);
+}
+END_TEST
+
+/* History before reflectd: one row per member and date, past dates. */
+START_TEST(test_attendance_history)
+{
+	struct err	 err;
+	json_t		*r = NULL;
+
+	add_team("north");
+	import_ok(CSVIMPORT_MEMBERS,
+	    "slug,name,email,role,team\n"
+	    "ben,Ben Social,ben@example.org,social_worker,north\n", 1, 0, 0,
+	    0);
+	import_ok(CSVIMPORT_ATTENDANCE,
+	    "member,date,status\n"
+	    "ben,2025-01-07,attended\n"
+	    "ben,2025-01-21,\n", 2, 0, 0, 0);
+	import_ok(CSVIMPORT_ATTENDANCE,
+	    "member,date,status\n"
+	    "ben,2025-01-07,attended\n"
+	    "ben,2025-01-21,apologies\n", 0, 1, 1, 0);
+	ck_assert_int_eq(import(CSVIMPORT_ATTENDANCE, 0, 0,
+	    "member,date,status\n"
+	    "nobody,2025-01-07,attended\n"
+	    "ben,2025-01-07,sleeping\n"
+	    "ben,2999-01-01,attended\n"
+	    "ben,2025-02-04,attended\n"
+	    "ben,2025-02-04,absent\n", &r, &err), -1);
+	ck_assert_int_eq(json_integer_value(json_object_get(r,
+	    "error_count")), 4);
+	json_decref(r);
+}
+END_TEST
+
 START_TEST(test_snapshot_closes_missing)
 {
 	struct casefile	 c;
@@ -602,6 +672,8 @@ csvimport_suite(void)
 	tcase_add_test(tc, test_reference_error_applies_nothing);
 	tcase_add_test(tc, test_header_problems);
 	tcase_add_test(tc, test_unknown_column_never_stored);
+	tcase_add_test(tc, test_ignored_columns_and_near_misses);
+	tcase_add_test(tc, test_attendance_history);
 	tcase_add_test(tc, test_snapshot_closes_missing);
 	tcase_add_test(tc, test_dry_run_changes_nothing);
 	tcase_add_test(tc, test_command_reply_carries_errors);

@@ -1,0 +1,639 @@
+/*
+ * The equivalence property of planning (SPEC §5, issue 14): a random
+ * sequence of changes (absences, moves, cancels, leavers, new series, case
+ * closures, pins, requests) applied to a small organisation through the
+ * module functions the commands use, replanning after each one the way
+ * the daemon does (planner_replan inside the change's transaction), ends
+ * in the same stored sessions, attendees, psychologists, presenters and
+ * mail state as the same state built from scratch in a fresh database and
+ * planned once.  A manual override (move, cancel, pin) needs its session
+ * to exist, so the cold build plans just before replaying one; every
+ * other change is replayed without planning.  The "mail state" is what
+ * each attendee was last sent and still expects (invitations not
+ * withdrawn): the queued messages themselves differ by construction, an
+ * incremental history having updates and cancellations a cold plan never
+ * sends.  freeze_days is 0: presenters frozen near a session are kept by
+ * design (5.6), which a cold plan cannot know.
+ *
+ * Seeded (1 unless REPLAN_SEED says otherwise; REPLAN_SEQS sets the
+ * number of sequences, 2,000 by default): a failure prints the seed, the
+ * sequence of changes and the first line that differs, and leaves both
+ * dumps in /tmp/check_replan.incremental and /tmp/check_replan.cold.
+ */
+#include <sys/stat.h>
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <check.h>
+#include <malloc.h>
+
+#include "testutil.h"
+#include <event2/event.h>
+
+#include "cases.h"
+#include "clock.h"
+#include "config.h"
+#include "domain.h"
+#include "err.h"
+#include "ical.h"
+#include "invites.h"
+#include "log.h"
+#include "people.h"
+#include "planner.h"
+#include "presenters.h"
+#include "schedule.h"
+#include "series.h"
+#include "store.h"
+#include "util.h"
+#include "xmalloc.h"
+
+#define NOW		"2026-03-02T08:00:00Z"
+#define DAY		86400
+#define NTEAMS		2
+#define NWORKERS	3
+#define NCASES		2	/* per worker */
+#define MAXOPS		12
+#define DUMP_MAX	(1024 * 1024)
+#if defined(__SANITIZE_ADDRESS__)
+#define REPLAN_SEQS	300	/* ASan runs each several times slower */
+#else
+#define REPLAN_SEQS	2000
+#endif
+
+enum op_type {
+	OP_ABSENCE = 0,
+	OP_MOVE,
+	OP_CANCEL,
+	OP_LEAVER,
+	OP_SERIES,
+	OP_CLOSE,
+	OP_PIN,
+	OP_REQUEST,
+	OP_COUNT
+};
+
+static const char *op_names[OP_COUNT] = {
+	"absence", "move", "cancel", "leaver", "series", "close", "pin",
+	"request"
+};
+
+struct op {
+	int	type;
+	char	a[64];		/* member, session, case or series */
+	char	b[64];		/* date, member, team */
+	char	c[64];		/* date, rule */
+	time_t	t;
+};
+
+static const char	*teams[NTEAMS] = { "north", "south" };
+static struct config	*conf;
+static struct event_base *base;
+static time_t		 now;
+static char		*dump_a, *dump_b;
+static char		 tmpl[64];	/* the organisation, built once */
+static char		 dira[64], dirb[64];
+static struct store	*sa, *sb;	/* incremental, cold */
+
+static void	 setup(void);
+static void	 teardown(void);
+static struct store *open_fresh(char *);
+static struct store *open_org(char *);
+static void	 close_rm(struct store *, const char *);
+static void	 org(struct store *);
+static int	 apply(struct store *, const struct op *, struct err *);
+static int	 gen(struct store *, uint64_t *, int, struct op *);
+static void	 dump(struct store *, char *, size_t);
+static void	 date_of(time_t, char *);
+static uint64_t	 rnd(uint64_t *);
+static void	 run_seq(uint64_t);
+static Suite	*replan_suite(void);
+
+static uint64_t
+rnd(uint64_t *s)
+{
+	/* splitmix64 */
+	uint64_t	z;
+
+	z = (*s += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return (z ^ (z >> 31));
+}
+
+static void
+date_of(time_t t, char *buf)
+{
+	sched_local_date(t, buf);
+}
+
+static void
+setup(void)
+{
+	struct store	*tmpl_s;
+	struct err	err;
+
+	log_setlevel(LOG_LVL_WARNING);
+	ck_assert_int_eq(util_set_timezone("Europe/London"), 0);
+	base = event_base_new();
+	ck_assert_ptr_nonnull(base);
+	err_clear(&err);
+	ck_assert_int_eq(clock_init(base, NOW, &err), 0);
+	now = clock_now();
+	conf = config_defaults();
+	conf->horizon_days = 42;
+	conf->freeze_days = 0;
+	/* Building a message is most of a run's cost: invite a week ahead. */
+	conf->invite_days = 7;
+	conf->nholidays = 0;
+	dump_a = xmalloc(DUMP_MAX);
+	dump_b = xmalloc(DUMP_MAX);
+	tmpl_s = open_fresh(tmpl);
+	ck_assert_int_eq(store_begin(tmpl_s, &err), 0);
+	org(tmpl_s);
+	ck_assert_int_eq(store_commit(tmpl_s, &err), 0);
+	store_close(tmpl_s);
+	/*
+	 * Each sequence runs in one outer transaction rolled back at its
+	 * end, so both stores are back to the organisation for the next:
+	 * the incremental one as the daemon left it at start (planned once),
+	 * the cold one never planned.
+	 */
+	sa = open_org(dira);
+	sb = open_org(dirb);
+	ck_assert_msg(planner_init(sa, conf, &err) == 0, "planner_init: %s",
+	    err.msg);
+	/* The daemon maps big blocks to return them; here that is only slow. */
+	mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+	mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
+}
+
+static void
+teardown(void)
+{
+	planner_free();
+	close_rm(sa, dira);
+	close_rm(sb, dirb);
+	free(dump_a);
+	free(dump_b);
+	testutil_rm_rf(tmpl);
+	config_free(conf);
+	clock_free();
+	event_base_free(base);
+	ical_shutdown();
+}
+
+static struct store *
+open_fresh(char *dir)
+{
+	struct store	*s;
+	struct err	 err;
+
+	snprintf(dir, 64, "%s/check_replan.XXXXXX",
+	    access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	err_clear(&err);
+	s = store_open(dir, &err);
+	ck_assert_msg(s != NULL, "store_open: %s", err.msg);
+	return (s);
+}
+
+/* A fresh store holding the organisation: a copy of the template's file. */
+static struct store *
+open_org(char *dir)
+{
+	struct store	*s;
+	struct err	 err;
+	char		 from[128], to[128], buf[65536];
+	FILE		*in, *out;
+	size_t		 n;
+
+	snprintf(dir, 64, "%s/check_replan.XXXXXX",
+	    access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(from, sizeof(from), "%s/reflectd.db", tmpl);
+	snprintf(to, sizeof(to), "%s/reflectd.db", dir);
+	ck_assert_ptr_nonnull(in = fopen(from, "rb"));
+	ck_assert_ptr_nonnull(out = fopen(to, "wb"));
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		ck_assert_uint_eq(fwrite(buf, 1, n, out), n);
+	fclose(in);
+	ck_assert_int_eq(fclose(out), 0);
+	err_clear(&err);
+	s = store_open(dir, &err);
+	ck_assert_msg(s != NULL, "store_open: %s", err.msg);
+	return (s);
+}
+
+static void
+close_rm(struct store *s, const char *dir)
+{
+	if (store_in_transaction(s))
+		store_rollback(s);
+	store_close(s);
+	testutil_rm_rf(dir);
+}
+
+/* Two teams: a manager, a psychologist, three workers with two cases each. */
+static void
+org(struct store *s)
+{
+	struct team	t;
+	struct member	m;
+	struct casefile	c;
+	struct series	r;
+	struct err	err;
+	const char	*rules[NTEAMS] = {
+		"FREQ=WEEKLY;INTERVAL=2;BYDAY=TU",
+		"FREQ=WEEKLY;BYDAY=TU"
+	};
+	int		i, j, k;
+
+	err_clear(&err);
+	for (i = 0; i < NTEAMS; i++) {
+		memset(&t, 0, sizeof(t));
+		snprintf(t.slug, sizeof(t.slug), "%s", teams[i]);
+		strcpy(t.name, "Team");
+		t.kind = TEAM_MAST;
+		ck_assert_msg(people_team_add(s, &t, &err) == 0, "%s", err.msg);
+		for (j = 0; j < NWORKERS + 2; j++) {
+			people_member_init(&m);
+			if (j == 0) {
+				snprintf(m.slug, sizeof(m.slug), "mgr-%s",
+				    teams[i]);
+				m.role = ROLE_MANAGER;
+			} else if (j == 1) {
+				snprintf(m.slug, sizeof(m.slug), "psy-%s",
+				    teams[i]);
+				m.role = ROLE_PSYCHOLOGIST;
+			} else {
+				snprintf(m.slug, sizeof(m.slug), "sw%d-%s",
+				    j - 2, teams[i]);
+				m.role = ROLE_SOCIAL_WORKER;
+				m.fte = j == 2 ? 0.5 : 1.0;
+			}
+			snprintf(m.name, sizeof(m.name), "Name of %s", m.slug);
+			snprintf(m.email, sizeof(m.email), "%s@example.org",
+			    m.slug);
+			strcpy(m.start, "2020-01-01");
+			snprintf(m.team, sizeof(m.team), "%s", teams[i]);
+			ck_assert_msg(people_member_add(s, &m, &err) == 0,
+			    "member %s: %s", m.slug, err.msg);
+		}
+		ck_assert_int_eq(people_team_get(s, teams[i], &t, &err), 0);
+		snprintf(t.manager, sizeof(t.manager), "mgr-%s", teams[i]);
+		snprintf(t.psychologist, sizeof(t.psychologist), "psy-%s",
+		    teams[i]);
+		ck_assert_msg(people_team_update(s, &t, &err) == 0, "%s",
+		    err.msg);
+		for (j = 0; j < NWORKERS; j++) {
+			for (k = 0; k < NCASES; k++) {
+				memset(&c, 0, sizeof(c));
+				snprintf(c.ref, sizeof(c.ref), "C-%s-%d-%d",
+				    teams[i], j, k);
+				c.kind = k == 0 ? KIND_CP : KIND_LAC;
+				snprintf(c.opened, sizeof(c.opened),
+				    "2025-%02d-%02d", 1 + j * 3 + k, 10 + k);
+				snprintf(c.lead, sizeof(c.lead), "sw%d-%s", j,
+				    teams[i]);
+				if (k == 1)
+					snprintf(c.coworker,
+					    sizeof(c.coworker), "sw%d-%s",
+					    (j + 1) % NWORKERS, teams[i]);
+				ck_assert_msg(cases_add(s, conf, &c, &err) == 0,
+				    "case %s: %s", c.ref, err.msg);
+			}
+		}
+		series_init(&r, SERIES_GROUP_SUPERVISION);
+		snprintf(r.slug, sizeof(r.slug), "gs-%s", teams[i]);
+		ck_assert_int_eq(series_set_field(&r, "team", teams[i], &err),
+		    0);
+		ck_assert_int_eq(series_set_field(&r, "rrule", rules[i], &err),
+		    0);
+		ck_assert_int_eq(series_set_field(&r, "start",
+		    i == 0 ? "2026-03-03T10:00" : "2026-03-03T13:00", &err),
+		    0);
+		ck_assert_int_eq(series_set_field(&r, "slots", "2", &err), 0);
+		ck_assert_int_eq(series_set_field(&r, "location", "Room 1",
+		    &err), 0);
+		ck_assert_msg(series_add(s, conf, &r, now, &err) == 0,
+		    "series: %s", err.msg);
+	}
+}
+
+/* Apply one change as its command does, without replanning. */
+static int
+apply(struct store *s, const struct op *o, struct err *err)
+{
+	struct absence	a;
+	struct member	m;
+	struct series	r;
+	char		today[DATE_LEN];
+	int64_t		id;
+
+	date_of(now, today);
+	switch (o->type) {
+	case OP_ABSENCE:
+		memset(&a, 0, sizeof(a));
+		snprintf(a.member, sizeof(a.member), "%.*s",
+		    (int)sizeof(a.member) - 1, o->a);
+		snprintf(a.from, sizeof(a.from), "%.10s", o->b);
+		snprintf(a.to, sizeof(a.to), "%.10s", o->c);
+		return (people_absence_add(s, &a, err));
+	case OP_MOVE:
+		return (planner_session_move(s, conf, o->a, o->t, NULL,
+		    "moved", "test", NULL, err));
+	case OP_CANCEL:
+		return (planner_session_cancel(s, o->a, "off", "test", err));
+	case OP_LEAVER:
+		if (people_member_get(s, o->a, &m, err) == -1)
+			return (-1);
+		snprintf(m.end, sizeof(m.end), "%.10s", o->b);
+		return (people_member_update(s, &m, err));
+	case OP_SERIES:
+		series_init(&r, SERIES_GROUP_SUPERVISION);
+		snprintf(r.slug, sizeof(r.slug), "%.*s",
+		    (int)sizeof(r.slug) - 1, o->a);
+		if (series_set_field(&r, "team", o->b, err) == -1 ||
+		    series_set_field(&r, "rrule", o->c, err) == -1 ||
+		    series_set_field(&r, "start", "2026-03-02T15:00",
+		    err) == -1 ||
+		    series_set_field(&r, "location", "Room 2", err) == -1)
+			return (-1);
+		return (series_add(s, conf, &r, now, err));
+	case OP_CLOSE:
+		return (cases_close(s, conf, o->a, NULL, err));
+	case OP_PIN:
+		return (presenters_pin(s, o->a, 1, o->b, o->c, err));
+	case OP_REQUEST:
+		return (presenters_request(s, o->a, NULL, NULL, today, &id,
+		    err));
+	}
+	return (err_set(err, ERR_INTERNAL, "unknown op"));
+}
+
+/* A random change against the state of s; 0 if none fits. */
+static int
+gen(struct store *s, uint64_t *seed, int nseries, struct op *o)
+{
+	struct session	*v = NULL;
+	struct err	 err;
+	const char	*tm;
+	size_t		 n = 0, i, k = 0;
+	int		 team = (int)(rnd(seed) % NTEAMS), w, ok = 1;
+	static const char *days[] = { "MO", "TU", "WE", "TH", "FR" };
+
+	memset(o, 0, sizeof(*o));
+	o->type = (int)(rnd(seed) % OP_COUNT);
+	w = (int)(rnd(seed) % (NWORKERS + 1));
+	switch (o->type) {
+	case OP_ABSENCE:
+		if (w == NWORKERS)
+			snprintf(o->a, sizeof(o->a), "psy-%s", teams[team]);
+		else
+			snprintf(o->a, sizeof(o->a), "sw%d-%s", w,
+			    teams[team]);
+		o->t = now + (time_t)(rnd(seed) % 40) * DAY;
+		date_of(o->t, o->b);
+		date_of(o->t + (time_t)(rnd(seed) % 15) * DAY, o->c);
+		break;
+	case OP_LEAVER:
+		snprintf(o->a, sizeof(o->a), "sw%d-%s", w % NWORKERS,
+		    teams[team]);
+		date_of(now + (time_t)(1 + rnd(seed) % 40) * DAY, o->b);
+		break;
+	case OP_SERIES:
+		snprintf(o->a, sizeof(o->a), "gs-x%d", nseries);
+		snprintf(o->b, sizeof(o->b), "%s", teams[team]);
+		snprintf(o->c, sizeof(o->c), "FREQ=WEEKLY;INTERVAL=%d;BYDAY=%s",
+		    1 + (int)(rnd(seed) % 2), days[rnd(seed) % 5]);
+		break;
+	case OP_CLOSE:
+		snprintf(o->a, sizeof(o->a), "C-%s-%d-%d", teams[team],
+		    w % NWORKERS, (int)(rnd(seed) % NCASES));
+		break;
+	case OP_REQUEST:
+		snprintf(o->a, sizeof(o->a), "sw%d-%s", w % NWORKERS,
+		    teams[team]);
+		break;
+	default:
+		/* A session of the horizon still planned. */
+		err_clear(&err);
+		ck_assert_int_eq(series_sessions(s, now,
+		    now + conf->horizon_days * DAY, NULL, NULL, NULL, &v, &n,
+		    &err), 0);
+		for (i = 0; i < n; i++)
+			k += v[i].state == SESSION_PLANNED;
+		if (k == 0) {
+			free(v);
+			ok = 0;
+			break;
+		}
+		k = rnd(seed) % k;
+		for (i = 0; i < n; i++) {
+			if (v[i].state == SESSION_PLANNED && k-- == 0)
+				break;
+		}
+		snprintf(o->a, sizeof(o->a), "%s", v[i].id);
+		if (o->type == OP_MOVE)
+			o->t = v[i].start + (time_t)(1 + rnd(seed) % 3) * DAY;
+		tm = strchr(v[i].teams, ',') == NULL ? v[i].teams :
+		    teams[team];
+		if (o->type == OP_PIN) {
+			snprintf(o->b, sizeof(o->b), "sw%d-%.32s",
+			    w % NWORKERS, tm);
+			snprintf(o->c, sizeof(o->c), "C-%.32s-%d-%d", tm,
+			    w % NWORKERS, (int)(rnd(seed) % NCASES));
+		}
+		free(v);
+		break;
+	}
+	return (ok);
+}
+
+#define DUMPF(...) do {							\
+	if (off < size)							\
+		off += (size_t)snprintf(buf + off, size - off, __VA_ARGS__); \
+} while (0)
+
+/* Everything the planner decides, one line a fact, in a fixed order. */
+static void
+dump(struct store *s, char *buf, size_t size)
+{
+	struct session		*v = NULL;
+	struct session_attendee	*att;
+	struct presentation	*pres;
+	struct invitation	*inv = NULL;
+	struct err		 err;
+	size_t			 n = 0, i, j, na, np, ni = 0, off = 0;
+
+	err_clear(&err);
+	buf[0] = '\0';
+	ck_assert_int_eq(series_sessions(s, now - DAY,
+	    now + 400 * DAY, NULL, NULL, NULL, &v, &n, &err), 0);
+	for (i = 0; i < n; i++) {
+		DUMPF("session %s %s %s %lld-%lld %s psych=%s (%s) manual=%d "
+		    "teams=%s alerted=%d\n", v[i].id, v[i].series,
+		    session_state_name(v[i].state), (long long)v[i].start,
+		    (long long)v[i].end, v[i].location, v[i].psychologist,
+		    v[i].cover_reason, v[i].manual, v[i].teams,
+		    v[i].uncovered_alerted);
+		att = NULL;
+		na = 0;
+		ck_assert_int_eq(series_session_attendees(s, v[i].id, &att,
+		    &na, &err), 0);
+		for (j = 0; j < na; j++)
+			DUMPF("  attendee %s %d\n", att[j].member, att[j].role);
+		free(att);
+		pres = NULL;
+		np = 0;
+		ck_assert_int_eq(presenters_get(s, v[i].id, &pres, &np, &err),
+		    0);
+		for (j = 0; j < np; j++)
+			DUMPF("  presenter %d %s %s how=%d\n", pres[j].slot,
+			    pres[j].member, pres[j].case_ref, pres[j].how);
+		presenters_free(pres, np);
+	}
+	free(v);
+	ck_assert_int_eq(store_invitations_list(s, 0, &inv, &ni, &err), 0);
+	for (i = 0; i < ni; i++) {
+		if (inv[i].state != INVITATION_SENT)
+			continue;
+		DUMPF("invited %s %s %lld-%lld %s psych=%s pres=%s case=%s\n",
+		    inv[i].session, inv[i].member,
+		    (long long)inv[i].sent_start, (long long)inv[i].sent_end,
+		    inv[i].sent_location, inv[i].sent_psych,
+		    inv[i].sent_presenters, inv[i].sent_case);
+	}
+	free(inv);
+	ck_assert_msg(off < size, "dump truncated");
+}
+
+static void
+run_seq(uint64_t seed)
+{
+	struct op	 ops[MAXOPS];
+	struct planner_counts c;
+	struct err	 err;
+	char		 la[256], lb[256];
+	const char	*p, *q;
+	FILE		*fp;
+	uint64_t	 st = seed;
+	size_t		 i, nops = 0, want, k, l;
+	int		 nseries = 0;
+
+	/* Incremental: the daemon's way, a replan after each change. */
+	err_clear(&err);
+	ck_assert_int_eq(store_begin(sa, &err), 0);
+	want = 1 + rnd(&st) % MAXOPS;
+	for (k = 0; k < want * 2 && nops < want; k++) {
+		if (!gen(sa, &st, nseries, &ops[nops]))
+			continue;
+		/* A savepoint stands for the command's own transaction. */
+		ck_assert_int_eq(store_savepoint(sa, "op", &err), 0);
+		if (apply(sa, &ops[nops], &err) == -1) {
+			/* Refused, as the command would be: nothing changed. */
+			ck_assert_int_eq(store_rollback_to(sa, "op", &err), 0);
+			ck_assert_int_eq(store_release(sa, "op", &err), 0);
+			continue;
+		}
+		ck_assert_msg(planner_replan(&c, &err) == 0,
+		    "seed %llu: replan: %s", (unsigned long long)seed, err.msg);
+		ck_assert_int_eq(store_release(sa, "op", &err), 0);
+		if (ops[nops].type == OP_SERIES)
+			nseries++;
+		nops++;
+	}
+	dump(sa, dump_a, DUMP_MAX);
+	store_rollback(sa);
+
+	/* Cold: the same state from scratch, planned once. */
+	ck_assert_int_eq(store_begin(sb, &err), 0);
+	for (i = 0; i < nops; i++) {
+		if ((ops[i].type == OP_MOVE || ops[i].type == OP_CANCEL ||
+		    ops[i].type == OP_PIN) && planner_run(sb, conf, NULL, now,
+		    &c, &err) == -1)
+			ck_abort_msg("seed %llu: plan: %s",
+			    (unsigned long long)seed, err.msg);
+		ck_assert_msg(apply(sb, &ops[i], &err) == 0,
+		    "seed %llu: cold %s %s: %s", (unsigned long long)seed,
+		    op_names[ops[i].type], ops[i].a, err.msg);
+	}
+	ck_assert_msg(planner_run(sb, conf, NULL, now, &c, &err) == 0,
+	    "seed %llu: cold plan: %s", (unsigned long long)seed, err.msg);
+	dump(sb, dump_b, DUMP_MAX);
+	store_rollback(sb);
+
+	if (strcmp(dump_a, dump_b) == 0)
+		return;
+	if ((fp = fopen("/tmp/check_replan.incremental", "w")) != NULL) {
+		fputs(dump_a, fp);
+		fclose(fp);
+	}
+	if ((fp = fopen("/tmp/check_replan.cold", "w")) != NULL) {
+		fputs(dump_b, fp);
+		fclose(fp);
+	}
+	for (i = 0; i < nops; i++)
+		fprintf(stderr, "seed %llu op %zu: %s %s %s %s %lld\n",
+		    (unsigned long long)seed, i, op_names[ops[i].type],
+		    ops[i].a, ops[i].b, ops[i].c, (long long)ops[i].t);
+	for (p = dump_a, q = dump_b; *p != '\0' && *q != '\0';) {
+		l = strcspn(p, "\n");
+		k = strcspn(q, "\n");
+		if (l != k || strncmp(p, q, l) != 0)
+			break;
+		p += l + 1;
+		q += k + 1;
+	}
+	snprintf(la, sizeof(la), "%.*s", (int)strcspn(p, "\n"), p);
+	snprintf(lb, sizeof(lb), "%.*s", (int)strcspn(q, "\n"), q);
+	ck_abort_msg("seed %llu: incremental and cold plans differ:\n"
+	    "  incremental: %s\n  cold:        %s", (unsigned long long)seed,
+	    la, lb);
+}
+
+START_TEST(test_incremental_equals_cold)
+{
+	const char	*e;
+	uint64_t	 seed = 1, i, nseq = REPLAN_SEQS;
+
+	if ((e = getenv("REPLAN_SEED")) != NULL)
+		seed = strtoull(e, NULL, 10);
+	if ((e = getenv("REPLAN_SEQS")) != NULL)
+		nseq = strtoull(e, NULL, 10);
+	fprintf(stderr, "check_replan: seed %llu, %llu sequences\n",
+	    (unsigned long long)seed, (unsigned long long)nseq);
+	for (i = 0; i < nseq; i++)
+		run_seq(seed + i);
+}
+END_TEST
+
+static Suite *
+replan_suite(void)
+{
+	Suite	*s = suite_create("replan");
+	TCase	*tc = tcase_create("equivalence");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 600);
+	tcase_add_test(tc, test_incremental_equals_cold);
+	suite_add_tcase(s, tc);
+	return (s);
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(replan_suite());
+	int	 failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+}
