@@ -16,4 +16,7 @@ icaltimezone		*ical_zone_get(const char *, struct err *);
 /* The wall time of t in z. */
 struct icaltimetype	 ical_to_zone(time_t, icaltimezone *);
 
+/* Forget the zone file ical-build.c keeps (ical_shutdown calls it). */
+void			 ical_build_shutdown(void);
+
 #endif

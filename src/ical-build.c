@@ -75,6 +75,7 @@ static icalcomponent *ical_vevent(const struct ical_event *, icaltimezone *,
 static char	*ical_fold(const char *, size_t *);
 static void	feed_props(icalcomponent *, const char *,
 		    const struct ical_feed_info *);
+static struct tzfile *build_tzfile(const char *);
 static char	*calendar_build(enum ical_method, const char *,
 		    const struct ical_feed_info *, const struct ical_event *,
 		    size_t, size_t *, struct err *);
@@ -551,6 +552,35 @@ ical_fold(const char *in, size_t *len)
 	return (out);
 }
 
+/*
+ * The zone's TZif, read once: every invitation of a run is in the same
+ * zone, and reading and parsing the file was a sixth of a mail run.
+ */
+static struct {
+	char		*name;
+	struct tzfile	*f;
+} build_tz;
+
+static struct tzfile *
+build_tzfile(const char *tz)
+{
+	if (build_tz.name != NULL && strcmp(build_tz.name, tz) == 0)
+		return (build_tz.f);
+	ical_build_shutdown();
+	if ((build_tz.f = tzfile_load(tz)) != NULL)
+		build_tz.name = xstrdup(tz);
+	return (build_tz.f);
+}
+
+void
+ical_build_shutdown(void)
+{
+	tzfile_free(build_tz.f);
+	free(build_tz.name);
+	build_tz.f = NULL;
+	build_tz.name = NULL;
+}
+
 static char *
 calendar_build(enum ical_method method, const char *tz,
     const struct ical_feed_info *info, const struct ical_event *events,
@@ -601,9 +631,8 @@ calendar_build(enum ical_method method, const char *tz,
 		feed_props(cal, tz, info);
 	if (n > 0) {
 		zn.z = z;
-		zn.f = tzfile_load(tz);
+		zn.f = build_tzfile(tz);
 		vtz = zone_component(&zn, tz, events, n);
-		tzfile_free(zn.f);
 		if (vtz == NULL) {
 			err_set(err, ERR_INTERNAL, "cannot describe time zone "
 			    "%s", tz);

@@ -91,6 +91,7 @@ ical_init(void)
 void
 ical_shutdown(void)
 {
+	ical_build_shutdown();
 	icaltimezone_free_builtin_timezones();
 	icalmemory_free_ring();
 }
