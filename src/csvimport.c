@@ -117,6 +117,7 @@ static void	 csvimport_key_add(struct csvimport *, const char *);
 static void	 csvimport_applied(struct csvimport *, int, int,
 		    struct err *);
 static void	 csvimport_member_row(struct csvimport *);
+static int	 csvimport_has(const struct csvimport *, int);
 static void	 csvimport_case_row(struct csvimport *);
 static void	 csvimport_absence_row(struct csvimport *);
 static void	 csvimport_attendance_row(struct csvimport *);
@@ -256,6 +257,18 @@ csvimport_val(struct csvimport *ci, int c)
 	return (ci->vals[c] != NULL ? ci->vals[c] : "");
 }
 
+/* Is known column c in the file's header at all? */
+static int
+csvimport_has(const struct csvimport *ci, int c)
+{
+	size_t	i;
+
+	for (i = 0; i < ci->ncolmap; i++)
+		if (ci->colmap[i] == c)
+			return (1);
+	return (0);
+}
+
 /* Copy column c into dst (size bytes with the NUL); 0 and an error if not. */
 static int
 csvimport_copy(struct csvimport *ci, int c, char *dst, size_t size)
@@ -333,7 +346,7 @@ csvimport_applied(struct csvimport *ci, int rc, int changed, struct err *err)
 static void
 csvimport_member_row(struct csvimport *ci)
 {
-	struct member	 m;
+	struct member	 m, old;
 	struct err	 err;
 	const char	*v;
 	long long	 ll;
@@ -341,6 +354,7 @@ csvimport_member_row(struct csvimport *ci)
 	int		 changed = 0, rc;
 
 	memset(&m, 0, sizeof(m));
+	memset(&old, 0, sizeof(old));
 	m.fte = 1.0;
 	m.days = DAYS_WEEKDAYS;
 	m.capacity = CSVIMPORT_CAPACITY;
@@ -399,6 +413,27 @@ csvimport_member_row(struct csvimport *ci)
 	if (ci->errors != before || ci->errors >= CSVIMPORT_ERRORS_MAX)
 		return;
 
+	/*
+	 * A column the file does not have keeps what the member has: an HR
+	 * export without login= must not unmap everyone from their user.
+	 */
+	err_clear(&err);
+	if (people_member_get(ci->store, m.slug, &old, &err) == 0) {
+		if (!csvimport_has(ci, M_FTE))
+			m.fte = old.fte;
+		if (!csvimport_has(ci, M_DAYS))
+			m.days = old.days;
+		if (!csvimport_has(ci, M_START))
+			memcpy(m.start, old.start, sizeof(m.start));
+		if (!csvimport_has(ci, M_END))
+			memcpy(m.end, old.end, sizeof(m.end));
+		if (!csvimport_has(ci, M_LIMIT))
+			m.limit = old.limit;
+		if (!csvimport_has(ci, M_LOGIN))
+			memcpy(m.login, old.login, sizeof(m.login));
+		if (!csvimport_has(ci, M_CAPACITY))
+			m.capacity = old.capacity;
+	}
 	err_clear(&err);
 	rc = people_member_upsert(ci->store, &m, &changed, &err);
 	csvimport_applied(ci, rc, changed, &err);

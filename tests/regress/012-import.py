@@ -100,6 +100,21 @@ def main():
     r = d.ok("member", "show", "tia")
     check(json.dumps(r).find("0.6") >= 0, "tia's fte 0.6 imported: %r" % r)
 
+    # A file without a column leaves that field as it is: the HR export
+    # has no login, and importing it again must not unmap anyone.
+    d.ok("member", "set", "sam", "login=nobody", "limit=9")
+    r = d.ok("import", "members", write(d, "again.csv",
+                                        "slug,name,email,role,team\n"
+                                        "sam,Sam Worker,sam@example.org,"
+                                        "social_worker,north\n"))
+    check(r.get("errors") == [], "re-import errors %r" % r.get("errors"))
+    r = d.ok("member", "show", "sam")
+    check(r.get("login") == "nobody" and float(r.get("limit") or 0) == 9,
+          "columns the file lacks keep their values: %r" % r)
+    r = d.ok("member", "show", "tia")
+    check(json.dumps(r).find("0.6") >= 0, "tia untouched: %r" % r)
+    d.ok("member", "set", "sam", "limit=0")
+
     # Cases (CRLF, mixed-case header, an extra column) and absences.
     cases9 = write(d, "cases9.csv", cases_csv(9))
     r = d.ok("import", "cases", cases9)
