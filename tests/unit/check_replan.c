@@ -149,6 +149,9 @@ setup(void)
 	conf->freeze_days = 0;
 	/* Building a message is most of a run's cost: invite a week ahead. */
 	conf->invite_days = 7;
+	/* No holiday file: free the default path's list rather than leak it. */
+	util_free_list(conf->holidays, conf->nholidays);
+	conf->holidays = NULL;
 	conf->nholidays = 0;
 	dump_a = xmalloc(DUMP_MAX);
 	dump_b = xmalloc(DUMP_MAX);
