@@ -33,7 +33,8 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct err	 err;
-	char		*buf, *nl, *rule, *start = FUZZ_START;
+	char		*buf, *nl, *rule, *line;
+	const char	*start = FUZZ_START;
 	time_t		 dtstart, from, *v = NULL;
 	size_t		 n = 0, i;
 	int		 rc;
@@ -47,8 +48,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rule = buf;
 	if ((nl = strchr(buf, '\n')) != NULL) {
 		*nl = '\0';
-		start = nl + 1;
-		start[strcspn(start, "\r\n")] = '\0';
+		line = nl + 1;
+		line[strcspn(line, "\r\n")] = '\0';
+		start = line;
 	}
 
 	ical_init();
