@@ -2,8 +2,9 @@
  * Building RFC 5322 messages: stable Message-IDs, headers with RFC 2047
  * encoded words where the text is not ASCII, quoted-printable bodies with
  * CRLF line ends and lines of at most 76 octets, and the multipart
- * messages of invitations (iMIP, the calendar from ical.c), reminders and
- * digests with their plain-text and HTML parts.  Pure: it returns bytes
+ * messages of invitations (iMIP, the calendar from ical-build.c) and
+ * reminders with their plain-text and HTML parts; the digests' body is in
+ * message-digest.c, on the helpers here.  Pure: it returns bytes
  * and must not deliver, queue or log anything, and it never lets a CR or
  * LF from a name or subject start a new header.
  */
@@ -22,26 +23,14 @@
 #include "config.h"
 #include "ical.h"
 #include "message.h"
+#include "message-int.h"
 #include "xmalloc.h"
 
 #define MESSAGE_LINE	76
 /* Octets of text per encoded word: 52 base64 characters, 64 in all. */
 #define MESSAGE_WORD	39
-/* Digest bars: the track in steps ('#' in the text, px in the HTML). */
-#define MESSAGE_BAR_STEPS	30
-#define MESSAGE_BAR_PX		6
-#define MESSAGE_BAR_MARK	2	/* px: the limit's line */
-#define MESSAGE_BAR_TITLE	"Load"
-#define MESSAGE_NOWRAP		24	/* an HTML cell this short: no wrap */
 
-struct buf {
-	char	*p;
-	size_t	 len;
-	size_t	 cap;
-};
 
-static void	buf_add(struct buf *, const char *, size_t);
-static void	buf_adds(struct buf *, const char *);
 static int	message_is_ascii(const char *);
 static char	*message_clean(const char *);
 static size_t	message_utf8_cut(const char *, size_t, size_t);
@@ -52,13 +41,7 @@ static void	message_mailbox(struct buf *, const char *, const char *,
 		    const char *);
 static void	message_qp(struct buf *, const char *);
 static int	message_needs_quotes(const char *);
-static void	message_headers(struct buf *, const struct config *,
-		    const char *, const char *, const char *, const char *,
-		    time_t);
 static void	message_base64(struct buf *, const char *, size_t);
-static void	message_html_esc(struct buf *, const char *);
-static void	message_bprintf(struct buf *, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
 static void	message_day(struct buf *, const struct tm *);
 static void	message_when(struct buf *, time_t, time_t);
 static void	message_day_time(struct buf *, time_t);
@@ -69,9 +52,6 @@ static int	message_names_same(const char *const *, size_t,
 static void	message_name_list(struct buf *, const char *const *, size_t);
 static void	message_cancel_why(struct buf *, const struct invite *);
 static void	message_invite_lead(struct buf *, const struct invite *);
-static void	message_part(struct buf *, const char *, const char *,
-		    const char *);
-static char	*message_finish(struct buf *, const char *, size_t *);
 static void	message_invite_text(struct buf *, const struct config *,
 		    const struct invite *);
 static const char *message_rsvp_line(const struct config *);
@@ -79,22 +59,9 @@ static void	message_invite_html(struct buf *, const struct config *,
 		    const struct invite *);
 static void	message_invite_desc(struct buf *, const struct invite *);
 static void	message_names(struct buf *, const char *const *, size_t, int);
-static size_t	message_width(const char *);
-static void	message_pad(struct buf *, const char *, size_t);
-static void	message_digest_text(struct buf *, const struct digest *);
-static void	message_digest_html(struct buf *, const struct digest *);
-static const char *message_status_colour(int);
-static double	message_bar_scale(const struct digest *);
-static int	message_bar_limit(double);
-static int	message_bar_steps(const struct digest_row *, double);
-static void	message_bar_text(struct buf *, const struct digest_row *,
-		    double);
-static void	message_bar_cell(struct buf *, int, const char *);
-static void	message_bar_html(struct buf *, const struct digest_row *,
-		    double);
 
-static void
-buf_add(struct buf *b, const char *s, size_t n)
+void
+message_buf_add(struct buf *b, const char *s, size_t n)
 {
 	size_t	cap;
 
@@ -110,10 +77,10 @@ buf_add(struct buf *b, const char *s, size_t n)
 	b->p[b->len] = '\0';
 }
 
-static void
-buf_adds(struct buf *b, const char *s)
+void
+message_buf_adds(struct buf *b, const char *s)
 {
-	buf_add(b, s, strlen(s));
+	message_buf_add(b, s, strlen(s));
 }
 
 static int
@@ -179,10 +146,10 @@ message_encode_words(struct buf *b, const char *text)
 		EVP_EncodeBlock((unsigned char *)out,
 		    (const unsigned char *)text + off, (int)n);
 		if (!first)
-			buf_adds(b, "\r\n ");
-		buf_adds(b, "=?UTF-8?B?");
-		buf_adds(b, out);
-		buf_adds(b, "?=");
+			message_buf_adds(b, "\r\n ");
+		message_buf_adds(b, "=?UTF-8?B?");
+		message_buf_adds(b, out);
+		message_buf_adds(b, "?=");
 		off += n;
 		first = 0;
 	} while (off < len);
@@ -196,12 +163,12 @@ message_header_text(struct buf *b, const char *name, const char *value)
 	const char	*p, *sp;
 	size_t		 col, n;
 
-	buf_adds(b, name);
-	buf_adds(b, ": ");
+	message_buf_adds(b, name);
+	message_buf_adds(b, ": ");
 	col = strlen(name) + 2;
 	if (!message_is_ascii(v)) {
 		message_encode_words(b, v);
-		buf_adds(b, "\r\n");
+		message_buf_adds(b, "\r\n");
 		free(v);
 		return;
 	}
@@ -217,13 +184,13 @@ message_header_text(struct buf *b, const char *name, const char *value)
 			sp = strchr(p + 1, ' ');
 		if (sp == NULL)
 			break;
-		buf_add(b, p, (size_t)(sp - p));
-		buf_adds(b, "\r\n");
+		message_buf_add(b, p, (size_t)(sp - p));
+		message_buf_adds(b, "\r\n");
 		p = sp;		/* the blank starts the continuation */
 		col = 0;
 	}
-	buf_adds(b, p);
-	buf_adds(b, "\r\n");
+	message_buf_adds(b, p);
+	message_buf_adds(b, "\r\n");
 	free(v);
 }
 
@@ -241,35 +208,35 @@ message_mailbox(struct buf *b, const char *header, const char *name,
 	char	*n = message_clean(name), *a = message_clean(addr);
 	char	*q, *p;
 
-	buf_adds(b, header);
-	buf_adds(b, ": ");
+	message_buf_adds(b, header);
+	message_buf_adds(b, ": ");
 	if (n[0] == '\0')
-		buf_adds(b, a);
+		message_buf_adds(b, a);
 	else if (!message_is_ascii(n)) {
 		message_encode_words(b, n);
 		/* Fold before the address if the line would pass 78. */
 		for (q = b->p + b->len; q > b->p && q[-1] != '\n'; q--)
 			continue;
-		buf_adds(b, (size_t)(b->p + b->len - q) + strlen(a) + 3 >
+		message_buf_adds(b, (size_t)(b->p + b->len - q) + strlen(a) + 3 >
 		    78 ? "\r\n <" : " <");
-		buf_adds(b, a);
-		buf_adds(b, ">");
+		message_buf_adds(b, a);
+		message_buf_adds(b, ">");
 	} else if (message_needs_quotes(n)) {
-		buf_adds(b, "\"");
+		message_buf_adds(b, "\"");
 		for (p = n; *p != '\0'; p++) {
 			if (*p == '"' || *p == '\\')
-				buf_adds(b, "\\");
-			buf_add(b, p, 1);
+				message_buf_adds(b, "\\");
+			message_buf_add(b, p, 1);
 		}
-		buf_adds(b, "\" <");
-		buf_adds(b, a);
-		buf_adds(b, ">");
+		message_buf_adds(b, "\" <");
+		message_buf_adds(b, a);
+		message_buf_adds(b, ">");
 	} else {
 		xasprintf(&q, "%s <%s>", n, a);
-		buf_adds(b, q);
+		message_buf_adds(b, q);
 		free(q);
 	}
-	buf_adds(b, "\r\n");
+	message_buf_adds(b, "\r\n");
 	free(n);
 	free(a);
 }
@@ -288,7 +255,7 @@ message_qp(struct buf *b, const char *body)
 		if (*p == '\r' && p[1] == '\n')
 			continue;
 		if (*p == '\n') {
-			buf_adds(b, "\r\n");
+			message_buf_adds(b, "\r\n");
 			col = 0;
 			continue;
 		}
@@ -306,14 +273,14 @@ message_qp(struct buf *b, const char *body)
 		}
 		/* Room for the text and, unless the line ends, a soft '='. */
 		if (col + n > MESSAGE_LINE - (eol ? 0 : 1)) {
-			buf_adds(b, "=\r\n");
+			message_buf_adds(b, "=\r\n");
 			col = 0;
 		}
-		buf_add(b, enc, n);
+		message_buf_add(b, enc, n);
 		col += n;
 	}
 	if (col > 0)
-		buf_adds(b, "\r\n");
+		message_buf_adds(b, "\r\n");
 }
 
 char *
@@ -354,7 +321,7 @@ message_id(const struct config *conf, const char *kind, const char *key,
 }
 
 /* Date, From, To, Subject, Message-ID and MIME-Version. */
-static void
+void
 message_headers(struct buf *b, const struct config *conf,
     const char *rcpt_name, const char *rcpt, const char *subject,
     const char *msgid, time_t date)
@@ -376,7 +343,7 @@ message_headers(struct buf *b, const struct config *conf,
 	message_mailbox(b, "To", rcpt_name, rcpt);
 	message_header_text(b, "Subject", subject);
 	message_bprintf(b, "Message-ID: <%s>\r\n", msgid);
-	buf_adds(b, "MIME-Version: 1.0\r\n");
+	message_buf_adds(b, "MIME-Version: 1.0\r\n");
 }
 
 char *
@@ -387,7 +354,7 @@ message_plain(const struct config *conf, const char *rcpt_name,
 	struct buf	 b = { NULL, 0, 0 };
 
 	message_headers(&b, conf, rcpt_name, rcpt, subject, msgid, date);
-	buf_adds(&b, "Content-Type: text/plain; charset=UTF-8\r\n"
+	message_buf_adds(&b, "Content-Type: text/plain; charset=UTF-8\r\n"
 	    "Content-Transfer-Encoding: quoted-printable\r\n"
 	    "\r\n");
 	message_qp(&b, body != NULL ? body : "");
@@ -395,7 +362,7 @@ message_plain(const struct config *conf, const char *rcpt_name,
 	return (b.p);
 }
 
-static void
+void
 message_bprintf(struct buf *b, const char *fmt, ...)
 {
 	va_list	 ap;
@@ -408,11 +375,11 @@ message_bprintf(struct buf *b, const char *fmt, ...)
 	if (n < 0)
 		return;
 	if ((size_t)n < sizeof(small)) {
-		buf_add(b, small, (size_t)n);
+		message_buf_add(b, small, (size_t)n);
 		return;
 	}
 	/* Grow the buffer and print straight into it. */
-	buf_add(b, small, 0);
+	message_buf_add(b, small, 0);
 	if (b->len + (size_t)n + 1 > b->cap) {
 		b->cap = b->len + (size_t)n + 1;
 		b->p = xreallocarray(b->p, b->cap, 1);
@@ -434,39 +401,39 @@ message_base64(struct buf *b, const char *data, size_t len)
 		n = len - off < 57 ? len - off : 57;
 		EVP_EncodeBlock((unsigned char *)out,
 		    (const unsigned char *)data + off, (int)n);
-		buf_adds(b, out);
-		buf_adds(b, "\r\n");
+		message_buf_adds(b, out);
+		message_buf_adds(b, "\r\n");
 	}
 }
 
-static void
+void
 message_html_esc(struct buf *b, const char *s)
 {
 	for (; s != NULL && *s != '\0'; s++) {
 		switch (*s) {
 		case '<':
-			buf_adds(b, "&lt;");
+			message_buf_adds(b, "&lt;");
 			break;
 		case '>':
-			buf_adds(b, "&gt;");
+			message_buf_adds(b, "&gt;");
 			break;
 		case '&':
-			buf_adds(b, "&amp;");
+			message_buf_adds(b, "&amp;");
 			break;
 		case '"':
-			buf_adds(b, "&quot;");
+			message_buf_adds(b, "&quot;");
 			break;
 		case '\'':
-			buf_adds(b, "&#39;");
+			message_buf_adds(b, "&#39;");
 			break;
 		case '\n':
-			buf_adds(b, "<br>\n");
+			message_buf_adds(b, "<br>\n");
 			break;
 		default:
 			if ((unsigned char)*s < 0x20 || *s == 0x7f)
-				buf_adds(b, " ");
+				message_buf_adds(b, " ");
 			else
-				buf_add(b, s, 1);
+				message_buf_add(b, s, 1);
 			break;
 		}
 	}
@@ -497,7 +464,7 @@ message_when(struct buf *b, time_t start, time_t end)
 	    strftime(t0, sizeof(t0), "%H:%M", &tm) == 0 ||
 	    strftime(t1, sizeof(t1), "%H:%M", &te) == 0 ||
 	    strftime(zone, sizeof(zone), "%Z", &tm) == 0) {
-		buf_adds(b, "(time unknown)");
+		message_buf_adds(b, "(time unknown)");
 		return;
 	}
 	message_day(b, &tm);
@@ -517,22 +484,22 @@ message_names(struct buf *b, const char *const *names, size_t n, int tbd)
 	size_t	i;
 
 	if (n == 0 && tbd)
-		buf_adds(b, "to be decided");
+		message_buf_adds(b, "to be decided");
 	for (i = 0; i < n; i++) {
 		if (i > 0)
-			buf_adds(b, i + 1 == n ? " and " : ", ");
-		buf_adds(b, names[i] != NULL ? names[i] : "");
+			message_buf_adds(b, i + 1 == n ? " and " : ", ");
+		message_buf_adds(b, names[i] != NULL ? names[i] : "");
 	}
 }
 
 /* One part of a multipart body; text parts quoted-printable. */
-static void
+void
 message_part(struct buf *b, const char *boundary, const char *type,
     const char *body)
 {
 	message_bprintf(b, "--%s\r\n", boundary);
 	message_bprintf(b, "Content-Type: %s; charset=UTF-8\r\n", type);
-	buf_adds(b, "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
+	message_buf_adds(b, "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
 	message_qp(b, body);
 }
 
@@ -540,7 +507,7 @@ message_part(struct buf *b, const char *boundary, const char *type,
  * Close the multipart body and return the message.  The boundary ("=_"
  * and hex) cannot occur in quoted-printable or base64 text.
  */
-static char *
+char *
 message_finish(struct buf *b, const char *boundary, size_t *len)
 {
 	message_bprintf(b, "--%s--\r\n", boundary);
@@ -585,7 +552,7 @@ message_day_time(struct buf *b, time_t t)
 
 	if (localtime_r(&t, &tm) == NULL ||
 	    strftime(hm, sizeof(hm), "%H:%M", &tm) == 0) {
-		buf_adds(b, "(time unknown)");
+		message_buf_adds(b, "(time unknown)");
 		return;
 	}
 	message_day(b, &tm);
@@ -602,7 +569,7 @@ message_hm(struct buf *b, time_t t)
 	if (localtime_r(&t, &tm) == NULL ||
 	    strftime(hm, sizeof(hm), "%H:%M", &tm) == 0)
 		snprintf(hm, sizeof(hm), "--:--");
-	buf_adds(b, hm);
+	message_buf_adds(b, hm);
 }
 
 static int
@@ -632,11 +599,11 @@ message_name_list(struct buf *b, const char *const *names, size_t n)
 	size_t	i;
 
 	if (n == 0)
-		buf_adds(b, "to be decided");
+		message_buf_adds(b, "to be decided");
 	for (i = 0; i < n; i++) {
 		if (i > 0)
-			buf_adds(b, ", ");
-		buf_adds(b, names[i] != NULL ? names[i] : "");
+			message_buf_adds(b, ", ");
+		message_buf_adds(b, names[i] != NULL ? names[i] : "");
 	}
 }
 
@@ -649,30 +616,30 @@ message_invite_changes(const struct invite *inv)
 	const char		*psy;
 	int			 sameday;
 
-	buf_adds(&b, "");
+	message_buf_adds(&b, "");
 	if (inv->kind != INVITE_UPDATE || w == NULL || w->start == 0)
 		return (b.p);
 	if (w->start != inv->start) {
-		buf_adds(&b, "Moved from ");
+		message_buf_adds(&b, "Moved from ");
 		message_day_time(&b, w->start);
-		buf_adds(&b, " to ");
+		message_buf_adds(&b, " to ");
 		message_day_time(&b, inv->start);
-		buf_adds(&b, ".\n");
+		message_buf_adds(&b, ".\n");
 	} else if (w->end != inv->end) {
 		sameday = localtime_r(&w->end, &t0) != NULL &&
 		    localtime_r(&inv->end, &t1) != NULL &&
 		    t0.tm_yday == t1.tm_yday && t0.tm_year == t1.tm_year;
-		buf_adds(&b, "Now ends at ");
+		message_buf_adds(&b, "Now ends at ");
 		if (sameday)
 			message_hm(&b, inv->end);
 		else
 			message_day_time(&b, inv->end);
-		buf_adds(&b, " (was ");
+		message_buf_adds(&b, " (was ");
 		if (sameday)
 			message_hm(&b, w->end);
 		else
 			message_day_time(&b, w->end);
-		buf_adds(&b, ").\n");
+		message_buf_adds(&b, ").\n");
 	}
 	if ((w->start != inv->start || w->end != inv->end) &&
 	    inv->reason != NULL && inv->reason[0] != '\0')
@@ -682,7 +649,7 @@ message_invite_changes(const struct invite *inv)
 			message_bprintf(&b, "Now in %s", inv->location);
 			if (w->location != NULL && w->location[0] != '\0')
 				message_bprintf(&b, " (was %s)", w->location);
-			buf_adds(&b, ".\n");
+			message_buf_adds(&b, ".\n");
 		} else
 			message_bprintf(&b, "No room is given now (was %s).\n",
 			    w->location);
@@ -700,7 +667,7 @@ message_invite_changes(const struct invite *inv)
 			    inv->covers_for);
 			if (inv->cover_why != NULL && inv->cover_why[0] != '\0')
 				message_bprintf(&b, ", who %s", inv->cover_why);
-			buf_adds(&b, ".\n");
+			message_buf_adds(&b, ".\n");
 		} else if (w->psychologist == NULL ||
 		    w->psychologist[0] == '\0')
 			message_bprintf(&b, "%s is now the psychologist (none "
@@ -711,18 +678,18 @@ message_invite_changes(const struct invite *inv)
 	}
 	if (!message_names_same(w->presenters, w->npresenters,
 	    inv->presenters, inv->npresenters)) {
-		buf_adds(&b, "Presenting now: ");
+		message_buf_adds(&b, "Presenting now: ");
 		message_name_list(&b, inv->presenters, inv->npresenters);
-		buf_adds(&b, " (was ");
+		message_buf_adds(&b, " (was ");
 		message_name_list(&b, w->presenters, w->npresenters);
-		buf_adds(&b, ").\n");
+		message_buf_adds(&b, ").\n");
 	}
 	if (!message_same(w->own_case, inv->own_case)) {
 		if (inv->own_case != NULL && inv->own_case[0] != '\0')
 			message_bprintf(&b, "You are now presenting case "
 			    "%s.\n", inv->own_case);
 		else
-			buf_adds(&b, "You are no longer presenting at this "
+			message_buf_adds(&b, "You are no longer presenting at this "
 			    "session.\n");
 	}
 	return (b.p);
@@ -738,7 +705,7 @@ message_cancel_why(struct buf *b, const struct invite *inv)
 		message_bprintf(b, "Reason given: %s\n", inv->reason);
 	if ((inv->by == NULL || inv->by[0] == '\0') &&
 	    (inv->reason == NULL || inv->reason[0] == '\0'))
-		buf_adds(b, "Its series no longer has a session on this "
+		message_buf_adds(b, "Its series no longer has a session on this "
 		    "date.\n");
 }
 
@@ -752,27 +719,27 @@ message_invite_lead(struct buf *b, const struct invite *inv)
 	case INVITE_UPDATE:
 		ch = message_invite_changes(inv);
 		if (ch[0] != '\0') {
-			buf_adds(b, "This session has changed:\n");
-			buf_adds(b, ch);
+			message_buf_adds(b, "This session has changed:\n");
+			message_buf_adds(b, ch);
 		} else
-			buf_adds(b, "This session has changed; the details "
+			message_buf_adds(b, "This session has changed; the details "
 			    "below are the new ones.\n");
 		free(ch);
 		break;
 	case INVITE_CANCEL:
-		buf_adds(b, "This session is cancelled.\n");
+		message_buf_adds(b, "This session is cancelled.\n");
 		message_cancel_why(b, inv);
 		break;
 	case INVITE_NOT_EXPECTED:
-		buf_adds(b, "This session goes ahead for the team, but you are "
+		message_buf_adds(b, "This session goes ahead for the team, but you are "
 		    "no longer expected at it");
 		if (inv->reason != NULL && inv->reason[0] != '\0')
 			message_bprintf(b, ": %s", inv->reason);
-		buf_adds(b, ".\nYour calendar should offer to remove it; "
+		message_buf_adds(b, ".\nYour calendar should offer to remove it; "
 		    "nothing else changes for you.\n");
 		break;
 	default:
-		buf_adds(b, "You are invited to this session.\n");
+		message_buf_adds(b, "You are invited to this session.\n");
 		break;
 	}
 }
@@ -787,9 +754,9 @@ message_invite_desc(struct buf *b, const struct invite *inv)
 	    inv->psychologist[0] != '\0' ? inv->psychologist :
 	    "not yet covered");
 	if (inv->kind != INVITE_CANCEL) {
-		buf_adds(b, "Presenting: ");
+		message_buf_adds(b, "Presenting: ");
 		message_names(b, inv->presenters, inv->npresenters, 1);
-		buf_adds(b, "\n");
+		message_buf_adds(b, "\n");
 	}
 	if (inv->own_case != NULL && inv->own_case[0] != '\0')
 		message_bprintf(b, "You are presenting case %s.\n",
@@ -811,19 +778,19 @@ message_invite_text(struct buf *b, const struct config *conf,
 		if ((nl = strchr(p, '\n')) == NULL)
 			break;		/* every line of the lead ends so */
 		if (p == l.p)
-			buf_add(b, p, (size_t)(nl - p));
+			message_buf_add(b, p, (size_t)(nl - p));
 		else if (inv->kind == INVITE_UPDATE) {
-			buf_adds(b, "\n  - ");
-			buf_add(b, p, (size_t)(nl - p));
+			message_buf_adds(b, "\n  - ");
+			message_buf_add(b, p, (size_t)(nl - p));
 		} else {
-			buf_adds(b, "\n");
-			buf_add(b, p, (size_t)(nl - p));
+			message_buf_adds(b, "\n");
+			message_buf_add(b, p, (size_t)(nl - p));
 		}
 	}
 	free(l.p);
-	buf_adds(b, "\n\n");
+	message_buf_adds(b, "\n\n");
 	message_bprintf(b, "  What:          %s\n", inv->summary);
-	buf_adds(b, "  When:          ");
+	message_buf_adds(b, "  When:          ");
 	message_when(b, inv->start, inv->end);
 	message_bprintf(b, "\n  Where:         %s\n",
 	    inv->location != NULL && inv->location[0] != '\0' ?
@@ -832,11 +799,11 @@ message_invite_text(struct buf *b, const struct config *conf,
 	    inv->psychologist != NULL && inv->psychologist[0] != '\0' ?
 	    inv->psychologist : "not yet covered");
 	if (inv->kind != INVITE_CANCEL) {
-		buf_adds(b, "  Presenting:    ");
+		message_buf_adds(b, "  Presenting:    ");
 		message_names(b, inv->presenters, inv->npresenters, 1);
-		buf_adds(b, "\n");
+		message_buf_adds(b, "\n");
 	}
-	buf_adds(b, "\n");
+	message_buf_adds(b, "\n");
 	if (inv->own_case != NULL && inv->own_case[0] != '\0')
 		message_bprintf(b, "You are presenting case %s.  Bring what "
 		    "the group needs to know to think\nabout it with you.\n\n",
@@ -844,7 +811,7 @@ message_invite_text(struct buf *b, const struct config *conf,
 	if (inv->note != NULL && inv->note[0] != '\0')
 		message_bprintf(b, "%s\n\n", inv->note);
 	if (inv->kind == INVITE_NEW || inv->kind == INVITE_UPDATE)
-		buf_adds(b, message_rsvp_line(conf));
+		message_buf_adds(b, message_rsvp_line(conf));
 }
 
 /* What to do to answer: click in the calendar, or (replies unread) ask. */
@@ -868,10 +835,10 @@ message_invite_html(struct buf *b, const struct config *conf,
 	char			*p, *nl;
 	int			 list = 0;
 
-	buf_adds(b, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+	message_buf_adds(b, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
 	    "<title>");
 	message_html_esc(b, inv->summary);
-	buf_adds(b, "</title></head>\n<body style=\"font-family:sans-serif;"
+	message_buf_adds(b, "</title></head>\n<body style=\"font-family:sans-serif;"
 	    "color:#222222\">\n<p>");
 	message_invite_lead(&l, inv);
 	for (p = l.p; p != NULL && *p != '\0'; p = nl + 1) {
@@ -880,24 +847,24 @@ message_invite_html(struct buf *b, const struct config *conf,
 		*nl = '\0';
 		if (p == l.p) {
 			message_html_esc(b, p);
-			buf_adds(b, "</p>\n");
+			message_buf_adds(b, "</p>\n");
 		} else if (inv->kind == INVITE_UPDATE) {
 			if (!list)
-				buf_adds(b, "<ul>\n");
+				message_buf_adds(b, "<ul>\n");
 			list = 1;
-			buf_adds(b, "<li>");
+			message_buf_adds(b, "<li>");
 			message_html_esc(b, p);
-			buf_adds(b, "</li>\n");
+			message_buf_adds(b, "</li>\n");
 		} else {
-			buf_adds(b, "<p>");
+			message_buf_adds(b, "<p>");
 			message_html_esc(b, p);
-			buf_adds(b, "</p>\n");
+			message_buf_adds(b, "</p>\n");
 		}
 	}
 	if (list)
-		buf_adds(b, "</ul>\n");
+		message_buf_adds(b, "</ul>\n");
 	free(l.p);
-	buf_adds(b, "<table style=\"border-collapse:collapse\">\n");
+	message_buf_adds(b, "<table style=\"border-collapse:collapse\">\n");
 	message_bprintf(b, "<tr>%sWhat</th><td>", th);
 	message_html_esc(b, inv->summary);
 	message_bprintf(b, "</td></tr>\n<tr>%sWhen</th><td>", th);
@@ -920,23 +887,23 @@ message_invite_html(struct buf *b, const struct config *conf,
 		message_html_esc(b, w.p);
 		free(w.p);
 	}
-	buf_adds(b, "</td></tr>\n</table>\n");
+	message_buf_adds(b, "</td></tr>\n</table>\n");
 	if (inv->own_case != NULL && inv->own_case[0] != '\0') {
-		buf_adds(b, "<p><strong>You are presenting case ");
+		message_buf_adds(b, "<p><strong>You are presenting case ");
 		message_html_esc(b, inv->own_case);
-		buf_adds(b, ".</strong></p>\n");
+		message_buf_adds(b, ".</strong></p>\n");
 	}
 	if (inv->note != NULL && inv->note[0] != '\0') {
-		buf_adds(b, "<p>");
+		message_buf_adds(b, "<p>");
 		message_html_esc(b, inv->note);
-		buf_adds(b, "</p>\n");
+		message_buf_adds(b, "</p>\n");
 	}
 	if (inv->kind == INVITE_NEW || inv->kind == INVITE_UPDATE) {
-		buf_adds(b, "<p>");
+		message_buf_adds(b, "<p>");
 		message_html_esc(b, message_rsvp_line(conf));
-		buf_adds(b, "</p>\n");
+		message_buf_adds(b, "</p>\n");
 	}
-	buf_adds(b, "</body></html>\n");
+	message_buf_adds(b, "</body></html>\n");
 }
 
 char *
@@ -1041,11 +1008,11 @@ message_invitation(const struct config *conf, const struct invite *inv,
 	message_bprintf(&b, "--%s\r\n", alt);
 	message_bprintf(&b, "Content-Type: text/calendar; charset=UTF-8; "
 	    "method=%s\r\n", method);
-	buf_adds(&b, "Content-Transfer-Encoding: base64\r\n\r\n");
+	message_buf_adds(&b, "Content-Transfer-Encoding: base64\r\n\r\n");
 	message_base64(&b, cal, callen);
 	message_bprintf(&b, "--%s--\r\n", alt);
 	message_bprintf(&b, "--%s\r\n", mixed);
-	buf_adds(&b, "Content-Type: application/ics; name=\"invite.ics\"\r\n"
+	message_buf_adds(&b, "Content-Type: application/ics; name=\"invite.ics\"\r\n"
 	    "Content-Disposition: attachment; filename=\"invite.ics\"\r\n"
 	    "Content-Transfer-Encoding: base64\r\n\r\n");
 	message_base64(&b, cal, callen);
@@ -1096,43 +1063,43 @@ message_reminder(const struct config *conf, const struct reminder *r,
 	message_bprintf(&t, "  Psychologist:  %s\n", psy);
 	if (r->own_case != NULL && r->own_case[0] != '\0')
 		message_bprintf(&t, "  Your case:     %s\n", r->own_case);
-	buf_adds(&t, "\nIf you cannot present, tell your manager so that "
+	message_buf_adds(&t, "\nIf you cannot present, tell your manager so that "
 	    "someone else can.\n");
 	message_part(&b, boundary, "text/plain", t.p);
 	free(t.p);
 	t.p = NULL;
 	t.len = t.cap = 0;
 
-	buf_adds(&t, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+	message_buf_adds(&t, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
 	    "<title>");
 	message_html_esc(&t, s.p);
-	buf_adds(&t, "</title></head>\n<body style=\"font-family:sans-serif;"
+	message_buf_adds(&t, "</title></head>\n<body style=\"font-family:sans-serif;"
 	    "color:#222222\">\n");
 	if (r->note != NULL && r->note[0] != '\0') {
-		buf_adds(&t, "<p><strong>");
+		message_buf_adds(&t, "<p><strong>");
 		message_html_esc(&t, r->note);
-		buf_adds(&t, "</strong></p>\n");
+		message_buf_adds(&t, "</strong></p>\n");
 	}
-	buf_adds(&t, "<p>You are presenting at ");
+	message_buf_adds(&t, "<p>You are presenting at ");
 	message_html_esc(&t, r->summary);
-	buf_adds(&t, ".</p>\n<table style=\"border-collapse:collapse\">\n"
+	message_buf_adds(&t, ".</p>\n<table style=\"border-collapse:collapse\">\n"
 	    "<tr><th style=\"text-align:left;padding-right:12px\">When</th>"
 	    "<td>");
 	message_html_esc(&t, w.p);
-	buf_adds(&t, "</td></tr>\n<tr><th style=\"text-align:left;"
+	message_buf_adds(&t, "</td></tr>\n<tr><th style=\"text-align:left;"
 	    "padding-right:12px\">Where</th><td>");
 	message_html_esc(&t, where);
-	buf_adds(&t, "</td></tr>\n<tr><th style=\"text-align:left;"
+	message_buf_adds(&t, "</td></tr>\n<tr><th style=\"text-align:left;"
 	    "padding-right:12px\">Psychologist</th><td>");
 	message_html_esc(&t, psy);
-	buf_adds(&t, "</td></tr>\n");
+	message_buf_adds(&t, "</td></tr>\n");
 	if (r->own_case != NULL && r->own_case[0] != '\0') {
-		buf_adds(&t, "<tr><th style=\"text-align:left;"
+		message_buf_adds(&t, "<tr><th style=\"text-align:left;"
 		    "padding-right:12px\">Your case</th><td>");
 		message_html_esc(&t, r->own_case);
-		buf_adds(&t, "</td></tr>\n");
+		message_buf_adds(&t, "</td></tr>\n");
 	}
-	buf_adds(&t, "</table>\n<p>If you cannot present, tell your manager "
+	message_buf_adds(&t, "</table>\n<p>If you cannot present, tell your manager "
 	    "so that someone else can.</p>\n</body></html>\n");
 	message_part(&b, boundary, "text/html", t.p);
 	free(t.p);
@@ -1145,377 +1112,3 @@ message_reminder(const struct config *conf, const struct reminder *r,
 	return (message_finish(&b, boundary, len));
 }
 
-/* Columns a string takes: UTF-8 characters, not octets. */
-static size_t
-message_width(const char *s)
-{
-	size_t	n = 0;
-
-	for (; s != NULL && *s != '\0'; s++) {
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			n++;
-	}
-	return (n);
-}
-
-static void
-message_pad(struct buf *b, const char *s, size_t width)
-{
-	size_t	n;
-
-	buf_adds(b, s != NULL ? s : "");
-	for (n = message_width(s); n < width; n++)
-		buf_adds(b, " ");
-}
-
-static const char *
-message_status_colour(int status)
-{
-	switch (status) {
-	case DIGEST_OVER:
-		return ("#c62828");
-	case DIGEST_APPROACHING:
-		return ("#ef6c00");
-	default:
-		return ("#2e7d32");
-	}
-}
-
-char *
-message_figure(double v, char *buf, size_t size)
-{
-	char	*p;
-
-	snprintf(buf, size, "%.2f", v);
-	if ((p = strchr(buf, '.')) != NULL) {
-		p += strlen(p) - 1;
-		while (*p == '0')
-			*p-- = '\0';
-		if (*p == '.')
-			*p = '\0';
-	}
-	return (buf);
-}
-
-/*
- * Every bar of a digest is drawn to one scale, in limits: the track is
- * 0 to 1.5 limits, or to the largest load rounded up to half a limit
- * when someone is further over.  So the limit sits at the same place on
- * every bar, in the text and the HTML alike.
- */
-static double
-message_bar_scale(const struct digest *d)
-{
-	const struct digest_row	*row;
-	double			 scale = 1.5;
-	size_t			 i, k;
-	int			 halves;
-
-	for (i = 0; i < d->nsections; i++) {
-		for (k = 0; k < d->sections[i].nrows; k++) {
-			row = &d->sections[i].rows[k];
-			if (row->status == DIGEST_NONE || !(row->bar > scale))
-				continue;
-			halves = (int)(row->bar * 2);
-			if (halves < row->bar * 2)
-				halves++;
-			scale = halves / 2.0;
-		}
-	}
-	return (scale);
-}
-
-/* The step of the track where the limit is. */
-static int
-message_bar_limit(double scale)
-{
-	return ((int)(MESSAGE_BAR_STEPS / scale + 0.5));
-}
-
-/*
- * A bar's length in steps.  Rounding never hides which side of the
- * limit it is on: over runs past the limit, anything else stops at it.
- */
-static int
-message_bar_steps(const struct digest_row *row, double scale)
-{
-	int	steps, limit = message_bar_limit(scale);
-
-	if (!(row->bar > 0))
-		return (0);
-	steps = (int)(row->bar / scale * MESSAGE_BAR_STEPS + 0.5);
-	if (steps < 1)
-		steps = 1;
-	if (steps > MESSAGE_BAR_STEPS)
-		steps = MESSAGE_BAR_STEPS;
-	if (row->status == DIGEST_OVER || row->bar > 1 + 1e-9) {
-		if (steps <= limit)
-			steps = limit + 1;
-	} else if (steps > limit)
-		steps = limit;
-	return (steps);
-}
-
-/* [#########.....|..........]: '#' filled, '|' the limit. */
-static void
-message_bar_text(struct buf *b, const struct digest_row *row, double scale)
-{
-	int	n, steps, limit;
-
-	steps = message_bar_steps(row, scale);
-	limit = message_bar_limit(scale);
-	buf_adds(b, "[");
-	for (n = 0; n < MESSAGE_BAR_STEPS; n++) {
-		if (n == limit)
-			buf_adds(b, "|");
-		buf_adds(b, n < steps ? "#" : ".");
-	}
-	buf_adds(b, "]");
-}
-
-/* One cell of a bar's track: px wide, filled or not. */
-static void
-message_bar_cell(struct buf *b, int px, const char *colour)
-{
-	if (px <= 0)
-		return;
-	message_bprintf(b, "<td style=\"width:%dpx;padding:0;"
-	    "vertical-align:middle;font-size:0;line-height:0\">"
-	    "<div style=\"width:%dpx;height:12px;background:%s\"></div>"
-	    "</td>", px, px, colour);
-}
-
-/*
- * The same bar as a one-row table (what mail clients draw reliably):
- * MESSAGE_BAR_PX pixels a step, and the limit a dark line taller than
- * the bar.
- */
-static void
-message_bar_html(struct buf *b, const struct digest_row *row, double scale)
-{
-	const char	*fill = message_status_colour(row->status);
-	const char	*track = "#e6e6e6";
-	int		 steps, limit, px = MESSAGE_BAR_PX;
-
-	steps = message_bar_steps(row, scale);
-	limit = message_bar_limit(scale);
-	buf_adds(b, "<table role=\"presentation\" cellpadding=\"0\" "
-	    "cellspacing=\"0\" style=\"border-collapse:collapse\"><tr>");
-	if (steps <= limit) {
-		message_bar_cell(b, steps * px, fill);
-		message_bar_cell(b, (limit - steps) * px, track);
-	} else
-		message_bar_cell(b, limit * px, fill);
-	message_bprintf(b, "<td style=\"width:%dpx;height:18px;padding:0;"
-	    "background:#222222;font-size:0;line-height:0\"></td>",
-	    MESSAGE_BAR_MARK);
-	if (steps > limit) {
-		message_bar_cell(b, (steps - limit) * px, fill);
-		message_bar_cell(b, (MESSAGE_BAR_STEPS - steps) * px, track);
-	} else
-		message_bar_cell(b, (MESSAGE_BAR_STEPS - limit) * px, track);
-	buf_adds(b, "</tr></table>");
-}
-
-static void
-message_digest_text(struct buf *b, const struct digest *d)
-{
-	const struct digest_section	*sec;
-	const struct digest_row		*row;
-	size_t				 i, j, k, *w;
-	double				 scale = message_bar_scale(d);
-	int				 bars;
-
-	if (d->greeting != NULL && d->greeting[0] != '\0')
-		message_bprintf(b, "%s\n\n", d->greeting);
-	if (d->note != NULL && d->note[0] != '\0')
-		message_bprintf(b, "%s\n\n", d->note);
-	for (i = 0; i < d->nsections; i++) {
-		sec = &d->sections[i];
-		message_bprintf(b, "%s\n", sec->title != NULL ? sec->title :
-		    "");
-		for (k = message_width(sec->title); k > 0; k--)
-			buf_adds(b, "-");
-		buf_adds(b, "\n\n");
-		/* The intro describes rows: none, no intro. */
-		if (sec->nrows == 0) {
-			message_bprintf(b, "%s\n\n", sec->empty != NULL ?
-			    sec->empty : "Nothing to show.");
-			continue;
-		}
-		if (sec->intro != NULL && sec->intro[0] != '\0')
-			message_bprintf(b, "%s\n\n", sec->intro);
-		w = xcalloc(sec->ncolumns + 1, sizeof(*w));
-		bars = 0;
-		for (j = 0; j < sec->ncolumns; j++)
-			w[j] = message_width(sec->columns[j]);
-		for (k = 0; k < sec->nrows; k++) {
-			row = &sec->rows[k];
-			if (row->status != DIGEST_NONE)
-				bars = 1;
-			for (j = 0; j < sec->ncolumns; j++) {
-				if (row->cells != NULL &&
-				    message_width(row->cells[j]) > w[j])
-					w[j] = message_width(row->cells[j]);
-			}
-		}
-		buf_adds(b, "  ");
-		for (j = 0; j < sec->ncolumns; j++) {
-			message_pad(b, sec->columns[j], w[j]);
-			buf_adds(b, "  ");
-		}
-		if (bars)
-			buf_adds(b, MESSAGE_BAR_TITLE " (| is the limit)");
-		while (b->len > 0 && b->p[b->len - 1] == ' ')
-			b->p[--b->len] = '\0';
-		buf_adds(b, "\n");
-		for (k = 0; k < sec->nrows; k++) {
-			row = &sec->rows[k];
-			buf_adds(b, "  ");
-			for (j = 0; j < sec->ncolumns; j++) {
-				message_pad(b, row->cells != NULL ?
-				    row->cells[j] : "", w[j]);
-				buf_adds(b, "  ");
-			}
-			if (bars && row->status != DIGEST_NONE)
-				message_bar_text(b, row, scale);
-			/* No trailing blanks. */
-			while (b->len > 0 && b->p[b->len - 1] == ' ')
-				b->p[--b->len] = '\0';
-			buf_adds(b, "\n");
-		}
-		buf_adds(b, "\n");
-		free(w);
-	}
-}
-
-static void
-message_digest_html(struct buf *b, const struct digest *d)
-{
-	static const char		*cell = "padding:3px 10px 3px 0;"
-					    "border-bottom:1px solid #dddddd;"
-					    "text-align:left;vertical-align:top";
-	const struct digest_section	*sec;
-	const struct digest_row		*row;
-	size_t				 i, j, k;
-	const char			*txt;
-	double				 scale = message_bar_scale(d);
-	int				 bars;
-
-	buf_adds(b, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
-	    "<title>");
-	message_html_esc(b, d->subject);
-	buf_adds(b, "</title></head>\n<body style=\"font-family:sans-serif;"
-	    "color:#222222\">\n");
-	if (d->greeting != NULL && d->greeting[0] != '\0') {
-		buf_adds(b, "<p>");
-		message_html_esc(b, d->greeting);
-		buf_adds(b, "</p>\n");
-	}
-	if (d->note != NULL && d->note[0] != '\0') {
-		buf_adds(b, "<p><strong>");
-		message_html_esc(b, d->note);
-		buf_adds(b, "</strong></p>\n");
-	}
-	for (i = 0; i < d->nsections; i++) {
-		sec = &d->sections[i];
-		buf_adds(b, "<h2 style=\"font-size:1.15em;margin:1.2em 0 "
-		    "0.4em\">");
-		message_html_esc(b, sec->title);
-		buf_adds(b, "</h2>\n");
-		if (sec->nrows == 0) {
-			buf_adds(b, "<p>");
-			message_html_esc(b, sec->empty != NULL ? sec->empty :
-			    "Nothing to show.");
-			buf_adds(b, "</p>\n");
-			continue;
-		}
-		if (sec->intro != NULL && sec->intro[0] != '\0') {
-			buf_adds(b, "<p>");
-			message_html_esc(b, sec->intro);
-			buf_adds(b, "</p>\n");
-		}
-		bars = 0;
-		for (k = 0; k < sec->nrows; k++) {
-			if (sec->rows[k].status != DIGEST_NONE)
-				bars = 1;
-		}
-		buf_adds(b, "<table style=\"border-collapse:collapse\">\n<tr>");
-		for (j = 0; j < sec->ncolumns; j++) {
-			message_bprintf(b, "<th style=\"%s\">", cell);
-			message_html_esc(b, sec->columns[j]);
-			buf_adds(b, "</th>");
-		}
-		if (bars)
-			message_bprintf(b, "<th style=\"%s\">" MESSAGE_BAR_TITLE
-			    " <span style=\"font-weight:normal\">(the dark "
-			    "line is the limit)</span></th>", cell);
-		buf_adds(b, "</tr>\n");
-		for (k = 0; k < sec->nrows; k++) {
-			row = &sec->rows[k];
-			buf_adds(b, "<tr>");
-			for (j = 0; j < sec->ncolumns; j++) {
-				txt = row->cells != NULL && row->cells[j] !=
-				    NULL ? row->cells[j] : "";
-				/* Short cells (times, rooms) stay whole. */
-				message_bprintf(b, "<td style=\"%s%s\">", cell,
-				    message_width(txt) <= MESSAGE_NOWRAP ?
-				    ";white-space:nowrap" : "");
-				message_html_esc(b, txt);
-				buf_adds(b, "</td>");
-			}
-			if (bars) {
-				message_bprintf(b, "<td style=\"%s\">", cell);
-				if (row->status != DIGEST_NONE)
-					message_bar_html(b, row, scale);
-				buf_adds(b, "</td>");
-			}
-			buf_adds(b, "</tr>\n");
-		}
-		buf_adds(b, "</table>\n");
-	}
-	buf_adds(b, "</body></html>\n");
-}
-
-char *
-message_digest(const struct config *conf, const struct digest *d,
-    char **msgidp, size_t *len, struct err *err)
-{
-	struct buf	 b = { NULL, 0, 0 }, t = { NULL, 0, 0 };
-	char		*msgid, boundary[64];
-	size_t		 i;
-
-	if (d->kind == NULL || d->key == NULL || d->rcpt == NULL ||
-	    d->subject == NULL) {
-		err_set(err, ERR_INVALID, "a digest needs a kind, a key, a "
-		    "recipient and a subject");
-		return (NULL);
-	}
-	for (i = 0; i < d->nsections; i++) {
-		if (d->sections[i].nrows > 0 &&
-		    d->sections[i].ncolumns == 0) {
-			err_set(err, ERR_INVALID, "digest section %zu has rows "
-			    "but no columns", i);
-			return (NULL);
-		}
-	}
-	msgid = message_id(conf, d->kind, d->key, d->rcpt);
-	snprintf(boundary, sizeof(boundary), "=_reflectd_%.24s", msgid);
-	message_headers(&b, conf, d->rcpt_name, d->rcpt, d->subject, msgid,
-	    d->date);
-	message_bprintf(&b, "Content-Type: multipart/alternative;"
-	    "\r\n boundary=\"%s\"\r\n\r\n", boundary);
-	message_digest_text(&t, d);
-	message_part(&b, boundary, "text/plain", t.p != NULL ? t.p : "");
-	free(t.p);
-	t.p = NULL;
-	t.len = t.cap = 0;
-	message_digest_html(&t, d);
-	message_part(&b, boundary, "text/html", t.p);
-	free(t.p);
-	if (msgidp != NULL)
-		*msgidp = msgid;
-	else
-		free(msgid);
-	return (message_finish(&b, boundary, len));
-}
