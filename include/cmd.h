@@ -16,6 +16,7 @@
 
 #include "acl.h"
 #include "err.h"
+#include "planner.h"
 
 #define CMD_WRITE	0x1	/* changes state: transaction + audit row */
 #define CMD_REPLAN	0x2	/* replan after the change (planner, later) */
@@ -37,6 +38,7 @@ struct cmd_ctx {
 	const struct acl_peer	*peer;
 	const char		*line;	/* the request, re-quoted, for audit */
 	int			 replanned;	/* cmd_replan_now ran */
+	struct planner_scope	 scope;		/* what the change touches */
 };
 
 /*
@@ -77,6 +79,11 @@ extern const struct cmd_entry *cmd_table[];	/* NULL-terminated */
  * state after it; cmd.c then does not replan again.
  */
 int		 cmd_replan_now(struct cmd_ctx *, struct err *);
+/*
+ * Where a CMD_REPLAN handler names what its change touches
+ * (planner_scope_*), before the replan; naming nothing replans every team.
+ */
+struct planner_scope	*cmd_replan_scope(struct cmd_ctx *);
 
 /*
  * help: the entries the peer may run (level and, for a given object,

@@ -62,12 +62,13 @@ struct invites_counts {
 };
 
 /*
- * Queue what changed since the last run for sessions that end after now,
- * inside the caller's transaction.  Adds what it queued to counts (may be
+ * Queue what changed since the last run for sessions that end after now
+ * (with scoped, only those of the teams in the store's scope:
+ * store_scope_*), inside the caller's transaction.  Adds what it queued to counts (may be
  * NULL).  A recipient refused by allowed_domains is logged and counted,
  * never an error.
  */
 int	invites_sync(struct store *, const struct config *, time_t now,
-	    struct invites_counts *, struct err *);
+	    int scoped, struct invites_counts *, struct err *);
 
 #endif

@@ -29,12 +29,52 @@ struct planner_counts {
 };
 
 /*
- * Plan from now to now + horizon_days inside the caller's transaction.
- * hol may be NULL (no holidays).  Idempotent: with nothing changed it
- * writes no row and all counts stay zero.
+ * What a change touches (SPEC 11: a change replans only that): the teams
+ * whose sessions, attendees and presenters it may change, and the times
+ * where it changed a psychologist's availability or a booking by hand
+ * (a session moved or cancelled, a psychologist away), around which the
+ * other teams' cover is checked again.  all: every team (a reload, an
+ * import, the daily replan).  The planner widens a scope by itself when
+ * the change moves cover across teams, so a scope too narrow is never
+ * wrong, only slower; the helpers (plan-scope.c) read the store to name
+ * a member's, a session's, a series' or a case's teams.
+ */
+struct planner_scope {
+	int	  all;
+	char	**teams;
+	size_t	  nteams;
+	time_t	 *dirty;		/* [start, end) pairs */
+	size_t	  ndirty;
+};
+
+void	planner_scope_init(struct planner_scope *);
+void	planner_scope_free(struct planner_scope *);
+void	planner_scope_all(struct planner_scope *);
+void	planner_scope_team(struct planner_scope *, const char *team);
+void	planner_scope_dirty(struct planner_scope *, time_t start, time_t end);
+/* The member's home team; a psychologist's also the teams she serves and
+ * her availability from now on (or only from..to, for an absence). */
+int	planner_scope_member(struct planner_scope *, struct store *,
+	    const char *member, const char *from, const char *to,
+	    struct err *);
+/* The session's teams and its time (a manual change of its booking). */
+int	planner_scope_session(struct planner_scope *, struct store *,
+	    const char *id, struct err *);
+int	planner_scope_series(struct planner_scope *, struct store *,
+	    const char *series, struct err *);
+/* The teams of the case's lead and co-worker (presenter choice). */
+int	planner_scope_case(struct planner_scope *, struct store *,
+	    const char *ref, struct err *);
+
+/*
+ * Plan from now to now + horizon_days inside the caller's transaction,
+ * for scope (NULL: every team).  hol may be NULL (no holidays).  The
+ * answer is the same as a run for every team.  Idempotent: with nothing
+ * changed it writes no row and all counts stay zero.
  */
 int	planner_run(struct store *, const struct config *,
-	    const struct sched_holidays *, time_t now, struct planner_counts *,
+	    const struct sched_holidays *, time_t now,
+	    const struct planner_scope *, struct planner_counts *,
 	    struct err *);
 /*
  * Sessions that have ended by now become held, with attendance rows for
@@ -75,7 +115,8 @@ int	planner_series_cancel(struct store *, const char *series, time_t now,
  */
 int	planner_init(struct store *, const struct config *, struct err *);
 int	planner_reload(const struct config *, struct err *);
-int	planner_replan(struct planner_counts *, struct err *);
+int	planner_replan(const struct planner_scope *, struct planner_counts *,
+	    struct err *);
 /* After a commit: re-arm the timers for what is now stored. */
 void	planner_rearm(void);
 int	planner_count_planned(struct store *, int *, struct err *);

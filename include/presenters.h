@@ -48,11 +48,13 @@ struct present_request {
 
 /*
  * Fill the planned group supervision sessions from now to the horizon
- * (inside the caller's transaction).  Adds to *changed the sessions whose
+ * (inside the caller's transaction): every team's, or with scoped only
+ * the teams in the store's scope (store_scope_*; a team's rotation reads
+ * nothing of another's).  Adds to *changed the sessions whose
  * presentations were written.
  */
 int	presenters_plan(struct store *, const struct config *, time_t now,
-	    int *changed, struct err *);
+	    int scoped, int *changed, struct err *);
 /* A session that started then is held: its cases were discussed. */
 int	presenters_held(struct store *, const char *session, time_t start,
 	    struct err *);
@@ -124,6 +126,9 @@ int	store_presentations_range(struct store *, time_t from, time_t until,
 	    struct presentation **, size_t *, struct err *);
 int	store_presentations_session(struct store *, const char *session,
 	    struct presentation **, size_t *, struct err *);
+/* The same of the sessions in scope (store_scope_*). */
+int	store_presentations_range_scoped(struct store *, time_t from,
+	    time_t until, struct presentation **, size_t *, struct err *);
 int	store_presentation_put(struct store *, const struct presentation *,
 	    struct err *);
 int	store_presentation_delete(struct store *, const char *session,
@@ -137,6 +142,9 @@ int	store_request_add(struct store *, struct present_request *,
  * unused, or used by a session still to come (or cancelled since).
  */
 int	store_requests_open(struct store *, time_t now,
+	    struct present_request **, size_t *, struct err *);
+/* The same of the members of the teams in scope (store_scope_*). */
+int	store_requests_open_scoped(struct store *, time_t now,
 	    struct present_request **, size_t *, struct err *);
 int	store_request_set_used(struct store *, int64_t id, const char *session,
 	    struct err *);
@@ -164,6 +172,16 @@ int	store_presenters_attendees(struct store *, time_t from, time_t until,
 	    int (*)(void *, const char *session, const char *member), void *,
 	    struct err *);
 int	store_presenters_cases(struct store *,
+	    int (*)(void *, const struct casefile *), void *, struct err *);
+/* The same of the teams in scope (store_scope_*): their sessions by first
+ * team, and the cases their members lead. */
+int	store_presenters_sessions_scoped(struct store *, time_t from,
+	    time_t until, struct presenters_session **, size_t *,
+	    struct err *);
+int	store_presenters_attendees_scoped(struct store *, time_t from,
+	    time_t until, int (*)(void *, const char *, const char *), void *,
+	    struct err *);
+int	store_presenters_cases_scoped(struct store *,
 	    int (*)(void *, const struct casefile *), void *, struct err *);
 
 #endif

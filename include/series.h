@@ -88,6 +88,18 @@ struct session {
 	char	teams[SESSION_TEAMS_MAX];	/* "a,b": its series' teams */
 };
 
+/* A session as a booking of its psychologist (store_session_bookings). */
+struct session_booking {
+	char	id[SCHED_ID_MAX + 1];
+	char	series[SLUG_MAX + 1];
+	time_t	start;
+	time_t	end;
+	char	psychologist[SLUG_MAX + 1];
+	int	state;				/* enum session_state */
+	int	manual;
+	char	team[SLUG_MAX + 1];		/* its first team */
+};
+
 /*
  * Why and by whom a session was cancelled or last moved (the user's
  * words and their member slug, or unix user when they are no member),

@@ -177,6 +177,15 @@ int	store_absence_delete(struct store *, int64_t id, struct err *);
 /* By from, then id; member and team (the member's home team) NULL any. */
 int	store_absence_list(struct store *, const char *member,
 	    const char *team, struct absence **, size_t *, struct err *);
+/*
+ * For a scoped planning run (store_scope_*): the members of the teams in
+ * scope, every psychologist, and those teams' managers and series'
+ * co-facilitators, by slug; and their absences, by from.
+ */
+int	store_member_list_scoped(struct store *, struct member **, size_t *,
+	    struct err *);
+int	store_absence_list_scoped(struct store *, struct absence **,
+	    size_t *, struct err *);
 /* Teams, and members not left by date ("YYYY-MM-DD"). */
 int	store_people_counts(struct store *, const char *date, int *teams,
 	    int *members, struct err *);
@@ -195,6 +204,9 @@ int	store_series_get(struct store *, const char *slug, struct series *,
 /* By slug; team NULL for all. */
 int	store_series_list(struct store *, const char *team, struct series **,
 	    size_t *, struct err *);
+/* The series with a team in scope (store_scope_*), by slug. */
+int	store_series_list_scoped(struct store *, struct series **, size_t *,
+	    struct err *);
 /* The row and its teams; ERR_CONFLICT if the slug exists. */
 int	store_series_insert(struct store *, const struct series *,
 	    struct err *);
@@ -213,6 +225,9 @@ int	store_session_list(struct store *, time_t from, time_t until,
 	    const char *series, const char *team, const char *member,
 	    const char *psychologist, struct session **, size_t *,
 	    struct err *);
+/* The same of the sessions in scope (store_scope_*), any state. */
+int	store_session_list_scoped(struct store *, time_t from, time_t until,
+	    struct session **, size_t *, struct err *);
 int	store_session_insert(struct store *, const struct session *,
 	    struct err *);
 /* Every column but id, series and kind. */
@@ -237,6 +252,8 @@ int	store_session_count_planned(struct store *, int *, struct err *);
  */
 int	store_attendees_range(struct store *, time_t from, time_t until,
 	    struct session_attendee **, size_t *, struct err *);
+int	store_attendees_range_scoped(struct store *, time_t from,
+	    time_t until, struct session_attendee **, size_t *, struct err *);
 int	store_attendees_get(struct store *, const char *session,
 	    struct session_attendee **, size_t *, struct err *);
 int	store_attendees_replace(struct store *, const char *session,
@@ -263,6 +280,9 @@ struct invitation;
 
 /* Rows of sessions that end after after, by session then member. */
 int	store_invitations_list(struct store *, time_t after,
+	    struct invitation **, size_t *, struct err *);
+/* The same of the sessions in scope (store_scope_*). */
+int	store_invitations_list_scoped(struct store *, time_t after,
 	    struct invitation **, size_t *, struct err *);
 /* Insert or replace one row (session, member). */
 int	store_invitation_put(struct store *, const struct invitation *,
@@ -301,6 +321,35 @@ int	store_feed_token_delete(struct store *, const char *member,
 int	store_feed_token_find(struct store *, const char *sha256,
 	    struct feed_token_row **, size_t *, struct err *);
 
+/* ---- the scope of a planning run (store-scope.c) ---- */
+/*
+ * The teams a scoped run reads, this connection's own: cleared, added one
+ * by one, then closed over the series they share with other teams.  The
+ * scoped reads (*_scoped) take the sessions whose first team is in it.
+ */
+int	store_scope_clear(struct store *, struct err *);
+int	store_scope_add(struct store *, const char *team, struct err *);
+int	store_scope_close(struct store *, struct err *);
+/* The teams in scope, by slug. */
+int	store_scope_list(struct store *, void (*)(void *, const char *),
+	    void *, struct err *);
+/*
+ * The teams whose sessions a member's change may touch: their home team,
+ * the teams they serve or manage, and the teams of the series they are
+ * the psychologist or co-facilitator of.
+ */
+int	store_member_teams(struct store *, const char *member,
+	    void (*)(void *, const char *), void *, struct err *);
+/*
+ * The psychologist bookings of the sessions outside the scope with from
+ * <= start < until (covered, or planned and uncovered; not cancelled), by
+ * start then series: what a scoped run replays in time order.  free()
+ * *vp.
+ */
+struct session_booking;
+int	store_session_bookings(struct store *, time_t from, time_t until,
+	    struct session_booking **, size_t *, struct err *);
+
 /*
  * ---- for store*.c only ----
  * Each store-NOUN.c owns a set of SQL statements: a static array of SQL
@@ -321,6 +370,7 @@ enum store_set {
 	STORE_SET_MAIL,
 	STORE_SET_PRESENTATIONS,
 	STORE_SET_FEED,
+	STORE_SET_SCOPE,
 	STORE_NSETS
 };
 
@@ -338,6 +388,13 @@ extern const struct store_sqlset store_sessions_sqlset;
 extern const struct store_sqlset store_mail_sqlset;
 extern const struct store_sqlset store_presentations_sqlset;
 extern const struct store_sqlset store_feed_sqlset;
+extern const struct store_sqlset store_scope_sqlset;
+
+/* A session's first team (its teams column is "a,b"), as indexed. */
+#define STORE_FIRST_TEAM(t) \
+	"substr(" t ".teams, 1, instr(" t ".teams || ',', ',') - 1)"
+#define STORE_IN_SCOPE(t) \
+	STORE_FIRST_TEAM(t) " IN (SELECT team FROM temp.scope_team)"
 
 /* The prepared statement idx of a set, reset and with no bindings. */
 struct sqlite3_stmt	*store_stmt(struct store *, enum store_set, int idx);

@@ -341,7 +341,7 @@ cmd_plan_exec(struct cmd_ctx *ctx, struct cmd_args *args, json_t **result,
 {
 	struct planner_counts	c;
 
-	if (planner_replan(&c, err) == -1)
+	if (planner_replan(NULL, &c, err) == -1)
 		return (-1);
 	*result = json_pack("{s:i, s:i, s:i, s:i}", "created", c.created,
 	    "updated", c.updated, "cancelled", c.cancelled,

@@ -150,7 +150,7 @@ static const struct cmd_entry *cmd_check(struct acl_peer *, int,
 		    struct err *);
 static int	 cmd_run(const struct cmd_entry *, struct cmd_ctx *,
 		    struct cmd_args *, json_t **, struct err *);
-static int	 cmd_replan(struct err *);
+static int	 cmd_replan(struct cmd_ctx *, struct err *);
 static int	 cmd_unknown(int, char *const *, struct err *);
 static size_t	 cmd_subcommands(const char *, char *, size_t);
 static int	 cmd_scope(const struct cmd_entry *, const struct acl_peer *,
@@ -333,12 +333,18 @@ cmd_args_clear(struct cmd_args *args)
 
 /*
  * CMD_REPLAN: the planner runs here, inside the change's transaction, so a
- * change and the mail it causes commit together.
+ * change and the mail it causes commit together.  It replans what the
+ * handler said the change touches (cmd_scope), or every team when the
+ * handler said nothing.
  */
 static int
-cmd_replan(struct err *err)
+cmd_replan(struct cmd_ctx *ctx, struct err *err)
 {
-	return (planner_replan(NULL, err));
+	const struct planner_scope	*sc = &ctx->scope;
+
+	if (!sc->all && sc->nteams == 0 && sc->ndirty == 0)
+		sc = NULL;
+	return (planner_replan(sc, NULL, err));
 }
 
 int
@@ -346,10 +352,16 @@ cmd_replan_now(struct cmd_ctx *ctx, struct err *err)
 {
 	if (ctx->replanned)
 		return (0);
-	if (cmd_replan(err) == -1)
+	if (cmd_replan(ctx, err) == -1)
 		return (-1);
 	ctx->replanned = 1;
 	return (0);
+}
+
+struct planner_scope *
+cmd_replan_scope(struct cmd_ctx *ctx)
+{
+	return (&ctx->scope);
 }
 
 /* Run the handler; writes get a transaction, an audit row and a kick. */
@@ -369,7 +381,7 @@ cmd_run(const struct cmd_entry *ce, struct cmd_ctx *ctx,
 	if (ce->exec(ctx, args, result, err) == -1)
 		goto refused;
 	if ((ce->flags & CMD_REPLAN) && !ctx->replanned &&
-	    cmd_replan(err) == -1)
+	    cmd_replan(ctx, err) == -1)
 		goto fail;
 	if (audit_add(store, ctx->peer->user, ctx->line, err) == -1)
 		goto fail;
@@ -586,6 +598,7 @@ cmd_execute(const struct acl_peer *peer, int argc, char *const *argv,
 
 	memset(&args, 0, sizeof(args));
 	memset(&ctx, 0, sizeof(ctx));
+	planner_scope_init(&ctx.scope);
 	err_clear(&err);
 
 	caller = *peer;
@@ -612,6 +625,7 @@ cmd_execute(const struct acl_peer *peer, int argc, char *const *argv,
 	free(line);
 
 out:
+	planner_scope_free(&ctx.scope);
 	cmd_args_clear(&args);
 	if (err.code != ERR_NONE)
 		return (cmd_reply_error_result(&err, result));

@@ -171,7 +171,7 @@ daemon_retry_cb(void *arg)
 			log_warnx("outbox still not started: %s", err.msg);
 	}
 	if (daemon_needs & DAEMON_NEED_PLAN) {
-		if (planner_replan(NULL, &err) == 0) {
+		if (planner_replan(NULL, NULL, &err) == 0) {
 			daemon_needs &= ~DAEMON_NEED_PLAN;
 			log_info("planner: first plan done");
 		} else
@@ -315,7 +315,7 @@ daemon_replan(void)
 {
 	struct err	err;
 
-	if (planner_replan(NULL, &err) == -1)
+	if (planner_replan(NULL, NULL, &err) == -1)
 		log_warnx("reload: cannot replan: %s", err.msg);
 }
 

@@ -866,7 +866,7 @@ inbox_apply(const char *name, time_t now, const struct inbox_reply *r,
 		if (audit_add(inbox_g.store, user, line, err) == -1)
 			goto fail;
 	}
-	if (replan && planner_replan(NULL, err) == -1)
+	if (replan && planner_replan(NULL, NULL, err) == -1)
 		goto fail;
 	if (store_commit(inbox_g.store, err) == -1)
 		goto out;

@@ -44,6 +44,7 @@ struct inv_run {
 	struct store		*store;
 	const struct config	*conf;
 	time_t			 now;
+	int			 scoped;	/* store_scope_* */
 	struct invites_counts	*out;
 
 	struct member		*members;	/* by slug */
@@ -205,8 +206,23 @@ inv_load(struct inv_run *r, struct err *err)
 	time_t	until;
 
 	until = r->now + (time_t)r->conf->invite_days * INV_DAY;
-	if (people_member_list(r->store, NULL, &r->members, &r->nmembers,
-	    err) == -1 ||
+	if (r->scoped) {
+		/* The sessions of the teams in scope (store_scope_*). */
+		if (store_member_list_scoped(r->store, &r->members,
+		    &r->nmembers, err) == -1 ||
+		    people_team_list(r->store, &r->teams, &r->nteams,
+		    err) == -1 ||
+		    store_session_list_scoped(r->store, r->now, until,
+		    &r->sess, &r->nsess, err) == -1 ||
+		    store_attendees_range_scoped(r->store, r->now, until,
+		    &r->att, &r->natt, err) == -1 ||
+		    store_invitations_list_scoped(r->store, r->now, &r->inv,
+		    &r->ninv, err) == -1 ||
+		    store_presentations_range_scoped(r->store, r->now, until,
+		    &r->pres, &r->npres, err) == -1)
+			return (-1);
+	} else if (people_member_list(r->store, NULL, &r->members,
+	    &r->nmembers, err) == -1 ||
 	    people_team_list(r->store, &r->teams, &r->nteams, err) == -1 ||
 	    store_session_list(r->store, r->now, until, NULL, NULL, NULL, NULL,
 	    &r->sess, &r->nsess, err) == -1 ||
@@ -944,7 +960,7 @@ inv_one(struct inv_run *r, const struct session *x,
 
 int
 invites_sync(struct store *s, const struct config *conf, time_t now,
-    struct invites_counts *counts, struct err *err)
+    int scoped, struct invites_counts *counts, struct err *err)
 {
 	struct invites_counts		 dummy;
 	struct inv_run			 r;
@@ -962,6 +978,7 @@ invites_sync(struct store *s, const struct config *conf, time_t now,
 	r.store = s;
 	r.conf = conf;
 	r.now = now;
+	r.scoped = scoped;
 	r.out = counts;
 	if (inv_load(&r, err) == -1)
 		goto out;

@@ -87,6 +87,27 @@ struct plan_run {
 	struct plan_occ			*occ;
 	size_t				 nocc;
 	size_t				 occcap;
+
+	/* A scoped run (planner_scope): the other teams, replayed. */
+	int				 anyfailed;	/* a series */
+	int				 scoped;
+	const struct planner_scope	*scope;
+	struct session_booking		*rep;		/* to replay, by time */
+	size_t				 nrep;
+	int				*weeks;		/* ISO weeks to check */
+	size_t				 nweeks;
+	size_t				 capweeks;
+	struct plan_wanted		*wanted;	/* every series, by slug */
+	size_t				 nwanted;
+	int				 have_wanted;
+	char				**widen;	/* teams to add */
+	size_t				 nwiden;
+};
+
+/* A series' wanted psychologist, for checking another team's session. */
+struct plan_wanted {
+	char	slug[SLUG_MAX + 1];
+	char	wanted[SLUG_MAX + 1];
 };
 
 static struct {
@@ -115,10 +136,29 @@ static int	 plan_alert(struct plan_run *, const struct plan_series *,
 		    const struct session *, const char *, struct err *);
 static void	 plan_uid(const struct config *, const char *, char *, size_t);
 static void	 plan_unbook(struct plan_run *);
+static int	 plan_rebooked(const struct plan_run *,
+		    const struct session *);
+static void	 plan_choose(struct plan_run *, const char *, time_t, time_t,
+		    const char *, const char *, struct sched_choice *);
+static void	 plan_mark(struct plan_run *, time_t, time_t);
+static int	 plan_marked(const struct plan_run *, time_t);
+static void	 plan_premark(struct plan_run *);
+static int	 plan_replay(struct plan_run *, const struct session_booking *,
+		    struct err *);
+static void	 plan_widen(struct plan_run *, const char *);
+static int	 plan_pass(struct plan_run *, struct err *);
+static int	 plan_scope_set(struct store *, char **, size_t,
+		    struct err *);
+static int	 plan_replay_before(const struct session_booking *,
+		    const struct plan_occ *);
+static int	 plan_wanted_cmp(const void *, const void *);
+static const struct plan_wanted *plan_wanted_find(struct plan_run *,
+		    const char *, struct err *, int *);
 static time_t	 planner_next_daily(time_t, int);
 static void	 planner_daily_cb(void *);
 static void	 planner_end_cb(void *);
-static int	 planner_own_run(const char *, int, struct err *);
+static int	 planner_own_run(const char *, int,
+		    const struct planner_scope *, struct err *);
 
 static int
 plan_byid_cmp(const void *a, const void *b)
@@ -181,7 +221,30 @@ plan_load(struct plan_run *p, struct err *err)
 	const struct team	*t;
 	size_t			 nabs = 0, i, j, k, n, off;
 
-	if (people_team_list(p->store, &p->teams, &p->nteams, err) == -1 ||
+	if (p->scoped) {
+		/* Only the teams in scope; the others' bookings to replay. */
+		if (people_team_list(p->store, &p->teams, &p->nteams,
+		    err) == -1 ||
+		    store_member_list_scoped(p->store, &p->members,
+		    &p->nmembers, err) == -1 ||
+		    store_absence_list_scoped(p->store, &abs, &nabs,
+		    err) == -1 ||
+		    store_series_list_scoped(p->store, &p->series, &p->nseries,
+		    err) == -1 ||
+		    store_session_list_scoped(p->store,
+		    p->now - PLANNER_BOOK_MARGIN, p->until + PLANNER_BOOK_MARGIN,
+		    &p->stored, &p->nstored, err) == -1 ||
+		    store_attendees_range_scoped(p->store, p->now,
+		    p->until + PLANNER_BOOK_MARGIN, &p->att, &p->natt,
+		    err) == -1 ||
+		    store_session_bookings(p->store,
+		    p->now - PLANNER_BOOK_MARGIN, p->until + PLANNER_BOOK_MARGIN,
+		    &p->rep, &p->nrep, err) == -1) {
+			free(abs);
+			return (-1);
+		}
+	} else if (people_team_list(p->store, &p->teams, &p->nteams,
+	    err) == -1 ||
 	    people_member_list(p->store, NULL, &p->members, &p->nmembers,
 	    err) == -1 ||
 	    people_absence_list(p->store, NULL, NULL, &abs, &nabs, err) == -1 ||
@@ -218,6 +281,20 @@ plan_load(struct plan_run *p, struct err *err)
 	}
 	if (p->nstored > 0)
 		qsort(p->byid, p->nstored, sizeof(*p->byid), plan_byid_cmp);
+	/*
+	 * The other teams' sessions a full run would leave as they are are
+	 * booked now, as it books them; the ones it would decide again are
+	 * replayed in time order (plan_replay), as it would decide them.
+	 */
+	for (i = 0, n = 0; i < p->nrep; i++) {
+		if (p->rep[i].state == SESSION_PLANNED && !p->rep[i].manual &&
+		    p->rep[i].start >= p->now && p->rep[i].start < p->until)
+			p->rep[n++] = p->rep[i];
+		else if (p->rep[i].psychologist[0] != '\0')
+			sched_book_add(p->book, p->rep[i].psychologist,
+			    p->rep[i].id, p->rep[i].start, p->rep[i].end);
+	}
+	p->nrep = n;
 
 	p->ps = xcalloc(p->nseries + 1, sizeof(*p->ps));
 	for (i = 0; i < p->nseries; i++) {
@@ -276,6 +353,12 @@ plan_free(struct plan_run *p)
 	free(p->att);
 	sched_book_free(p->book);
 	free(p->occ);
+	free(p->rep);
+	free(p->weeks);
+	free(p->wanted);
+	for (i = 0; i < p->nwiden; i++)
+		free(p->widen[i]);
+	free(p->widen);
 }
 
 /* A series that cannot expand is logged and left as it is. */
@@ -341,8 +424,7 @@ static int
 plan_decide(struct plan_run *p, struct plan_occ *oc, struct err *err)
 {
 	struct plan_series	*ps = oc->ps;
-	struct sched_assign	 a;
-	struct sched_choice	 ch, keep;
+	struct sched_choice	 ch;
 	struct sched_attendee	*att = NULL;
 	struct session		*old, x;
 	char			 id[SCHED_ID_MAX + 1];
@@ -367,29 +449,13 @@ plan_decide(struct plan_run *p, struct plan_occ *oc, struct err *err)
 		plan_uid(p->conf, id, x.uid, sizeof(x.uid));
 	}
 
-	memset(&a, 0, sizeof(a));
-	a.wanted = ps->wanted;
-	a.psychs = p->psychs;
-	a.npsychs = p->npsychs;
-	a.absences = &p->abs;
-	a.book = p->book;
-	a.start = oc->o.start;
-	a.end = oc->o.end;
-	a.buffer_minutes = p->conf->buffer_minutes;
-	sched_assign_psychologist(&a, &ch);
-	/* A cover already chosen stays while still free: no reshuffling. */
-	if (old != NULL && old->psychologist[0] != '\0' &&
-	    strcmp(ch.psychologist, old->psychologist) != 0 &&
-	    strcmp(old->psychologist, ps->wanted) != 0) {
-		a.wanted = old->psychologist;
-		if (sched_assign_psychologist(&a, &keep) == 0 &&
-		    strcmp(keep.psychologist, old->psychologist) == 0) {
-			snprintf(ch.psychologist, sizeof(ch.psychologist),
-			    "%s", old->psychologist);
-			snprintf(ch.reason, sizeof(ch.reason), "%s",
-			    old->cover_reason);
-		}
-	}
+	plan_choose(p, ps->wanted, oc->o.start, oc->o.end,
+	    old != NULL ? old->psychologist : "",
+	    old != NULL ? old->cover_reason : "", &ch);
+	/* Another team's cover after this may change: check it (scoped). */
+	if (p->scoped && strcmp(ch.psychologist, old != NULL &&
+	    plan_rebooked(p, old) ? old->psychologist : "") != 0)
+		plan_mark(p, oc->o.start, oc->o.end);
 	if (ch.psychologist[0] != '\0')
 		sched_book_add(p->book, ch.psychologist, id, oc->o.start,
 		    oc->o.end);
@@ -458,6 +524,26 @@ out:
 }
 
 /*
+ * A stored session this run decides again: planned, not by hand, in the
+ * window, its series expanded.  Its booking is taken out before deciding.
+ */
+static int
+plan_rebooked(const struct plan_run *p, const struct session *x)
+{
+	size_t	j;
+
+	if (x->state != SESSION_PLANNED || x->manual ||
+	    x->psychologist[0] == '\0' || x->start < p->now ||
+	    x->start >= p->until)
+		return (0);
+	for (j = 0; p->anyfailed && j < p->nseries; j++) {
+		if (strcmp(p->ps[j].r->slug, x->series) == 0)
+			return (!p->ps[j].failed);
+	}
+	return (1);
+}
+
+/*
  * Before deciding: the book keeps only what this run leaves as it is
  * (held, manual, started, a series that failed to expand).  The planned
  * sessions it decides again are taken out, so an occurrence is decided
@@ -468,25 +554,51 @@ out:
 static void
 plan_unbook(struct plan_run *p)
 {
-	struct session	*x;
-	size_t		 i, j;
-	int		 failed = 0, keep;
+	size_t	i, j;
 
 	for (j = 0; j < p->nseries; j++)
-		failed |= p->ps[j].failed;
+		p->anyfailed |= p->ps[j].failed;
 	for (i = 0; i < p->nstored; i++) {
-		x = &p->stored[i];
-		if (x->state != SESSION_PLANNED || x->manual ||
-		    x->psychologist[0] == '\0' || x->start < p->now ||
-		    x->start >= p->until)
-			continue;
-		keep = 0;
-		for (j = 0; failed && j < p->nseries; j++) {
-			if (strcmp(p->ps[j].r->slug, x->series) == 0)
-				keep = p->ps[j].failed;
+		if (plan_rebooked(p, &p->stored[i]))
+			sched_book_remove(p->book, p->stored[i].psychologist,
+			    p->stored[i].id);
+	}
+}
+
+/*
+ * The psychologist for a session of a series wanting wanted, against the
+ * book as it stands: the wanted one or cover (schedule.c), except that a
+ * cover already chosen (old, with its reason) stays while still free, so
+ * a replan does not reshuffle.
+ */
+static void
+plan_choose(struct plan_run *p, const char *wanted, time_t start,
+    time_t end, const char *old, const char *old_reason,
+    struct sched_choice *ch)
+{
+	struct sched_assign	a;
+	struct sched_choice	keep;
+
+	memset(&a, 0, sizeof(a));
+	a.wanted = wanted;
+	a.psychs = p->psychs;
+	a.npsychs = p->npsychs;
+	a.absences = &p->abs;
+	a.book = p->book;
+	a.start = start;
+	a.end = end;
+	a.buffer_minutes = p->conf->buffer_minutes;
+	sched_assign_psychologist(&a, ch);
+	if (old[0] != '\0' && strcmp(ch->psychologist, old) != 0 &&
+	    strcmp(old, wanted) != 0) {
+		a.wanted = old;
+		if (sched_assign_psychologist(&a, &keep) == 0 &&
+		    strcmp(keep.psychologist, old) == 0) {
+			snprintf(ch->psychologist, sizeof(ch->psychologist),
+			    "%s", old);
+			snprintf(ch->reason, sizeof(ch->reason), "%s",
+			    old_reason);
 		}
-		if (!keep)
-			sched_book_remove(p->book, x->psychologist, x->id);
 	}
 }
 
@@ -546,56 +658,348 @@ plan_alert(struct plan_run *p, const struct plan_series *ps,
 	return (0);
 }
 
-int
-planner_run(struct store *s, const struct config *conf,
-    const struct sched_holidays *hol, time_t now, struct planner_counts *out,
+/* ---- a scoped run: the other teams replayed --------------------------- */
+
+/*
+ * The ISO weeks where a booking changed, so the other teams' sessions
+ * there are checked again: a week's count decides capacity and cover, and
+ * the buffer reaches across midnight at most (a session is shorter than a
+ * day).
+ */
+static void
+plan_mark(struct plan_run *p, time_t start, time_t end)
+{
+	time_t	buf = (time_t)p->conf->buffer_minutes * 60, t[3];
+	size_t	i, k;
+	int	w;
+
+	t[0] = start - buf - PLANNER_DAY;
+	t[1] = start;
+	t[2] = end + buf;
+	for (k = 0; k < 3; k++) {
+		w = sched_isoweek(t[k]);
+		for (i = 0; i < p->nweeks && p->weeks[i] != w; i++)
+			;
+		if (i < p->nweeks)
+			continue;
+		if (p->nweeks == p->capweeks) {
+			p->capweeks = p->capweeks == 0 ? 16 : p->capweeks * 2;
+			p->weeks = xreallocarray(p->weeks, p->capweeks,
+			    sizeof(*p->weeks));
+		}
+		p->weeks[p->nweeks++] = w;
+	}
+}
+
+static int
+plan_marked(const struct plan_run *p, time_t start)
+{
+	size_t	i;
+	int	w;
+
+	if (p->nweeks == 0)
+		return (0);
+	w = sched_isoweek(start);
+	for (i = 0; i < p->nweeks; i++) {
+		if (p->weeks[i] == w)
+			return (1);
+	}
+	return (0);
+}
+
+/*
+ * Before the run: the weeks of what the change made by hand (the scope's
+ * times), and of the in-scope bookings that move or go away, whose old
+ * place the other teams' earlier decisions saw.
+ */
+static void
+plan_premark(struct plan_run *p)
+{
+	const struct planner_scope	*sc = p->scope;
+	struct session			*old;
+	unsigned char			*will;
+	char				 id[SCHED_ID_MAX + 1];
+	time_t				 a, b, t;
+	size_t				 i;
+
+	for (i = 0; i + 1 < sc->ndirty * 2; i += 2) {
+		a = sc->dirty[i] > p->now - PLANNER_BOOK_MARGIN ?
+		    sc->dirty[i] : p->now - PLANNER_BOOK_MARGIN;
+		b = sc->dirty[i + 1] < p->until + PLANNER_BOOK_MARGIN ?
+		    sc->dirty[i + 1] : p->until + PLANNER_BOOK_MARGIN;
+		for (t = a; t < b; t += PLANNER_DAY)
+			plan_mark(p, t, t);
+		if (a < b)
+			plan_mark(p, b, b);
+	}
+	will = xcalloc(p->nstored + 1, 1);
+	for (i = 0; i < p->nocc; i++) {
+		sched_session_id(p->occ[i].ps->r->slug, p->occ[i].o.date, id);
+		if ((old = plan_find(p, id)) == NULL)
+			continue;
+		will[old - p->stored] = 1;
+		if (plan_rebooked(p, old) &&
+		    (old->start != p->occ[i].o.start ||
+		    old->end != p->occ[i].o.end)) {
+			plan_mark(p, old->start, old->end);
+			plan_mark(p, p->occ[i].o.start, p->occ[i].o.end);
+		}
+	}
+	for (i = 0; i < p->nstored; i++) {
+		if (!will[i] && plan_rebooked(p, &p->stored[i]))
+			plan_mark(p, p->stored[i].start, p->stored[i].end);
+	}
+	free(will);
+}
+
+static int
+plan_wanted_cmp(const void *a, const void *b)
+{
+	return (strcmp(((const struct plan_wanted *)a)->slug,
+	    ((const struct plan_wanted *)b)->slug));
+}
+
+/* Every series' wanted psychologist, read the first time one is needed. */
+static const struct plan_wanted *
+plan_wanted_find(struct plan_run *p, const char *series, struct err *err,
+    int *rc)
+{
+	struct plan_wanted	 key;
+	struct series		*v = NULL;
+	const struct team	*t;
+	size_t			 n = 0, i;
+
+	*rc = 0;
+	if (!p->have_wanted) {
+		if (series_list(p->store, NULL, &v, &n, err) == -1) {
+			*rc = -1;
+			return (NULL);
+		}
+		p->wanted = xcalloc(n + 1, sizeof(*p->wanted));
+		for (i = 0; i < n; i++) {
+			snprintf(p->wanted[i].slug, sizeof(p->wanted[i].slug),
+			    "%s", v[i].slug);
+			t = v[i].nteams > 0 ? plan_team(p, v[i].teams[0]) :
+			    NULL;
+			snprintf(p->wanted[i].wanted,
+			    sizeof(p->wanted[i].wanted), "%s",
+			    v[i].psychologist[0] != '\0' || t == NULL ?
+			    v[i].psychologist : t->psychologist);
+		}
+		p->nwanted = n;
+		p->have_wanted = 1;
+		free(v);
+		qsort(p->wanted, p->nwanted, sizeof(*p->wanted),
+		    plan_wanted_cmp);
+	}
+	snprintf(key.slug, sizeof(key.slug), "%s", series);
+	return (p->nwanted == 0 ? NULL : bsearch(&key, p->wanted, p->nwanted,
+	    sizeof(*p->wanted), plan_wanted_cmp));
+}
+
+static void
+plan_widen(struct plan_run *p, const char *team)
+{
+	size_t	i;
+
+	for (i = 0; i < p->nwiden; i++) {
+		if (strcmp(p->widen[i], team) == 0)
+			return;
+	}
+	p->widen = xreallocarray(p->widen, p->nwiden + 1, sizeof(*p->widen));
+	p->widen[p->nwiden++] = xstrdup(team);
+}
+
+/*
+ * Another team's session, where a full run would decide it again.  Where
+ * a booking changed before it in its week it is decided as that run
+ * would; if that differs from what is stored, its team joins the scope
+ * (the caller runs again).  Then it is booked as it stands.
+ */
+static int
+plan_replay(struct plan_run *p, const struct session_booking *b,
     struct err *err)
 {
-	struct plan_run	p;
-	struct invites_counts ic;
-	size_t		i;
-	int		rc = -1;
+	const struct plan_wanted	*w;
+	struct sched_choice		 ch;
+	struct session			 x;
+	int				 rc;
 
-	memset(out, 0, sizeof(*out));
+	if (plan_marked(p, b->start)) {
+		w = plan_wanted_find(p, b->series, err, &rc);
+		if (rc == -1)
+			return (-1);
+		if (w == NULL) {
+			plan_widen(p, b->team);
+			goto book;
+		}
+		if (store_session_get(p->store, b->id, &x, err) == -1)
+			return (-1);
+		plan_choose(p, w->wanted, b->start, b->end, b->psychologist,
+		    x.cover_reason, &ch);
+		if (strcmp(ch.psychologist, b->psychologist) != 0 ||
+		    strcmp(ch.reason, x.cover_reason) != 0) {
+			plan_widen(p, b->team);
+			/* Go on with what a full run would book. */
+			if (strcmp(ch.psychologist, b->psychologist) != 0) {
+				plan_mark(p, b->start, b->end);
+				if (ch.psychologist[0] != '\0')
+					sched_book_add(p->book,
+					    ch.psychologist, b->id, b->start,
+					    b->end);
+				return (0);
+			}
+		}
+	}
+book:
+	if (b->psychologist[0] != '\0')
+		sched_book_add(p->book, b->psychologist, b->id, b->start,
+		    b->end);
+	return (0);
+}
+
+/* b before occurrence o in the run's order (start, then series). */
+static int
+plan_replay_before(const struct session_booking *b, const struct plan_occ *o)
+{
+	if (b->start != o->o.start)
+		return (b->start < o->o.start);
+	return (strcmp(b->series, o->ps->r->slug) < 0);
+}
+
+/*
+ * One pass over the scope: 0 planned, 1 the scope must widen (p->widen;
+ * the caller rolls back and runs again), -1 error.
+ */
+static int
+plan_pass(struct plan_run *p, struct err *err)
+{
+	size_t	i, j = 0;
+
+	if (plan_load(p, err) == -1)
+		return (-1);
+	for (i = 0; i < p->nseries; i++)
+		plan_expand(p, &p->ps[i]);
+	if (p->nocc > 0)
+		qsort(p->occ, p->nocc, sizeof(*p->occ), plan_occ_cmp);
+	plan_unbook(p);
+	if (p->scoped)
+		plan_premark(p);
+	for (i = 0; i < p->nocc; i++) {
+		for (; j < p->nrep && plan_replay_before(&p->rep[j],
+		    &p->occ[i]); j++) {
+			if (plan_replay(p, &p->rep[j], err) == -1)
+				return (-1);
+		}
+		if (plan_decide(p, &p->occ[i], err) == -1)
+			return (-1);
+	}
+	for (; j < p->nrep; j++) {
+		if (plan_replay(p, &p->rep[j], err) == -1)
+			return (-1);
+	}
+	if (p->nwiden > 0)
+		return (1);
+	return (plan_cancel_gone(p, err));
+}
+
+/* The scope's teams into the store's scope table, closed over series. */
+static int
+plan_scope_set(struct store *s, char **teams, size_t n, struct err *err)
+{
+	size_t	i;
+
+	if (store_scope_clear(s, err) == -1)
+		return (-1);
+	for (i = 0; i < n; i++) {
+		if (store_scope_add(s, teams[i], err) == -1)
+			return (-1);
+	}
+	return (store_scope_close(s, err));
+}
+
+int
+planner_run(struct store *s, const struct config *conf,
+    const struct sched_holidays *hol, time_t now,
+    const struct planner_scope *scope, struct planner_counts *out,
+    struct err *err)
+{
+	struct plan_run		p;
+	struct invites_counts	ic;
+	char			**teams = NULL;
+	size_t			 nteams = 0, i;
+	int			 rc = -1, r, scoped, passes = 0;
+
+	scoped = scope != NULL && !scope->all;
 	memset(&p, 0, sizeof(p));
-	p.store = s;
-	p.conf = conf;
-	p.hol = hol;
-	p.now = now;
-	p.until = now + (time_t)conf->horizon_days * PLANNER_DAY;
-	p.out = out;
-	if (plan_load(&p, err) == -1)
-		goto out;
-	for (i = 0; i < p.nseries; i++)
-		plan_expand(&p, &p.ps[i]);
-	if (p.nocc > 0)
-		qsort(p.occ, p.nocc, sizeof(*p.occ), plan_occ_cmp);
-	plan_unbook(&p);
-	for (i = 0; i < p.nocc; i++) {
-		if (plan_decide(&p, &p.occ[i], err) == -1)
+	if (scoped) {
+		teams = xcalloc(scope->nteams + 1, sizeof(*teams));
+		for (i = 0; i < scope->nteams; i++)
+			teams[nteams++] = xstrdup(scope->teams[i]);
+		if (store_savepoint(s, "plan", err) == -1)
 			goto out;
 	}
-	/* Presenters once every team's sessions are decided (5.4-5.6). */
-	if (plan_cancel_gone(&p, err) == -1)
-		goto out;
+	for (;;) {
+		memset(out, 0, sizeof(*out));
+		memset(&p, 0, sizeof(p));
+		p.store = s;
+		p.conf = conf;
+		p.hol = hol;
+		p.now = now;
+		p.until = now + (time_t)conf->horizon_days * PLANNER_DAY;
+		p.out = out;
+		p.scoped = scoped;
+		p.scope = scope;
+		passes++;
+		if (scoped && plan_scope_set(s, teams, nteams, err) == -1)
+			goto fail;
+		if ((r = plan_pass(&p, err)) == -1)
+			goto fail;
+		if (r == 0)
+			break;
+		/* Cover moved across teams: theirs too, from the start. */
+		if (store_rollback_to(s, "plan", err) == -1)
+			goto fail;
+		teams = xreallocarray(teams, nteams + p.nwiden + 1,
+		    sizeof(*teams));
+		for (i = 0; i < p.nwiden; i++)
+			teams[nteams++] = xstrdup(p.widen[i]);
+		plan_free(&p);
+	}
 	/* The run's arrays go first: a region's year is not held twice. */
 	plan_free(&p);
 	memset(&p, 0, sizeof(p));
-	if (presenters_plan(s, conf, now, &out->updated, err) == -1)
-		goto out;
+	/* Presenters once every team's sessions are decided (5.4-5.6). */
+	if (presenters_plan(s, conf, now, scoped, &out->updated, err) == -1)
+		goto fail;
 	/* The mail the run's changes cause, in the same transaction. */
 	memset(&ic, 0, sizeof(ic));
-	if (invites_sync(s, conf, now, &ic, err) == -1)
-		goto out;
+	if (invites_sync(s, conf, now, scoped, &ic, err) == -1)
+		goto fail;
 	out->messages_queued += ic.invitations + ic.updates +
 	    ic.cancellations + ic.reminders;
+	if (scoped && store_release(s, "plan", err) == -1)
+		goto out;
 	rc = 0;
 	if (out->created + out->updated + out->cancelled > 0)
 		log_info("planner: %d created, %d updated, %d cancelled, %d "
 		    "messages", out->created, out->updated, out->cancelled,
 		    out->messages_queued);
+	if (scoped && passes > 1)
+		log_debug("planner: scope widened to %zu team(s) in %d passes",
+		    nteams, passes);
+	goto out;
+fail:
+	if (scoped) {
+		/* The caller's transaction decides; leave the savepoint. */
+		store_rollback_to(s, "plan", NULL);
+		store_release(s, "plan", NULL);
+	}
 out:
 	plan_free(&p);
+	for (i = 0; i < nteams; i++)
+		free(teams[i]);
+	free(teams);
 	return (rc);
 }
 
@@ -666,7 +1070,7 @@ planner_session_move(struct store *s, const struct config *conf,
 	struct sched_choice	 ch;
 	struct sched_attendee	*att = NULL;
 	struct session		 x;
-	char			 date[DATE_LEN];
+	char			 date[DATE_LEN], first[SLUG_MAX + 1], *teams[1];
 	size_t			 natt, i;
 	time_t			 len;
 	int			 rc = -1;
@@ -684,14 +1088,28 @@ planner_session_move(struct store *s, const struct config *conf,
 		return (err_set(err, ERR_INVALID, "start: in the past"));
 	len = x.end - x.start;
 
-	/* What is booked around the new date, without this session. */
+	/*
+	 * What is booked around the new date, without this session: its
+	 * teams' sessions and every other team's bookings (the scope table
+	 * names its teams; nothing here is decided again).
+	 */
 	p.store = s;
 	p.conf = conf;
 	p.now = start - PLANNER_BOOK_MARGIN;
 	p.until = start + PLANNER_BOOK_MARGIN;
 	p.out = out;
-	if (plan_load(&p, err) == -1)
+	p.scoped = 1;
+	snprintf(first, sizeof(first), "%.*s", (int)strcspn(x.teams, ","),
+	    x.teams);
+	teams[0] = first;
+	if (plan_scope_set(s, teams, first[0] != '\0' ? 1 : 0, err) == -1 ||
+	    plan_load(&p, err) == -1)
 		goto out;
+	for (i = 0; i < p.nrep; i++) {
+		if (p.rep[i].psychologist[0] != '\0')
+			sched_book_add(p.book, p.rep[i].psychologist,
+			    p.rep[i].id, p.rep[i].start, p.rep[i].end);
+	}
 	p.now = clock_now();	/* alerts are dated now */
 	if (x.psychologist[0] != '\0')
 		sched_book_remove(p.book, x.psychologist, id);
@@ -829,7 +1247,8 @@ planner_next_daily(time_t now, int at)
 
 /* Hold what ended and (plan) replan, in a transaction of our own. */
 static int
-planner_own_run(const char *why, int plan, struct err *err)
+planner_own_run(const char *why, int plan, const struct planner_scope *scope,
+    struct err *err)
 {
 	struct planner_counts	c;
 	int			held = 0;
@@ -845,8 +1264,8 @@ planner_own_run(const char *why, int plan, struct err *err)
 	    err) == -1)
 		goto fail;
 	if (plan && planner_run(planner_g.store, planner_g.conf,
-	    planner_g.have_hol ? &planner_g.hol : NULL, clock_now(), &c,
-	    err) == -1)
+	    planner_g.have_hol ? &planner_g.hol : NULL, clock_now(), scope,
+	    &c, err) == -1)
 		goto fail;
 	if (store_commit(planner_g.store, err) == -1)
 		return (-1);
@@ -865,7 +1284,7 @@ planner_daily_cb(void *arg)
 {
 	struct err	err;
 
-	if (planner_own_run("daily replan", 1, &err) == -1)
+	if (planner_own_run("daily replan", 1, NULL, &err) == -1)
 		log_warnx("planner: daily replan failed: %s", err.msg);
 	if (planner_g.daily != NULL && planner_g.conf != NULL)
 		clock_timer_at(planner_g.daily, planner_next_daily(clock_now(),
@@ -877,7 +1296,7 @@ planner_end_cb(void *arg)
 {
 	struct err	err;
 
-	if (planner_own_run("session end", 0, &err) == -1) {
+	if (planner_own_run("session end", 0, NULL, &err) == -1) {
 		log_warnx("planner: cannot mark ended sessions held: %s",
 		    err.msg);
 		/* Try again later rather than spin on a failing store. */
@@ -930,7 +1349,7 @@ planner_init(struct store *s, const struct config *conf, struct err *err)
 	planner_g.daily = clock_timer_new("planner daily", planner_daily_cb,
 	    NULL);
 	planner_g.end = clock_timer_new("session end", planner_end_cb, NULL);
-	if (planner_own_run("start", 1, err) == -1)
+	if (planner_own_run("start", 1, NULL, err) == -1)
 		return (-1);
 	clock_timer_at(planner_g.daily, planner_next_daily(clock_now(),
 	    conf->replan_at));
@@ -961,7 +1380,8 @@ planner_reload(const struct config *conf, struct err *err)
 }
 
 int
-planner_replan(struct planner_counts *c, struct err *err)
+planner_replan(const struct planner_scope *scope, struct planner_counts *c,
+    struct err *err)
 {
 	struct planner_counts	dummy;
 	int			held;
@@ -972,12 +1392,12 @@ planner_replan(struct planner_counts *c, struct err *err)
 	if (planner_g.store == NULL)
 		return (0);
 	if (!store_in_transaction(planner_g.store))
-		return (planner_own_run("replan", 1, err));
+		return (planner_own_run("replan", 1, scope, err));
 	if (planner_hold(planner_g.store, planner_g.conf, clock_now(), &held,
 	    err) == -1)
 		return (-1);
 	if (planner_run(planner_g.store, planner_g.conf,
-	    planner_g.have_hol ? &planner_g.hol : NULL, clock_now(), c,
+	    planner_g.have_hol ? &planner_g.hol : NULL, clock_now(), scope, c,
 	    err) == -1)
 		return (-1);
 	c->held = held;

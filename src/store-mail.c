@@ -26,6 +26,7 @@ enum {
 	MAIL_INBOX_LIST,
 	MAIL_SESSION_BY_UID,
 	MAIL_INVITATION_BY_ADDR,
+	MAIL_INV_LIST_SCOPED,
 	MAIL_NSTMTS
 };
 
@@ -36,6 +37,13 @@ static const char *const mail_sql[MAIL_NSTMTS] = {
 	    "i.sent_psychologist, i.sent_presenters, i.sent_case "
 	    "FROM invitations i JOIN sessions s ON s.id = i.session "
 	    "WHERE s.\"end\" > ?1 ORDER BY i.session, i.member",
+	[MAIL_INV_LIST_SCOPED] =
+	    "SELECT i.session, i.member, i.sequence, i.hash, i.state, "
+	    "i.reminded, i.sent_start, i.sent_end, i.sent_location, "
+	    "i.sent_psychologist, i.sent_presenters, i.sent_case "
+	    "FROM invitations i JOIN sessions s ON s.id = i.session "
+	    "WHERE s.\"end\" > ?1 AND " STORE_IN_SCOPE("s")
+	    " ORDER BY i.session, i.member",
 	[MAIL_INV_PUT] =
 	    "INSERT INTO invitations (session, member, sequence, hash, state, "
 	    "reminded, sent_start, sent_end, sent_location, sent_psychologist, "
@@ -80,6 +88,9 @@ const struct store_sqlset store_mail_sqlset = {
 
 #define MAIL_STMT(s, i)	store_stmt((s), STORE_SET_MAIL, (i))
 
+static int	mail_invitations(struct store *, sqlite3_stmt *, time_t,
+		    struct invitation **, size_t *, struct err *);
+
 static const char *
 mail_state_name(int state)
 {
@@ -90,7 +101,22 @@ int
 store_invitations_list(struct store *s, time_t after, struct invitation **vp,
     size_t *np, struct err *err)
 {
-	sqlite3_stmt		*st = MAIL_STMT(s, MAIL_INV_LIST);
+	return (mail_invitations(s, MAIL_STMT(s, MAIL_INV_LIST), after, vp, np,
+	    err));
+}
+
+int
+store_invitations_list_scoped(struct store *s, time_t after,
+    struct invitation **vp, size_t *np, struct err *err)
+{
+	return (mail_invitations(s, MAIL_STMT(s, MAIL_INV_LIST_SCOPED), after,
+	    vp, np, err));
+}
+
+static int
+mail_invitations(struct store *s, sqlite3_stmt *st, time_t after,
+    struct invitation **vp, size_t *np, struct err *err)
+{
 	struct invitation	*v = NULL, *r;
 	const unsigned char	*t;
 	size_t			 n = 0, cap = 0;

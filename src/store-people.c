@@ -36,6 +36,8 @@ enum {
 	PEOPLE_ABSENCE_LIST,
 	PEOPLE_COUNT_TEAMS,
 	PEOPLE_COUNT_MEMBERS,
+	PEOPLE_MEMBER_SCOPED,
+	PEOPLE_ABSENCE_SCOPED,
 	PEOPLE_NSTMTS
 };
 
@@ -46,6 +48,20 @@ enum {
 	"slug, name, email, role, team, fte, days, start, \"end\", " \
 	"\"limit\", login, capacity, over_alerted"
 #define ABSENCE_COLS	"a.id, a.member, a.\"from\", a.\"to\", a.reason"
+
+/*
+ * Whom a scoped planning run needs (store_scope_*): the members of the
+ * teams in scope, every psychologist (any may cover), and the managers
+ * and co-facilitators of those teams' series.
+ */
+#define PEOPLE_IN_SCOPE \
+	"(team IN (SELECT team FROM temp.scope_team) " \
+	"OR role = 'psychologist' " \
+	"OR slug IN (SELECT manager FROM teams WHERE slug IN " \
+	"  (SELECT team FROM temp.scope_team)) " \
+	"OR slug IN (SELECT r.cofacilitator FROM series r " \
+	"  JOIN series_teams t ON t.series = r.slug " \
+	"  WHERE t.team IN (SELECT team FROM temp.scope_team)))"
 
 static const char *const people_sql[PEOPLE_NSTMTS] = {
 	[PEOPLE_TEAM_GET] =
@@ -73,6 +89,13 @@ static const char *const people_sql[PEOPLE_NSTMTS] = {
 	[PEOPLE_MEMBER_LIST] =
 	    "SELECT " MEMBER_COLS " FROM members "
 	    "WHERE ?1 IS NULL OR team = ?1 ORDER BY slug",
+	[PEOPLE_MEMBER_SCOPED] =
+	    "SELECT " MEMBER_COLS " FROM members WHERE " PEOPLE_IN_SCOPE
+	    " ORDER BY slug",
+	[PEOPLE_ABSENCE_SCOPED] =
+	    "SELECT " ABSENCE_COLS " FROM absences a WHERE a.member IN "
+	    "(SELECT slug FROM members WHERE " PEOPLE_IN_SCOPE ") "
+	    "ORDER BY a.\"from\", a.id",
 	[PEOPLE_MEMBER_INSERT] =
 	    "INSERT INTO members (slug, name, email, role, team, fte, days, "
 	    "start, \"end\", \"limit\", login, capacity) "
@@ -497,6 +520,24 @@ store_absence_list(struct store *s, const char *member, const char *team,
 	store_bind_text(st, 2, team);
 	return (people_many(s, st, sizeof(**ap), (void **)ap, np,
 	    people_absence_row, "absence list", err));
+}
+
+int
+store_member_list_scoped(struct store *s, struct member **mp, size_t *np,
+    struct err *err)
+{
+	return (people_many(s, PEOPLE_STMT(s, PEOPLE_MEMBER_SCOPED),
+	    sizeof(**mp), (void **)mp, np, people_member_row,
+	    "member list", err));
+}
+
+int
+store_absence_list_scoped(struct store *s, struct absence **ap, size_t *np,
+    struct err *err)
+{
+	return (people_many(s, PEOPLE_STMT(s, PEOPLE_ABSENCE_SCOPED),
+	    sizeof(**ap), (void **)ap, np, people_absence_row,
+	    "absence list", err));
 }
 
 int

@@ -31,6 +31,11 @@ enum {
 	PRES_ATTENDEES,
 	PRES_CASES,
 	PRES_REQ_DELETE,
+	PRES_RANGE_SCOPED,
+	PRES_REQ_OPEN_SCOPED,
+	PRES_SESSIONS_SCOPED,
+	PRES_ATTENDEES_SCOPED,
+	PRES_CASES_SCOPED,
 	PRES_NSTMTS
 };
 
@@ -40,6 +45,13 @@ enum {
 #define PRES_GS \
 	"s.kind = 'group_supervision' AND s.state != 'cancelled' " \
 	"AND s.start >= ?1 AND s.start < ?2"
+
+/* The same in a scoped run: the sessions whose first team is in scope. */
+#define PRES_GS_SCOPED	PRES_GS " AND " STORE_IN_SCOPE("s")
+/* Members of the teams in scope. */
+#define PRES_MEMBERS_SCOPED \
+	"(SELECT slug FROM members WHERE team IN " \
+	"(SELECT team FROM temp.scope_team))"
 
 static const char *const pres_sql[PRES_NSTMTS] = {
 	[PRES_RANGE] =
@@ -89,6 +101,34 @@ static const char *const pres_sql[PRES_NSTMTS] = {
 	    "last_discussed FROM cases WHERE closed IS NULL ORDER BY lead, ref",
 	[PRES_REQ_DELETE] =
 	    "DELETE FROM requests WHERE id = ?1",
+	[PRES_RANGE_SCOPED] =
+	    "SELECT p.session, p.slot, p.member, p.case_ref, p.how, s.start, "
+	    "s.state = 'held' FROM presentations p "
+	    "JOIN sessions s ON s.id = p.session WHERE " PRES_GS_SCOPED
+	    " ORDER BY s.start, s.id, p.slot",
+	[PRES_REQ_OPEN_SCOPED] =
+	    "SELECT id, member, case_ref, asked_on, before, used_session "
+	    "FROM requests WHERE used_session IS NULL OR used_session NOT IN "
+	    "(SELECT id FROM sessions WHERE state = 'held' "
+	    "  OR (state = 'planned' AND start < ?1)) "
+	    "AND member IN " PRES_MEMBERS_SCOPED " ORDER BY asked_on, id",
+	[PRES_SESSIONS_SCOPED] =
+	    "SELECT s.id, COALESCE(s.teams, (SELECT t.team FROM series_teams t "
+	    "  WHERE t.series = s.series ORDER BY t.pos LIMIT 1), ''), "
+	    "s.start, s.state = 'held', "
+	    "COALESCE((SELECT r.slots FROM series r WHERE r.slug = s.series), "
+	    "-1) FROM sessions s WHERE " PRES_GS_SCOPED " ORDER BY s.start, s.id",
+	[PRES_ATTENDEES_SCOPED] =
+	    "SELECT a.session, a.member FROM session_attendees a "
+	    "JOIN sessions s ON s.id = a.session WHERE " PRES_GS_SCOPED
+	    " AND a.role = 'attendee' AND NOT EXISTS (SELECT 1 FROM "
+	    "attendance t WHERE t.session = a.session AND t.member = "
+	    "a.member AND t.status = 'apologies') "
+	    "ORDER BY s.start, s.id, a.member",
+	[PRES_CASES_SCOPED] =
+	    "SELECT ref, kind, opened, lead, flagged, flag_reason, flagged_on, "
+	    "last_discussed FROM cases WHERE closed IS NULL AND lead IN "
+	    PRES_MEMBERS_SCOPED " ORDER BY lead, ref",
 };
 
 const struct store_sqlset store_presentations_sqlset = {
@@ -98,6 +138,18 @@ const struct store_sqlset store_presentations_sqlset = {
 static void	pres_read(sqlite3_stmt *, struct presentation *, int);
 static void	req_read(sqlite3_stmt *, struct present_request *);
 static int	pres_done(struct store *, sqlite3_stmt *, int, const char *,
+		    struct err *);
+static int	pres_range(int, struct store *, time_t, time_t,
+		    struct presentation **, size_t *, struct err *);
+static int	pres_requests(int, struct store *, time_t,
+		    struct present_request **, size_t *, struct err *);
+static int	pres_sessions(int, struct store *, time_t, time_t,
+		    struct presenters_session **, size_t *, struct err *);
+static int	pres_attendees(int, struct store *, time_t, time_t,
+		    int (*)(void *, const char *, const char *), void *,
+		    struct err *);
+static int	pres_cases(int, struct store *,
+		    int (*)(void *, const struct casefile *), void *,
 		    struct err *);
 
 static void
@@ -153,7 +205,21 @@ int
 store_presentations_range(struct store *s, time_t from, time_t until,
     struct presentation **out, size_t *np, struct err *err)
 {
-	sqlite3_stmt		*st = PRES_STMT(s, PRES_RANGE);
+	return (pres_range(0, s, from, until, out, np, err));
+}
+
+int
+store_presentations_range_scoped(struct store *s, time_t from, time_t until,
+    struct presentation **out, size_t *np, struct err *err)
+{
+	return (pres_range(1, s, from, until, out, np, err));
+}
+
+static int
+pres_range(int scoped, struct store *s, time_t from, time_t until,
+    struct presentation **out, size_t *np, struct err *err)
+{
+	sqlite3_stmt		*st = PRES_STMT(s, scoped ? PRES_RANGE_SCOPED : PRES_RANGE);
 	struct presentation	*v = NULL;
 	size_t			 n = 0, cap = 0;
 	int			 rc;
@@ -278,7 +344,21 @@ int
 store_requests_open(struct store *s, time_t now,
     struct present_request **out, size_t *np, struct err *err)
 {
-	sqlite3_stmt		*st = PRES_STMT(s, PRES_REQ_OPEN);
+	return (pres_requests(0, s, now, out, np, err));
+}
+
+int
+store_requests_open_scoped(struct store *s, time_t now,
+    struct present_request **out, size_t *np, struct err *err)
+{
+	return (pres_requests(1, s, now, out, np, err));
+}
+
+static int
+pres_requests(int scoped, struct store *s, time_t now,
+    struct present_request **out, size_t *np, struct err *err)
+{
+	sqlite3_stmt		*st = PRES_STMT(s, scoped ? PRES_REQ_OPEN_SCOPED : PRES_REQ_OPEN);
 	struct present_request	*v = NULL;
 	size_t			 n = 0, cap = 0;
 	int			 rc;
@@ -332,7 +412,21 @@ int
 store_presenters_sessions(struct store *s, time_t from, time_t until,
     struct presenters_session **out, size_t *np, struct err *err)
 {
-	sqlite3_stmt			*st = PRES_STMT(s, PRES_SESSIONS);
+	return (pres_sessions(0, s, from, until, out, np, err));
+}
+
+int
+store_presenters_sessions_scoped(struct store *s, time_t from, time_t until,
+    struct presenters_session **out, size_t *np, struct err *err)
+{
+	return (pres_sessions(1, s, from, until, out, np, err));
+}
+
+static int
+pres_sessions(int scoped, struct store *s, time_t from, time_t until,
+    struct presenters_session **out, size_t *np, struct err *err)
+{
+	sqlite3_stmt			*st = PRES_STMT(s, scoped ? PRES_SESSIONS_SCOPED : PRES_SESSIONS);
 	struct presenters_session	*v = NULL, *x;
 	size_t				 n = 0, cap = 0;
 	char				*comma;
@@ -371,7 +465,23 @@ store_presenters_attendees(struct store *s, time_t from, time_t until,
     int (*cb)(void *, const char *, const char *), void *arg,
     struct err *err)
 {
-	sqlite3_stmt		*st = PRES_STMT(s, PRES_ATTENDEES);
+	return (pres_attendees(0, s, from, until, cb, arg, err));
+}
+
+int
+store_presenters_attendees_scoped(struct store *s, time_t from,
+    time_t until, int (*cb)(void *, const char *, const char *), void *arg,
+    struct err *err)
+{
+	return (pres_attendees(1, s, from, until, cb, arg, err));
+}
+
+static int
+pres_attendees(int scoped, struct store *s, time_t from, time_t until,
+    int (*cb)(void *, const char *, const char *), void *arg,
+    struct err *err)
+{
+	sqlite3_stmt		*st = PRES_STMT(s, scoped ? PRES_ATTENDEES_SCOPED : PRES_ATTENDEES);
 	const unsigned char	*session, *member;
 	int			 rc;
 
@@ -394,7 +504,21 @@ int
 store_presenters_cases(struct store *s,
     int (*cb)(void *, const struct casefile *), void *arg, struct err *err)
 {
-	sqlite3_stmt		*st = PRES_STMT(s, PRES_CASES);
+	return (pres_cases(0, s, cb, arg, err));
+}
+
+int
+store_presenters_cases_scoped(struct store *s,
+    int (*cb)(void *, const struct casefile *), void *arg, struct err *err)
+{
+	return (pres_cases(1, s, cb, arg, err));
+}
+
+static int
+pres_cases(int scoped, struct store *s,
+    int (*cb)(void *, const struct casefile *), void *arg, struct err *err)
+{
+	sqlite3_stmt		*st = PRES_STMT(s, scoped ? PRES_CASES_SCOPED : PRES_CASES);
 	struct casefile		 c;
 	const unsigned char	*t;
 	int			 rc, k;

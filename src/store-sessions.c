@@ -47,6 +47,9 @@ enum {
 	SESS_HISTORY_GET,
 	SESS_HISTORY_PUT,
 	SESS_HISTORY_LAST,
+	SESS_SERIES_SCOPED,
+	SESS_SESSION_SCOPED,
+	SESS_ATT_SCOPED,
 	SESS_NSTMTS
 };
 
@@ -66,6 +69,19 @@ static const char *const sess_sql[SESS_NSTMTS] = {
 	[SESS_SERIES_LIST] =
 	    "SELECT " SERIES_COLS " FROM series WHERE ?1 IS NULL OR slug IN "
 	    "(SELECT series FROM series_teams WHERE team = ?1) ORDER BY slug",
+	[SESS_SERIES_SCOPED] =
+	    "SELECT " SERIES_COLS " FROM series WHERE slug IN "
+	    "(SELECT series FROM series_teams WHERE team IN "
+	    "  (SELECT team FROM temp.scope_team)) ORDER BY slug",
+	[SESS_SESSION_SCOPED] =
+	    "SELECT " SESSION_COLS " FROM sessions s "
+	    "WHERE " STORE_IN_SCOPE("s") " AND s.start >= ?1 AND s.start < ?2 "
+	    "ORDER BY s.start, s.id",
+	[SESS_ATT_SCOPED] =
+	    "SELECT a.session, a.member, a.role, NULL FROM session_attendees a "
+	    "WHERE a.session IN (SELECT s.id FROM sessions s WHERE "
+	    STORE_IN_SCOPE("s") " AND s.start >= ?1 AND s.start < ?2) "
+	    "ORDER BY a.session, a.member",
 	[SESS_SERIES_TEAMS] =
 	    "SELECT team FROM series_teams WHERE series = ?1 ORDER BY pos",
 	[SESS_SERIES_INSERT] =
@@ -176,6 +192,8 @@ static int	 sess_last_cmp(const void *, const void *);
 static void	 sess_read_series(sqlite3_stmt *, struct series *);
 static void	 sess_read_session(sqlite3_stmt *, struct session *);
 static void	 sess_read_attendee(sqlite3_stmt *, struct session_attendee *);
+static int	 sess_series_many(struct store *, sqlite3_stmt *,
+		    struct series **, size_t *, struct err *);
 static int	 sess_series_teams(struct store *, struct series *,
 		    struct err *);
 static int	 sess_series_write_teams(struct store *,
@@ -300,11 +318,27 @@ store_series_list(struct store *s, const char *team, struct series **rp,
     size_t *np, struct err *err)
 {
 	sqlite3_stmt	*st = SESS_STMT(s, SESS_SERIES_LIST);
+
+	store_bind_text(st, 1, team);
+	return (sess_series_many(s, st, rp, np, err));
+}
+
+int
+store_series_list_scoped(struct store *s, struct series **rp, size_t *np,
+    struct err *err)
+{
+	return (sess_series_many(s, SESS_STMT(s, SESS_SERIES_SCOPED), rp, np,
+	    err));
+}
+
+static int
+sess_series_many(struct store *s, sqlite3_stmt *st, struct series **rp,
+    size_t *np, struct err *err)
+{
 	struct series	*v = NULL;
 	size_t		 n = 0, cap = 0, i;
 	int		 rc;
 
-	store_bind_text(st, 1, team);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (n == cap) {
 			cap = cap == 0 ? 16 : cap * 2;
@@ -478,6 +512,17 @@ store_session_list(struct store *s, time_t from, time_t until,
 	store_bind_text(st, 4, team);
 	store_bind_text(st, 5, member);
 	store_bind_text(st, 6, psychologist);
+	return (sess_sessions(s, st, vp, np, err));
+}
+
+int
+store_session_list_scoped(struct store *s, time_t from, time_t until,
+    struct session **vp, size_t *np, struct err *err)
+{
+	sqlite3_stmt	*st = SESS_STMT(s, SESS_SESSION_SCOPED);
+
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)from);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)until);
 	return (sess_sessions(s, st, vp, np, err));
 }
 
@@ -657,6 +702,17 @@ store_attendees_range(struct store *s, time_t from, time_t until,
     struct session_attendee **vp, size_t *np, struct err *err)
 {
 	sqlite3_stmt	*st = SESS_STMT(s, SESS_ATT_RANGE);
+
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)from);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)until);
+	return (sess_attendees(s, st, vp, np, err));
+}
+
+int
+store_attendees_range_scoped(struct store *s, time_t from, time_t until,
+    struct session_attendee **vp, size_t *np, struct err *err)
+{
+	sqlite3_stmt	*st = SESS_STMT(s, SESS_ATT_SCOPED);
 
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)from);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)until);

@@ -273,6 +273,16 @@ static const char *const store_migrations[] = {
 	"  date TEXT NOT NULL,"
 	"  status TEXT NOT NULL,"
 	"  PRIMARY KEY (member, date));",
+	/*
+	 * 12: a change replans only the teams it touches (planner.c): the
+	 * sessions of a team by their first team, from an index; and every
+	 * session's psychologist booking from the index alone, so a scoped
+	 * run replays the other teams' bookings without reading their rows.
+	 */
+	"CREATE INDEX sessions_first_team ON sessions("
+	"  substr(teams, 1, instr(teams || ',', ',') - 1), start);"
+	"CREATE INDEX sessions_booking ON sessions(start, state, "
+	"  psychologist, \"end\", series, manual, id, teams);",
 };
 #define STORE_VERSION \
 	((int)(sizeof(store_migrations) / sizeof(store_migrations[0])) - 1)
@@ -286,6 +296,7 @@ static const struct store_sqlset *const store_sets[STORE_NSETS] = {
 	[STORE_SET_MAIL] = &store_mail_sqlset,
 	[STORE_SET_PRESENTATIONS] = &store_presentations_sqlset,
 	[STORE_SET_FEED] = &store_feed_sqlset,
+	[STORE_SET_SCOPE] = &store_scope_sqlset,
 };
 
 static int	store_exec(struct store *, const char *, struct err *);
@@ -560,7 +571,12 @@ store_open(const char *dir, struct err *err)
 		store_private(side, 0);
 		free(side);
 	}
-	if (store_migrate(s, err) == -1 || store_prepare(s, err) == -1) {
+	/* The teams of a scoped planning run (store-scope.c): this connection's. */
+	if (store_migrate(s, err) == -1 ||
+	    store_exec(s, "PRAGMA temp_store=MEMORY", err) == -1 ||
+	    store_exec(s, "CREATE TEMP TABLE scope_team (team TEXT PRIMARY KEY) "
+	    "WITHOUT ROWID", err) == -1 ||
+	    store_prepare(s, err) == -1) {
 		/* Say which file, so the operator knows what to look at. */
 		if (err != NULL) {
 			char	*msg = xstrdup(err->msg);

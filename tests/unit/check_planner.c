@@ -274,7 +274,7 @@ plan(const struct sched_holidays *hol, struct planner_counts *c)
 	struct err	err;
 
 	err_clear(&err);
-	ck_assert_msg(planner_run(store, conf, hol, now, c, &err) == 0,
+	ck_assert_msg(planner_run(store, conf, hol, now, NULL, c, &err) == 0,
 	    "planner_run: %s", err.msg);
 }
 

@@ -1,0 +1,184 @@
+/*
+ * The scope of a planning run: the teams a change touches, in a table of
+ * this connection's own (temp.scope_team), which the scoped reads of
+ * store-sessions.c, store-people.c, store-presentations.c and
+ * store-mail.c join.  A session belongs to the team its teams column
+ * names first (an index on that expression, migration 12).  Also the
+ * light booking rows (id, series, time, psychologist) of the sessions
+ * outside the scope, which a scoped run replays in time order so that
+ * cover stays what a full run would choose.  Only the SQL lives here.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "domain.h"
+#include "series.h"
+#include "store.h"
+#include "xmalloc.h"
+
+enum {
+	SCOPE_CLEAR = 0,
+	SCOPE_ADD,
+	SCOPE_CLOSE,
+	SCOPE_LIST,
+	SCOPE_BOOKINGS,
+	SCOPE_MEMBER_TEAMS,
+	SCOPE_NSTMTS
+};
+
+static const char *const scope_sql[SCOPE_NSTMTS] = {
+	[SCOPE_CLEAR] =
+	    "DELETE FROM temp.scope_team",
+	[SCOPE_ADD] =
+	    "INSERT OR IGNORE INTO temp.scope_team (team) VALUES (?1)",
+	[SCOPE_CLOSE] =
+	    /* The other teams of a series a team in scope shares. */
+	    "INSERT OR IGNORE INTO temp.scope_team (team) "
+	    "SELECT DISTINCT b.team FROM series_teams a "
+	    "JOIN series_teams b ON b.series = a.series "
+	    "WHERE a.team IN (SELECT team FROM temp.scope_team)",
+	[SCOPE_LIST] =
+	    "SELECT team FROM temp.scope_team ORDER BY team",
+	[SCOPE_BOOKINGS] =
+	    /* From the covering index sessions_booking alone. */
+	    "SELECT id, series, start, \"end\", psychologist, state, manual, "
+	    STORE_FIRST_TEAM("sessions") " "
+	    "FROM sessions INDEXED BY sessions_booking "
+	    "WHERE start >= ?1 AND start < ?2 AND state != 'cancelled' "
+	    "AND (psychologist IS NOT NULL OR state = 'planned') "
+	    "AND " STORE_FIRST_TEAM("sessions") " NOT IN "
+	    "  (SELECT team FROM temp.scope_team) "
+	    "ORDER BY start, series",
+	[SCOPE_MEMBER_TEAMS] =
+	    /* Home team, teams served or managed, series facilitated. */
+	    "SELECT team FROM members WHERE slug = ?1 "
+	    "UNION SELECT slug FROM teams WHERE psychologist = ?1 "
+	    "  OR manager = ?1 "
+	    "UNION SELECT t.team FROM series r "
+	    "  JOIN series_teams t ON t.series = r.slug "
+	    "  WHERE r.psychologist = ?1 OR r.cofacilitator = ?1",
+};
+
+const struct store_sqlset store_scope_sqlset = {
+	"scope", scope_sql, SCOPE_NSTMTS
+};
+
+#define SCOPE_STMT(s, i)	store_stmt((s), STORE_SET_SCOPE, (i))
+
+static int
+scope_step(struct store *s, sqlite3_stmt *st, const char *what,
+    struct err *err)
+{
+	int	rc;
+
+	rc = sqlite3_step(st);
+	store_stmt_done(st);
+	if (rc != SQLITE_DONE)
+		return (store_fail(s, what, err));
+	return (0);
+}
+
+int
+store_scope_clear(struct store *s, struct err *err)
+{
+	return (scope_step(s, SCOPE_STMT(s, SCOPE_CLEAR), "scope clear", err));
+}
+
+int
+store_scope_add(struct store *s, const char *team, struct err *err)
+{
+	sqlite3_stmt	*st = SCOPE_STMT(s, SCOPE_ADD);
+
+	sqlite3_bind_text(st, 1, team, -1, SQLITE_STATIC);
+	return (scope_step(s, st, "scope add", err));
+}
+
+int
+store_scope_close(struct store *s, struct err *err)
+{
+	do {
+		if (scope_step(s, SCOPE_STMT(s, SCOPE_CLOSE), "scope close",
+		    err) == -1)
+			return (-1);
+	} while (store_changes(s) > 0);
+	return (0);
+}
+
+int
+store_scope_list(struct store *s, void (*cb)(void *, const char *),
+    void *arg, struct err *err)
+{
+	sqlite3_stmt		*st = SCOPE_STMT(s, SCOPE_LIST);
+	const unsigned char	*t;
+	int			 rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((t = sqlite3_column_text(st, 0)) != NULL)
+			cb(arg, (const char *)t);
+	}
+	store_stmt_done(st);
+	if (rc != SQLITE_DONE)
+		return (store_fail(s, "scope list", err));
+	return (0);
+}
+
+int
+store_member_teams(struct store *s, const char *member,
+    void (*cb)(void *, const char *), void *arg, struct err *err)
+{
+	sqlite3_stmt		*st = SCOPE_STMT(s, SCOPE_MEMBER_TEAMS);
+	const unsigned char	*t;
+	int			 rc;
+
+	sqlite3_bind_text(st, 1, member, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((t = sqlite3_column_text(st, 0)) != NULL)
+			cb(arg, (const char *)t);
+	}
+	store_stmt_done(st);
+	if (rc != SQLITE_DONE)
+		return (store_fail(s, "member teams", err));
+	return (0);
+}
+
+int
+store_session_bookings(struct store *s, time_t from, time_t until,
+    struct session_booking **vp, size_t *np, struct err *err)
+{
+	sqlite3_stmt		*st = SCOPE_STMT(s, SCOPE_BOOKINGS);
+	struct session_booking	*v = NULL, *b;
+	const unsigned char	*t;
+	size_t			 n = 0, cap = 0;
+	int			 rc;
+
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)from);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)until);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap == 0 ? 256 : cap * 2;
+			v = xreallocarray(v, cap, sizeof(*v));
+		}
+		b = &v[n++];
+		store_column_copy(st, 0, b->id, sizeof(b->id));
+		store_column_copy(st, 1, b->series, sizeof(b->series));
+		b->start = (time_t)sqlite3_column_int64(st, 2);
+		b->end = (time_t)sqlite3_column_int64(st, 3);
+		store_column_copy(st, 4, b->psychologist,
+		    sizeof(b->psychologist));
+		t = sqlite3_column_text(st, 5);
+		b->state = session_state_parse(t != NULL ? (const char *)t :
+		    "");
+		b->manual = sqlite3_column_int(st, 6);
+		store_column_copy(st, 7, b->team, sizeof(b->team));
+	}
+	store_stmt_done(st);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		return (store_fail(s, "session bookings", err));
+	}
+	*vp = v;
+	*np = n;
+	return (0);
+}
