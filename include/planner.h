@@ -57,9 +57,12 @@ void	planner_scope_dirty(struct planner_scope *, time_t start, time_t end);
 int	planner_scope_member(struct planner_scope *, struct store *,
 	    const char *member, const char *from, const char *to,
 	    struct err *);
-/* The session's teams and its time (a manual change of its booking). */
+/*
+ * The session's teams; with booking also its time, for a change by hand
+ * of its psychologist's booking (a move names it before and after).
+ */
 int	planner_scope_session(struct planner_scope *, struct store *,
-	    const char *id, struct err *);
+	    const char *id, int booking, struct err *);
 int	planner_scope_series(struct planner_scope *, struct store *,
 	    const char *series, struct err *);
 /* The teams of the case's lead and co-worker (presenter choice). */
@@ -101,9 +104,12 @@ int	planner_session_move(struct store *, const struct config *,
 	    struct err *);
 int	planner_session_attend(struct store *, const char *id,
 	    const char *member, int status, struct err *);
-/* Cancel the future planned sessions of a series (series remove). */
+/*
+ * Cancel the future planned sessions of a series (series remove); their
+ * bookings go into scope's times (scope may be NULL).
+ */
 int	planner_series_cancel(struct store *, const char *series, time_t now,
-	    int *n, struct err *);
+	    struct planner_scope *, int *n, struct err *);
 
 /*
  * The daemon's side.  init loads the holiday files (a broken one is an

@@ -153,7 +153,9 @@ cmd_absence_add_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 	    cmd_absence_copy(a.reason, sizeof(a.reason), "reason",
 	    reason != NULL ? reason : "", err) == -1)
 		return (-1);
-	if (people_absence_add(store, &a, err) == -1)
+	if (people_absence_add(store, &a, err) == -1 ||
+	    planner_scope_member(cmd_replan_scope(ctx), store, a.member,
+	    a.from, a.to, err) == -1)
 		return (-1);
 	*result = cmd_absence_json(&a);
 	return (0);
@@ -275,7 +277,9 @@ cmd_absence_remove_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 	if (people_absence_get(store, (int64_t)id, &a, err) == -1)
 		return (-1);
 	if (cmd_absence_member(ctx->peer, store, a.member, err) == NULL ||
-	    people_absence_remove(store, a.id, err) == -1)
+	    people_absence_remove(store, a.id, err) == -1 ||
+	    planner_scope_member(cmd_replan_scope(ctx), store, a.member,
+	    a.from, a.to, err) == -1)
 		return (-1);
 	*result = cmd_absence_json(&a);
 	return (0);

@@ -177,7 +177,9 @@ cmd_case_add_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 	if ((v = cmd_args_get(args, "opened")) != NULL &&
 	    cmd_case_copy(c.opened, sizeof(c.opened), "opened", v, err) == -1)
 		return (-1);
-	if (cases_add(daemon_g->store, daemon_g->conf, &c, err) == -1)
+	if (cases_add(daemon_g->store, daemon_g->conf, &c, err) == -1 ||
+	    planner_scope_case(cmd_replan_scope(ctx), daemon_g->store, c.ref,
+	    err) == -1)
 		return (-1);
 	return (cmd_case_result(c.ref, result, err));
 }
@@ -189,7 +191,10 @@ cmd_case_set_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 	struct casefile	 c;
 	const char	*v;
 
-	if (cases_get(daemon_g->store, args->argv[0], &c, err) == -1)
+	/* Its lead's and co-worker's teams before and after the change. */
+	if (cases_get(daemon_g->store, args->argv[0], &c, err) == -1 ||
+	    planner_scope_case(cmd_replan_scope(ctx), daemon_g->store, c.ref,
+	    err) == -1)
 		return (-1);
 	if ((v = cmd_args_get(args, "kind")) != NULL &&
 	    (c.kind = case_kind_parse(v)) == -1)
@@ -213,7 +218,9 @@ cmd_case_set_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 	    cmd_case_copy(c.last_discussed, sizeof(c.last_discussed),
 	    "last_discussed", v, err) == -1)
 		return (-1);
-	if (cases_update(daemon_g->store, daemon_g->conf, &c, err) == -1)
+	if (cases_update(daemon_g->store, daemon_g->conf, &c, err) == -1 ||
+	    planner_scope_case(cmd_replan_scope(ctx), daemon_g->store, c.ref,
+	    err) == -1)
 		return (-1);
 	return (cmd_case_result(c.ref, result, err));
 }
@@ -226,9 +233,10 @@ cmd_case_close_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 
 	if (cases_get(daemon_g->store, args->argv[0], &c, err) == -1)
 		return (-1);
-	(void)ctx;
 	if (cases_close(daemon_g->store, daemon_g->conf, c.ref,
-	    cmd_args_get(args, "date"), err) == -1)
+	    cmd_args_get(args, "date"), err) == -1 ||
+	    planner_scope_case(cmd_replan_scope(ctx), daemon_g->store, c.ref,
+	    err) == -1)
 		return (-1);
 	return (cmd_case_result(c.ref, result, err));
 }
@@ -250,7 +258,9 @@ cmd_case_flag_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 
 	if (cmd_case_may_flag(ctx, args->argv[0], &c, err) == -1 ||
 	    cases_flag(daemon_g->store, c.ref, cmd_args_get(args, "reason"),
-	    NULL, err) == -1)
+	    NULL, err) == -1 ||
+	    planner_scope_case(cmd_replan_scope(ctx), daemon_g->store, c.ref,
+	    err) == -1)
 		return (-1);
 	return (cmd_case_result(c.ref, result, err));
 }
@@ -262,7 +272,9 @@ cmd_case_unflag_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 	struct casefile	c;
 
 	if (cmd_case_may_flag(ctx, args->argv[0], &c, err) == -1 ||
-	    cases_unflag(daemon_g->store, c.ref, err) == -1)
+	    cases_unflag(daemon_g->store, c.ref, err) == -1 ||
+	    planner_scope_case(cmd_replan_scope(ctx), daemon_g->store, c.ref,
+	    err) == -1)
 		return (-1);
 	return (cmd_case_result(c.ref, result, err));
 }

@@ -211,7 +211,9 @@ cmd_member_add_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 	people_member_init(&m);
 	strcpy(m.slug, args->argv[0]);
 	if (cmd_member_apply(&m, args, err) == -1 ||
-	    people_member_add(store, &m, err) == -1)
+	    people_member_add(store, &m, err) == -1 ||
+	    planner_scope_member(cmd_replan_scope(ctx), store, m.slug, NULL,
+	    NULL, err) == -1)
 		return (-1);
 	return (cmd_member_reply(ctx->peer, store, &m, result, err));
 }
@@ -228,10 +230,15 @@ cmd_member_set_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 	if (args->nkeys == 0)
 		return (err_set(err, ERR_USAGE, "usage: member set SLUG "
 		    "k=v...: nothing to set"));
-	if (people_member_get(store, args->argv[0], &m, err) == -1)
+	/* Their teams before the change (a move) and after it. */
+	if (people_member_get(store, args->argv[0], &m, err) == -1 ||
+	    planner_scope_member(cmd_replan_scope(ctx), store, m.slug, NULL,
+	    NULL, err) == -1)
 		return (-1);
 	if (cmd_member_apply(&m, args, err) == -1 ||
-	    people_member_update(store, &m, err) == -1)
+	    people_member_update(store, &m, err) == -1 ||
+	    planner_scope_member(cmd_replan_scope(ctx), store, m.slug, NULL,
+	    NULL, err) == -1)
 		return (-1);
 	return (cmd_member_reply(ctx->peer, store, &m, result, err));
 }
@@ -329,7 +336,9 @@ cmd_member_leave_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 		    "(YYYY-MM-DD) is needed"));
 	if (people_member_get(store, args->argv[0], &m, err) == -1 ||
 	    people_member_set(&m, "end", end, err) == -1 ||
-	    people_member_update(store, &m, err) == -1)
+	    people_member_update(store, &m, err) == -1 ||
+	    planner_scope_member(cmd_replan_scope(ctx), store, m.slug, NULL,
+	    NULL, err) == -1)
 		return (-1);
 	return (cmd_member_reply(ctx->peer, store, &m, result, err));
 }

@@ -128,7 +128,9 @@ cmd_request_withdraw_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 		    r->member);
 		goto out;
 	}
-	if (store_request_delete(daemon_g->store, r->id, err) == -1)
+	if (store_request_delete(daemon_g->store, r->id, err) == -1 ||
+	    planner_scope_member(cmd_replan_scope(ctx), daemon_g->store,
+	    r->member, NULL, NULL, err) == -1)
 		goto out;
 	*result = cmd_request_json(r);
 	json_object_set_new(*result, "withdrawn", json_true());

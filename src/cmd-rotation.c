@@ -338,7 +338,9 @@ cmd_present_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 		    NULL || cmd_args_get(args, "case") != NULL)
 			return (err_set(err, ERR_USAGE, "usage: present SESSION "
 			    "slot= unpin=yes (without member= or case=)"));
-		if (presenters_unpin(daemon_g->store, x.id, (int)n, err) == -1)
+		if (presenters_unpin(daemon_g->store, x.id, (int)n,
+		    err) == -1 || planner_scope_session(cmd_replan_scope(ctx),
+		    daemon_g->store, x.id, 0, err) == -1)
 			return (-1);
 		*result = json_pack("{s:s, s:i, s:b}", "session", x.id,
 		    "slot", (int)n, "unpinned", 1);
@@ -351,7 +353,9 @@ cmd_present_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 	if (member == NULL || !people_valid_slug(member))
 		return (err_set(err, ERR_INVALID, "member: not a member slug"));
 	if (presenters_pin(daemon_g->store, x.id, (int)n, member,
-	    cmd_args_get(args, "case"), err) == -1)
+	    cmd_args_get(args, "case"), err) == -1 ||
+	    planner_scope_session(cmd_replan_scope(ctx), daemon_g->store,
+	    x.id, 0, err) == -1)
 		return (-1);
 	*result = json_pack("{s:s, s:i, s:s, s:s}", "session", x.id,
 	    "slot", (int)n, "member", member, "how", "pinned");
@@ -378,7 +382,8 @@ cmd_request_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 		    "reference"));
 	people_today(today);
 	if (presenters_request(daemon_g->store, member, c, before, today, &id,
-	    err) == -1)
+	    err) == -1 || planner_scope_member(cmd_replan_scope(ctx),
+	    daemon_g->store, member, NULL, NULL, err) == -1)
 		return (-1);
 	*result = json_pack("{s:I, s:s, s:o, s:s, s:o}", "id", (json_int_t)id,
 	    "member", member, "case", c != NULL ? json_string(c) : json_null(),

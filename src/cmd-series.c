@@ -196,11 +196,11 @@ cmd_series_add_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 	    cmd_args_get(args, "teams") == NULL)
 		return (err_set(err, ERR_USAGE, "missing key: %s",
 		    kind == SERIES_GROUP_SUPERVISION ? "team=" : "teams="));
-	(void)ctx;
 	if (cmd_series_apply(&r, args, err) == -1)
 		return (-1);
 	if (series_add(daemon_g->store, daemon_g->conf, &r, clock_now(),
-	    err) == -1)
+	    err) == -1 || planner_scope_series(cmd_replan_scope(ctx),
+	    daemon_g->store, r.slug, err) == -1)
 		return (-1);
 	*result = cmd_series_json(&r);
 	cmd_series_warn(&r, *result);
@@ -214,15 +214,19 @@ cmd_series_set_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 	struct series	 r;
 	const char	*v;
 
-	if (series_get(daemon_g->store, args->argv[0], &r, err) == -1)
+	/* Its teams before the change and after it. */
+	if (series_get(daemon_g->store, args->argv[0], &r, err) == -1 ||
+	    planner_scope_series(cmd_replan_scope(ctx), daemon_g->store,
+	    r.slug, err) == -1)
 		return (-1);
-	(void)ctx;
 	if ((v = cmd_args_get(args, "kind")) != NULL &&
 	    series_set_field(&r, "kind", v, err) == -1)
 		return (-1);
 	if (cmd_series_apply(&r, args, err) == -1)
 		return (-1);
-	if (series_update(daemon_g->store, daemon_g->conf, &r, err) == -1)
+	if (series_update(daemon_g->store, daemon_g->conf, &r, err) == -1 ||
+	    planner_scope_series(cmd_replan_scope(ctx), daemon_g->store,
+	    r.slug, err) == -1)
 		return (-1);
 	*result = cmd_series_json(&r);
 	cmd_series_warn(&r, *result);
@@ -271,11 +275,13 @@ cmd_series_remove_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 	struct series	r;
 	int		n = 0;
 
-	if (series_get(daemon_g->store, args->argv[0], &r, err) == -1)
+	if (series_get(daemon_g->store, args->argv[0], &r, err) == -1 ||
+	    planner_scope_series(cmd_replan_scope(ctx), daemon_g->store,
+	    r.slug, err) == -1)
 		return (-1);
-	(void)ctx;
-	if (planner_series_cancel(daemon_g->store, r.slug, clock_now(), &n,
-	    err) == -1 || series_remove(daemon_g->store, r.slug, err) == -1)
+	if (planner_series_cancel(daemon_g->store, r.slug, clock_now(),
+	    cmd_replan_scope(ctx), &n, err) == -1 ||
+	    series_remove(daemon_g->store, r.slug, err) == -1)
 		return (-1);
 	*result = json_pack("{s:s, s:i}", "series", r.slug, "cancelled", n);
 	return (0);

@@ -208,7 +208,9 @@ cmd_session_cancel_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 		return (err_set(err, ERR_INVALID, "reason: at most %d "
 		    "characters", REASON_MAX));
 	if (planner_session_cancel(daemon_g->store, x.id, reason,
-	    cmd_session_by(ctx), err) == -1)
+	    cmd_session_by(ctx), err) == -1 ||
+	    planner_scope_session(cmd_replan_scope(ctx), daemon_g->store,
+	    x.id, 1, err) == -1)
 		return (-1);
 	return (cmd_session_result(ctx, x.id, result, err));
 }
@@ -237,8 +239,13 @@ cmd_session_move_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 	if (reason != NULL && strlen(reason) > SESSION_NOTE_MAX)
 		return (err_set(err, ERR_INVALID, "reason: at most %d "
 		    "characters", SESSION_NOTE_MAX));
-	if (planner_session_move(daemon_g->store, daemon_g->conf, x.id, start,
-	    loc, reason, cmd_session_by(ctx), NULL, err) == -1)
+	/* Its booking before the move and after it. */
+	if (planner_scope_session(cmd_replan_scope(ctx), daemon_g->store,
+	    x.id, 1, err) == -1 ||
+	    planner_session_move(daemon_g->store, daemon_g->conf, x.id, start,
+	    loc, reason, cmd_session_by(ctx), NULL, err) == -1 ||
+	    planner_scope_session(cmd_replan_scope(ctx), daemon_g->store,
+	    x.id, 1, err) == -1)
 		return (-1);
 	return (cmd_session_result(ctx, x.id, result, err));
 }
@@ -284,7 +291,8 @@ cmd_session_attend_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 			status = ATTEND_NONE;
 	}
 	if (planner_session_attend(daemon_g->store, x.id, member, status,
-	    err) == -1)
+	    err) == -1 || planner_scope_session(cmd_replan_scope(ctx),
+	    daemon_g->store, x.id, 0, err) == -1)
 		return (-1);
 	return (cmd_session_result(ctx, x.id, result, err));
 }

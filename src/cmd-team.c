@@ -148,6 +148,7 @@ cmd_team_add_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 	if (cmd_team_apply(&t, args, err) == -1 ||
 	    people_team_add(store, &t, err) == -1)
 		return (-1);
+	planner_scope_team(cmd_replan_scope(ctx), t.slug);
 	*result = cmd_team_json(&t);
 	return (0);
 }
@@ -166,10 +167,10 @@ cmd_team_set_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 		    "[name=] [kind=] [manager=] [psychologist=]"));
 	if (people_team_get(store, args->argv[0], &t, err) == -1)
 		return (-1);
-	(void)ctx;
 	if (cmd_team_apply(&t, args, err) == -1 ||
 	    people_team_update(store, &t, err) == -1)
 		return (-1);
+	planner_scope_team(cmd_replan_scope(ctx), t.slug);
 	*result = cmd_team_json(&t);
 	return (0);
 }
@@ -224,6 +225,7 @@ cmd_team_remove_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 		return (-1);
 	if (people_team_remove(store, args->argv[0], err) == -1)
 		return (-1);
+	planner_scope_team(cmd_replan_scope(ctx), args->argv[0]);
 	*result = json_pack("{s:s}", "removed", args->argv[0]);
 	return (0);
 }

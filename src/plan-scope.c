@@ -145,14 +145,14 @@ planner_scope_member(struct planner_scope *sc, struct store *s,
 
 int
 planner_scope_session(struct planner_scope *sc, struct store *s,
-    const char *id, struct err *err)
+    const char *id, int booking, struct err *err)
 {
 	struct session	x;
 
 	if (store_session_get(s, id, &x, err) == -1)
 		return (err->code == ERR_NOT_FOUND ? 0 : -1);
 	scope_teams_list(sc, x.teams);
-	if (x.psychologist[0] != '\0')
+	if (booking && x.psychologist[0] != '\0')
 		planner_scope_dirty(sc, x.start, x.end);
 	return (0);
 }

@@ -1192,7 +1192,7 @@ planner_session_attend(struct store *s, const char *id, const char *member,
 
 int
 planner_series_cancel(struct store *s, const char *series, time_t now,
-    int *n, struct err *err)
+    struct planner_scope *scope, int *n, struct err *err)
 {
 	struct session	*v = NULL;
 	size_t		 nv = 0, i;
@@ -1208,6 +1208,8 @@ planner_series_cancel(struct store *s, const char *series, time_t now,
 		v[i].state = SESSION_CANCELLED;
 		if (store_session_update(s, &v[i], err) == -1)
 			goto out;
+		if (scope != NULL && v[i].psychologist[0] != '\0')
+			planner_scope_dirty(scope, v[i].start, v[i].end);
 		(*n)++;
 	}
 	rc = 0;

@@ -646,7 +646,7 @@ START_TEST(test_removed_series_history)
 	ck_assert_int_eq(planner_session_cancel(store, "gs-north-20260317",
 	    "training", NULL, &err), 0);
 	ck_assert_int_eq(planner_series_cancel(store, "gs-north",
-	    now + 3 * 86400, &nc, &err), 0);
+	    now + 3 * 86400, NULL, &nc, &err), 0);
 	ck_assert_int_eq(series_remove(store, "gs-north", &err), 0);
 	plan(NULL, &c);
 	n = sessions("north", &v);

@@ -449,8 +449,9 @@ op_scope(struct store *s, const struct op *o, struct planner_scope *sc,
 		return (planner_scope_member(sc, s, o->a, NULL, NULL, err));
 	case OP_MOVE:
 	case OP_CANCEL:
+		return (planner_scope_session(sc, s, o->a, 1, err));
 	case OP_PIN:
-		return (planner_scope_session(sc, s, o->a, err));
+		return (planner_scope_session(sc, s, o->a, 0, err));
 	case OP_SERIES:
 		return (planner_scope_series(sc, s, o->a, err));
 	case OP_CLOSE:
