@@ -123,6 +123,14 @@ int	planner_init(struct store *, const struct config *, struct err *);
 int	planner_reload(const struct config *, struct err *);
 int	planner_replan(const struct planner_scope *, struct planner_counts *,
 	    struct err *);
+/*
+ * The daily replan, and the one after a reload, team by team in short
+ * transactions, yielding to the event loop between slices (plan-sweep.c).
+ * Starting one while one runs starts it again.
+ */
+void	planner_sweep_start(struct store *, const char *why);
+size_t	planner_sweep_pending(void);	/* teams still to plan */
+void	planner_sweep_free(void);
 /* After a commit: re-arm the timers for what is now stored. */
 void	planner_rearm(void);
 int	planner_count_planned(struct store *, int *, struct err *);

@@ -391,8 +391,7 @@ extern const struct store_sqlset store_feed_sqlset;
 extern const struct store_sqlset store_scope_sqlset;
 
 /* A session's first team (its teams column is "a,b"), as indexed. */
-#define STORE_FIRST_TEAM(t) \
-	"substr(" t ".teams, 1, instr(" t ".teams || ',', ',') - 1)"
+#define STORE_FIRST_TEAM(t)	t ".first_team"
 #define STORE_IN_SCOPE(t) \
 	STORE_FIRST_TEAM(t) " IN (SELECT team FROM temp.scope_team)"
 

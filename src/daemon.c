@@ -309,14 +309,14 @@ fail:
 	log_warnx("reload: cannot recheck caseloads: %s", err.msg);
 }
 
-/* Holidays, horizon or rules may have changed: plan again. */
+/*
+ * Holidays, horizon or rules may have changed: plan again, team by team
+ * without holding the loop (the reply to reload does not wait for it).
+ */
 static void
 daemon_replan(void)
 {
-	struct err	err;
-
-	if (planner_replan(NULL, NULL, &err) == -1)
-		log_warnx("reload: cannot replan: %s", err.msg);
+	planner_sweep_start(daemon_g->store, "reload");
 }
 
 int

@@ -1286,8 +1286,10 @@ planner_daily_cb(void *arg)
 {
 	struct err	err;
 
-	if (planner_own_run("daily replan", 1, NULL, &err) == -1)
+	/* What ended is held now; the teams are planned one by one. */
+	if (planner_own_run("daily replan", 0, NULL, &err) == -1)
 		log_warnx("planner: daily replan failed: %s", err.msg);
+	planner_sweep_start(planner_g.store, "daily");
 	if (planner_g.daily != NULL && planner_g.conf != NULL)
 		clock_timer_at(planner_g.daily, planner_next_daily(clock_now(),
 		    planner_g.conf->replan_at));
@@ -1409,6 +1411,7 @@ planner_replan(const struct planner_scope *scope, struct planner_counts *c,
 void
 planner_free(void)
 {
+	planner_sweep_free();
 	clock_timer_free(planner_g.daily);
 	clock_timer_free(planner_g.end);
 	if (planner_g.have_hol)

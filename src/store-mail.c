@@ -41,7 +41,8 @@ static const char *const mail_sql[MAIL_NSTMTS] = {
 	    "SELECT i.session, i.member, i.sequence, i.hash, i.state, "
 	    "i.reminded, i.sent_start, i.sent_end, i.sent_location, "
 	    "i.sent_psychologist, i.sent_presenters, i.sent_case "
-	    "FROM invitations i JOIN sessions s ON s.id = i.session "
+	    "FROM sessions s INDEXED BY sessions_first_team "
+	    "JOIN invitations i ON i.session = s.id "
 	    "WHERE s.\"end\" > ?1 AND " STORE_IN_SCOPE("s")
 	    " ORDER BY i.session, i.member",
 	[MAIL_INV_PUT] =

@@ -55,13 +55,14 @@ enum {
  * and co-facilitators of those teams' series.
  */
 #define PEOPLE_IN_SCOPE \
-	"(team IN (SELECT team FROM temp.scope_team) " \
-	"OR role = 'psychologist' " \
-	"OR slug IN (SELECT manager FROM teams WHERE slug IN " \
-	"  (SELECT team FROM temp.scope_team)) " \
-	"OR slug IN (SELECT r.cofacilitator FROM series r " \
+	"slug IN (SELECT slug FROM members WHERE team IN " \
+	"  (SELECT team FROM temp.scope_team) " \
+	"UNION SELECT slug FROM members WHERE role = 'psychologist' " \
+	"UNION SELECT manager FROM teams WHERE slug IN " \
+	"  (SELECT team FROM temp.scope_team) " \
+	"UNION SELECT r.cofacilitator FROM series r " \
 	"  JOIN series_teams t ON t.series = r.slug " \
-	"  WHERE t.team IN (SELECT team FROM temp.scope_team)))"
+	"  WHERE t.team IN (SELECT team FROM temp.scope_team))"
 
 static const char *const people_sql[PEOPLE_NSTMTS] = {
 	[PEOPLE_TEAM_GET] =

@@ -104,30 +104,34 @@ static const char *const pres_sql[PRES_NSTMTS] = {
 	[PRES_RANGE_SCOPED] =
 	    "SELECT p.session, p.slot, p.member, p.case_ref, p.how, s.start, "
 	    "s.state = 'held' FROM presentations p "
-	    "JOIN sessions s ON s.id = p.session WHERE " PRES_GS_SCOPED
+	    "JOIN sessions s INDEXED BY sessions_first_team "
+	    "ON s.id = p.session WHERE " PRES_GS_SCOPED
 	    " ORDER BY s.start, s.id, p.slot",
 	[PRES_REQ_OPEN_SCOPED] =
 	    "SELECT id, member, case_ref, asked_on, before, used_session "
-	    "FROM requests WHERE used_session IS NULL OR used_session NOT IN "
+	    "FROM requests WHERE (used_session IS NULL OR used_session NOT IN "
 	    "(SELECT id FROM sessions WHERE state = 'held' "
-	    "  OR (state = 'planned' AND start < ?1)) "
+	    "  OR (state = 'planned' AND start < ?1))) "
 	    "AND member IN " PRES_MEMBERS_SCOPED " ORDER BY asked_on, id",
 	[PRES_SESSIONS_SCOPED] =
 	    "SELECT s.id, COALESCE(s.teams, (SELECT t.team FROM series_teams t "
 	    "  WHERE t.series = s.series ORDER BY t.pos LIMIT 1), ''), "
 	    "s.start, s.state = 'held', "
 	    "COALESCE((SELECT r.slots FROM series r WHERE r.slug = s.series), "
-	    "-1) FROM sessions s WHERE " PRES_GS_SCOPED " ORDER BY s.start, s.id",
+	    "-1) FROM sessions s INDEXED BY sessions_first_team WHERE "
+	    PRES_GS_SCOPED " ORDER BY s.start, s.id",
 	[PRES_ATTENDEES_SCOPED] =
 	    "SELECT a.session, a.member FROM session_attendees a "
-	    "JOIN sessions s ON s.id = a.session WHERE " PRES_GS_SCOPED
+	    "JOIN sessions s INDEXED BY sessions_first_team "
+	    "ON s.id = a.session WHERE " PRES_GS_SCOPED
 	    " AND a.role = 'attendee' AND NOT EXISTS (SELECT 1 FROM "
 	    "attendance t WHERE t.session = a.session AND t.member = "
 	    "a.member AND t.status = 'apologies') "
 	    "ORDER BY s.start, s.id, a.member",
 	[PRES_CASES_SCOPED] =
 	    "SELECT ref, kind, opened, lead, flagged, flag_reason, flagged_on, "
-	    "last_discussed FROM cases WHERE closed IS NULL AND lead IN "
+	    "last_discussed FROM cases INDEXED BY cases_lead "
+	    "WHERE closed IS NULL AND lead IN "
 	    PRES_MEMBERS_SCOPED " ORDER BY lead, ref",
 };
 

@@ -75,11 +75,13 @@ static const char *const sess_sql[SESS_NSTMTS] = {
 	    "  (SELECT team FROM temp.scope_team)) ORDER BY slug",
 	[SESS_SESSION_SCOPED] =
 	    "SELECT " SESSION_COLS " FROM sessions s "
+	    "INDEXED BY sessions_first_team "
 	    "WHERE " STORE_IN_SCOPE("s") " AND s.start >= ?1 AND s.start < ?2 "
 	    "ORDER BY s.start, s.id",
 	[SESS_ATT_SCOPED] =
 	    "SELECT a.session, a.member, a.role, NULL FROM session_attendees a "
-	    "WHERE a.session IN (SELECT s.id FROM sessions s WHERE "
+	    "WHERE a.session IN (SELECT s.id FROM sessions s "
+	    "INDEXED BY sessions_first_team WHERE "
 	    STORE_IN_SCOPE("s") " AND s.start >= ?1 AND s.start < ?2) "
 	    "ORDER BY a.session, a.member",
 	[SESS_SERIES_TEAMS] =

@@ -275,14 +275,17 @@ static const char *const store_migrations[] = {
 	"  PRIMARY KEY (member, date));",
 	/*
 	 * 12: a change replans only the teams it touches (planner.c): the
-	 * sessions of a team by their first team, from an index; and every
+	 * sessions of a team by their first team (a column computed from
+	 * teams, so an index finds them for a set of teams); and every
 	 * session's psychologist booking from the index alone, so a scoped
 	 * run replays the other teams' bookings without reading their rows.
 	 */
-	"CREATE INDEX sessions_first_team ON sessions("
-	"  substr(teams, 1, instr(teams || ',', ',') - 1), start);"
+	"ALTER TABLE sessions ADD COLUMN first_team TEXT GENERATED ALWAYS "
+	"  AS (substr(teams, 1, instr(teams || ',', ',') - 1)) VIRTUAL;"
+	"CREATE INDEX sessions_first_team ON sessions(first_team, start);"
 	"CREATE INDEX sessions_booking ON sessions(start, state, "
-	"  psychologist, \"end\", series, manual, id, teams);",
+	"  psychologist, \"end\", series, manual, id, first_team);"
+	"CREATE INDEX members_role ON members(role);",
 };
 #define STORE_VERSION \
 	((int)(sizeof(store_migrations) / sizeof(store_migrations[0])) - 1)

@@ -1,0 +1,141 @@
+/*
+ * The daily replan (and the one after a reload) team by team: each team
+ * is planned in a short transaction of its own (planner_replan for its
+ * scope, which widens itself when cover moves across teams), and after
+ * SWEEP_SLICE_MS of them the sweep yields to the event loop through a
+ * clock timer due at once, so a client waits at most one slice and a
+ * change that arrives meanwhile is planned in its turn.  The last teams
+ * see what the first ones decided, so the sweep ends where one run for
+ * every team would.  No threads.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "clock.h"
+#include "log.h"
+#include "people.h"
+#include "planner.h"
+#include "store.h"
+#include "xmalloc.h"
+
+#define SWEEP_SLICE_MS	40
+
+static struct {
+	struct store		*store;
+	struct clock_timer	*timer;
+	char			**teams;
+	size_t			 n;
+	size_t			 at;
+	int			 failed;
+	double			 busy_ms;	/* planning, not waiting */
+	double			 longest_ms;	/* one slice */
+	char			 why[32];
+} sweep_g;
+
+static void	sweep_cb(void *);
+static void	sweep_clear(void);
+static double	sweep_ms(void);
+
+static double
+sweep_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6);
+}
+
+static void
+sweep_clear(void)
+{
+	size_t	i;
+
+	for (i = 0; i < sweep_g.n; i++)
+		free(sweep_g.teams[i]);
+	free(sweep_g.teams);
+	sweep_g.teams = NULL;
+	sweep_g.n = sweep_g.at = 0;
+}
+
+void
+planner_sweep_start(struct store *s, const char *why)
+{
+	struct team	*t = NULL;
+	struct err	 err;
+	size_t		 n = 0, i;
+
+	if (sweep_g.timer == NULL)
+		sweep_g.timer = clock_timer_new("planner sweep", sweep_cb,
+		    NULL);
+	if (sweep_g.n > 0)
+		log_info("planner: %s replan starts again (%zu of %zu teams "
+		    "were left)", why, sweep_g.n - sweep_g.at, sweep_g.n);
+	sweep_clear();
+	sweep_g.store = s;
+	if (people_team_list(s, &t, &n, &err) == -1) {
+		log_warnx("planner: %s replan: %s", why, err.msg);
+		return;
+	}
+	sweep_g.teams = xcalloc(n + 1, sizeof(*sweep_g.teams));
+	for (i = 0; i < n; i++)
+		sweep_g.teams[i] = xstrdup(t[i].slug);
+	free(t);
+	sweep_g.n = n;
+	sweep_g.failed = 0;
+	sweep_g.busy_ms = sweep_g.longest_ms = 0;
+	snprintf(sweep_g.why, sizeof(sweep_g.why), "%s", why);
+	clock_timer_at(sweep_g.timer, clock_now());
+}
+
+size_t
+planner_sweep_pending(void)
+{
+	return (sweep_g.n - sweep_g.at);
+}
+
+static void
+sweep_cb(void *arg)
+{
+	struct planner_scope	sc;
+	struct err		err;
+	double			t0 = sweep_ms(), t;
+
+	(void)arg;
+	while (sweep_g.at < sweep_g.n) {
+		planner_scope_init(&sc);
+		planner_scope_team(&sc, sweep_g.teams[sweep_g.at++]);
+		if (planner_replan(&sc, NULL, &err) == -1) {
+			log_warnx("planner: %s replan of team %s: %s",
+			    sweep_g.why, sc.teams[0], err.msg);
+			sweep_g.failed++;
+		}
+		planner_scope_free(&sc);
+		if (sweep_ms() - t0 >= SWEEP_SLICE_MS)
+			break;
+	}
+	t = sweep_ms() - t0;
+	sweep_g.busy_ms += t;
+	if (t > sweep_g.longest_ms)
+		sweep_g.longest_ms = t;
+	if (sweep_g.at < sweep_g.n) {
+		/* Due at once: the loop serves clients before it fires. */
+		clock_timer_at(sweep_g.timer, clock_now());
+		return;
+	}
+	log_info("planner: %s replan done: %zu team(s) in %.0f ms of "
+	    "planning, longest slice %.0f ms%s", sweep_g.why, sweep_g.n,
+	    sweep_g.busy_ms, sweep_g.longest_ms, sweep_g.failed > 0 ?
+	    " (some teams failed; see above)" : "");
+	sweep_clear();
+}
+
+void
+planner_sweep_free(void)
+{
+	sweep_clear();
+	clock_timer_free(sweep_g.timer);
+	memset(&sweep_g, 0, sizeof(sweep_g));
+}
