@@ -52,8 +52,12 @@ void	planner_scope_free(struct planner_scope *);
 void	planner_scope_all(struct planner_scope *);
 void	planner_scope_team(struct planner_scope *, const char *team);
 void	planner_scope_dirty(struct planner_scope *, time_t start, time_t end);
-/* The member's home team; a psychologist's also the teams she serves and
- * her availability from now on (or only from..to, for an absence). */
+/*
+ * The member's teams (home, served, managed, series facilitated).  For a
+ * psychologist's absence (from..to) also those days, around which every
+ * team's cover is checked; any other change of a psychologist (days,
+ * capacity, dates, name) replans every team.
+ */
 int	planner_scope_member(struct planner_scope *, struct store *,
 	    const char *member, const char *from, const char *to,
 	    struct err *);

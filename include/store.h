@@ -340,6 +340,10 @@ int	store_scope_list(struct store *, void (*)(void *, const char *),
  */
 int	store_member_teams(struct store *, const char *member,
 	    void (*)(void *, const char *), void *, struct err *);
+/* Every series by slug with the psychologist it wants ("" none). */
+int	store_series_wanted(struct store *,
+	    void (*)(void *, const char *slug, const char *psychologist),
+	    void *, struct err *);
 /*
  * The psychologist bookings of the sessions outside the scope with from
  * <= start < until (covered, or planned and uncovered; not cancelled), by

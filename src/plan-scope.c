@@ -121,7 +121,12 @@ planner_scope_member(struct planner_scope *sc, struct store *s,
 	 * did: the days away, or from now on for a change of her days,
 	 * capacity, start or end.
 	 */
-	if (from == NULL || to == NULL || sched_date_parse(from, &a) == -1 ||
+	if (from == NULL || to == NULL) {
+		/* Her days, capacity, dates or name: every team's cover. */
+		planner_scope_all(sc);
+		return (0);
+	}
+	if (sched_date_parse(from, &a) == -1 ||
 	    sched_date_parse(to, &b) == -1) {
 		planner_scope_dirty(sc, 0, SCOPE_FOREVER);
 		return (0);

@@ -94,7 +94,7 @@ struct plan_run {
 	const struct planner_scope	*scope;
 	struct session_booking		*rep;		/* to replay, by time */
 	size_t				 nrep;
-	int				*weeks;		/* ISO weeks to check */
+	time_t				*weeks;		/* Mondays to check */
 	size_t				 nweeks;
 	size_t				 capweeks;
 	struct plan_wanted		*wanted;	/* every series, by slug */
@@ -140,6 +140,7 @@ static int	 plan_rebooked(const struct plan_run *,
 		    const struct session *);
 static void	 plan_choose(struct plan_run *, const char *, time_t, time_t,
 		    const char *, const char *, struct sched_choice *);
+static time_t	 plan_monday(time_t);
 static void	 plan_mark(struct plan_run *, time_t, time_t);
 static int	 plan_marked(const struct plan_run *, time_t);
 static void	 plan_premark(struct plan_run *);
@@ -152,6 +153,7 @@ static int	 plan_scope_set(struct store *, char **, size_t,
 static int	 plan_replay_before(const struct session_booking *,
 		    const struct plan_occ *);
 static int	 plan_wanted_cmp(const void *, const void *);
+static void	 plan_wanted_add(void *, const char *, const char *);
 static const struct plan_wanted *plan_wanted_find(struct plan_run *,
 		    const char *, struct err *, int *);
 static time_t	 planner_next_daily(time_t, int);
@@ -666,18 +668,30 @@ plan_alert(struct plan_run *p, const struct plan_series *ps,
  * the buffer reaches across midnight at most (a session is shorter than a
  * day).
  */
+/* Local midnight starting the ISO week (Monday) of t. */
+static time_t
+plan_monday(time_t t)
+{
+	struct tm	tm;
+
+	localtime_r(&t, &tm);
+	tm.tm_mday -= (tm.tm_wday + 6) % 7;
+	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+	tm.tm_isdst = -1;
+	return (mktime(&tm));
+}
+
 static void
 plan_mark(struct plan_run *p, time_t start, time_t end)
 {
-	time_t	buf = (time_t)p->conf->buffer_minutes * 60, t[3];
+	time_t	buf = (time_t)p->conf->buffer_minutes * 60, t[3], w;
 	size_t	i, k;
-	int	w;
 
 	t[0] = start - buf - PLANNER_DAY;
 	t[1] = start;
 	t[2] = end + buf;
 	for (k = 0; k < 3; k++) {
-		w = sched_isoweek(t[k]);
+		w = plan_monday(t[k]);
 		for (i = 0; i < p->nweeks && p->weeks[i] != w; i++)
 			;
 		if (i < p->nweeks)
@@ -691,17 +705,20 @@ plan_mark(struct plan_run *p, time_t start, time_t end)
 	}
 }
 
+/* start falls in a marked week: [Monday, Monday + 7 days), DST or not. */
 static int
 plan_marked(const struct plan_run *p, time_t start)
 {
+	time_t	monday = 0;
 	size_t	i;
-	int	w;
 
-	if (p->nweeks == 0)
-		return (0);
-	w = sched_isoweek(start);
 	for (i = 0; i < p->nweeks; i++) {
-		if (p->weeks[i] == w)
+		if (start < p->weeks[i] - 3600 ||
+		    start >= p->weeks[i] + 7 * PLANNER_DAY + 3600)
+			continue;
+		if (monday == 0)
+			monday = plan_monday(start);
+		if (monday == p->weeks[i])
 			return (1);
 	}
 	return (0);
@@ -759,38 +776,35 @@ plan_wanted_cmp(const void *a, const void *b)
 	    ((const struct plan_wanted *)b)->slug));
 }
 
+static void
+plan_wanted_add(void *arg, const char *slug, const char *psych)
+{
+	struct plan_run		*p = arg;
+	struct plan_wanted	*w;
+
+	if (p->nwanted % 256 == 0)
+		p->wanted = xreallocarray(p->wanted, p->nwanted + 256,
+		    sizeof(*p->wanted));
+	w = &p->wanted[p->nwanted++];
+	snprintf(w->slug, sizeof(w->slug), "%s", slug);
+	snprintf(w->wanted, sizeof(w->wanted), "%s", psych);
+}
+
 /* Every series' wanted psychologist, read the first time one is needed. */
 static const struct plan_wanted *
 plan_wanted_find(struct plan_run *p, const char *series, struct err *err,
     int *rc)
 {
 	struct plan_wanted	 key;
-	struct series		*v = NULL;
-	const struct team	*t;
-	size_t			 n = 0, i;
 
 	*rc = 0;
 	if (!p->have_wanted) {
-		if (series_list(p->store, NULL, &v, &n, err) == -1) {
+		if (store_series_wanted(p->store, plan_wanted_add, p,
+		    err) == -1) {
 			*rc = -1;
 			return (NULL);
 		}
-		p->wanted = xcalloc(n + 1, sizeof(*p->wanted));
-		for (i = 0; i < n; i++) {
-			snprintf(p->wanted[i].slug, sizeof(p->wanted[i].slug),
-			    "%s", v[i].slug);
-			t = v[i].nteams > 0 ? plan_team(p, v[i].teams[0]) :
-			    NULL;
-			snprintf(p->wanted[i].wanted,
-			    sizeof(p->wanted[i].wanted), "%s",
-			    v[i].psychologist[0] != '\0' || t == NULL ?
-			    v[i].psychologist : t->psychologist);
-		}
-		p->nwanted = n;
 		p->have_wanted = 1;
-		free(v);
-		qsort(p->wanted, p->nwanted, sizeof(*p->wanted),
-		    plan_wanted_cmp);
 	}
 	snprintf(key.slug, sizeof(key.slug), "%s", series);
 	return (p->nwanted == 0 ? NULL : bsearch(&key, p->wanted, p->nwanted,
@@ -833,6 +847,17 @@ plan_replay(struct plan_run *p, const struct session_booking *b,
 			plan_widen(p, b->team);
 			goto book;
 		}
+		/*
+		 * Its reason is needed only where cover is or was involved:
+		 * the wanted psychologist's is always the same words (a
+		 * psychologist's name change replans every team).
+		 */
+		plan_choose(p, w->wanted, b->start, b->end, b->psychologist,
+		    "", &ch);
+		if (b->psychologist[0] != '\0' &&
+		    strcmp(ch.psychologist, b->psychologist) == 0 &&
+		    strcmp(b->psychologist, w->wanted) == 0)
+			goto book;
 		if (store_session_get(p->store, b->id, &x, err) == -1)
 			return (-1);
 		plan_choose(p, w->wanted, b->start, b->end, b->psychologist,

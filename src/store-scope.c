@@ -25,6 +25,7 @@ enum {
 	SCOPE_LIST,
 	SCOPE_BOOKINGS,
 	SCOPE_MEMBER_TEAMS,
+	SCOPE_WANTED,
 	SCOPE_NSTMTS
 };
 
@@ -59,6 +60,12 @@ static const char *const scope_sql[SCOPE_NSTMTS] = {
 	    "UNION SELECT t.team FROM series r "
 	    "  JOIN series_teams t ON t.series = r.slug "
 	    "  WHERE r.psychologist = ?1 OR r.cofacilitator = ?1",
+	[SCOPE_WANTED] =
+	    /* Its own psychologist, else its first team's. */
+	    "SELECT r.slug, COALESCE(r.psychologist, (SELECT t.psychologist "
+	    "  FROM series_teams st JOIN teams t ON t.slug = st.team "
+	    "  WHERE st.series = r.slug ORDER BY st.pos LIMIT 1), '') "
+	    "FROM series r ORDER BY r.slug",
 };
 
 const struct store_sqlset store_scope_sqlset = {
@@ -140,6 +147,28 @@ store_member_teams(struct store *s, const char *member,
 	store_stmt_done(st);
 	if (rc != SQLITE_DONE)
 		return (store_fail(s, "member teams", err));
+	return (0);
+}
+
+int
+store_series_wanted(struct store *s,
+    void (*cb)(void *, const char *, const char *), void *arg,
+    struct err *err)
+{
+	sqlite3_stmt		*st = SCOPE_STMT(s, SCOPE_WANTED);
+	const unsigned char	*slug, *psych;
+	int			 rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		slug = sqlite3_column_text(st, 0);
+		psych = sqlite3_column_text(st, 1);
+		if (slug != NULL)
+			cb(arg, (const char *)slug, psych != NULL ?
+			    (const char *)psych : "");
+	}
+	store_stmt_done(st);
+	if (rc != SQLITE_DONE)
+		return (store_fail(s, "series psychologists", err));
 	return (0);
 }
 
