@@ -36,6 +36,11 @@ int	daemon_reload(struct err *);
  * wait for a restart ("state_dir, socket_group"; "" none).
  */
 const char *daemon_reload_pending(void);
+/*
+ * Run the loop until daemon_shutdown(); between turns that touched much
+ * new memory, the heap's free pages go back to the system.  -1 on error.
+ */
+int	daemon_dispatch(struct event_base *);
 /* Stop accepting, leave the loop after the request in hand. */
 void	daemon_shutdown(void);
 /* Free everything after the loop has returned. */

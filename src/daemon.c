@@ -9,8 +9,10 @@
  */
 #include "autoconf.h"
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 
+#include <malloc.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +39,15 @@
 #define DAEMON_RETRY_S		60	/* start-up writes retried this often */
 #define DAEMON_NEED_OUTBOX	0x1
 #define DAEMON_NEED_PLAN	0x2
+/*
+ * Once the daemon has faulted in this many pages (1 MiB) since the last
+ * trim, the heap's free pages go back to the system between two turns of
+ * the loop: a replan, an import or the digests leave free holes inside
+ * the heap that glibc keeps mapped (a megabyte on the borough), and the
+ * next big request would start from there.  A trim costs about half a
+ * millisecond there, and only follows turns that did that much work.
+ */
+#define DAEMON_TRIM_FAULTS	256
 
 struct daemon	*daemon_g;
 
@@ -52,6 +63,7 @@ static int	daemon_caseload_changed(const struct config *,
 		    const struct config *);
 static void	daemon_recheck_caseloads(void);
 static void	daemon_replan(void);
+static long	daemon_faults(void);
 
 void
 daemon_start(struct event_base *base, struct config *conf,
@@ -362,6 +374,35 @@ daemon_shutdown(void)
 	notify_stopping();
 	control_stop_accepting();
 	event_base_loopexit(daemon_g->base, NULL);
+}
+
+static long
+daemon_faults(void)
+{
+	struct rusage	ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) == -1)
+		return (0);
+	return (ru.ru_minflt + ru.ru_majflt);
+}
+
+int
+daemon_dispatch(struct event_base *base)
+{
+	long	last, now;
+	int	rc;
+
+	last = daemon_faults();
+	for (;;) {
+		if ((rc = event_base_loop(base, EVLOOP_ONCE)) != 0)
+			return (rc);
+		if (event_base_got_exit(base) || event_base_got_break(base))
+			return (0);
+		if ((now = daemon_faults()) - last < DAEMON_TRIM_FAULTS)
+			continue;
+		malloc_trim(0);
+		last = daemon_faults();
+	}
 }
 
 void

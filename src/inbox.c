@@ -130,6 +130,10 @@ inbox_partstat_name(int p)
 
 static int	inbox_gmime;
 
+/*
+ * On the first message read, not at start: g_mime_init() touches half a
+ * megabyte that a daemon without an inbox never needs.
+ */
 void
 inbox_global_init(void)
 {
@@ -481,7 +485,6 @@ int
 inbox_init(struct event_base *base, struct store *s,
     const struct config *conf, struct err *err)
 {
-	inbox_global_init();
 	inbox_g.base = base;
 	inbox_g.store = s;
 	inbox_g.conf = conf;

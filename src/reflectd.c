@@ -132,7 +132,7 @@ main(int argc, char *argv[])
 		fatalx("libevent: cannot create the event base");
 
 	daemon_start(base, conf, conf_path, foreground, debug, fake_now);
-	if (event_base_dispatch(base) == -1)
+	if (daemon_dispatch(base) == -1)
 		log_warnx("event loop failed");
 	daemon_finish();
 	event_base_free(base);
