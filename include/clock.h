@@ -31,6 +31,11 @@ int		 clock_advance(int64_t seconds, struct err *);
 struct clock_timer *clock_timer_new(const char *name, clock_cb, void *arg);
 /* (Re)arm to fire once at the given clock time; a past time fires soon. */
 void		 clock_timer_at(struct clock_timer *, time_t when);
+/*
+ * Fire on a later turn of the event loop, after waiting clients, never
+ * from clock_advance: how a long job yields between its slices.
+ */
+void		 clock_timer_yield(struct clock_timer *);
 void		 clock_timer_cancel(struct clock_timer *);
 int		 clock_timer_pending(const struct clock_timer *, time_t *when);
 void		 clock_timer_free(struct clock_timer *);

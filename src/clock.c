@@ -40,10 +40,13 @@ struct clock_timer {
 	void		*arg;
 	time_t		 due;
 	int		 pending;
+	int		 yielding;	/* on clock_yq, not clock_q */
 };
 TAILQ_HEAD(clock_queue, clock_timer);
 
 static struct clock_queue	 clock_q = TAILQ_HEAD_INITIALIZER(clock_q);
+static struct clock_queue	 clock_yq = TAILQ_HEAD_INITIALIZER(clock_yq);
+static struct event		*clock_yield_ev;
 static struct event_base	*clock_base;
 static struct event		*clock_ev;
 static int			 clock_fake;
@@ -57,6 +60,7 @@ static void	clock_schedule(void);
 static void	clock_fire(struct clock_timer *);
 static void	clock_run_due(void);
 static void	clock_event_cb(evutil_socket_t, short, void *);
+static void	clock_yield_cb(evutil_socket_t, short, void *);
 
 int
 clock_init(struct event_base *base, const char *fake_now, struct err *err)
@@ -73,8 +77,14 @@ clock_init(struct event_base *base, const char *fake_now, struct err *err)
 		event_free(clock_ev);
 		clock_ev = NULL;
 	}
+	if (clock_yield_ev != NULL) {
+		event_free(clock_yield_ev);
+		clock_yield_ev = NULL;
+	}
 	if (base != NULL &&
-	    (clock_ev = evtimer_new(base, clock_event_cb, NULL)) == NULL)
+	    ((clock_ev = evtimer_new(base, clock_event_cb, NULL)) == NULL ||
+	    (clock_yield_ev = evtimer_new(base, clock_yield_cb,
+	    NULL)) == NULL))
 		return (err_set(err, ERR_INTERNAL, "cannot create the clock "
 		    "timer event"));
 	clock_base = base;
@@ -99,9 +109,16 @@ clock_free(void)
 		TAILQ_REMOVE(&clock_q, t, entry);
 		t->pending = 0;
 	}
+	while ((t = TAILQ_FIRST(&clock_yq)) != NULL) {
+		TAILQ_REMOVE(&clock_yq, t, entry);
+		t->yielding = 0;
+	}
 	if (clock_ev != NULL)
 		event_free(clock_ev);
 	clock_ev = NULL;
+	if (clock_yield_ev != NULL)
+		event_free(clock_yield_ev);
+	clock_yield_ev = NULL;
 	clock_base = NULL;
 	clock_fake = 0;
 	clock_advanced = 0;
@@ -218,9 +235,48 @@ clock_timer_at(struct clock_timer *t, time_t when)
 		clock_schedule();
 }
 
+/*
+ * A long job's continuation: fire on a later turn of the event loop,
+ * after the clients it has waiting, and never from clock_advance (the
+ * job is not something time makes due).
+ */
+void
+clock_timer_yield(struct clock_timer *t)
+{
+	static const struct timeval	now = { 0, 0 };
+
+	clock_timer_cancel(t);
+	if (t->yielding)
+		return;
+	t->yielding = 1;
+	TAILQ_INSERT_TAIL(&clock_yq, t, entry);
+	if (clock_yield_ev != NULL)
+		evtimer_add(clock_yield_ev, &now);
+}
+
+static void
+clock_yield_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct clock_queue	 q = TAILQ_HEAD_INITIALIZER(q);
+	struct clock_timer	*t;
+
+	/* Those yielding again from their callback wait for the next turn. */
+	TAILQ_CONCAT(&q, &clock_yq, entry);
+	while ((t = TAILQ_FIRST(&q)) != NULL) {
+		TAILQ_REMOVE(&q, t, entry);
+		t->yielding = 0;
+		if (t->cb != NULL)
+			t->cb(t->arg);
+	}
+}
+
 void
 clock_timer_cancel(struct clock_timer *t)
 {
+	if (t != NULL && t->yielding) {
+		TAILQ_REMOVE(&clock_yq, t, entry);
+		t->yielding = 0;
+	}
 	if (t == NULL || !t->pending)
 		return;
 	TAILQ_REMOVE(&clock_q, t, entry);

@@ -87,7 +87,7 @@ planner_sweep_start(struct store *s, const char *why)
 	sweep_g.failed = 0;
 	sweep_g.busy_ms = sweep_g.longest_ms = 0;
 	snprintf(sweep_g.why, sizeof(sweep_g.why), "%s", why);
-	clock_timer_at(sweep_g.timer, clock_now());
+	clock_timer_yield(sweep_g.timer);
 }
 
 size_t
@@ -121,8 +121,8 @@ sweep_cb(void *arg)
 	if (t > sweep_g.longest_ms)
 		sweep_g.longest_ms = t;
 	if (sweep_g.at < sweep_g.n) {
-		/* Due at once: the loop serves clients before it fires. */
-		clock_timer_at(sweep_g.timer, clock_now());
+		/* The loop serves waiting clients before the next slice. */
+		clock_timer_yield(sweep_g.timer);
 		return;
 	}
 	log_info("planner: %s replan done: %zu team(s) in %.0f ms of "
