@@ -347,12 +347,13 @@ int	store_series_wanted(struct store *,
 /*
  * The psychologist bookings of the sessions outside the scope with from
  * <= start < until (covered, or planned and uncovered; not cancelled), by
- * start then series: what a scoped run replays in time order.  free()
- * *vp.
+ * start then series; with psych, only hers: what a scoped run replays in
+ * time order.  free() *vp.
  */
 struct session_booking;
 int	store_session_bookings(struct store *, time_t from, time_t until,
-	    struct session_booking **, size_t *, struct err *);
+	    const char *psych, struct session_booking **, size_t *,
+	    struct err *);
 
 /*
  * ---- for store*.c only ----

@@ -94,6 +94,14 @@ struct plan_run {
 	const struct planner_scope	*scope;
 	struct session_booking		*rep;		/* to replay, by time */
 	size_t				 nrep;
+	size_t				 caprep;
+	size_t				 repi;		/* the next to replay */
+	time_t				 pos;		/* where the run is: */
+	char				 posseries[SLUG_MAX + 1];
+	char				(*relevant)[SLUG_MAX + 1];
+	size_t				 nrelevant;	/* psychologists read */
+	time_t				*loaded;	/* Mondays read whole */
+	size_t				 nloaded;
 	time_t				*weeks;		/* Mondays to check */
 	size_t				 nweeks;
 	size_t				 capweeks;
@@ -138,12 +146,22 @@ static void	 plan_uid(const struct config *, const char *, char *, size_t);
 static void	 plan_unbook(struct plan_run *);
 static int	 plan_rebooked(const struct plan_run *,
 		    const struct session *);
-static void	 plan_choose(struct plan_run *, const char *, time_t, time_t,
-		    const char *, const char *, struct sched_choice *);
+static int	 plan_choose(struct plan_run *, const char *, time_t, time_t,
+		    const char *, const char *, struct sched_choice *,
+		    struct err *);
 static time_t	 plan_monday(time_t);
-static void	 plan_mark(struct plan_run *, time_t, time_t);
+static int	 plan_mark(struct plan_run *, time_t, time_t, struct err *);
+static int	 plan_rep_cmp(const void *, const void *);
+static void	 plan_rep_take(struct plan_run *,
+		    const struct session_booking *, size_t, int);
+static int	 plan_relevant_add(struct plan_run *, const char *,
+		    struct err *);
+static int	 plan_relevant(struct plan_run *, struct err *);
+static int	 plan_week_load(struct plan_run *, time_t, struct err *);
+static int	 plan_weeks_load(struct plan_run *, time_t, time_t,
+		    struct err *);
 static int	 plan_marked(const struct plan_run *, time_t);
-static void	 plan_premark(struct plan_run *);
+static int	 plan_premark(struct plan_run *, struct err *);
 static int	 plan_replay(struct plan_run *, const struct session_booking *,
 		    struct err *);
 static void	 plan_widen(struct plan_run *, const char *);
@@ -238,10 +256,7 @@ plan_load(struct plan_run *p, struct err *err)
 		    &p->stored, &p->nstored, err) == -1 ||
 		    store_attendees_range_scoped(p->store, p->now,
 		    p->until + PLANNER_BOOK_MARGIN, &p->att, &p->natt,
-		    err) == -1 ||
-		    store_session_bookings(p->store,
-		    p->now - PLANNER_BOOK_MARGIN, p->until + PLANNER_BOOK_MARGIN,
-		    &p->rep, &p->nrep, err) == -1) {
+		    err) == -1) {
 			free(abs);
 			return (-1);
 		}
@@ -283,20 +298,6 @@ plan_load(struct plan_run *p, struct err *err)
 	}
 	if (p->nstored > 0)
 		qsort(p->byid, p->nstored, sizeof(*p->byid), plan_byid_cmp);
-	/*
-	 * The other teams' sessions a full run would leave as they are are
-	 * booked now, as it books them; the ones it would decide again are
-	 * replayed in time order (plan_replay), as it would decide them.
-	 */
-	for (i = 0, n = 0; i < p->nrep; i++) {
-		if (p->rep[i].state == SESSION_PLANNED && !p->rep[i].manual &&
-		    p->rep[i].start >= p->now && p->rep[i].start < p->until)
-			p->rep[n++] = p->rep[i];
-		else if (p->rep[i].psychologist[0] != '\0')
-			sched_book_add(p->book, p->rep[i].psychologist,
-			    p->rep[i].id, p->rep[i].start, p->rep[i].end);
-	}
-	p->nrep = n;
 
 	p->ps = xcalloc(p->nseries + 1, sizeof(*p->ps));
 	for (i = 0; i < p->nseries; i++) {
@@ -333,6 +334,9 @@ plan_load(struct plan_run *p, struct err *err)
 		}
 		ps->cofac = plan_member(p, ps->r->cofacilitator);
 	}
+	p->pos = p->now - 2 * PLANNER_BOOK_MARGIN;
+	if (p->scoped)
+		return (plan_relevant(p, err));
 	return (0);
 }
 
@@ -356,6 +360,8 @@ plan_free(struct plan_run *p)
 	sched_book_free(p->book);
 	free(p->occ);
 	free(p->rep);
+	free(p->relevant);
+	free(p->loaded);
 	free(p->weeks);
 	free(p->wanted);
 	for (i = 0; i < p->nwiden; i++)
@@ -451,13 +457,15 @@ plan_decide(struct plan_run *p, struct plan_occ *oc, struct err *err)
 		plan_uid(p->conf, id, x.uid, sizeof(x.uid));
 	}
 
-	plan_choose(p, ps->wanted, oc->o.start, oc->o.end,
+	if (plan_choose(p, ps->wanted, oc->o.start, oc->o.end,
 	    old != NULL ? old->psychologist : "",
-	    old != NULL ? old->cover_reason : "", &ch);
+	    old != NULL ? old->cover_reason : "", &ch, err) == -1)
+		return (-1);
 	/* Another team's cover after this may change: check it (scoped). */
 	if (p->scoped && strcmp(ch.psychologist, old != NULL &&
-	    plan_rebooked(p, old) ? old->psychologist : "") != 0)
-		plan_mark(p, oc->o.start, oc->o.end);
+	    plan_rebooked(p, old) ? old->psychologist : "") != 0 &&
+	    plan_mark(p, oc->o.start, oc->o.end, err) == -1)
+		return (-1);
 	if (ch.psychologist[0] != '\0')
 		sched_book_add(p->book, ch.psychologist, id, oc->o.start,
 		    oc->o.end);
@@ -573,13 +581,14 @@ plan_unbook(struct plan_run *p)
  * cover already chosen (old, with its reason) stays while still free, so
  * a replan does not reshuffle.
  */
-static void
+static int
 plan_choose(struct plan_run *p, const char *wanted, time_t start,
     time_t end, const char *old, const char *old_reason,
-    struct sched_choice *ch)
+    struct sched_choice *ch, struct err *err)
 {
 	struct sched_assign	a;
 	struct sched_choice	keep;
+	int			r;
 
 	memset(&a, 0, sizeof(a));
 	a.wanted = wanted;
@@ -591,6 +600,13 @@ plan_choose(struct plan_run *p, const char *wanted, time_t start,
 	a.end = end;
 	a.buffer_minutes = p->conf->buffer_minutes;
 	sched_assign_psychologist(&a, ch);
+	/* Cover weighs every psychologist's week: read it whole (scoped). */
+	if (p->scoped && strcmp(ch->psychologist, wanted) != 0) {
+		if ((r = plan_weeks_load(p, start, end, err)) == -1)
+			return (-1);
+		if (r == 1)
+			sched_assign_psychologist(&a, ch);
+	}
 	if (old[0] != '\0' && strcmp(ch->psychologist, old) != 0 &&
 	    strcmp(old, wanted) != 0) {
 		a.wanted = old;
@@ -602,6 +618,7 @@ plan_choose(struct plan_run *p, const char *wanted, time_t start,
 			    old_reason);
 		}
 	}
+	return (0);
 }
 
 /* Planned sessions in the window whose occurrence went away. */
@@ -681,12 +698,161 @@ plan_monday(time_t t)
 	return (mktime(&tm));
 }
 
+/*
+ * The other teams' sessions are read lazily (a region's year is 26,000):
+ * upfront only those of the psychologists the scope's series want or
+ * have (plan_relevant); a week whole where a booking changes (plan_mark)
+ * or a session needs cover (plan_choose), since then every
+ * psychologist's week counts.  A row the run has passed is booked at once
+ * (nothing before it changed, or its week would be read already); one
+ * still to come joins the replay, in order; one a full run leaves as it
+ * is (held, by hand, started) is booked at once, as that run books it.
+ */
+static int
+plan_rep_cmp(const void *a, const void *b)
+{
+	const struct session_booking	*x = a, *y = b;
+
+	if (x->start != y->start)
+		return (x->start < y->start ? -1 : 1);
+	return (strcmp(x->series, y->series));
+}
+
 static void
-plan_mark(struct plan_run *p, time_t start, time_t end)
+plan_rep_take(struct plan_run *p, const struct session_booking *v, size_t n,
+    int skip_relevant)
+{
+	const struct session_booking	*b;
+	size_t				 i, k, added = 0;
+
+	for (i = 0; i < n; i++) {
+		b = &v[i];
+		if (skip_relevant && b->psychologist[0] != '\0') {
+			for (k = 0; k < p->nrelevant; k++) {
+				if (strcmp(p->relevant[k],
+				    b->psychologist) == 0)
+					break;
+			}
+			if (k < p->nrelevant)
+				continue;	/* read upfront */
+		}
+		if (b->state != SESSION_PLANNED || b->manual ||
+		    b->start < p->now || b->start >= p->until ||
+		    b->start < p->pos || (b->start == p->pos &&
+		    strcmp(b->series, p->posseries) < 0)) {
+			if (b->psychologist[0] != '\0')
+				sched_book_add(p->book, b->psychologist, b->id,
+				    b->start, b->end);
+			continue;
+		}
+		if (p->nrep == p->caprep) {
+			p->caprep = p->caprep == 0 ? 64 : p->caprep * 2;
+			p->rep = xreallocarray(p->rep, p->caprep,
+			    sizeof(*p->rep));
+		}
+		p->rep[p->nrep++] = *b;
+		added++;
+	}
+	if (added > 0 && p->nrep - p->repi > 1)
+		qsort(p->rep + p->repi, p->nrep - p->repi, sizeof(*p->rep),
+		    plan_rep_cmp);
+}
+
+static int
+plan_relevant_add(struct plan_run *p, const char *psych, struct err *err)
+{
+	struct session_booking	*v = NULL;
+	size_t			 n = 0, k;
+
+	if (psych == NULL || *psych == '\0')
+		return (0);
+	for (k = 0; k < p->nrelevant; k++) {
+		if (strcmp(p->relevant[k], psych) == 0)
+			return (0);
+	}
+	if (store_session_bookings(p->store, p->now - PLANNER_BOOK_MARGIN,
+	    p->until + PLANNER_BOOK_MARGIN, psych, &v, &n, err) == -1)
+		return (-1);
+	p->relevant = xreallocarray(p->relevant, p->nrelevant + 1,
+	    sizeof(*p->relevant));
+	snprintf(p->relevant[p->nrelevant++], sizeof(*p->relevant), "%s",
+	    psych);
+	plan_rep_take(p, v, n, 0);
+	free(v);
+	return (0);
+}
+
+/* The wanted and present psychologists of the scope, read upfront. */
+static int
+plan_relevant(struct plan_run *p, struct err *err)
+{
+	size_t	i;
+
+	for (i = 0; i < p->nseries; i++) {
+		if (plan_relevant_add(p, p->ps[i].wanted, err) == -1)
+			return (-1);
+	}
+	for (i = 0; i < p->nstored; i++) {
+		if (plan_relevant_add(p, p->stored[i].psychologist, err) == -1)
+			return (-1);
+	}
+	return (0);
+}
+
+/* The week from Monday w whole, once; 1 if read now. */
+static int
+plan_week_load(struct plan_run *p, time_t w, struct err *err)
+{
+	struct session_booking	*v = NULL;
+	size_t			 n = 0, i;
+
+	for (i = 0; i < p->nloaded; i++) {
+		if (p->loaded[i] == w)
+			return (0);
+	}
+	if (w >= p->until + PLANNER_BOOK_MARGIN ||
+	    w + 8 * PLANNER_DAY < p->now - PLANNER_BOOK_MARGIN)
+		return (0);
+	if (store_session_bookings(p->store, w,
+	    plan_monday(w + 7 * PLANNER_DAY + PLANNER_DAY / 2), NULL, &v, &n,
+	    err) == -1)
+		return (-1);
+	p->loaded = xreallocarray(p->loaded, p->nloaded + 1,
+	    sizeof(*p->loaded));
+	p->loaded[p->nloaded++] = w;
+	plan_rep_take(p, v, n, 1);
+	free(v);
+	return (1);
+}
+
+/* The weeks around [start, end) whole: a week's count, and the buffer. */
+static int
+plan_weeks_load(struct plan_run *p, time_t start, time_t end,
+    struct err *err)
+{
+	time_t	buf = (time_t)p->conf->buffer_minutes * 60, t[3];
+	size_t	k;
+	int	r, any = 0;
+
+	t[0] = start - buf - PLANNER_DAY;
+	t[1] = start;
+	t[2] = end + buf;
+	for (k = 0; k < 3; k++) {
+		if ((r = plan_week_load(p, plan_monday(t[k]), err)) == -1)
+			return (-1);
+		any |= r;
+	}
+	return (any);
+}
+
+static int
+plan_mark(struct plan_run *p, time_t start, time_t end, struct err *err)
 {
 	time_t	buf = (time_t)p->conf->buffer_minutes * 60, t[3], w;
 	size_t	i, k;
 
+	if (plan_weeks_load(p, start, end, err) == -1)
+		return (-1);
 	t[0] = start - buf - PLANNER_DAY;
 	t[1] = start;
 	t[2] = end + buf;
@@ -703,6 +869,7 @@ plan_mark(struct plan_run *p, time_t start, time_t end)
 		}
 		p->weeks[p->nweeks++] = w;
 	}
+	return (0);
 }
 
 /* start falls in a marked week: [Monday, Monday + 7 days), DST or not. */
@@ -729,8 +896,8 @@ plan_marked(const struct plan_run *p, time_t start)
  * times), and of the in-scope bookings that move or go away, whose old
  * place the other teams' earlier decisions saw.
  */
-static void
-plan_premark(struct plan_run *p)
+static int
+plan_premark(struct plan_run *p, struct err *err)
 {
 	const struct planner_scope	*sc = p->scope;
 	struct session			*old;
@@ -738,16 +905,19 @@ plan_premark(struct plan_run *p)
 	char				 id[SCHED_ID_MAX + 1];
 	time_t				 a, b, t;
 	size_t				 i;
+	int				 rc = -1;
 
 	for (i = 0; i + 1 < sc->ndirty * 2; i += 2) {
 		a = sc->dirty[i] > p->now - PLANNER_BOOK_MARGIN ?
 		    sc->dirty[i] : p->now - PLANNER_BOOK_MARGIN;
 		b = sc->dirty[i + 1] < p->until + PLANNER_BOOK_MARGIN ?
 		    sc->dirty[i + 1] : p->until + PLANNER_BOOK_MARGIN;
-		for (t = a; t < b; t += PLANNER_DAY)
-			plan_mark(p, t, t);
-		if (a < b)
-			plan_mark(p, b, b);
+		for (t = a; t < b; t += PLANNER_DAY) {
+			if (plan_mark(p, t, t, err) == -1)
+				return (-1);
+		}
+		if (a < b && plan_mark(p, b, b, err) == -1)
+			return (-1);
 	}
 	will = xcalloc(p->nstored + 1, 1);
 	for (i = 0; i < p->nocc; i++) {
@@ -757,16 +927,22 @@ plan_premark(struct plan_run *p)
 		will[old - p->stored] = 1;
 		if (plan_rebooked(p, old) &&
 		    (old->start != p->occ[i].o.start ||
-		    old->end != p->occ[i].o.end)) {
-			plan_mark(p, old->start, old->end);
-			plan_mark(p, p->occ[i].o.start, p->occ[i].o.end);
-		}
+		    old->end != p->occ[i].o.end) &&
+		    (plan_mark(p, old->start, old->end, err) == -1 ||
+		    plan_mark(p, p->occ[i].o.start, p->occ[i].o.end,
+		    err) == -1))
+			goto out;
 	}
 	for (i = 0; i < p->nstored; i++) {
-		if (!will[i] && plan_rebooked(p, &p->stored[i]))
-			plan_mark(p, p->stored[i].start, p->stored[i].end);
+		if (!will[i] && plan_rebooked(p, &p->stored[i]) &&
+		    plan_mark(p, p->stored[i].start, p->stored[i].end,
+		    err) == -1)
+			goto out;
 	}
+	rc = 0;
+out:
 	free(will);
+	return (rc);
 }
 
 static int
@@ -806,7 +982,7 @@ plan_wanted_find(struct plan_run *p, const char *series, struct err *err,
 		}
 		p->have_wanted = 1;
 	}
-	snprintf(key.slug, sizeof(key.slug), "%s", series);
+	snprintf(key.slug, sizeof(key.slug), "%.*s", SLUG_MAX, series);
 	return (p->nwanted == 0 ? NULL : bsearch(&key, p->wanted, p->nwanted,
 	    sizeof(*p->wanted), plan_wanted_cmp));
 }
@@ -831,14 +1007,19 @@ plan_widen(struct plan_run *p, const char *team)
  * (the caller runs again).  Then it is booked as it stands.
  */
 static int
-plan_replay(struct plan_run *p, const struct session_booking *b,
+plan_replay(struct plan_run *p, const struct session_booking *row,
     struct err *err)
 {
 	const struct plan_wanted	*w;
+	struct session_booking		 copy = *row;	/* p->rep may grow */
+	const struct session_booking	*b = &copy;
 	struct sched_choice		 ch;
 	struct session			 x;
 	int				 rc;
 
+	p->pos = b->start;
+	snprintf(p->posseries, sizeof(p->posseries), "%.*s", SLUG_MAX,
+	    b->series);
 	if (plan_marked(p, b->start)) {
 		w = plan_wanted_find(p, b->series, err, &rc);
 		if (rc == -1)
@@ -852,22 +1033,25 @@ plan_replay(struct plan_run *p, const struct session_booking *b,
 		 * the wanted psychologist's is always the same words (a
 		 * psychologist's name change replans every team).
 		 */
-		plan_choose(p, w->wanted, b->start, b->end, b->psychologist,
-		    "", &ch);
+		if (plan_choose(p, w->wanted, b->start, b->end,
+		    b->psychologist, "", &ch, err) == -1)
+			return (-1);
 		if (b->psychologist[0] != '\0' &&
 		    strcmp(ch.psychologist, b->psychologist) == 0 &&
 		    strcmp(b->psychologist, w->wanted) == 0)
 			goto book;
 		if (store_session_get(p->store, b->id, &x, err) == -1)
 			return (-1);
-		plan_choose(p, w->wanted, b->start, b->end, b->psychologist,
-		    x.cover_reason, &ch);
+		if (plan_choose(p, w->wanted, b->start, b->end,
+		    b->psychologist, x.cover_reason, &ch, err) == -1)
+			return (-1);
 		if (strcmp(ch.psychologist, b->psychologist) != 0 ||
 		    strcmp(ch.reason, x.cover_reason) != 0) {
 			plan_widen(p, b->team);
 			/* Go on with what a full run would book. */
 			if (strcmp(ch.psychologist, b->psychologist) != 0) {
-				plan_mark(p, b->start, b->end);
+				if (plan_mark(p, b->start, b->end, err) == -1)
+					return (-1);
 				if (ch.psychologist[0] != '\0')
 					sched_book_add(p->book,
 					    ch.psychologist, b->id, b->start,
@@ -899,7 +1083,7 @@ plan_replay_before(const struct session_booking *b, const struct plan_occ *o)
 static int
 plan_pass(struct plan_run *p, struct err *err)
 {
-	size_t	i, j = 0;
+	size_t	i;
 
 	if (plan_load(p, err) == -1)
 		return (-1);
@@ -908,19 +1092,23 @@ plan_pass(struct plan_run *p, struct err *err)
 	if (p->nocc > 0)
 		qsort(p->occ, p->nocc, sizeof(*p->occ), plan_occ_cmp);
 	plan_unbook(p);
-	if (p->scoped)
-		plan_premark(p);
+	if (p->scoped && plan_premark(p, err) == -1)
+		return (-1);
+	/* Decisions and replays merged in time order; replays may grow. */
 	for (i = 0; i < p->nocc; i++) {
-		for (; j < p->nrep && plan_replay_before(&p->rep[j],
-		    &p->occ[i]); j++) {
-			if (plan_replay(p, &p->rep[j], err) == -1)
+		while (p->repi < p->nrep && plan_replay_before(&p->rep[p->repi],
+		    &p->occ[i])) {
+			if (plan_replay(p, &p->rep[p->repi++], err) == -1)
 				return (-1);
 		}
+		p->pos = p->occ[i].o.start;
+		snprintf(p->posseries, sizeof(p->posseries), "%s",
+		    p->occ[i].ps->r->slug);
 		if (plan_decide(p, &p->occ[i], err) == -1)
 			return (-1);
 	}
-	for (; j < p->nrep; j++) {
-		if (plan_replay(p, &p->rep[j], err) == -1)
+	while (p->repi < p->nrep) {
+		if (plan_replay(p, &p->rep[p->repi++], err) == -1)
 			return (-1);
 	}
 	if (p->nwiden > 0)
@@ -1096,7 +1284,8 @@ planner_session_move(struct store *s, const struct config *conf,
 	struct sched_attendee	*att = NULL;
 	struct session		 x;
 	char			 date[DATE_LEN], first[SLUG_MAX + 1], *teams[1];
-	size_t			 natt, i;
+	struct session_booking	*rows = NULL;
+	size_t			 natt, i, nrows = 0;
 	time_t			 len;
 	int			 rc = -1;
 
@@ -1128,12 +1317,14 @@ planner_session_move(struct store *s, const struct config *conf,
 	    x.teams);
 	teams[0] = first;
 	if (plan_scope_set(s, teams, first[0] != '\0' ? 1 : 0, err) == -1 ||
-	    plan_load(&p, err) == -1)
+	    plan_load(&p, err) == -1 ||
+	    store_session_bookings(s, p.now, p.until, NULL, &rows, &nrows,
+	    err) == -1)
 		goto out;
-	for (i = 0; i < p.nrep; i++) {
-		if (p.rep[i].psychologist[0] != '\0')
-			sched_book_add(p.book, p.rep[i].psychologist,
-			    p.rep[i].id, p.rep[i].start, p.rep[i].end);
+	for (i = 0; i < nrows; i++) {
+		if (rows[i].psychologist[0] != '\0')
+			sched_book_add(p.book, rows[i].psychologist,
+			    rows[i].id, rows[i].start, rows[i].end);
 	}
 	p.now = clock_now();	/* alerts are dated now */
 	if (x.psychologist[0] != '\0')
@@ -1182,6 +1373,7 @@ planner_session_move(struct store *s, const struct config *conf,
 		goto out;
 	rc = 0;
 out:
+	free(rows);
 	free(att);
 	plan_free(&p);
 	return (rc);

@@ -24,6 +24,7 @@ enum {
 	SCOPE_CLOSE,
 	SCOPE_LIST,
 	SCOPE_BOOKINGS,
+	SCOPE_BOOKINGS_PSYCH,
 	SCOPE_MEMBER_TEAMS,
 	SCOPE_WANTED,
 	SCOPE_NSTMTS
@@ -49,6 +50,15 @@ static const char *const scope_sql[SCOPE_NSTMTS] = {
 	    "FROM sessions INDEXED BY sessions_booking "
 	    "WHERE start >= ?1 AND start < ?2 AND state != 'cancelled' "
 	    "AND (psychologist IS NOT NULL OR state = 'planned') "
+	    "AND " STORE_FIRST_TEAM("sessions") " NOT IN "
+	    "  (SELECT team FROM temp.scope_team) "
+	    "ORDER BY start, series",
+	[SCOPE_BOOKINGS_PSYCH] =
+	    "SELECT id, series, start, \"end\", psychologist, state, manual, "
+	    STORE_FIRST_TEAM("sessions") " "
+	    "FROM sessions INDEXED BY sessions_psychologist "
+	    "WHERE psychologist = ?3 AND start >= ?1 AND start < ?2 "
+	    "AND state != 'cancelled' "
 	    "AND " STORE_FIRST_TEAM("sessions") " NOT IN "
 	    "  (SELECT team FROM temp.scope_team) "
 	    "ORDER BY start, series",
@@ -174,9 +184,11 @@ store_series_wanted(struct store *s,
 
 int
 store_session_bookings(struct store *s, time_t from, time_t until,
-    struct session_booking **vp, size_t *np, struct err *err)
+    const char *psych, struct session_booking **vp, size_t *np,
+    struct err *err)
 {
-	sqlite3_stmt		*st = SCOPE_STMT(s, SCOPE_BOOKINGS);
+	sqlite3_stmt		*st = SCOPE_STMT(s, psych != NULL ?
+	    SCOPE_BOOKINGS_PSYCH : SCOPE_BOOKINGS);
 	struct session_booking	*v = NULL, *b;
 	const unsigned char	*t;
 	size_t			 n = 0, cap = 0;
@@ -184,9 +196,11 @@ store_session_bookings(struct store *s, time_t from, time_t until,
 
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)from);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)until);
+	if (psych != NULL)
+		sqlite3_bind_text(st, 3, psych, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (n == cap) {
-			cap = cap == 0 ? 256 : cap * 2;
+			cap = cap == 0 ? 64 : cap * 2;
 			v = xreallocarray(v, cap, sizeof(*v));
 		}
 		b = &v[n++];

@@ -285,6 +285,7 @@ static const char *const store_migrations[] = {
 	"CREATE INDEX sessions_first_team ON sessions(first_team, start);"
 	"CREATE INDEX sessions_booking ON sessions(start, state, "
 	"  psychologist, \"end\", series, manual, id, first_team);"
+	"CREATE INDEX sessions_psychologist ON sessions(psychologist, start);"
 	"CREATE INDEX members_role ON members(role);",
 };
 #define STORE_VERSION \
