@@ -56,11 +56,13 @@ static int	move_start(time_t, long, time_t *);
 static struct book_psych *book_find(const struct sched_book *, const char *);
 static struct book_psych *book_get(struct sched_book *, const char *);
 static struct book_week *book_week(const struct book_psych *, int);
+static int	book_week_count(const struct sched_book *, const char *, int);
 static void	book_week_add(struct book_psych *, int, int);
 static const struct member *psych_find(const struct sched_assign *,
 		    const char *);
 static int	psych_why_not(const struct sched_assign *,
-		    const struct member *, const char *, char *, size_t);
+		    const struct member *, const char *, int, int, char *,
+		    size_t);
 static const char *display(const struct member *);
 static void	say(char *, size_t, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
@@ -684,12 +686,19 @@ int
 sched_book_week_count(const struct sched_book *b, const char *psych,
     time_t t)
 {
+	return (book_week_count(b, psych, sched_isoweek(t)));
+}
+
+/* The same for an ISO week already worked out (sched_isoweek). */
+static int
+book_week_count(const struct sched_book *b, const char *psych, int week)
+{
 	struct book_psych	*p;
 	struct book_week	*w;
 
 	if (psych == NULL || (p = book_find(b, psych)) == NULL)
 		return (0);
-	if ((w = book_week(p, sched_isoweek(t))) == NULL)
+	if ((w = book_week(p, week)) == NULL)
 		return (0);
 	return (w->count);
 }
@@ -730,6 +739,8 @@ say(char *buf, size_t len, const char *fmt, ...)
 {
 	va_list	ap;
 
+	if (buf == NULL)
+		return;		/* a candidate's why is not wanted */
 	va_start(ap, fmt);
 	vsnprintf(buf, len, fmt, ap);
 	va_end(ap);
@@ -754,13 +765,17 @@ psych_find(const struct sched_assign *a, const char *slug)
 	return (NULL);
 }
 
-/* 0 free; -1 not, with why in words ("is absent on 2026-03-10"). */
+/*
+ * 0 free; -1 not, with why in words ("is absent on 2026-03-10") unless
+ * why is NULL.  wd and week are date's weekday and a->start's ISO week,
+ * worked out once by the caller for every psychologist it weighs.
+ */
 static int
 psych_why_not(const struct sched_assign *a, const struct member *m,
-    const char *date, char *why, size_t len)
+    const char *date, int wd, int week, char *why, size_t len)
 {
 	const char	*id;
-	int		 wd, count;
+	int		 count;
 
 	if (m->start[0] != '\0' && strcmp(m->start, date) > 0) {
 		say(why, len, "does not start until %s", m->start);
@@ -770,8 +785,7 @@ psych_why_not(const struct sched_assign *a, const struct member *m,
 		say(why, len, "left on %s", m->end);
 		return (-1);
 	}
-	if ((wd = sched_date_weekday(date)) != -1 &&
-	    (m->days & (1 << wd)) == 0) {
+	if (wd != -1 && (m->days & (1 << wd)) == 0) {
 		say(why, len, "does not work on %s", weekday_plural[wd]);
 		return (-1);
 	}
@@ -785,8 +799,7 @@ psych_why_not(const struct sched_assign *a, const struct member *m,
 		    "minutes", id, a->buffer_minutes);
 		return (-1);
 	}
-	count = a->book != NULL ?
-	    sched_book_week_count(a->book, m->slug, a->start) : 0;
+	count = a->book != NULL ? book_week_count(a->book, m->slug, week) : 0;
 	if (count >= m->capacity) {
 		say(why, len, "is at capacity (%d session%s) in the "
 		    "week of %s", m->capacity, m->capacity == 1 ? "" : "s",
@@ -804,13 +817,16 @@ sched_assign_psychologist(const struct sched_assign *a,
 	char			 date[DATE_LEN], why[SCHED_REASON_MAX];
 	char			 first[SCHED_REASON_MAX];
 	size_t			 i;
-	int			 count, bestcount = 0, ties = 0;
+	int			 count, bestcount = 0, ties = 0, wd, week;
 
 	memset(c, 0, sizeof(*c));
 	sched_local_date(a->start, date);
+	wd = sched_date_weekday(date);
+	week = sched_date_isoweek(date);
 	want = psych_find(a, a->wanted);
 	if (want != NULL) {
-		if (psych_why_not(a, want, date, why, sizeof(why)) == 0) {
+		if (psych_why_not(a, want, date, wd, week, why,
+		    sizeof(why)) == 0) {
 			snprintf(c->psychologist, sizeof(c->psychologist),
 			    "%s", want->slug);
 			say(c->reason, sizeof(c->reason),
@@ -828,10 +844,10 @@ sched_assign_psychologist(const struct sched_assign *a,
 	for (i = 0; i < a->npsychs; i++) {
 		m = &a->psychs[i];
 		if (m == want || m->role != ROLE_PSYCHOLOGIST ||
-		    psych_why_not(a, m, date, why, sizeof(why)) == -1)
+		    psych_why_not(a, m, date, wd, week, NULL, 0) == -1)
 			continue;
 		count = a->book != NULL ?
-		    sched_book_week_count(a->book, m->slug, a->start) : 0;
+		    book_week_count(a->book, m->slug, week) : 0;
 		if (best == NULL || count < bestcount ||
 		    (count == bestcount && strcmp(m->slug, best->slug) < 0)) {
 			if (best != NULL && count == bestcount)
