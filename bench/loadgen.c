@@ -7,10 +7,13 @@
  * must start with the expected prefix, else it stops and says so: a fast
  * wrong answer is not a figure.  One thread and poll(2), and nothing
  * allocated per request, so that the server, not the client, is what is
- * measured.  Used by bench/control-status; not part of reflectd.
+ * measured.  With -P, the server's CPU time per request (from Linux's
+ * /proc) is printed too: what else the machine runs moves it much less
+ * than it moves requests per second.  Used by bench/control-status; not
+ * part of reflectd.
  *
- * usage: loadgen [-c connections] [-d seconds] [-p prefix] [-r request]
- *            [-w seconds] socket
+ * usage: loadgen [-c connections] [-d seconds] [-P pid] [-p prefix]
+ *            [-r request] [-w seconds] socket
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -50,6 +53,7 @@ static void	 die(const char *, ...)
 		    __attribute__((__format__ (printf, 1, 2), __noreturn__));
 static uint64_t	 now_ns(void);
 static double	 parse_seconds(const char *, const char *);
+static double	 cpu_seconds(long);
 static int	 conn_open(const char *);
 static void	 conn_send(struct conn *, int, const char *, size_t, uint64_t);
 static int	 conn_reply(struct conn *, int, const char *, size_t,
@@ -62,7 +66,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: loadgen [-c connections] [-d seconds] "
-	    "[-p prefix] [-r request] [-w seconds] socket\n");
+	    "[-P pid] [-p prefix] [-r request] [-w seconds] socket\n");
 	exit(2);
 }
 
@@ -100,6 +104,31 @@ parse_seconds(const char *s, const char *what)
 	if (errno != 0 || end == s || *end != '\0' || d < 0 || d > 86400)
 		die("bad %s: %s", what, s);
 	return (d);
+}
+
+/* The user and system time process pid has used, in seconds. */
+static double
+cpu_seconds(long pid)
+{
+	FILE			*f;
+	char			 path[64], buf[1024], *p;
+	unsigned long long	 utime, stime;
+	long			 hz;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	if ((f = fopen(path, "r")) == NULL)
+		die("%s: %s", path, strerror(errno));
+	if (fgets(buf, sizeof(buf), f) == NULL)
+		die("%s: cannot read", path);
+	fclose(f);
+	/* After the command's closing parenthesis: state is field 3. */
+	if ((p = strrchr(buf, ')')) == NULL || sscanf(p + 2,
+	    "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+	    &utime, &stime) != 2)
+		die("%s: cannot parse", path);
+	if ((hz = sysconf(_SC_CLK_TCK)) <= 0)
+		die("sysconf: no clock ticks");
+	return ((double)(utime + stime) / (double)hz);
 }
 
 /*
@@ -248,14 +277,14 @@ main(int argc, char *argv[])
 	struct samples	 lat;
 	const char	*prefix = "{\"ok\":true";
 	char		*req, *end;
-	double		 seconds = 5, warmup = 0, elapsed;
+	double		 seconds = 5, warmup = 0, elapsed, cpu0 = 0, cpu;
 	uint64_t	 t0, measure, stop, now;
 	size_t		 reqlen, prefixlen, len, replylen = 0;
-	long		 nconns = 8;
-	int		 ch, i, n, timeout;
+	long		 nconns = 8, pid = 0;
+	int		 ch, i, n, timeout, measuring = 0;
 
 	req = strdup("status");
-	while ((ch = getopt(argc, argv, "c:d:p:r:w:")) != -1) {
+	while ((ch = getopt(argc, argv, "c:d:P:p:r:w:")) != -1) {
 		switch (ch) {
 		case 'c':
 			errno = 0;
@@ -267,6 +296,13 @@ main(int argc, char *argv[])
 			break;
 		case 'd':
 			seconds = parse_seconds(optarg, "seconds");
+			break;
+		case 'P':
+			errno = 0;
+			pid = strtol(optarg, &end, 10);
+			if (errno != 0 || end == optarg || *end != '\0' ||
+			    pid < 1)
+				die("bad pid: %s", optarg);
 			break;
 		case 'p':
 			prefix = optarg;
@@ -323,6 +359,10 @@ main(int argc, char *argv[])
 		now = now_ns();
 		if (now >= stop)
 			break;
+		if (pid != 0 && !measuring && now >= measure) {
+			cpu0 = cpu_seconds(pid);
+			measuring = 1;
+		}
 		for (i = 0; i < nconns; i++)
 			pfds[i].events = conns[i].sent < reqlen ?
 			    POLLOUT : POLLIN;
@@ -351,16 +391,20 @@ main(int argc, char *argv[])
 		}
 	}
 
+	cpu = pid != 0 ? cpu_seconds(pid) - cpu0 : 0;
 	if (lat.n == 0)
 		die("no request answered in %.2f s", seconds);
 	qsort(lat.v, lat.n, sizeof(*lat.v), cmp_u64);
 	elapsed = (double)(stop - measure) / 1e9;
 	printf("connections=%ld seconds=%.2f requests=%zu rps=%.0f "
 	    "p50_us=%.1f p90_us=%.1f p99_us=%.1f max_us=%.1f "
-	    "reply_bytes=%zu\n", nconns, elapsed, lat.n,
+	    "reply_bytes=%zu", nconns, elapsed, lat.n,
 	    (double)lat.n / elapsed, samples_pct(&lat, 50),
 	    samples_pct(&lat, 90), samples_pct(&lat, 99),
 	    (double)lat.v[lat.n - 1] / 1000.0, replylen);
+	if (pid != 0)
+		printf(" server_cpu_us=%.1f", cpu * 1e6 / (double)lat.n);
+	printf("\n");
 
 	for (i = 0; i < nconns; i++) {
 		close(conns[i].fd);
