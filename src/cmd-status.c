@@ -117,6 +117,9 @@ cmd_status_counts(json_t *r, struct err *err)
 	json_object_set_new(r, "members", json_integer(members));
 	json_object_set_new(r, "open_cases", json_integer(cases));
 	json_object_set_new(r, "sessions_planned", json_integer(planned));
+	/* The daily replan going team by team: how many are still to go. */
+	json_object_set_new(r, "replan", json_pack("{s:I}", "teams_left",
+	    (json_int_t)planner_sweep_pending()));
 	return (0);
 }
 
