@@ -39,19 +39,27 @@ struct planner_counts {
  * wrong, only slower; the helpers (plan-scope.c) read the store to name
  * a member's, a session's, a series' or a case's teams.
  */
+struct planner_dirty {
+	time_t	start;
+	time_t	end;
+	char	psychologist[SLUG_MAX + 1];	/* "" any */
+};
+
 struct planner_scope {
-	int	  all;
-	char	**teams;
-	size_t	  nteams;
-	time_t	 *dirty;		/* [start, end) pairs */
-	size_t	  ndirty;
+	int			 all;
+	char			**teams;
+	size_t			 nteams;
+	struct planner_dirty	*dirty;
+	size_t			 ndirty;
 };
 
 void	planner_scope_init(struct planner_scope *);
 void	planner_scope_free(struct planner_scope *);
 void	planner_scope_all(struct planner_scope *);
 void	planner_scope_team(struct planner_scope *, const char *team);
-void	planner_scope_dirty(struct planner_scope *, time_t start, time_t end);
+/* A psychologist's booking or availability changed in [start, end). */
+void	planner_scope_dirty(struct planner_scope *, time_t start, time_t end,
+	    const char *psychologist);
 /*
  * The member's teams (home, served, managed, series facilitated).  For a
  * psychologist's absence (from..to) also those days, around which every

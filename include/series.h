@@ -98,6 +98,7 @@ struct session_booking {
 	int	state;				/* enum session_state */
 	int	manual;
 	char	team[SLUG_MAX + 1];		/* its first team */
+	int	cover;		/* covered by another, or uncovered */
 };
 
 /*

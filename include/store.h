@@ -347,9 +347,11 @@ int	store_series_wanted(struct store *,
 /*
  * The psychologist bookings of the sessions outside the scope with from
  * <= start < until (covered, or planned and uncovered; not cancelled), by
- * start then series; with psych, only hers: what a scoped run replays in
- * time order.  free() *vp.
+ * start then series; with psych, only hers; with STORE_COVERED, only the
+ * planned ones covered by another or uncovered: what a scoped run
+ * replays in time order.  free() *vp.
  */
+#define STORE_COVERED	"*covered"
 struct session_booking;
 int	store_session_bookings(struct store *, time_t from, time_t until,
 	    const char *psych, struct session_booking **, size_t *,

@@ -69,13 +69,18 @@ planner_scope_team(struct planner_scope *sc, const char *team)
 }
 
 void
-planner_scope_dirty(struct planner_scope *sc, time_t start, time_t end)
+planner_scope_dirty(struct planner_scope *sc, time_t start, time_t end,
+    const char *psych)
 {
-	sc->dirty = xreallocarray(sc->dirty, (sc->ndirty + 1) * 2,
+	struct planner_dirty	*d;
+
+	sc->dirty = xreallocarray(sc->dirty, sc->ndirty + 1,
 	    sizeof(*sc->dirty));
-	sc->dirty[sc->ndirty * 2] = start;
-	sc->dirty[sc->ndirty * 2 + 1] = end;
-	sc->ndirty++;
+	d = &sc->dirty[sc->ndirty++];
+	d->start = start;
+	d->end = end;
+	snprintf(d->psychologist, sizeof(d->psychologist), "%s",
+	    psych != NULL ? psych : "");
 }
 
 static void
@@ -128,7 +133,7 @@ planner_scope_member(struct planner_scope *sc, struct store *s,
 	}
 	if (sched_date_parse(from, &a) == -1 ||
 	    sched_date_parse(to, &b) == -1) {
-		planner_scope_dirty(sc, 0, SCOPE_FOREVER);
+		planner_scope_dirty(sc, 0, SCOPE_FOREVER, m.slug);
 		return (0);
 	}
 	memset(&tm, 0, sizeof(tm));
@@ -142,9 +147,10 @@ planner_scope_member(struct planner_scope *sc, struct store *s,
 	tm.tm_isdst = -1;
 	tb = mktime(&tm);
 	if (ta == (time_t)-1 || tb == (time_t)-1)
-		planner_scope_dirty(sc, 0, SCOPE_FOREVER);
+		planner_scope_dirty(sc, 0, SCOPE_FOREVER, m.slug);
 	else
-		planner_scope_dirty(sc, ta - SCOPE_DAY, tb + SCOPE_DAY);
+		planner_scope_dirty(sc, ta - SCOPE_DAY, tb + SCOPE_DAY,
+		    m.slug);
 	return (0);
 }
 
@@ -158,7 +164,7 @@ planner_scope_session(struct planner_scope *sc, struct store *s,
 		return (err->code == ERR_NOT_FOUND ? 0 : -1);
 	scope_teams_list(sc, x.teams);
 	if (booking && x.psychologist[0] != '\0')
-		planner_scope_dirty(sc, x.start, x.end);
+		planner_scope_dirty(sc, x.start, x.end, x.psychologist);
 	return (0);
 }
 

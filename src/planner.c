@@ -96,13 +96,16 @@ struct plan_run {
 	size_t				 nrep;
 	size_t				 caprep;
 	size_t				 repi;		/* the next to replay */
+	uint64_t			*taken;		/* ids queued (hashes) */
+	size_t				 ntaken;
+	size_t				 captaken;	/* a power of 2 */
 	time_t				 pos;		/* where the run is: */
 	char				 posseries[SLUG_MAX + 1];
 	char				(*relevant)[SLUG_MAX + 1];
 	size_t				 nrelevant;	/* psychologists read */
 	time_t				*loaded;	/* Mondays read whole */
 	size_t				 nloaded;
-	time_t				*weeks;		/* Mondays to check */
+	struct plan_week		*weeks;		/* to check again */
 	size_t				 nweeks;
 	size_t				 capweeks;
 	struct plan_wanted		*wanted;	/* every series, by slug */
@@ -110,6 +113,12 @@ struct plan_run {
 	int				 have_wanted;
 	char				**widen;	/* teams to add */
 	size_t				 nwiden;
+};
+
+/* A week where a psychologist's booking changed ("" anyone's). */
+struct plan_week {
+	time_t	monday;
+	char	psych[SLUG_MAX + 1];
 };
 
 /* A series' wanted psychologist, for checking another team's session. */
@@ -150,8 +159,11 @@ static int	 plan_choose(struct plan_run *, const char *, time_t, time_t,
 		    const char *, const char *, struct sched_choice *,
 		    struct err *);
 static time_t	 plan_monday(time_t);
-static int	 plan_mark(struct plan_run *, time_t, time_t, struct err *);
+static int	 plan_mark(struct plan_run *, time_t, time_t, const char *,
+		    struct err *);
+static int	 plan_is_relevant(const struct plan_run *, const char *);
 static int	 plan_rep_cmp(const void *, const void *);
+static int	 plan_rep_once(struct plan_run *, const char *);
 static void	 plan_rep_take(struct plan_run *,
 		    const struct session_booking *, size_t, int);
 static int	 plan_relevant_add(struct plan_run *, const char *,
@@ -160,7 +172,8 @@ static int	 plan_relevant(struct plan_run *, struct err *);
 static int	 plan_week_load(struct plan_run *, time_t, struct err *);
 static int	 plan_weeks_load(struct plan_run *, time_t, time_t,
 		    struct err *);
-static int	 plan_marked(const struct plan_run *, time_t);
+static int	 plan_marked(const struct plan_run *,
+		    const struct session_booking *);
 static int	 plan_premark(struct plan_run *, struct err *);
 static int	 plan_replay(struct plan_run *, const struct session_booking *,
 		    struct err *);
@@ -360,6 +373,7 @@ plan_free(struct plan_run *p)
 	sched_book_free(p->book);
 	free(p->occ);
 	free(p->rep);
+	free(p->taken);
 	free(p->relevant);
 	free(p->loaded);
 	free(p->weeks);
@@ -433,6 +447,7 @@ plan_decide(struct plan_run *p, struct plan_occ *oc, struct err *err)
 {
 	struct plan_series	*ps = oc->ps;
 	struct sched_choice	 ch;
+	const char		*was;
 	struct sched_attendee	*att = NULL;
 	struct session		*old, x;
 	char			 id[SCHED_ID_MAX + 1];
@@ -462,9 +477,11 @@ plan_decide(struct plan_run *p, struct plan_occ *oc, struct err *err)
 	    old != NULL ? old->cover_reason : "", &ch, err) == -1)
 		return (-1);
 	/* Another team's cover after this may change: check it (scoped). */
-	if (p->scoped && strcmp(ch.psychologist, old != NULL &&
-	    plan_rebooked(p, old) ? old->psychologist : "") != 0 &&
-	    plan_mark(p, oc->o.start, oc->o.end, err) == -1)
+	was = old != NULL && plan_rebooked(p, old) ? old->psychologist : "";
+	if (p->scoped && strcmp(ch.psychologist, was) != 0 &&
+	    ((*was != '\0' && plan_mark(p, oc->o.start, oc->o.end, was,
+	    err) == -1) || (ch.psychologist[0] != '\0' && plan_mark(p,
+	    oc->o.start, oc->o.end, ch.psychologist, err) == -1)))
 		return (-1);
 	if (ch.psychologist[0] != '\0')
 		sched_book_add(p->book, ch.psychologist, id, oc->o.start,
@@ -718,6 +735,47 @@ plan_rep_cmp(const void *a, const void *b)
 	return (strcmp(x->series, y->series));
 }
 
+/*
+ * A row read twice (hers, then her week's covered ones, then the week
+ * whole) is replayed once: a set of the queued ids' 64-bit hashes.
+ */
+static int
+plan_rep_once(struct plan_run *p, const char *id)
+{
+	uint64_t	 h = 0xcbf29ce484222325ULL, *old;
+	size_t		 i, cap, k;
+	const char	*c;
+
+	for (c = id; *c != '\0'; c++)
+		h = (h ^ (unsigned char)*c) * 0x100000001b3ULL;
+	h |= 1;		/* 0 is an empty slot */
+	if (2 * (p->ntaken + 1) > p->captaken) {
+		old = p->taken;
+		cap = p->captaken;
+		p->captaken = cap == 0 ? 1024 : cap * 2;
+		p->taken = xcalloc(p->captaken, sizeof(*p->taken));
+		p->ntaken = 0;
+		for (k = 0; k < cap; k++) {
+			if (old[k] == 0)
+				continue;
+			for (i = old[k] & (p->captaken - 1); p->taken[i] != 0;
+			    i = (i + 1) & (p->captaken - 1))
+				;
+			p->taken[i] = old[k];
+			p->ntaken++;
+		}
+		free(old);
+	}
+	for (i = h & (p->captaken - 1); p->taken[i] != 0;
+	    i = (i + 1) & (p->captaken - 1)) {
+		if (p->taken[i] == h)
+			return (0);
+	}
+	p->taken[i] = h;
+	p->ntaken++;
+	return (1);
+}
+
 static void
 plan_rep_take(struct plan_run *p, const struct session_booking *v, size_t n,
     int skip_relevant)
@@ -745,6 +803,8 @@ plan_rep_take(struct plan_run *p, const struct session_booking *v, size_t n,
 				    b->start, b->end);
 			continue;
 		}
+		if (!plan_rep_once(p, b->id))
+			continue;
 		if (p->nrep == p->caprep) {
 			p->caprep = p->caprep == 0 ? 64 : p->caprep * 2;
 			p->rep = xreallocarray(p->rep, p->caprep,
@@ -845,47 +905,113 @@ plan_weeks_load(struct plan_run *p, time_t start, time_t end,
 	return (any);
 }
 
+/*
+ * Where a psychologist's booking or availability changed (psych; "" any),
+ * the other teams' sessions that weigh her are checked again: those she
+ * has, and those under cover or uncovered, which weigh everyone (a
+ * session with its own psychologist weighs only her).  Their rows are
+ * read now: hers for those weeks, and the week's covered ones; for "",
+ * the weeks whole.  The weeks are those of the change and, for the
+ * buffer, either side of midnight.
+ */
 static int
-plan_mark(struct plan_run *p, time_t start, time_t end, struct err *err)
+plan_mark(struct plan_run *p, time_t start, time_t end, const char *psych,
+    struct err *err)
 {
-	time_t	buf = (time_t)p->conf->buffer_minutes * 60, t[3], w;
-	size_t	i, k;
+	struct session_booking	*v = NULL;
+	time_t			 buf = (time_t)p->conf->buffer_minutes * 60;
+	time_t			 t[3], w, next;
+	size_t			 i, k, n = 0;
+	int			 covered, full;
 
-	if (plan_weeks_load(p, start, end, err) == -1)
-		return (-1);
 	t[0] = start - buf - PLANNER_DAY;
 	t[1] = start;
 	t[2] = end + buf;
 	for (k = 0; k < 3; k++) {
 		w = plan_monday(t[k]);
-		for (i = 0; i < p->nweeks && p->weeks[i] != w; i++)
-			;
+		covered = full = 0;
+		for (i = 0; i < p->nweeks; i++) {
+			if (p->weeks[i].monday != w)
+				continue;
+			covered = 1;
+			if (strcmp(p->weeks[i].psych, psych) == 0)
+				break;
+		}
 		if (i < p->nweeks)
 			continue;
+		for (i = 0; i < p->nloaded; i++)
+			full |= p->loaded[i] == w;
 		if (p->nweeks == p->capweeks) {
 			p->capweeks = p->capweeks == 0 ? 16 : p->capweeks * 2;
 			p->weeks = xreallocarray(p->weeks, p->capweeks,
 			    sizeof(*p->weeks));
 		}
-		p->weeks[p->nweeks++] = w;
+		p->weeks[p->nweeks].monday = w;
+		snprintf(p->weeks[p->nweeks].psych,
+		    sizeof(p->weeks[p->nweeks].psych), "%s", psych);
+		p->nweeks++;
+		if (full || w >= p->until + PLANNER_BOOK_MARGIN ||
+		    w + 8 * PLANNER_DAY < p->now - PLANNER_BOOK_MARGIN)
+			continue;
+		if (*psych == '\0') {
+			if (plan_week_load(p, w, err) == -1)
+				return (-1);
+			continue;
+		}
+		next = plan_monday(w + 7 * PLANNER_DAY + PLANNER_DAY / 2);
+		if (!plan_is_relevant(p, psych)) {
+			if (store_session_bookings(p->store, w, next, psych,
+			    &v, &n, err) == -1)
+				return (-1);
+			plan_rep_take(p, v, n, 0);
+			free(v);
+			v = NULL;
+		}
+		if (!covered) {
+			if (store_session_bookings(p->store, w, next,
+			    STORE_COVERED, &v, &n, err) == -1)
+				return (-1);
+			plan_rep_take(p, v, n, 0);
+			free(v);
+			v = NULL;
+		}
 	}
 	return (0);
 }
 
-/* start falls in a marked week: [Monday, Monday + 7 days), DST or not. */
+/*
+ * b is to be checked again: in a week where a booking changed, it has
+ * that psychologist, or it is under cover or uncovered (it weighs every
+ * psychologist's week), or the change was anyone's.
+ */
 static int
-plan_marked(const struct plan_run *p, time_t start)
+plan_marked(const struct plan_run *p, const struct session_booking *b)
 {
 	time_t	monday = 0;
 	size_t	i;
 
 	for (i = 0; i < p->nweeks; i++) {
-		if (start < p->weeks[i] - 3600 ||
-		    start >= p->weeks[i] + 7 * PLANNER_DAY + 3600)
+		if (b->start < p->weeks[i].monday - 3600 ||
+		    b->start >= p->weeks[i].monday + 7 * PLANNER_DAY + 3600)
 			continue;
 		if (monday == 0)
-			monday = plan_monday(start);
-		if (monday == p->weeks[i])
+			monday = plan_monday(b->start);
+		if (monday != p->weeks[i].monday)
+			continue;
+		if (b->cover || p->weeks[i].psych[0] == '\0' ||
+		    strcmp(p->weeks[i].psych, b->psychologist) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+static int
+plan_is_relevant(const struct plan_run *p, const char *psych)
+{
+	size_t	k;
+
+	for (k = 0; k < p->nrelevant; k++) {
+		if (strcmp(p->relevant[k], psych) == 0)
 			return (1);
 	}
 	return (0);
@@ -900,6 +1026,7 @@ static int
 plan_premark(struct plan_run *p, struct err *err)
 {
 	const struct planner_scope	*sc = p->scope;
+	const struct planner_dirty	*d;
 	struct session			*old;
 	unsigned char			*will;
 	char				 id[SCHED_ID_MAX + 1];
@@ -907,16 +1034,17 @@ plan_premark(struct plan_run *p, struct err *err)
 	size_t				 i;
 	int				 rc = -1;
 
-	for (i = 0; i + 1 < sc->ndirty * 2; i += 2) {
-		a = sc->dirty[i] > p->now - PLANNER_BOOK_MARGIN ?
-		    sc->dirty[i] : p->now - PLANNER_BOOK_MARGIN;
-		b = sc->dirty[i + 1] < p->until + PLANNER_BOOK_MARGIN ?
-		    sc->dirty[i + 1] : p->until + PLANNER_BOOK_MARGIN;
+	for (i = 0; i < sc->ndirty; i++) {
+		d = &sc->dirty[i];
+		a = d->start > p->now - PLANNER_BOOK_MARGIN ?
+		    d->start : p->now - PLANNER_BOOK_MARGIN;
+		b = d->end < p->until + PLANNER_BOOK_MARGIN ?
+		    d->end : p->until + PLANNER_BOOK_MARGIN;
 		for (t = a; t < b; t += PLANNER_DAY) {
-			if (plan_mark(p, t, t, err) == -1)
+			if (plan_mark(p, t, t, d->psychologist, err) == -1)
 				return (-1);
 		}
-		if (a < b && plan_mark(p, b, b, err) == -1)
+		if (a < b && plan_mark(p, b, b, d->psychologist, err) == -1)
 			return (-1);
 	}
 	will = xcalloc(p->nstored + 1, 1);
@@ -928,15 +1056,15 @@ plan_premark(struct plan_run *p, struct err *err)
 		if (plan_rebooked(p, old) &&
 		    (old->start != p->occ[i].o.start ||
 		    old->end != p->occ[i].o.end) &&
-		    (plan_mark(p, old->start, old->end, err) == -1 ||
-		    plan_mark(p, p->occ[i].o.start, p->occ[i].o.end,
-		    err) == -1))
+		    (plan_mark(p, old->start, old->end, old->psychologist,
+		    err) == -1 || plan_mark(p, p->occ[i].o.start,
+		    p->occ[i].o.end, old->psychologist, err) == -1))
 			goto out;
 	}
 	for (i = 0; i < p->nstored; i++) {
 		if (!will[i] && plan_rebooked(p, &p->stored[i]) &&
 		    plan_mark(p, p->stored[i].start, p->stored[i].end,
-		    err) == -1)
+		    p->stored[i].psychologist, err) == -1)
 			goto out;
 	}
 	rc = 0;
@@ -1020,7 +1148,7 @@ plan_replay(struct plan_run *p, const struct session_booking *row,
 	p->pos = b->start;
 	snprintf(p->posseries, sizeof(p->posseries), "%.*s", SLUG_MAX,
 	    b->series);
-	if (plan_marked(p, b->start)) {
+	if (plan_marked(p, b)) {
 		w = plan_wanted_find(p, b->series, err, &rc);
 		if (rc == -1)
 			return (-1);
@@ -1028,6 +1156,13 @@ plan_replay(struct plan_run *p, const struct session_booking *row,
 			plan_widen(p, b->team);
 			goto book;
 		}
+		/*
+		 * Under cover it weighs its own psychologist's week, whom
+		 * nothing may have read yet, and every other's: read the
+		 * week whole first.
+		 */
+		if (b->cover && plan_weeks_load(p, b->start, b->end, err) == -1)
+			return (-1);
 		/*
 		 * Its reason is needed only where cover is or was involved:
 		 * the wanted psychologist's is always the same words (a
@@ -1050,7 +1185,12 @@ plan_replay(struct plan_run *p, const struct session_booking *row,
 			plan_widen(p, b->team);
 			/* Go on with what a full run would book. */
 			if (strcmp(ch.psychologist, b->psychologist) != 0) {
-				if (plan_mark(p, b->start, b->end, err) == -1)
+				if ((b->psychologist[0] != '\0' &&
+				    plan_mark(p, b->start, b->end,
+				    b->psychologist, err) == -1) ||
+				    (ch.psychologist[0] != '\0' &&
+				    plan_mark(p, b->start, b->end,
+				    ch.psychologist, err) == -1))
 					return (-1);
 				if (ch.psychologist[0] != '\0')
 					sched_book_add(p->book,
@@ -1426,7 +1566,8 @@ planner_series_cancel(struct store *s, const char *series, time_t now,
 		if (store_session_update(s, &v[i], err) == -1)
 			goto out;
 		if (scope != NULL && v[i].psychologist[0] != '\0')
-			planner_scope_dirty(scope, v[i].start, v[i].end);
+			planner_scope_dirty(scope, v[i].start, v[i].end,
+			    v[i].psychologist);
 		(*n)++;
 	}
 	rc = 0;

@@ -25,10 +25,15 @@ enum {
 	SCOPE_LIST,
 	SCOPE_BOOKINGS,
 	SCOPE_BOOKINGS_PSYCH,
+	SCOPE_BOOKINGS_COVER,
 	SCOPE_MEMBER_TEAMS,
 	SCOPE_WANTED,
 	SCOPE_NSTMTS
 };
+
+/* Covered by someone other than the one it wants, or uncovered. */
+#define SCOPE_COVER \
+	"(psychologist IS NULL OR instr(cover_reason, '; covered by ') > 0)"
 
 static const char *const scope_sql[SCOPE_NSTMTS] = {
 	[SCOPE_CLEAR] =
@@ -46,7 +51,7 @@ static const char *const scope_sql[SCOPE_NSTMTS] = {
 	[SCOPE_BOOKINGS] =
 	    /* From the covering index sessions_booking alone. */
 	    "SELECT id, series, start, \"end\", psychologist, state, manual, "
-	    STORE_FIRST_TEAM("sessions") " "
+	    STORE_FIRST_TEAM("sessions") ", " SCOPE_COVER " "
 	    "FROM sessions INDEXED BY sessions_booking "
 	    "WHERE start >= ?1 AND start < ?2 AND state != 'cancelled' "
 	    "AND (psychologist IS NOT NULL OR state = 'planned') "
@@ -55,10 +60,19 @@ static const char *const scope_sql[SCOPE_NSTMTS] = {
 	    "ORDER BY start, series",
 	[SCOPE_BOOKINGS_PSYCH] =
 	    "SELECT id, series, start, \"end\", psychologist, state, manual, "
-	    STORE_FIRST_TEAM("sessions") " "
+	    STORE_FIRST_TEAM("sessions") ", " SCOPE_COVER " "
 	    "FROM sessions INDEXED BY sessions_psychologist "
 	    "WHERE psychologist = ?3 AND start >= ?1 AND start < ?2 "
 	    "AND state != 'cancelled' "
+	    "AND " STORE_FIRST_TEAM("sessions") " NOT IN "
+	    "  (SELECT team FROM temp.scope_team) "
+	    "ORDER BY start, series",
+	[SCOPE_BOOKINGS_COVER] =
+	    "SELECT id, series, start, \"end\", psychologist, state, manual, "
+	    STORE_FIRST_TEAM("sessions") ", 1 "
+	    "FROM sessions INDEXED BY sessions_booking "
+	    "WHERE start >= ?1 AND start < ?2 AND state = 'planned' "
+	    "AND " SCOPE_COVER " "
 	    "AND " STORE_FIRST_TEAM("sessions") " NOT IN "
 	    "  (SELECT team FROM temp.scope_team) "
 	    "ORDER BY start, series",
@@ -187,8 +201,9 @@ store_session_bookings(struct store *s, time_t from, time_t until,
     const char *psych, struct session_booking **vp, size_t *np,
     struct err *err)
 {
-	sqlite3_stmt		*st = SCOPE_STMT(s, psych != NULL ?
-	    SCOPE_BOOKINGS_PSYCH : SCOPE_BOOKINGS);
+	sqlite3_stmt		*st = SCOPE_STMT(s, psych == NULL ?
+	    SCOPE_BOOKINGS : strcmp(psych, STORE_COVERED) == 0 ?
+	    SCOPE_BOOKINGS_COVER : SCOPE_BOOKINGS_PSYCH);
 	struct session_booking	*v = NULL, *b;
 	const unsigned char	*t;
 	size_t			 n = 0, cap = 0;
@@ -196,7 +211,7 @@ store_session_bookings(struct store *s, time_t from, time_t until,
 
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)from);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)until);
-	if (psych != NULL)
+	if (psych != NULL && strcmp(psych, STORE_COVERED) != 0)
 		sqlite3_bind_text(st, 3, psych, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (n == cap) {
@@ -215,6 +230,7 @@ store_session_bookings(struct store *s, time_t from, time_t until,
 		    "");
 		b->manual = sqlite3_column_int(st, 6);
 		store_column_copy(st, 7, b->team, sizeof(b->team));
+		b->cover = sqlite3_column_int(st, 8) != 0;
 	}
 	store_stmt_done(st);
 	if (rc != SQLITE_DONE) {
