@@ -805,6 +805,7 @@ inbox_apply(const char *name, time_t now, const struct inbox_reply *r,
 	struct inbox_row	 row;
 	struct session_attendee	*att = NULL;
 	size_t			 natt = 0, i;
+	struct planner_scope	 scope;
 	char			*line = NULL, user[INBOX_ADDR_MAX + 8];
 	int			 cancelled = 0, apologies = 0, replan = 0;
 
@@ -869,8 +870,16 @@ inbox_apply(const char *name, time_t now, const struct inbox_reply *r,
 		if (audit_add(inbox_g.store, user, line, err) == -1)
 			goto fail;
 	}
-	if (replan && planner_replan(NULL, NULL, err) == -1)
-		goto fail;
+	if (replan) {
+		/* Apologies change that session's teams' presenters only. */
+		planner_scope_init(&scope);
+		if (planner_scope_session(&scope, inbox_g.store, row.session, 0,
+		    err) == -1 || planner_replan(&scope, NULL, err) == -1) {
+			planner_scope_free(&scope);
+			goto fail;
+		}
+		planner_scope_free(&scope);
+	}
 	if (store_commit(inbox_g.store, err) == -1)
 		goto out;
 	free(line);

@@ -948,6 +948,13 @@ presenters_rotation(struct store *s, const struct config *conf, time_t now,
 	r.now = now;
 	r.mode = PRES_VIEW;
 	r.only = team;
+	/* One team's rotation reads that team only (a digest per team). */
+	if (team != NULL) {
+		if (store_scope_clear(s, err) == -1 ||
+		    store_scope_add(s, team, err) == -1)
+			goto out;
+		r.scoped = 1;
+	}
 	if (pres_load(&r, err) == -1)
 		goto out;
 	if (team != NULL && pres_team_index(&r, team, &ti) == -1) {
