@@ -2,7 +2,7 @@
  * The daily replan (and the one after a reload) team by team: each team
  * is planned in a short transaction of its own (planner_replan for its
  * scope, which widens itself when cover moves across teams), and after
- * SWEEP_SLICE_MS of them the sweep yields to the event loop through a
+ * SWEEP_SLICE_MS of them (a client on a new connection needs two or three turns of the loop) the sweep yields to the event loop through a
  * clock timer due at once, so a client waits at most one slice and a
  * change that arrives meanwhile is planned in its turn.  The last teams
  * see what the first ones decided, so the sweep ends where one run for
@@ -21,7 +21,7 @@
 #include "store.h"
 #include "xmalloc.h"
 
-#define SWEEP_SLICE_MS	40
+#define SWEEP_SLICE_MS	15
 
 static struct {
 	struct store		*store;
