@@ -2,11 +2,12 @@
  * The daily replan (and the one after a reload) team by team: each team
  * is planned in a short transaction of its own (planner_replan for its
  * scope, which widens itself when cover moves across teams), and after
- * SWEEP_SLICE_MS of them (a client on a new connection needs two or three turns of the loop) the sweep yields to the event loop through a
- * clock timer due at once, so a client waits at most one slice and a
- * change that arrives meanwhile is planned in its turn.  The last teams
- * see what the first ones decided, so the sweep ends where one run for
- * every team would.  No threads.
+ * SWEEP_SLICE_MS of them the sweep yields to the event loop
+ * (clock_timer_yield), so a client waits a slice or two (a new
+ * connection takes two or three turns of the loop) and a change that
+ * arrives meanwhile is planned in its turn.  The last teams see what the
+ * first ones decided, so the sweep ends where one run for every team
+ * would.  No threads.
  */
 #include <stdint.h>
 #include <stdio.h>
