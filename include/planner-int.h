@@ -1,0 +1,138 @@
+/*
+ * planner-int.h: what planner.c (a run: load, decide, write) and
+ * plan-replay.c (a scoped run's view of the other teams: their bookings
+ * read lazily and replayed in time order, checked again where a booking
+ * changed) share.  Not for any other module.
+ */
+#ifndef REFLECTD_PLANNER_INT_H
+#define REFLECTD_PLANNER_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "err.h"
+#include "people.h"
+#include "planner.h"
+#include "schedule.h"
+#include "series.h"
+
+struct store;
+struct config;
+
+#define PLANNER_DAY		86400
+#define PLANNER_BOOK_MARGIN	(8 * PLANNER_DAY)
+
+/* One series prepared for a run. */
+struct plan_series {
+	struct series		*r;
+	const char		*wanted;	/* psychologist slug or "" */
+	const struct team	*team;		/* first team */
+	char			 teams[SESSION_TEAMS_MAX];	/* "a,b" */
+	struct member		*members;	/* of its teams */
+	size_t			 nmembers;
+	const struct member	*cofac;
+	int			 failed;	/* did not expand: keep its sessions */
+};
+
+struct plan_occ {
+	struct plan_series	*ps;
+	struct sched_occurrence	 o;
+};
+
+struct plan_run {
+	struct store			*store;
+	const struct config		*conf;
+	const struct sched_holidays	*hol;
+	time_t				 now;
+	time_t				 until;
+	struct planner_counts		*out;
+
+	struct series			*series;
+	size_t				 nseries;
+	struct plan_series		*ps;
+	struct team			*teams;
+	size_t				 nteams;
+	struct member			*members;
+	size_t				 nmembers;
+	struct member			*psychs;
+	size_t				 npsychs;
+	struct sched_absences		 abs;
+	struct session			*stored;
+	size_t				 nstored;
+	struct session			**byid;
+	unsigned char			*seen;
+	struct session_attendee		*att;
+	size_t				 natt;
+	struct sched_book		*book;
+	struct plan_occ			*occ;
+	size_t				 nocc;
+	size_t				 occcap;
+
+	/* A scoped run (planner_scope): the other teams, replayed. */
+	int				 anyfailed;	/* a series */
+	int				 scoped;
+	const struct planner_scope	*scope;
+	struct session_booking		*rep;		/* to replay, by time */
+	size_t				 nrep;
+	size_t				 caprep;
+	size_t				 repi;		/* the next to replay */
+	uint64_t			*taken;		/* ids queued (hashes) */
+	size_t				 ntaken;
+	size_t				 captaken;	/* a power of 2 */
+	time_t				 pos;		/* where the run is: */
+	char				 posseries[SLUG_MAX + 1];
+	char				(*relevant)[SLUG_MAX + 1];
+	size_t				 nrelevant;	/* psychologists read */
+	time_t				*loaded;	/* Mondays read whole */
+	size_t				 nloaded;
+	struct plan_week		*weeks;		/* to check again */
+	size_t				 nweeks;
+	size_t				 capweeks;
+	struct plan_wanted		*wanted;	/* every series, by slug */
+	size_t				 nwanted;
+	int				 have_wanted;
+	char				**widen;	/* teams to add */
+	size_t				 nwiden;
+};
+
+/* A week where a psychologist's booking changed ("" anyone's). */
+struct plan_week {
+	time_t	monday;
+	char	psych[SLUG_MAX + 1];
+};
+
+/* A series' wanted psychologist, for checking another team's session. */
+struct plan_wanted {
+	char	slug[SLUG_MAX + 1];
+	char	wanted[SLUG_MAX + 1];
+};
+
+/* planner.c */
+struct session	*plan_find(struct plan_run *, const char *id);
+/* A stored session this run decides again (its booking taken out). */
+int		 plan_rebooked(const struct plan_run *, const struct session *);
+/* The psychologist for a session, cover kept while free. */
+int		 plan_choose(struct plan_run *, const char *wanted, time_t,
+		    time_t, const char *old, const char *old_reason,
+		    struct sched_choice *, struct err *);
+
+/* plan-replay.c */
+time_t		 plan_monday(time_t);
+/* The scope's psychologists' rows, read upfront (end of plan_load). */
+int		 plan_relevant(struct plan_run *, struct err *);
+/* The weeks around [start, end) whole; 1 if any was read now. */
+int		 plan_weeks_load(struct plan_run *, time_t, time_t, struct err *);
+/* A psychologist's booking changed ("" anyone's) in [start, end). */
+int		 plan_mark(struct plan_run *, time_t, time_t, const char *,
+		    struct err *);
+/* Before the pass: the scope's times, moved and gone bookings. */
+int		 plan_premark(struct plan_run *, struct err *);
+/* Another team's session at its turn: checked again if marked, booked. */
+int		 plan_replay(struct plan_run *, const struct session_booking *,
+		    struct err *);
+/* The row comes before the occurrence in a run's order. */
+int		 plan_replay_before(const struct session_booking *,
+		    const struct plan_occ *);
+
+#endif
