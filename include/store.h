@@ -330,9 +330,6 @@ int	store_feed_token_find(struct store *, const char *sha256,
 int	store_scope_clear(struct store *, struct err *);
 int	store_scope_add(struct store *, const char *team, struct err *);
 int	store_scope_close(struct store *, struct err *);
-/* The teams in scope, by slug. */
-int	store_scope_list(struct store *, void (*)(void *, const char *),
-	    void *, struct err *);
 /*
  * The teams whose sessions a member's change may touch: their home team,
  * the teams they serve or manage, and the teams of the series they are
@@ -347,15 +344,16 @@ int	store_series_wanted(struct store *,
 /*
  * The psychologist bookings of the sessions outside the scope with from
  * <= start < until (covered, or planned and uncovered; not cancelled), by
- * start then series; with psych, only hers; with STORE_COVERED, only the
- * planned ones covered by another or uncovered: what a scoped run
- * replays in time order.  free() *vp.
+ * start then series; with psych, only hers: what a scoped run replays
+ * in time order.  free() *vp.
  */
-#define STORE_COVERED	"*covered"
 struct session_booking;
 int	store_session_bookings(struct store *, time_t from, time_t until,
 	    const char *psych, struct session_booking **, size_t *,
 	    struct err *);
+/* The same of the planned ones under cover or uncovered only. */
+int	store_session_bookings_covered(struct store *, time_t from,
+	    time_t until, struct session_booking **, size_t *, struct err *);
 
 /*
  * ---- for store*.c only ----

@@ -311,8 +311,8 @@ plan_mark(struct plan_run *p, time_t start, time_t end, const char *psych,
 			v = NULL;
 		}
 		if (!covered) {
-			if (store_session_bookings(p->store, w, next,
-			    STORE_COVERED, &v, &n, err) == -1)
+			if (store_session_bookings_covered(p->store, w, next,
+			    &v, &n, err) == -1)
 				return (-1);
 			plan_rep_take(p, v, n, 0);
 			free(v);
@@ -520,9 +520,10 @@ plan_replay(struct plan_run *p, const struct session_booking *row,
 			goto book;
 		if (store_session_get(p->store, b->id, &x, err) == -1)
 			return (-1);
-		if (plan_choose(p, w->wanted, b->start, b->end,
-		    b->psychologist, x.cover_reason, &ch, err) == -1)
-			return (-1);
+		/* A kept cover keeps its stored reason (given as "" above). */
+		if (ch.reason[0] == '\0')
+			snprintf(ch.reason, sizeof(ch.reason), "%s",
+			    x.cover_reason);
 		if (strcmp(ch.psychologist, b->psychologist) != 0 ||
 		    strcmp(ch.reason, x.cover_reason) != 0) {
 			plan_widen(p, b->team);

@@ -22,7 +22,6 @@ enum {
 	SCOPE_CLEAR = 0,
 	SCOPE_ADD,
 	SCOPE_CLOSE,
-	SCOPE_LIST,
 	SCOPE_BOOKINGS,
 	SCOPE_BOOKINGS_PSYCH,
 	SCOPE_BOOKINGS_COVER,
@@ -46,8 +45,6 @@ static const char *const scope_sql[SCOPE_NSTMTS] = {
 	    "SELECT DISTINCT b.team FROM series_teams a "
 	    "JOIN series_teams b ON b.series = a.series "
 	    "WHERE a.team IN (SELECT team FROM temp.scope_team)",
-	[SCOPE_LIST] =
-	    "SELECT team FROM temp.scope_team ORDER BY team",
 	[SCOPE_BOOKINGS] =
 	    /* From the covering index sessions_booking alone. */
 	    "SELECT id, series, start, \"end\", psychologist, state, manual, "
@@ -98,6 +95,11 @@ const struct store_sqlset store_scope_sqlset = {
 
 #define SCOPE_STMT(s, i)	store_stmt((s), STORE_SET_SCOPE, (i))
 
+static int	scope_step(struct store *, sqlite3_stmt *, const char *,
+		    struct err *);
+static int	scope_bookings(struct store *, sqlite3_stmt *,
+		    struct session_booking **, size_t *, struct err *);
+
 static int
 scope_step(struct store *s, sqlite3_stmt *st, const char *what,
     struct err *err)
@@ -134,24 +136,6 @@ store_scope_close(struct store *s, struct err *err)
 		    err) == -1)
 			return (-1);
 	} while (store_changes(s) > 0);
-	return (0);
-}
-
-int
-store_scope_list(struct store *s, void (*cb)(void *, const char *),
-    void *arg, struct err *err)
-{
-	sqlite3_stmt		*st = SCOPE_STMT(s, SCOPE_LIST);
-	const unsigned char	*t;
-	int			 rc;
-
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if ((t = sqlite3_column_text(st, 0)) != NULL)
-			cb(arg, (const char *)t);
-	}
-	store_stmt_done(st);
-	if (rc != SQLITE_DONE)
-		return (store_fail(s, "scope list", err));
 	return (0);
 }
 
@@ -201,18 +185,37 @@ store_session_bookings(struct store *s, time_t from, time_t until,
     const char *psych, struct session_booking **vp, size_t *np,
     struct err *err)
 {
-	sqlite3_stmt		*st = SCOPE_STMT(s, psych == NULL ?
-	    SCOPE_BOOKINGS : strcmp(psych, STORE_COVERED) == 0 ?
-	    SCOPE_BOOKINGS_COVER : SCOPE_BOOKINGS_PSYCH);
+	sqlite3_stmt	*st = SCOPE_STMT(s, psych == NULL ? SCOPE_BOOKINGS :
+			    SCOPE_BOOKINGS_PSYCH);
+
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)from);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)until);
+	if (psych != NULL)
+		sqlite3_bind_text(st, 3, psych, -1, SQLITE_STATIC);
+	return (scope_bookings(s, st, vp, np, err));
+}
+
+int
+store_session_bookings_covered(struct store *s, time_t from, time_t until,
+    struct session_booking **vp, size_t *np, struct err *err)
+{
+	sqlite3_stmt	*st = SCOPE_STMT(s, SCOPE_BOOKINGS_COVER);
+
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)from);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)until);
+	return (scope_bookings(s, st, vp, np, err));
+}
+
+/* The rows of a bookings statement, bound by the caller. */
+static int
+scope_bookings(struct store *s, sqlite3_stmt *st,
+    struct session_booking **vp, size_t *np, struct err *err)
+{
 	struct session_booking	*v = NULL, *b;
 	const unsigned char	*t;
 	size_t			 n = 0, cap = 0;
 	int			 rc;
 
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)from);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)until);
-	if (psych != NULL && strcmp(psych, STORE_COVERED) != 0)
-		sqlite3_bind_text(st, 3, psych, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (n == cap) {
 			cap = cap == 0 ? 64 : cap * 2;
