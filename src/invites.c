@@ -206,31 +206,22 @@ inv_load(struct inv_run *r, struct err *err)
 	time_t	until;
 
 	until = r->now + (time_t)r->conf->invite_days * INV_DAY;
-	if (r->scoped) {
-		/* The sessions of the teams in scope (store_scope_*). */
-		if (store_member_list_scoped(r->store, &r->members,
-		    &r->nmembers, err) == -1 ||
-		    people_team_list(r->store, &r->teams, &r->nteams,
-		    err) == -1 ||
-		    store_session_list_scoped(r->store, r->now, until,
-		    &r->sess, &r->nsess, err) == -1 ||
-		    store_attendees_range_scoped(r->store, r->now, until,
-		    &r->att, &r->natt, err) == -1 ||
-		    store_invitations_list_scoped(r->store, r->now, &r->inv,
-		    &r->ninv, err) == -1 ||
-		    store_presentations_range_scoped(r->store, r->now, until,
-		    &r->pres, &r->npres, err) == -1)
-			return (-1);
-	} else if (people_member_list(r->store, NULL, &r->members,
-	    &r->nmembers, err) == -1 ||
+	/* Every session, or (scoped) the teams in scope's (store_scope_*). */
+	if ((r->scoped ? store_member_list_scoped(r->store, &r->members,
+	    &r->nmembers, err) : people_member_list(r->store, NULL,
+	    &r->members, &r->nmembers, err)) == -1 ||
 	    people_team_list(r->store, &r->teams, &r->nteams, err) == -1 ||
-	    store_session_list(r->store, r->now, until, NULL, NULL, NULL, NULL,
-	    &r->sess, &r->nsess, err) == -1 ||
-	    store_attendees_range(r->store, r->now, until, &r->att, &r->natt,
+	    (r->scoped ? store_session_list_scoped(r->store, r->now, until,
+	    &r->sess, &r->nsess, err) : store_session_list(r->store, r->now,
+	    until, NULL, NULL, NULL, NULL, &r->sess, &r->nsess, err)) == -1 ||
+	    (r->scoped ? store_attendees_range_scoped :
+	    store_attendees_range)(r->store, r->now, until, &r->att, &r->natt,
 	    err) == -1 ||
-	    store_invitations_list(r->store, r->now, &r->inv, &r->ninv,
+	    (r->scoped ? store_invitations_list_scoped :
+	    store_invitations_list)(r->store, r->now, &r->inv, &r->ninv,
 	    err) == -1 ||
-	    store_presentations_range(r->store, r->now, until, &r->pres,
+	    (r->scoped ? store_presentations_range_scoped :
+	    store_presentations_range)(r->store, r->now, until, &r->pres,
 	    &r->npres, err) == -1)
 		return (-1);
 	/* The store's orders, made sure of: lookups below bisect them. */

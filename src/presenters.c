@@ -254,50 +254,31 @@ pres_load(struct pres_run *r, struct err *err)
 	sched_local_date(r->now, r->today);
 	from = r->now - (time_t)ROTATION_WINDOW_DAYS * PRES_DAY;
 	until = r->now + (time_t)(r->conf->horizon_days + 1) * PRES_DAY;
-	if (r->scoped) {
-		/* The teams in scope only (store_scope_*). */
-		if (people_team_list(r->store, &r->teams, &r->nteams,
-		    err) == -1 ||
-		    store_member_list_scoped(r->store, &r->members,
-		    &r->nmembers, err) == -1)
-			return (-1);
-		people_member_sort(r->members, r->nmembers);
-		people_team_sort(r->teams, r->nteams);
-		if (store_presenters_cases_scoped(r->store, pres_case_add, r,
-		    err) == -1 ||
-		    store_presenters_sessions_scoped(r->store, from, until,
-		    &r->sess, &r->nsess, err) == -1)
-			return (-1);
-		r->attoff = xcalloc(r->nsess + 1, sizeof(*r->attoff));
-		if (store_presenters_attendees_scoped(r->store, from, until,
-		    pres_att_add, r, err) == -1 ||
-		    store_presentations_range_scoped(r->store, from, until,
-		    &r->pres, &r->npres, err) == -1 ||
-		    store_requests_open_scoped(r->store, r->now, &r->req,
-		    &r->nreq, err) == -1)
-			return (-1);
-	} else {
-		if (people_team_list(r->store, &r->teams, &r->nteams,
-		    err) == -1 ||
-		    people_member_list(r->store, NULL, &r->members,
-		    &r->nmembers, err) == -1)
-			return (-1);
-		people_member_sort(r->members, r->nmembers);
-		people_team_sort(r->teams, r->nteams);
-		if (store_presenters_cases(r->store, pres_case_add, r,
-		    err) == -1 ||
-		    store_presenters_sessions(r->store, from, until, &r->sess,
-		    &r->nsess, err) == -1)
-			return (-1);
-		r->attoff = xcalloc(r->nsess + 1, sizeof(*r->attoff));
-		if (store_presenters_attendees(r->store, from, until,
-		    pres_att_add, r, err) == -1 ||
-		    store_presentations_range(r->store, from, until, &r->pres,
-		    &r->npres, err) == -1 ||
-		    store_requests_open(r->store, r->now, &r->req, &r->nreq,
-		    err) == -1)
-			return (-1);
-	}
+	/* Every team's, or (scoped) the teams in scope's (store_scope_*). */
+	if (people_team_list(r->store, &r->teams, &r->nteams, err) == -1 ||
+	    (r->scoped ? store_member_list_scoped(r->store, &r->members,
+	    &r->nmembers, err) : people_member_list(r->store, NULL,
+	    &r->members, &r->nmembers, err)) == -1)
+		return (-1);
+	people_member_sort(r->members, r->nmembers);
+	people_team_sort(r->teams, r->nteams);
+	if ((r->scoped ? store_presenters_cases_scoped :
+	    store_presenters_cases)(r->store, pres_case_add, r, err) == -1 ||
+	    (r->scoped ? store_presenters_sessions_scoped :
+	    store_presenters_sessions)(r->store, from, until, &r->sess,
+	    &r->nsess, err) == -1)
+		return (-1);
+	r->attoff = xcalloc(r->nsess + 1, sizeof(*r->attoff));
+	if ((r->scoped ? store_presenters_attendees_scoped :
+	    store_presenters_attendees)(r->store, from, until, pres_att_add,
+	    r, err) == -1 ||
+	    (r->scoped ? store_presentations_range_scoped :
+	    store_presentations_range)(r->store, from, until, &r->pres,
+	    &r->npres, err) == -1 ||
+	    (r->scoped ? store_requests_open_scoped :
+	    store_requests_open)(r->store, r->now, &r->req, &r->nreq,
+	    err) == -1)
+		return (-1);
 	/* Sessions after the last one with attendees have none. */
 	for (i = r->attsi + 1; i <= r->nsess; i++)
 		r->attoff[i] = r->natt;
