@@ -13,6 +13,9 @@
 
 #include "err.h"
 
+/* The event base's queues; the clock's slices run in the last one. */
+#define CLOCK_PRIORITIES	3
+
 struct event_base;
 struct clock_timer;
 

@@ -79,6 +79,8 @@ extern const struct cmd_entry *cmd_table[];	/* NULL-terminated */
  * state after it; cmd.c then does not replan again.
  */
 int		 cmd_replan_now(struct cmd_ctx *, struct err *);
+/* Drop the figures status keeps between writes (cmd-status.c). */
+void		 cmd_status_forget(void);
 /*
  * Where a CMD_REPLAN handler names what its change touches
  * (planner_scope_*), before the replan; naming nothing replans every team.

@@ -22,6 +22,7 @@ struct daemon {
 	time_t			 started;	/* clock time at start */
 	int			 foreground;
 	int			 debug;		/* -d: log_level forced to debug */
+	unsigned int		 reloads;	/* configurations loaded since */
 };
 
 extern struct daemon *daemon_g;		/* NULL outside reflectd */

@@ -421,5 +421,18 @@ int	store_write_rc(struct store *, int rc, const char *what,
 int	store_changes(struct store *);
 /* Rows changed since the connection opened (tests: "nothing written"). */
 int	store_total_changes(struct store *);
+/*
+ * What the database holds, as numbers of which one moves with every write:
+ * which opening of a store this is, the rows it changed (rolled-back ones
+ * too) and the file's data version (another connection's commits, seen
+ * once a read transaction is open).  All three equal twice: nothing was
+ * written in between.  -1 if it cannot say.
+ */
+struct store_version {
+	uint64_t	 serial;
+	int64_t		 changes;
+	unsigned int	 data_version;
+};
+int	store_version(struct store *, struct store_version *);
 
 #endif

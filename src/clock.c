@@ -87,6 +87,10 @@ clock_init(struct event_base *base, const char *fake_now, struct err *err)
 	    NULL)) == NULL))
 		return (err_set(err, ERR_INTERNAL, "cannot create the clock "
 		    "timer event"));
+	/* Clients first: a slice waits until none is ready (reflectd.c). */
+	if (clock_yield_ev != NULL && event_base_get_npriorities(base) > 1)
+		event_priority_set(clock_yield_ev,
+		    event_base_get_npriorities(base) - 1);
 	clock_base = base;
 	clock_advanced = 0;
 	clock_busy = 0;

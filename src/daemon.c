@@ -21,6 +21,7 @@
 
 #include "cases.h"
 #include "clock.h"
+#include "cmd.h"
 #include "config.h"
 #include "digest.h"
 #include "feed.h"
@@ -355,6 +356,7 @@ daemon_reload(struct err *err)
 	if (util_set_timezone(nc->timezone) == -1)	/* checked by the loader */
 		log_warnx("reload: cannot set timezone %s", nc->timezone);
 	d->conf = nc;
+	d->reloads++;
 	outbox_reconfigure(nc);
 	digest_reconfigure(nc);
 	inbox_reconfigure(nc);
@@ -424,6 +426,7 @@ daemon_finish(void)
 	signal(SIGINT, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	control_free();
+	cmd_status_forget();
 	clock_timer_free(daemon_retry);
 	daemon_retry = NULL;
 	daemon_needs = 0;

@@ -380,7 +380,7 @@ plan_decide(struct plan_run *p, struct plan_occ *oc, struct err *err)
 	    strcmp(x.teams, ps->teams) != 0)
 		changed = 1;
 	newpsych = old == NULL || strcmp(x.psychologist, ch.psychologist) != 0;
-	/* The reason names the week's count now, as a cold plan would. */
+	/* The reason can change with the cover kept: why not the wanted. */
 	if (!newpsych && strcmp(x.cover_reason, ch.reason) != 0) {
 		snprintf(x.cover_reason, sizeof(x.cover_reason), "%s",
 		    ch.reason);

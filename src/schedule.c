@@ -817,7 +817,7 @@ sched_assign_psychologist(const struct sched_assign *a,
 	char			 date[DATE_LEN], why[SCHED_REASON_MAX];
 	char			 first[SCHED_REASON_MAX];
 	size_t			 i;
-	int			 count, bestcount = 0, ties = 0, wd, week;
+	int			 count, bestcount = 0, wd, week;
 
 	memset(c, 0, sizeof(*c));
 	sched_local_date(a->start, date);
@@ -850,14 +850,9 @@ sched_assign_psychologist(const struct sched_assign *a,
 		    book_week_count(a->book, m->slug, week) : 0;
 		if (best == NULL || count < bestcount ||
 		    (count == bestcount && strcmp(m->slug, best->slug) < 0)) {
-			if (best != NULL && count == bestcount)
-				ties++;
-			else
-				ties = 0;
 			best = m;
 			bestcount = count;
-		} else if (count == bestcount)
-			ties++;
+		}
 	}
 	if (best == NULL) {
 		say(c->reason, sizeof(c->reason), "%s; no other "
@@ -866,9 +861,13 @@ sched_assign_psychologist(const struct sched_assign *a,
 	}
 	snprintf(c->psychologist, sizeof(c->psychologist), "%s", best->slug);
 	c->cover = 1;
-	say(c->reason, sizeof(c->reason), "%s; covered by %s (%s: %d)",
-	    first, display(best), ties > 0 ? "fewest sessions that week, "
-	    "then by slug" : "fewest sessions that week", bestcount);
+	/*
+	 * No count in the reason: it would change with every booking that
+	 * week, rewriting sessions whose cover did not change (and widening
+	 * a scoped replan to their teams for a word).
+	 */
+	say(c->reason, sizeof(c->reason), "%s; covered by %s (free, with the "
+	    "fewest sessions that week)", first, display(best));
 	return (0);
 }
 

@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -38,7 +39,11 @@ struct store {
 	sqlite3_stmt	**stmts[STORE_NSETS];
 	int		 in_tx;
 	int		 version;
+	uint64_t	 serial;	/* which store_open, for store_version */
+	sqlite3_stmt	*data_version;	/* PRAGMA data_version, kept */
 };
+
+static uint64_t	store_opened;
 
 /*
  * Migration i brings user_version i - 1 to i.  Add one by appending a
@@ -545,6 +550,7 @@ store_open(const char *dir, struct err *err)
 	if (store_writable(dir, "state directory", err) == -1)
 		return (NULL);
 	s = xcalloc(1, sizeof(*s));
+	s->serial = ++store_opened;
 	xasprintf(&path, "%s/%s", dir, STORE_DBNAME);
 	if (access(path, F_OK) == 0) {
 		if (store_writable(path, "database", err) == -1)
@@ -614,6 +620,7 @@ store_close(struct store *s)
 			sqlite3_finalize(s->stmts[i][j]);
 		free(s->stmts[i]);
 	}
+	sqlite3_finalize(s->data_version);
 	if (s->db != NULL && sqlite3_close(s->db) != SQLITE_OK)
 		log_warnx("sqlite: close: %s", sqlite3_errmsg(s->db));
 	free(s);
@@ -792,4 +799,24 @@ int
 store_total_changes(struct store *s)
 {
 	return (sqlite3_total_changes(s->db));
+}
+
+int
+store_version(struct store *s, struct store_version *v)
+{
+	int	rc;
+
+	memset(v, 0, sizeof(*v));
+	v->serial = s->serial;
+	v->changes = (int64_t)sqlite3_total_changes64(s->db);
+	/* The pragma, not the file control: it reads, so it sees others. */
+	if (s->data_version == NULL && sqlite3_prepare_v3(s->db,
+	    "PRAGMA data_version", -1, SQLITE_PREPARE_PERSISTENT,
+	    &s->data_version, NULL) != SQLITE_OK)
+		return (-1);
+	if ((rc = sqlite3_step(s->data_version)) == SQLITE_ROW)
+		v->data_version = (unsigned int)sqlite3_column_int(
+		    s->data_version, 0);
+	sqlite3_reset(s->data_version);
+	return (rc == SQLITE_ROW ? 0 : -1);
 }

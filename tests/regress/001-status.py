@@ -45,6 +45,39 @@ def check_status(res, how, want_version):
                   % (how, k, ob.get(k)))
 
 
+def kept_figures(d):
+    """status keeps its figures between writes: every write, and a
+    reload that changes what is refused, shows at once."""
+    before = d.status()
+    check(d.status().get("teams") == before.get("teams"),
+          "two status in a row disagree on teams")
+    d.ok("team", "add", "north", "name=MAST North", "kind=mast")
+    d.ok("member", "add", "gia", "name=Gia Gmail", "email=gia@gmail.com",
+         "role=social_worker", "team=north")
+    st = d.status()
+    check(st.get("teams") == before.get("teams", 0) + 1 and
+          st.get("members") == before.get("members", 0) + 1,
+          "status after team add and member add: teams %r, members %r; "
+          "want one more of each than %r, %r" %
+          (st.get("teams"), st.get("members"), before.get("teams"),
+           before.get("members")))
+    check((st.get("mail") or {}).get("refused_members") == [],
+          "no allowed_domains yet, yet refused_members is %r" %
+          (st.get("mail") or {}).get("refused_members"))
+    d.write_config({"mail": {"allowed_domains": "example.org"}})
+    d.ok("reload")
+    st = d.status()
+    refused = [m.get("member") for m in
+               (st.get("mail") or {}).get("refused_members") or []]
+    check(refused == ["gia"], "after a reload with allowed_domains = "
+          "example.org, status refused_members is %r, want [gia]" % refused)
+    d.ok("member", "set", "gia", "email=gia@example.org")
+    refused = (d.status().get("mail") or {}).get("refused_members")
+    check(refused == [], "after gia's address moved into example.org, "
+          "refused_members is still %r" % refused)
+    check(d.status().get("uptime_s") is not None, "status lost uptime_s")
+
+
 def main():
     want = version()
     rt.log("version %s" % want)
@@ -71,6 +104,8 @@ def main():
     check(any(want in line for line in out.splitlines()),
           "reflectctl status (no --json) has no line with the version: %r"
           % out)
+
+    kept_figures(d)
 
     # Unknown command: refused with usage.
     d.refused(["frobnicate", "now"], "usage")

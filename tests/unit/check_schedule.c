@@ -618,7 +618,7 @@ static const struct {
 	{ "absent: the one with fewest that week covers", "ana", "ana", 6,
 	    { { "ben", "2026-03-11T10:00", "2026-03-11T11:30" } },
 	    "cat", 1, "Dr Ana is absent on 2026-03-10; covered by Dr Cat "
-	    "(fewest sessions that week: 0)" },
+	    "(free, with the fewest sessions that week)" },
 	{ "overlap within the buffer", "ana", NULL, 6,
 	    { { "ana", "2026-03-10T11:45", "2026-03-10T13:00" } },
 	    "ben", 1, "has another session (b0) within 30 minutes" },
@@ -639,7 +639,7 @@ static const struct {
 	      { "ana", "2026-03-07T10:00", "2026-03-07T11:00" } },
 	    "ana", 0, "as planned" },
 	{ "a tie goes by slug", "ana", "ana", 6, { { NULL, NULL, NULL } },
-	    "ben", 1, "fewest sessions that week, then by slug: 0" },
+	    "ben", 1, "covered by Dr Ben (free, with the fewest" },
 	{ "cover skips the busy and the absent", "ana", "ana", 6,
 	    { { "ben", "2026-03-10T10:30", "2026-03-10T11:00" } },
 	    "cat", 1, "covered by Dr Cat" },
