@@ -424,9 +424,10 @@ int	store_total_changes(struct store *);
 /*
  * What the database holds, as numbers of which one moves with every write:
  * which opening of a store this is, the rows it changed (rolled-back ones
- * too) and the file's data version (another connection's commits, seen
- * once a read transaction is open).  All three equal twice: nothing was
- * written in between.  -1 if it cannot say.
+ * too) and the file's data version as the last read transaction found it
+ * (so another process's commit shows once this one reads again).  Takes
+ * no lock.  All three equal twice: nothing was written in between.  -1 if
+ * it cannot say.
  */
 struct store_version {
 	uint64_t	 serial;

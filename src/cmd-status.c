@@ -61,7 +61,7 @@ cmd_status_exec(struct cmd_ctx *ctx, struct cmd_args *args, json_t **result,
 	time_t		 now = clock_now(), started;
 	json_t		*r;
 	struct store_version	 v;
-	int		 own, rc, known;
+	int		 own, rc;
 
 	started = daemon_g != NULL ? daemon_g->started : now;
 	r = json_object();
@@ -76,21 +76,28 @@ cmd_status_exec(struct cmd_ctx *ctx, struct cmd_args *args, json_t **result,
 	json_object_set_new(r, "fake_clock", json_boolean(clock_is_fake()));
 	if (daemon_g == NULL || (store = daemon_g->store) == NULL)
 		return (err_set(err, ERR_INTERNAL, "no store"));
-	own = cmd_status_read_begin(store);
-	/* Not inside another's transaction: it may yet be rolled back. */
-	known = own && store_version(store, &v) == 0;
-	rc = 0;
-	if (known && status_cache.figures != NULL &&
+	/*
+	 * Nothing written since the figures were kept: no query and no lock
+	 * (a monitor polling status costs next to nothing).  Inside another's
+	 * transaction, read as it is and keep nothing: it may be rolled back.
+	 */
+	if (!store_in_transaction(store) && store_version(store, &v) == 0 &&
+	    status_cache.figures != NULL &&
 	    status_cache.v.serial == v.serial &&
 	    status_cache.v.changes == v.changes &&
 	    status_cache.v.data_version == v.data_version &&
-	    status_cache.reloads == daemon_g->reloads)
+	    status_cache.reloads == daemon_g->reloads) {
 		json_object_update(r, status_cache.figures);
-	else if (cmd_status_counts(r, err) == -1 ||
+		cmd_status_now(r);
+		return (0);
+	}
+	own = cmd_status_read_begin(store);
+	rc = 0;
+	if (cmd_status_counts(r, err) == -1 ||
 	    cmd_status_mail(r, err) == -1 || cmd_status_fix(r, err) == -1)
 		rc = -1;
-	else if (known)
-		cmd_status_keep(r, &v);
+	else if (own && store_version(store, &v) == 0)
+		cmd_status_keep(r, &v);	/* the version the reads saw */
 	if (own)
 		store_rollback(store);
 	if (rc == 0)

@@ -40,7 +40,6 @@ struct store {
 	int		 in_tx;
 	int		 version;
 	uint64_t	 serial;	/* which store_open, for store_version */
-	sqlite3_stmt	*data_version;	/* PRAGMA data_version, kept */
 };
 
 static uint64_t	store_opened;
@@ -620,7 +619,6 @@ store_close(struct store *s)
 			sqlite3_finalize(s->stmts[i][j]);
 		free(s->stmts[i]);
 	}
-	sqlite3_finalize(s->data_version);
 	if (s->db != NULL && sqlite3_close(s->db) != SQLITE_OK)
 		log_warnx("sqlite: close: %s", sqlite3_errmsg(s->db));
 	free(s);
@@ -804,19 +802,10 @@ store_total_changes(struct store *s)
 int
 store_version(struct store *s, struct store_version *v)
 {
-	int	rc;
-
 	memset(v, 0, sizeof(*v));
 	v->serial = s->serial;
 	v->changes = (int64_t)sqlite3_total_changes64(s->db);
-	/* The pragma, not the file control: it reads, so it sees others. */
-	if (s->data_version == NULL && sqlite3_prepare_v3(s->db,
-	    "PRAGMA data_version", -1, SQLITE_PREPARE_PERSISTENT,
-	    &s->data_version, NULL) != SQLITE_OK)
-		return (-1);
-	if ((rc = sqlite3_step(s->data_version)) == SQLITE_ROW)
-		v->data_version = (unsigned int)sqlite3_column_int(
-		    s->data_version, 0);
-	sqlite3_reset(s->data_version);
-	return (rc == SQLITE_ROW ? 0 : -1);
+	/* The pager's: no lock taken, moved by the last read's check. */
+	return (sqlite3_file_control(s->db, "main", SQLITE_FCNTL_DATA_VERSION,
+	    &v->data_version) == SQLITE_OK ? 0 : -1);
 }
