@@ -138,7 +138,10 @@ struct sched_book;
 
 struct sched_book	*sched_book_new(void);
 void			 sched_book_free(struct sched_book *);
-/* Book (or re-book) session id for psych. */
+/*
+ * Book session id for psych; booked already at that start, it is replaced.
+ * One that moves (or changes psychologist) is removed first.
+ */
 void	sched_book_add(struct sched_book *, const char *psych, const char *id,
 	    time_t start, time_t end);
 /* 1 removed, 0 it was not booked for psych. */

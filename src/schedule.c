@@ -47,6 +47,7 @@ struct sched_book {
 };
 
 static long	days_from_civil(int, int, int);
+static int	isoweek_of_days(long);
 static void	civil_from_days(long, int *, int *, int *);
 static int	cmp_date(const void *, const void *);
 static int	cmp_occ(const void *, const void *);
@@ -56,6 +57,7 @@ static int	move_start(time_t, long, time_t *);
 static struct book_psych *book_find(const struct sched_book *, const char *);
 static struct book_psych *book_get(struct sched_book *, const char *);
 static struct book_week *book_week(const struct book_psych *, int);
+static size_t	 book_at(const struct book_psych *, time_t);
 static int	book_week_count(const struct sched_book *, const char *, int);
 static void	book_week_add(struct book_psych *, int, int);
 static const struct member *psych_find(const struct sched_assign *,
@@ -158,11 +160,20 @@ sched_date_weekday(const char *date)
 int
 sched_date_isoweek(const char *date)
 {
-	long	days, thu;
-	int	wd, y, m, d;
+	long	days;
 
 	if (sched_date_parse(date, &days) == -1)
 		return (-1);
+	return (isoweek_of_days(days));
+}
+
+/* The ISO week (year * 100 + week) of a day counted from 1970-01-01. */
+static int
+isoweek_of_days(long days)
+{
+	long	thu;
+	int	wd, y, m, d;
+
 	wd = (int)(((days + 3) % 7 + 7) % 7);
 	/* The ISO year is the year of the week's Thursday. */
 	thu = days - wd + 3;
@@ -183,10 +194,13 @@ sched_local_date(time_t t, char buf[DATE_LEN])
 int
 sched_isoweek(time_t t)
 {
-	char	date[DATE_LEN];
+	struct tm	tm;
 
-	sched_local_date(t, date);
-	return (sched_date_isoweek(date));
+	/* From the local date's fields: no text in between. */
+	if (localtime_r(&t, &tm) == NULL)
+		return (-1);
+	return (isoweek_of_days(days_from_civil(tm.tm_year + 1900,
+	    tm.tm_mon + 1, tm.tm_mday)));
 }
 
 /* ---- holidays --------------------------------------------------------- */
@@ -593,6 +607,22 @@ book_get(struct sched_book *b, const char *slug)
 	return (&b->p[i]);
 }
 
+/* The first interval of p starting at or after start. */
+static size_t
+book_at(const struct book_psych *p, time_t start)
+{
+	size_t	lo = 0, hi = p->niv, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (p->iv[mid].start < start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (lo);
+}
+
 static struct book_week *
 book_week(const struct book_psych *p, int week)
 {
@@ -643,8 +673,17 @@ sched_book_add(struct sched_book *b, const char *psych, const char *id,
 
 	if (psych == NULL || *psych == '\0')
 		return;
-	sched_book_remove(b, psych, id);
 	p = book_get(b, psych);
+	/* Read again (a replay meets a row twice): replace it, in place. */
+	for (i = book_at(p, start); i < p->niv && p->iv[i].start == start;
+	    i++) {
+		if (strcmp(p->iv[i].id, id) == 0) {
+			p->iv[i].end = end > start ? end : start;
+			if (p->iv[i].end - start > p->maxdur)
+				p->maxdur = p->iv[i].end - start;
+			return;
+		}
+	}
 	if (p->niv == p->ivcap) {
 		p->ivcap = p->ivcap == 0 ? 64 : p->ivcap * 2;
 		p->iv = xreallocarray(p->iv, p->ivcap, sizeof(*p->iv));

@@ -30,9 +30,8 @@ enum {
 	SCOPE_NSTMTS
 };
 
-/* Covered by someone other than the one it wants, or uncovered. */
-#define SCOPE_COVER \
-	"(psychologist IS NULL OR instr(cover_reason, '; covered by ') > 0)"
+/* Covered by someone other than the one it wants, or uncovered (13). */
+#define SCOPE_COVER	"covered"
 
 static const char *const scope_sql[SCOPE_NSTMTS] = {
 	[SCOPE_CLEAR] =

@@ -291,6 +291,17 @@ static const char *const store_migrations[] = {
 	"  psychologist, \"end\", series, manual, id, first_team);"
 	"CREATE INDEX sessions_psychologist ON sessions(psychologist, start);"
 	"CREATE INDEX members_role ON members(role);",
+	/*
+	 * 13: whether a session is covered by someone it did not want (or
+	 * uncovered), in sessions_booking too, so that a scoped run reads a
+	 * week's bookings from the index alone.
+	 */
+	"ALTER TABLE sessions ADD COLUMN covered INTEGER GENERATED ALWAYS "
+	"  AS (psychologist IS NULL OR "
+	"  instr(cover_reason, '; covered by ') > 0) VIRTUAL;"
+	"DROP INDEX sessions_booking;"
+	"CREATE INDEX sessions_booking ON sessions(start, state, "
+	"  psychologist, \"end\", series, manual, id, first_team, covered);",
 };
 #define STORE_VERSION \
 	((int)(sizeof(store_migrations) / sizeof(store_migrations[0])) - 1)

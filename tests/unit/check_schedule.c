@@ -741,7 +741,15 @@ START_TEST(test_book)
 	    T("2026-01-20T09:00"), T("2026-01-20T10:00"), 0));
 	ck_assert_str_eq(sched_book_conflict(b, "ana", T("2026-01-20T09:00"),
 	    T("2026-01-20T10:01"), 0), "s-1");
-	/* Re-booking moves, removing frees. */
+	/* The same session at the same start again: once, longer now. */
+	sched_book_add(b, "ana", "s-1", T("2026-01-20T10:00"),
+	    T("2026-01-20T12:00"));
+	ck_assert_int_eq(sched_book_week_count(b, "ana",
+	    T("2026-01-20T10:00")), 1);
+	ck_assert_str_eq(sched_book_conflict(b, "ana", T("2026-01-20T12:15"),
+	    T("2026-01-20T13:00"), 30), "s-1");
+	/* A move is a removal and a booking; removing frees. */
+	ck_assert_int_eq(sched_book_remove(b, "ana", "s-1"), 1);
 	sched_book_add(b, "ana", "s-1", T("2026-01-21T10:00"),
 	    T("2026-01-21T11:30"));
 	ck_assert_ptr_null(sched_book_conflict(b, "ana",
