@@ -130,10 +130,16 @@ cmd_status_keep(json_t *r, const struct store_version *v)
 static void
 cmd_status_now(json_t *r)
 {
+	json_t	*mail;
+
 	json_object_set_new(r, "replan", json_pack("{s:I}", "teams_left",
 	    (json_int_t)planner_sweep_pending()));
-	json_object_set_new(json_object_get(r, "mail"), "refused",
+	/* A copy of its own: the kept one may be shared with r. */
+	if ((mail = json_copy(json_object_get(r, "mail"))) == NULL)
+		return;
+	json_object_set_new(mail, "refused",
 	    json_integer((json_int_t)outbox_refused_count()));
+	json_object_set_new(r, "mail", mail);
 }
 
 void
