@@ -135,4 +135,13 @@ int		 plan_replay(struct plan_run *, const struct session_booking *,
 int		 plan_replay_before(const struct session_booking *,
 		    const struct plan_occ *);
 
+/*
+ * plan-expand.c: ical_rrule_expand, answered from the starts kept from
+ * an earlier run when that run's window covers this one's.
+ */
+int		 plan_expand_starts(const char *rrule, const char *tz,
+		    time_t dtstart, time_t from, time_t until, time_t **starts,
+		    size_t *n, struct err *);
+void		 plan_expand_forget(void);
+
 #endif

@@ -163,14 +163,14 @@ int	store_presenters_sessions(struct store *, time_t from, time_t until,
 	    struct presenters_session **, size_t *, struct err *);
 /*
  * Row by row, so a region's year is never held twice: the attendees (role
- * attendee) of those sessions in the same session order, by member; and
- * the open cases by lead, ref (one casefile at a time, reused).  A
- * callback returning -1 stops the read (the function then returns -1
- * with err as the callback left it).
+ * attendee) of those sessions and, apologies 1, the apologies sent for
+ * them, in no order; and the open cases by lead, ref (one casefile at a
+ * time, reused).  A callback returning -1 stops the read (the function
+ * then returns -1 with err as the callback left it).
  */
 int	store_presenters_attendees(struct store *, time_t from, time_t until,
-	    int (*)(void *, const char *session, const char *member), void *,
-	    struct err *);
+	    int (*)(void *, const char *session, const char *member,
+	    int apologies), void *, struct err *);
 int	store_presenters_cases(struct store *,
 	    int (*)(void *, const struct casefile *), void *, struct err *);
 /* The same of the teams in scope (store_scope_*): their sessions by first
@@ -179,7 +179,7 @@ int	store_presenters_sessions_scoped(struct store *, time_t from,
 	    time_t until, struct presenters_session **, size_t *,
 	    struct err *);
 int	store_presenters_attendees_scoped(struct store *, time_t from,
-	    time_t until, int (*)(void *, const char *, const char *), void *,
+	    time_t until, int (*)(void *, const char *, const char *, int), void *,
 	    struct err *);
 int	store_presenters_cases_scoped(struct store *,
 	    int (*)(void *, const struct casefile *), void *, struct err *);

@@ -52,4 +52,7 @@ void	 util_free_list(char **, size_t n);
 /* Trim leading and trailing blanks in place; returns s itself (free-able). */
 char	*util_trim(char *s);
 
+/* The monotonic clock in milliseconds, for timing work in the log. */
+double	 util_ms(void);
+
 #endif

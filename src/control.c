@@ -46,6 +46,7 @@
 #include "control.h"
 #include "daemon.h"
 #include "log.h"
+#include "util.h"
 #include "words.h"
 #include "xmalloc.h"
 
@@ -659,18 +660,16 @@ control_request(struct control_client *c, struct evbuffer *in, size_t len)
 static void
 control_execute(struct control_client *c, const char *body, size_t len)
 {
-	struct timespec	 t0, t1;
 	json_t		*reply;
+	double		 t0;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = util_ms();
 	reply = cmd_execute(&c->peer, c->words->argc, c->words->argv, body, len);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
 	/* How long the loop was held: a slow command shows in the log. */
 	log_debug("control: %s: %s%s in %.1f ms", c->peer.user,
 	    c->words->argc > 0 ? c->words->argv[0] : "",
 	    c->words->argc > 1 ? " ..." : "",
-	    (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
-	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+	    util_ms() - t0);
 	control_forget_request(c);
 	c->state = CONTROL_READ_LINE;
 	control_reply(c, reply, 1);

@@ -20,6 +20,7 @@
 #include "people.h"
 #include "planner.h"
 #include "store.h"
+#include "util.h"
 #include "xmalloc.h"
 
 #define SWEEP_SLICE_MS	15
@@ -38,16 +39,6 @@ static struct {
 
 static void	sweep_cb(void *);
 static void	sweep_clear(void);
-static double	sweep_ms(void);
-
-static double
-sweep_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6);
-}
 
 static void
 sweep_clear(void)
@@ -102,7 +93,7 @@ sweep_cb(void *arg)
 {
 	struct planner_scope	sc;
 	struct err		err;
-	double			t0 = sweep_ms(), t;
+	double			t0 = util_ms(), t;
 
 	(void)arg;
 	while (sweep_g.at < sweep_g.n) {
@@ -114,10 +105,10 @@ sweep_cb(void *arg)
 			sweep_g.failed++;
 		}
 		planner_scope_free(&sc);
-		if (sweep_ms() - t0 >= SWEEP_SLICE_MS)
+		if (util_ms() - t0 >= SWEEP_SLICE_MS)
 			break;
 	}
-	t = sweep_ms() - t0;
+	t = util_ms() - t0;
 	sweep_g.busy_ms += t;
 	if (t > sweep_g.longest_ms)
 		sweep_g.longest_ms = t;

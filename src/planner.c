@@ -278,7 +278,7 @@ plan_expand(struct plan_run *p, struct plan_series *ps)
 
 	err_clear(&e);
 	if (series_dtstart(ps->r, p->conf->timezone, &dtstart, &e) == -1 ||
-	    ical_rrule_expand(ps->r->rrule, p->conf->timezone, dtstart,
+	    plan_expand_starts(ps->r->rrule, p->conf->timezone, dtstart,
 	    p->now, p->until, &starts, &n, &e) == -1) {
 		log_warnx("planner: series %s: %s; its sessions are kept",
 		    ps->r->slug, e.msg);
@@ -644,7 +644,10 @@ planner_run(struct store *s, const struct config *conf,
 	char			**teams = NULL;
 	size_t			 nteams = 0, i;
 	int			 rc = -1, r, scoped, passes = 0;
+	double			 t0, t1, t2, t3;
+	char			 what[32];
 
+	t0 = util_ms();
 	scoped = scope != NULL && !scope->all;
 	memset(&p, 0, sizeof(p));
 	if (scoped) {
@@ -684,13 +687,16 @@ planner_run(struct store *s, const struct config *conf,
 	/* The run's arrays go first: a region's year is not held twice. */
 	plan_free(&p);
 	memset(&p, 0, sizeof(p));
+	t1 = util_ms();
 	/* Presenters once every team's sessions are decided (5.4-5.6). */
 	if (presenters_plan(s, conf, now, scoped, &out->updated, err) == -1)
 		goto fail;
+	t2 = util_ms();
 	/* The mail the run's changes cause, in the same transaction. */
 	memset(&ic, 0, sizeof(ic));
 	if (invites_sync(s, conf, now, scoped, &ic, err) == -1)
 		goto fail;
+	t3 = util_ms();
 	out->messages_queued += ic.invitations + ic.updates +
 	    ic.cancellations + ic.reminders;
 	if (scoped && store_release(s, "plan", err) == -1)
@@ -703,6 +709,12 @@ planner_run(struct store *s, const struct config *conf,
 	if (scoped && passes > 1)
 		log_debug("planner: scope widened to %zu team(s) in %d passes",
 		    nteams, passes);
+	if (scoped)
+		snprintf(what, sizeof(what), "%zu team(s)", nteams);
+	else
+		snprintf(what, sizeof(what), "every team");
+	log_debug("planner: %s: sessions %.1f ms, presenters %.1f ms, mail "
+	    "%.1f ms", what, t1 - t0, t2 - t1, t3 - t2);
 	goto out;
 fail:
 	if (scoped) {
@@ -1132,6 +1144,7 @@ void
 planner_free(void)
 {
 	planner_sweep_free();
+	plan_expand_forget();
 	clock_timer_free(planner_g.daily);
 	clock_timer_free(planner_g.end);
 	if (planner_g.have_hol)

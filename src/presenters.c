@@ -46,6 +46,12 @@ struct pres_case {
 	char		*flag_reason;		/* NULL none */
 };
 
+/* A session's id and index in sess, for the look-up by id. */
+struct pres_byid {
+	const char	*id;
+	size_t		 si;
+};
+
 enum pres_mode {
 	PRES_PLAN = 0,		/* fill planned sessions and write */
 	PRES_VIEW		/* record what is stored, write nothing */
@@ -74,9 +80,11 @@ struct pres_run {
 	size_t				 nsess;
 	uint32_t			*att;		/* member indices */
 	size_t				 natt;
-	size_t				 capatt;
 	size_t				*attoff;	/* per session, + 1 */
-	size_t				 attsi;		/* loading cursor */
+	struct pres_byid		*byid;		/* sessions by id */
+	uint64_t			*pairs;		/* loading: see pres_att_add */
+	size_t				 npairs;
+	size_t				 cappairs;
 	struct presentation		*pres;
 	size_t				 npres;
 	struct present_request		*req;
@@ -103,7 +111,11 @@ static int	 presenters_pin_leads(struct store *, const char *,
 		    struct err *);
 static int	 pres_case_cmp(const void *, const void *);
 static int	 pres_case_add(void *, const struct casefile *);
-static int	 pres_att_add(void *, const char *, const char *);
+static int	 pres_att_add(void *, const char *, const char *, int);
+static void	 pres_att_group(struct pres_run *);
+static int	 pres_byid_cmp(const void *, const void *);
+static int	 pres_session_index(const struct pres_run *, const char *,
+		    size_t *);
 static void	 pres_case_out(const struct pres_case *, const char *,
 		    struct casefile *);
 static int	 pres_team_index(const struct pres_run *, const char *,
@@ -168,29 +180,82 @@ pres_case_add(void *arg, const struct casefile *c)
 }
 
 /*
- * One attendee from the store.  They come in the sessions' order, so a
- * cursor walks the sessions; a member unknown here cannot present.
+ * One attendee (or, apologies set, one apology) from the store, in no
+ * particular order: kept as session index << 32 | member index << 1 |
+ * apologies, and grouped by pres_att_group once all are read.  A session
+ * or member unknown here is skipped: they cannot present.
  */
 static int
-pres_att_add(void *arg, const char *session, const char *member)
+pres_att_add(void *arg, const char *session, const char *member,
+    int apologies)
 {
 	struct pres_run	*r = arg;
-	size_t		 mi;
+	size_t		 si, mi;
 
-	while (r->attsi < r->nsess &&
-	    strcmp(r->sess[r->attsi].id, session) != 0) {
-		r->attsi++;
-		r->attoff[r->attsi] = r->natt;
-	}
-	if (r->attsi == r->nsess || pres_member_index(r, member, &mi) == -1)
+	if (pres_session_index(r, session, &si) == -1 ||
+	    pres_member_index(r, member, &mi) == -1)
 		return (0);
-	if (r->natt == r->capatt) {
-		r->capatt = r->capatt == 0 ? 1024 : r->capatt * 2;
-		r->att = xreallocarray(r->att, r->capatt, sizeof(*r->att));
+	if (r->npairs == r->cappairs) {
+		r->cappairs = r->cappairs == 0 ? 1024 : r->cappairs * 2;
+		r->pairs = xreallocarray(r->pairs, r->cappairs,
+		    sizeof(*r->pairs));
 	}
-	r->att[r->natt++] = (uint32_t)mi;
-	r->attoff[r->attsi + 1] = r->natt;
+	r->pairs[r->npairs++] = (uint64_t)si << 32 | (uint64_t)mi << 1 |
+	    (apologies ? 1 : 0);
 	return (0);
+}
+
+/*
+ * The pairs into att, per session (attoff) in member order, without the
+ * members who sent apologies: a counting sort by session, then each
+ * session's few by member, where an apology sorts just after its
+ * attendee.
+ */
+static void
+pres_att_group(struct pres_run *r)
+{
+	uint32_t	*v, x;
+	size_t		 i, j, si, lo, hi, w;
+
+	r->attoff = xcalloc(r->nsess + 1, sizeof(*r->attoff));
+	for (i = 0; i < r->npairs; i++)
+		r->attoff[(r->pairs[i] >> 32) + 1]++;
+	for (si = 0; si < r->nsess; si++)
+		r->attoff[si + 1] += r->attoff[si];
+	v = xreallocarray(NULL, r->npairs + 1, sizeof(*v));
+	for (i = 0; i < r->npairs; i++) {
+		si = (size_t)(r->pairs[i] >> 32);
+		v[r->attoff[si]++] = (uint32_t)(r->pairs[i] & 0xffffffffU);
+	}
+	free(r->pairs);
+	r->pairs = NULL;
+	r->npairs = r->cappairs = 0;
+	/* Each attoff[si] now ends its session: back to where it starts. */
+	for (si = r->nsess; si > 0; si--)
+		r->attoff[si] = r->attoff[si - 1];
+	r->attoff[0] = 0;
+	w = 0;
+	for (si = 0; si < r->nsess; si++) {
+		lo = r->attoff[si];
+		hi = r->attoff[si + 1];
+		for (i = lo + 1; i < hi; i++) {
+			x = v[i];
+			for (j = i; j > lo && v[j - 1] > x; j--)
+				v[j] = v[j - 1];
+			v[j] = x;
+		}
+		r->attoff[si] = w;
+		for (i = lo; i < hi; i++) {
+			if (v[i] & 1)
+				continue;
+			if (i + 1 < hi && v[i + 1] == (v[i] | 1))
+				continue;
+			v[w++] = v[i] >> 1;
+		}
+	}
+	r->attoff[r->nsess] = w;
+	r->att = v;
+	r->natt = w;
 }
 
 /* A compact case as rotation.c reads it. */
@@ -243,6 +308,34 @@ pres_member_index(const struct pres_run *r, const char *slug, size_t *at)
 	return (0);
 }
 
+static int
+pres_byid_cmp(const void *a, const void *b)
+{
+	return (strcmp(((const struct pres_byid *)a)->id,
+	    ((const struct pres_byid *)b)->id));
+}
+
+/* The index in sess of the session id (byid bisected). */
+static int
+pres_session_index(const struct pres_run *r, const char *id, size_t *at)
+{
+	size_t	lo = 0, hi = r->nsess, mid;
+	int	c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if ((c = strcmp(id, r->byid[mid].id)) == 0) {
+			*at = r->byid[mid].si;
+			return (0);
+		}
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return (-1);
+}
+
 /* Everything a run needs, read once. */
 static int
 pres_load(struct pres_run *r, struct err *err)
@@ -268,7 +361,12 @@ pres_load(struct pres_run *r, struct err *err)
 	    store_presenters_sessions)(r->store, from, until, &r->sess,
 	    &r->nsess, err) == -1)
 		return (-1);
-	r->attoff = xcalloc(r->nsess + 1, sizeof(*r->attoff));
+	r->byid = xcalloc(r->nsess + 1, sizeof(*r->byid));
+	for (i = 0; i < r->nsess; i++) {
+		r->byid[i].id = r->sess[i].id;
+		r->byid[i].si = i;
+	}
+	qsort(r->byid, r->nsess, sizeof(*r->byid), pres_byid_cmp);
 	if ((r->scoped ? store_presenters_attendees_scoped :
 	    store_presenters_attendees)(r->store, from, until, pres_att_add,
 	    r, err) == -1 ||
@@ -279,9 +377,7 @@ pres_load(struct pres_run *r, struct err *err)
 	    store_requests_open)(r->store, r->now, &r->req, &r->nreq,
 	    err) == -1)
 		return (-1);
-	/* Sessions after the last one with attendees have none. */
-	for (i = r->attsi + 1; i <= r->nsess; i++)
-		r->attoff[i] = r->natt;
+	pres_att_group(r);
 	/* The store sorts by lead as SQLite compares; make sure. */
 	for (i = 1; i < r->ncases && sorted; i++)
 		sorted = pres_case_cmp(&r->cases[i - 1], &r->cases[i]) <= 0;
@@ -344,6 +440,8 @@ pres_free(struct pres_run *r)
 	free(r->sess);
 	free(r->att);
 	free(r->attoff);
+	free(r->byid);
+	free(r->pairs);
 	free(r->cfs);
 	free(r->pres);
 	free(r->req);
@@ -455,9 +553,10 @@ pres_record(struct pres_run *r, size_t si, const struct rotation_input *in,
 	if (pres_team_index(r, r->sess[si].team, &ti) == -1)
 		return (0);
 	t = r->tally[ti];
-	memset(&res, 0, sizeof(res));
-	res.nslots = 0;
+	/* Only the slots used: the whole result is some 25 KB. */
+	res.nslots = res.unfilled = 0;
 	for (i = 0; i < np && res.nslots < ROTATION_SLOTS_MAX; i++) {
+		memset(&res.slots[res.nslots], 0, sizeof(res.slots[0]));
 		snprintf(res.slots[res.nslots].member,
 		    sizeof(res.slots[0].member), "%s", p[i].member);
 		snprintf(res.slots[res.nslots].case_ref,

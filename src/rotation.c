@@ -730,7 +730,7 @@ rotation_fill(const struct rotation_input *in, const struct rotation_tally *t,
 	const struct rotation_fixed	*f;
 	const struct rotation_request	*rq, *ra, *rb;
 	struct rotation_case_choice	 cc;
-	struct rotation_stats		 st;
+	const struct rot_member		*m;
 	struct rotation_slot		*s;
 	struct rot_cand			*cands = NULL;
 	const char			*umem[ROTATION_SLOTS_MAX];
@@ -741,18 +741,20 @@ rotation_fill(const struct rotation_input *in, const struct rotation_tally *t,
 	char				 e1[16], s1[16], d[DATE_LEN];
 	size_t				*rorder = NULL;
 	size_t				 nused, ncase, ncands, neligible;
-	size_t				 i, j, k, len, tmp;
+	size_t				 i, j, k, len, tmp, idx;
 	double				 sum;
 	long				 day, bday, rday;
 	int				 slot, cmp;
 
-	memset(res, 0, sizeof(*res));
+	/* Only the slots asked for: the whole result is some 25 KB. */
+	res->nslots = res->unfilled = 0;
 	if (in == NULL || sched_date_parse(in->date, &day) == -1)
 		return (err_set(err, ERR_INVALID, "rotation: bad session "
 		    "date"));
 	if (in->slots < 0 || in->slots > ROTATION_SLOTS_MAX)
 		return (err_set(err, ERR_INVALID, "rotation: slots must be "
 		    "0 to %d", ROTATION_SLOTS_MAX));
+	memset(res->slots, 0, (size_t)in->slots * sizeof(res->slots[0]));
 	res->nslots = in->slots;
 	for (i = 0; i < (size_t)in->slots; i++) {
 		res->slots[i].slot = (int)i + 1;
@@ -869,16 +871,17 @@ rotation_fill(const struct rotation_input *in, const struct rotation_tally *t,
 		c = &in->members[i];
 		if (c->ineligible != NULL || rot_empty(c->member))
 			continue;
-		rotation_tally_stats(t, c->member, &st);
+		/* The tally's own figures: no date text made and parsed. */
+		m = t != NULL && rot_find(t, c->member, &idx) ?
+		    &t->members[idx] : NULL;
 		cands[ncands].c = c;
-		cands[ncands].earned = st.earned + (sum > 0 ?
-		    in->slots * rot_fte(c->fte) / sum : 0);
-		cands[ncands].presented = st.presented;
-		cands[ncands].shortfall = cands[ncands].earned - st.presented;
+		cands[ncands].earned = (m != NULL ? m->earned : 0) +
+		    (sum > 0 ? in->slots * rot_fte(c->fte) / sum : 0);
+		cands[ncands].presented = m != NULL ? m->presented : 0;
+		cands[ncands].shortfall = cands[ncands].earned -
+		    cands[ncands].presented;
 		cands[ncands].key = rot_quantise(cands[ncands].shortfall);
-		if (sched_date_parse(st.last_presented,
-		    &cands[ncands].last) == -1)
-			cands[ncands].last = ROT_NEVER;
+		cands[ncands].last = m != NULL ? m->last : ROT_NEVER;
 		ncands++;
 	}
 

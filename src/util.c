@@ -389,3 +389,12 @@ util_equal_range(const void *base, size_t n, size_t size, size_t off,
 	*at = lo;
 	return (len);
 }
+
+double
+util_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6);
+}

@@ -31,6 +31,7 @@
 #include "ical.h"
 #include "people.h"
 #include "planner.h"
+#include "planner-int.h"
 #include "schedule.h"
 #include "series.h"
 #include "store.h"
@@ -664,6 +665,56 @@ START_TEST(test_removed_series_history)
 }
 END_TEST
 
+/* Kept starts answer as a fresh expansion would, whatever the window. */
+static void
+expand_same(const char *rrule, time_t dtstart, time_t from, time_t until)
+{
+	struct err	 e1, e2;
+	time_t		*a = NULL, *b = NULL;
+	size_t		 na = 0, nb = 0, i;
+	int		 ra, rb;
+
+	err_clear(&e1);
+	err_clear(&e2);
+	ra = ical_rrule_expand(rrule, "Europe/London", dtstart, from, until,
+	    &a, &na, &e1);
+	rb = plan_expand_starts(rrule, "Europe/London", dtstart, from, until,
+	    &b, &nb, &e2);
+	ck_assert_int_eq(ra, rb);
+	ck_assert_str_eq(e1.msg, e2.msg);
+	ck_assert_uint_eq(na, nb);
+	for (i = 0; i < na; i++)
+		ck_assert_int_eq((long long)a[i], (long long)b[i]);
+	free(a);
+	free(b);
+}
+
+START_TEST(test_expand_kept)
+{
+	time_t	t0 = 1767607200;	/* Monday 2026-01-05 10:00 GMT */
+	time_t	day = 86400;
+
+	/* Kept, then asked again inside, later and far later. */
+	expand_same("FREQ=WEEKLY;BYDAY=MO", t0, t0, t0 + 365 * day);
+	expand_same("FREQ=WEEKLY;BYDAY=MO", t0, t0 + 3600, t0 + 366 * day);
+	expand_same("FREQ=WEEKLY;BYDAY=MO", t0, t0 + 20 * day,
+	    t0 + 385 * day);
+	expand_same("FREQ=WEEKLY;BYDAY=MO", t0, t0 + 200 * day,
+	    t0 + 600 * day);
+	/* An earlier window than the one kept. */
+	expand_same("FREQ=WEEKLY;BYDAY=MO", t0, t0, t0 + 30 * day);
+	/* Another rule for the same series start is another key. */
+	expand_same("FREQ=WEEKLY;INTERVAL=2;BYDAY=MO", t0, t0,
+	    t0 + 365 * day);
+	/* Within the cap, though the wider window kept would pass it. */
+	expand_same("FREQ=DAILY", t0, t0, t0 + 4990 * day);
+	expand_same("FREQ=DAILY", t0, t0, t0 + 5001 * day);
+	/* Errors read the same. */
+	expand_same("FREQ=WEEKLY;BYDAY=XX", t0, t0, t0 + 365 * day);
+	plan_expand_forget();
+}
+END_TEST
+
 static Suite *
 planner_suite(void)
 {
@@ -680,6 +731,7 @@ planner_suite(void)
 	tcase_add_test(tc, test_move_redecides);
 	tcase_add_test(tc, test_alert_every_manager);
 	tcase_add_test(tc, test_removed_series_history);
+	tcase_add_test(tc, test_expand_kept);
 	suite_add_tcase(s, tc);
 	return (s);
 }
