@@ -35,6 +35,13 @@ struct plan_series {
 	int			 failed;	/* did not expand: keep its sessions */
 };
 
+/* One session's stored attendees: att[off .. off + n). */
+struct plan_attrun {
+	const char	*session;
+	size_t		 off;
+	size_t		 n;
+};
+
 struct plan_occ {
 	struct plan_series	*ps;
 	struct sched_occurrence	 o;
@@ -62,8 +69,10 @@ struct plan_run {
 	size_t				 nstored;
 	struct session			**byid;
 	unsigned char			*seen;
-	struct session_attendee		*att;
+	struct session_attendee		*att;	/* each session's together */
 	size_t				 natt;
+	struct plan_attrun		*attrun;	/* by session */
+	size_t				 nattrun;
 	struct sched_book		*book;
 	struct plan_occ			*occ;
 	size_t				 nocc;

@@ -247,8 +247,9 @@ int	store_session_next_end(struct store *, time_t *, struct err *);
 int	store_session_count_planned(struct store *, int *, struct err *);
 
 /*
- * Attendees of the sessions with from <= start < until, by session then
- * member (attendance not filled); or of one session with attendance.
+ * Attendees of the sessions with from <= start < until (attendance not
+ * filled), each session's rows together but the sessions and the rows in
+ * no promised order; or of one session with attendance.
  */
 int	store_attendees_range(struct store *, time_t from, time_t until,
 	    struct session_attendee **, size_t *, struct err *);

@@ -59,6 +59,9 @@ static int	 plan_occ_cmp(const void *, const void *);
 static int	 plan_byid_cmp(const void *, const void *);
 static const struct member *plan_member(struct plan_run *, const char *);
 static const struct team *plan_team(struct plan_run *, const char *);
+static int	 plan_attrun_cmp(const void *, const void *);
+static int	 plan_att_cmp(const void *, const void *);
+static void	 plan_attruns(struct plan_run *);
 static int	 plan_attendees_same(struct plan_run *, const char *,
 		    const struct sched_attendee *, size_t);
 static int	 plan_decide(struct plan_run *, struct plan_occ *,
@@ -171,6 +174,7 @@ plan_load(struct plan_run *p, struct err *err)
 		free(abs);
 		return (-1);
 	}
+	plan_attruns(p);
 	people_team_sort(p->teams, p->nteams);
 	people_member_sort(p->members, p->nmembers);
 	sched_absences_init(&p->abs, abs, nabs);
@@ -254,6 +258,7 @@ plan_free(struct plan_run *p)
 	free(p->byid);
 	free(p->seen);
 	free(p->att);
+	free(p->attrun);
 	sched_book_free(p->book);
 	free(p->occ);
 	free(p->rep);
@@ -304,16 +309,70 @@ plan_expand(struct plan_run *p, struct plan_series *ps)
 	return (0);
 }
 
-/* Stored attendees of id (sorted by member) against want (any order). */
+static int
+plan_attrun_cmp(const void *a, const void *b)
+{
+	return (strcmp(((const struct plan_attrun *)a)->session,
+	    ((const struct plan_attrun *)b)->session));
+}
+
+static int
+plan_att_cmp(const void *a, const void *b)
+{
+	return (strcmp(((const struct session_attendee *)a)->session,
+	    ((const struct session_attendee *)b)->session));
+}
+
+/*
+ * The stored attendees come each session's together, the sessions in the
+ * store's order: a run per session, the runs sorted by session.  Should a
+ * session come in two runs, the rows are sorted by session instead.
+ */
+static void
+plan_attruns(struct plan_run *p)
+{
+	size_t	i, k;
+	int	again = 0;
+
+	for (;;) {
+		free(p->attrun);
+		p->attrun = xcalloc(p->natt + 1, sizeof(*p->attrun));
+		p->nattrun = 0;
+		for (i = 0; i < p->natt; i = k) {
+			for (k = i + 1; k < p->natt && strcmp(p->att[k].session,
+			    p->att[i].session) == 0; k++)
+				;
+			p->attrun[p->nattrun].session = p->att[i].session;
+			p->attrun[p->nattrun].off = i;
+			p->attrun[p->nattrun++].n = k - i;
+		}
+		qsort(p->attrun, p->nattrun, sizeof(*p->attrun),
+		    plan_attrun_cmp);
+		for (i = 1; i < p->nattrun; i++)
+			if (strcmp(p->attrun[i - 1].session,
+			    p->attrun[i].session) == 0)
+				break;
+		if (i >= p->nattrun || again)
+			return;
+		qsort(p->att, p->natt, sizeof(*p->att), plan_att_cmp);
+		again = 1;
+	}
+}
+
+/* Stored attendees of id (any order) against want (any order). */
 static int
 plan_attendees_same(struct plan_run *p, const char *id,
     const struct sched_attendee *want, size_t n)
 {
-	size_t	lo, i, j;
+	struct plan_attrun	 key, *run;
+	size_t			 lo, i, j;
 
-	if (util_equal_range(p->att, p->natt, sizeof(*p->att),
-	    offsetof(struct session_attendee, session), id, &lo) != n)
+	key.session = id;
+	run = p->nattrun == 0 ? NULL : bsearch(&key, p->attrun, p->nattrun,
+	    sizeof(*p->attrun), plan_attrun_cmp);
+	if ((run == NULL ? 0 : run->n) != n)
 		return (0);
+	lo = run == NULL ? 0 : run->off;
 	for (j = 0; j < n; j++) {
 		/* want is small: a linear look-up per attendee is cheap. */
 		for (i = lo; i < lo + n; i++) {
