@@ -59,6 +59,9 @@ static int	 plan_occ_cmp(const void *, const void *);
 static int	 plan_byid_cmp(const void *, const void *);
 static const struct member *plan_member(struct plan_run *, const char *);
 static const struct team *plan_team(struct plan_run *, const char *);
+static int	 plan_byteam_cmp(const void *, const void *);
+static size_t	 plan_team_members(const struct plan_run *,
+		    const struct member **, const char *, size_t *);
 static int	 plan_attrun_cmp(const void *, const void *);
 static int	 plan_att_cmp(const void *, const void *);
 static void	 plan_attruns(struct plan_run *);
@@ -133,12 +136,47 @@ plan_uid(const struct config *conf, const char *id, char *buf, size_t size)
 }
 
 /* Everything a run needs, read once. */
+/* By team, then by place in members (slug order). */
+static int
+plan_byteam_cmp(const void *a, const void *b)
+{
+	const struct member	*x = *(const struct member *const *)a;
+	const struct member	*y = *(const struct member *const *)b;
+	int			 c;
+
+	if ((c = strcmp(x->team, y->team)) != 0)
+		return (c);
+	return (x < y ? -1 : x > y);
+}
+
+/* How many of byteam are in team; *at is the first. */
+static size_t
+plan_team_members(const struct plan_run *p, const struct member **byteam,
+    const char *team, size_t *at)
+{
+	size_t	lo = 0, hi = p->nmembers, mid, end;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (strcmp(byteam[mid]->team, team) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (end = lo; end < p->nmembers &&
+	    strcmp(byteam[end]->team, team) == 0; end++)
+		;
+	*at = lo;
+	return (end - lo);
+}
+
 static int
 plan_load(struct plan_run *p, struct err *err)
 {
 	struct absence		*abs = NULL;
 	struct plan_series	*ps;
 	const struct team	*t;
+	const struct member	**byteam;
 	size_t			 nabs = 0, i, j, k, n, off;
 
 	if (p->scoped) {
@@ -200,6 +238,12 @@ plan_load(struct plan_run *p, struct err *err)
 	if (p->nstored > 0)
 		qsort(p->byid, p->nstored, sizeof(*p->byid), plan_byid_cmp);
 
+	/* The members by team (then slug), for each series' teams. */
+	byteam = xcalloc(p->nmembers + 1, sizeof(*byteam));
+	for (i = 0; i < p->nmembers; i++)
+		byteam[i] = &p->members[i];
+	if (p->nmembers > 1)
+		qsort(byteam, p->nmembers, sizeof(*byteam), plan_byteam_cmp);
 	p->ps = xcalloc(p->nseries + 1, sizeof(*p->ps));
 	for (i = 0; i < p->nseries; i++) {
 		ps = &p->ps[i];
@@ -211,9 +255,7 @@ plan_load(struct plan_run *p, struct err *err)
 		 */
 		n = 0;
 		for (j = 0; j < ps->r->nteams; j++) {
-			for (k = 0; k < p->nmembers; k++)
-				n += strcmp(p->members[k].team,
-				    ps->r->teams[j]) == 0;
+			n += plan_team_members(p, byteam, ps->r->teams[j], &k);
 			off = strlen(ps->teams);
 			snprintf(ps->teams + off, sizeof(ps->teams) - off,
 			    "%s%s", j > 0 ? "," : "", ps->r->teams[j]);
@@ -226,15 +268,13 @@ plan_load(struct plan_run *p, struct err *err)
 				if (ps->wanted[0] == '\0' && t != NULL)
 					ps->wanted = t->psychologist;
 			}
-			for (k = 0; k < p->nmembers; k++) {
-				if (strcmp(p->members[k].team,
-				    ps->r->teams[j]) == 0)
-					ps->members[ps->nmembers++] =
-					    p->members[k];
-			}
+			n = plan_team_members(p, byteam, ps->r->teams[j], &k);
+			for (; n > 0; n--, k++)
+				ps->members[ps->nmembers++] = *byteam[k];
 		}
 		ps->cofac = plan_member(p, ps->r->cofacilitator);
 	}
+	free(byteam);
 	p->pos = p->now - 2 * PLANNER_BOOK_MARGIN;
 	if (p->scoped)
 		return (plan_relevant(p, err));

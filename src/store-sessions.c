@@ -81,7 +81,7 @@ static const char *const sess_sql[SESS_NSTMTS] = {
 	[SESS_ATT_SCOPED] =
 	    "SELECT a.session, a.member, a.role, NULL FROM sessions s "
 	    "INDEXED BY sessions_first_team CROSS JOIN session_attendees a "
-	    "INDEXED BY session_attendees_role ON a.session = s.id WHERE "
+	    "ON a.session = s.id WHERE "
 	    STORE_IN_SCOPE("s") " AND s.start >= ?1 AND s.start < ?2",
 	[SESS_SERIES_TEAMS] =
 	    "SELECT team FROM series_teams WHERE series = ?1 ORDER BY pos",
@@ -140,12 +140,13 @@ static const char *const sess_sql[SESS_NSTMTS] = {
 	    "SELECT count(*) FROM sessions WHERE state = 'planned'",
 	[SESS_ATT_RANGE] =
 	    /*
-	     * Session by session from two covering indexes, each session's
-	     * rows together: no sort of a year of rows, no table look-up.
+	     * Session by session, from a covering index and the attendees'
+	     * own key order, each session's rows together: no sort of a
+	     * year of rows, no table look-up.
 	     */
 	    "SELECT a.session, a.member, a.role, NULL FROM sessions s "
 	    "INDEXED BY sessions_booking CROSS JOIN session_attendees a "
-	    "INDEXED BY session_attendees_role ON a.session = s.id "
+	    "ON a.session = s.id "
 	    "WHERE s.start >= ?1 AND s.start < ?2",
 	[SESS_ATT_GET] =
 	    "SELECT a.session, a.member, a.role, t.status "
