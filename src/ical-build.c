@@ -76,6 +76,10 @@ static char	*ical_fold(const char *, size_t *);
 static void	feed_props(icalcomponent *, const char *,
 		    const struct ical_feed_info *);
 static struct tzfile *build_tzfile(const char *);
+static void	key_add(char **, size_t *, size_t *, const char *);
+static void	key_num(char **, size_t *, size_t *, long long);
+static char	*build_key(enum ical_method, const char *,
+		    const struct ical_event *, size_t, size_t *);
 static char	*calendar_build(enum ical_method, const char *,
 		    const struct ical_feed_info *, const struct ical_event *,
 		    size_t, size_t *, struct err *);
@@ -553,6 +557,21 @@ ical_fold(const char *in, size_t *len)
 }
 
 /*
+ * The last few calendars built, by everything they were built from: a
+ * session's invitations go to each attendee in turn, and all but the
+ * presenters' (whose description names their case) are the same text.
+ * Building one through libical is most of an invitation's cost.
+ */
+#define BUILD_KEEP	4
+
+static struct {
+	char	*key;
+	char	*out;
+	size_t	 len;
+} build_kept[BUILD_KEEP];
+static size_t	build_next;
+
+/*
  * The zone's TZif, read once: every invitation of a run is in the same
  * zone, and reading and parsing the file was a sixth of a mail run.
  */
@@ -575,6 +594,13 @@ build_tzfile(const char *tz)
 void
 ical_build_shutdown(void)
 {
+	size_t	i;
+
+	for (i = 0; i < BUILD_KEEP; i++) {
+		free(build_kept[i].key);
+		free(build_kept[i].out);
+		build_kept[i].key = build_kept[i].out = NULL;
+	}
 	tzfile_free(build_tz.f);
 	free(build_tz.name);
 	build_tz.f = NULL;
@@ -655,11 +681,102 @@ out:
 	return (out);
 }
 
+/* The key of a kept calendar (build_kept), a field at a time. */
+static void
+key_add(char **k, size_t *klen, size_t *kcap, const char *s)
+{
+	size_t	n = s != NULL ? strlen(s) : 0;
+	int	w;
+
+	/* Length first, so that no two inputs make the same key. */
+	if (*klen + n + 32 > *kcap) {
+		*kcap = 2 * *kcap + n + 32;
+		*k = xreallocarray(*k, *kcap, 1);
+	}
+	w = snprintf(*k + *klen, *kcap - *klen, "%c%zu:", s != NULL ? 's' : 'n',
+	    n);
+	*klen += (size_t)w;
+	if (n > 0)
+		memcpy(*k + *klen, s, n);
+	*klen += n;
+	(*k)[*klen] = '\0';
+}
+
+static void
+key_num(char **k, size_t *klen, size_t *kcap, long long v)
+{
+	char	buf[32];
+
+	snprintf(buf, sizeof(buf), "%lld", v);
+	key_add(k, klen, kcap, buf);
+}
+
+static char *
+build_key(enum ical_method method, const char *tz,
+    const struct ical_event *events, size_t n, size_t *klen)
+{
+	const struct ical_event	*e;
+	char			*k = NULL;
+	size_t			 kcap = 0, i, j;
+
+	*klen = 0;
+	key_num(&k, klen, &kcap, (long long)method);
+	key_add(&k, klen, &kcap, tz);
+	for (i = 0; i < n; i++) {
+		e = &events[i];
+		key_add(&k, klen, &kcap, e->uid);
+		key_num(&k, klen, &kcap, e->sequence);
+		key_num(&k, klen, &kcap, (long long)e->dtstamp);
+		key_num(&k, klen, &kcap, (long long)e->start);
+		key_num(&k, klen, &kcap, (long long)e->end);
+		key_add(&k, klen, &kcap, e->summary);
+		key_add(&k, klen, &kcap, e->location);
+		key_add(&k, klen, &kcap, e->description);
+		key_num(&k, klen, &kcap, e->cancelled);
+		key_add(&k, klen, &kcap, e->organizer_name);
+		key_add(&k, klen, &kcap, e->organizer_addr);
+		key_num(&k, klen, &kcap, (long long)e->nattendees);
+		for (j = 0; j < e->nattendees; j++) {
+			key_add(&k, klen, &kcap, e->attendees[j].name);
+			key_add(&k, klen, &kcap, e->attendees[j].email);
+			key_num(&k, klen, &kcap, e->attendees[j].role);
+		}
+	}
+	return (k);
+}
+
 char *
 ical_calendar_build(enum ical_method method, const char *tz,
     const struct ical_event *events, size_t n, size_t *len, struct err *err)
 {
-	return (calendar_build(method, tz, NULL, events, n, len, err));
+	char	*key, *out, *copy;
+	size_t	 klen, i;
+
+	key = build_key(method, tz, events, n, &klen);
+	for (i = 0; i < BUILD_KEEP; i++) {
+		if (build_kept[i].key == NULL ||
+		    strcmp(build_kept[i].key, key) != 0)
+			continue;
+		free(key);
+		*len = build_kept[i].len;
+		copy = xmalloc(*len + 1);
+		memcpy(copy, build_kept[i].out, *len + 1);
+		return (copy);
+	}
+	if ((out = calendar_build(method, tz, NULL, events, n, len,
+	    err)) == NULL) {
+		free(key);
+		return (NULL);
+	}
+	i = build_next;
+	build_next = (build_next + 1) % BUILD_KEEP;
+	free(build_kept[i].key);
+	free(build_kept[i].out);
+	build_kept[i].key = key;
+	build_kept[i].out = xmalloc(*len + 1);
+	memcpy(build_kept[i].out, out, *len + 1);
+	build_kept[i].len = *len;
+	return (out);
 }
 
 /*

@@ -1009,13 +1009,18 @@ message_invitation(const struct config *conf, const struct invite *inv,
 	message_bprintf(&b, "Content-Type: text/calendar; charset=UTF-8; "
 	    "method=%s\r\n", method);
 	message_buf_adds(&b, "Content-Transfer-Encoding: base64\r\n\r\n");
-	message_base64(&b, cal, callen);
+	/* Encoded once, sent twice. */
+	t.p = NULL;
+	t.len = t.cap = 0;
+	message_base64(&t, cal, callen);
+	message_buf_add(&b, t.p, t.len);
 	message_bprintf(&b, "--%s--\r\n", alt);
 	message_bprintf(&b, "--%s\r\n", mixed);
 	message_buf_adds(&b, "Content-Type: application/ics; name=\"invite.ics\"\r\n"
 	    "Content-Disposition: attachment; filename=\"invite.ics\"\r\n"
 	    "Content-Transfer-Encoding: base64\r\n\r\n");
-	message_base64(&b, cal, callen);
+	message_buf_add(&b, t.p, t.len);
+	free(t.p);
 	free(cal);
 	free(key);
 	free(subject);

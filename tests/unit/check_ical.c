@@ -650,6 +650,65 @@ START_TEST(test_rrule_libical_readings)
 }
 END_TEST
 
+/* One invitation's calendar, with the attendee's role and description. */
+static char *
+kept_one(int role, const char *desc, const char *who)
+{
+	struct ical_attendee	 a[2];
+	struct ical_event	 ev;
+	struct err		 err;
+	char			*cal;
+	size_t			 len;
+
+	memset(a, 0, sizeof(a));
+	a[0].name = "Dr Ana Okoro";
+	a[0].email = "ana@example.org";
+	a[0].role = ICAL_ATT_CHAIR;
+	a[1].name = who;
+	a[1].email = "sam@example.org";
+	a[1].role = role;
+	memset(&ev, 0, sizeof(ev));
+	ev.uid = "gs-north-20260105@example.org";
+	ev.dtstamp = 1767600000;
+	ev.start = 1767607200;
+	ev.end = ev.start + 5400;
+	ev.summary = "Group supervision";
+	ev.description = desc;
+	ev.attendees = a;
+	ev.nattendees = 2;
+	err_clear(&err);
+	cal = ical_calendar_build(ICAL_MSG_REQUEST, "Europe/London", &ev, 1,
+	    &len, &err);
+	ck_assert_msg(cal != NULL, "%s", err.msg);
+	ck_assert_uint_eq(strlen(cal), len);
+	return (cal);
+}
+
+/* A calendar built again from the same inputs is kept; any change shows. */
+START_TEST(test_calendar_kept)
+{
+	char	*first, *role, *desc, *name, *again;
+
+	first = kept_one(ICAL_ATT_REQ, "Presenting: nobody", "Sam Reid");
+	role = kept_one(ICAL_ATT_OPT, "Presenting: nobody", "Sam Reid");
+	desc = kept_one(ICAL_ATT_REQ, "Presenting: you (C-104)", "Sam Reid");
+	name = kept_one(ICAL_ATT_REQ, "Presenting: nobody", "Sam Reed");
+	again = kept_one(ICAL_ATT_REQ, "Presenting: nobody", "Sam Reid");
+	ck_assert(strstr(first, "REQ-PARTICIPANT") != NULL);
+	ck_assert(strstr(role, "OPT-PARTICIPANT") != NULL);
+	ck_assert(strstr(desc, "C-104") != NULL);
+	ck_assert(strstr(first, "C-104") == NULL);
+	ck_assert(strstr(name, "Sam Reed") != NULL);
+	ck_assert_str_eq(first, again);
+	ck_assert(first != again);
+	free(first);
+	free(role);
+	free(desc);
+	free(name);
+	free(again);
+}
+END_TEST
+
 static Suite *
 ical_suite(void)
 {
@@ -671,6 +730,7 @@ ical_suite(void)
 	tcase_add_test(tc, test_vtimezone_late_october);
 	tcase_add_test(tc, test_vtimezone_years_same_rules);
 	tcase_add_test(tc, test_vtimezone_years_differ);
+	tcase_add_test(tc, test_calendar_kept);
 	suite_add_tcase(s, tc);
 	return (s);
 }
