@@ -61,6 +61,7 @@ static void	clock_fire(struct clock_timer *);
 static void	clock_run_due(void);
 static void	clock_event_cb(evutil_socket_t, short, void *);
 static void	clock_yield_cb(evutil_socket_t, short, void *);
+static void	clock_drain_yields(void);
 
 int
 clock_init(struct event_base *base, const char *fake_now, struct err *err)
@@ -185,6 +186,8 @@ clock_advance(int64_t seconds, struct err *err)
 
 	clock_busy = 1;
 	target = clock_now() + (time_t)seconds;
+	/* Work sliced for the loop ends at the time it began, as it would. */
+	clock_drain_yields();
 	while ((t = TAILQ_FIRST(&clock_q)) != NULL && t->due <= target) {
 		if (n++ >= CLOCK_MAX_FIRINGS) {
 			log_warnx("clock: more than %d timers fell due in one "
@@ -196,6 +199,7 @@ clock_advance(int64_t seconds, struct err *err)
 		if (t->due > now)
 			clock_advanced += t->due - now;
 		clock_fire(t);
+		clock_drain_yields();
 	}
 	now = clock_now();
 	if (now < target)
@@ -256,6 +260,24 @@ clock_timer_yield(struct clock_timer *t)
 	TAILQ_INSERT_TAIL(&clock_yq, t, entry);
 	if (clock_yield_ev != NULL)
 		evtimer_add(clock_yield_ev, &now);
+}
+
+/*
+ * An advance runs the sliced work a timer started (the daily replan, team
+ * by team) to its end before the clock moves on, slice after slice as the
+ * loop would: a jump of a week is a week of days, each replanned in full.
+ */
+static void
+clock_drain_yields(void)
+{
+	struct clock_timer	*t;
+
+	while ((t = TAILQ_FIRST(&clock_yq)) != NULL) {
+		TAILQ_REMOVE(&clock_yq, t, entry);
+		t->yielding = 0;
+		if (t->cb != NULL)
+			t->cb(t->arg);
+	}
 }
 
 static void

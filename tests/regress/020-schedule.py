@@ -203,6 +203,7 @@ def main():
                 "END:VEVENT\r\nEND:VCALENDAR\r\n")
     d.write_config({"schedule": {"holidays": good}})
     d.ok("reload")
+    d.replanned()
     st = {x["id"]: x["state"] for x in sessions(d, "team=north")}
     check(st.get("gs-20260414") == "cancelled" and
           st.get("gs-20260428") == "planned",

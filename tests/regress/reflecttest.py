@@ -461,6 +461,16 @@ class Instance:
     def status(self, **kw):
         return self.ok("status", **kw)
 
+    def replanned(self, timeout=20.0):
+        """Wait until no team is left to replan (after a reload)."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if self.status().get("replan", {}).get("teams_left") == 0:
+                return True
+            time.sleep(0.02)
+        check(False, "the replan did not finish in %.0f s" % timeout)
+        return False
+
     def connect(self, timeout=10.0):
         return Conn(self.sock, timeout)
 
