@@ -22,6 +22,9 @@ struct config;
 
 #define PLANNER_DAY		86400
 #define PLANNER_BOOK_MARGIN	(8 * PLANNER_DAY)
+/* A full run of more occurrences has this page cache (store_cache_size). */
+#define PLANNER_BIG_RUN		5000
+#define PLANNER_BIG_CACHE_KIB	16384
 
 /* One series prepared for a run. */
 struct plan_series {
@@ -79,6 +82,7 @@ struct plan_run {
 	size_t				 occcap;
 
 	/* A scoped run (planner_scope): the other teams, replayed. */
+	int				 boosted;	/* store_cache_size */
 	int				 anyfailed;	/* a series */
 	int				 scoped;
 	const struct planner_scope	*scope;

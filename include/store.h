@@ -19,6 +19,12 @@ struct store;
 /* Open (creating if needed) DIR/reflectd.db and migrate it. */
 struct store	*store_open(const char *dir, struct err *);
 void		 store_close(struct store *);
+/*
+ * SQLite's page cache: kib KiB for a run that writes much in one
+ * transaction, or (kib 0) back to the small default with the clean pages
+ * let go.  -1 if SQLite refused.
+ */
+int		 store_cache_size(struct store *, int kib);
 int		 store_schema_version(struct store *);
 
 /* Transactions: one at a time, no nesting.  commit failure => rolled back. */

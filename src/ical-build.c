@@ -76,6 +76,7 @@ static char	*ical_fold(const char *, size_t *);
 static void	feed_props(icalcomponent *, const char *,
 		    const struct ical_feed_info *);
 static struct tzfile *build_tzfile(const char *);
+static void	key_bytes(char **, size_t *, size_t *, const void *, size_t);
 static void	key_add(char **, size_t *, size_t *, const char *);
 static void	key_num(char **, size_t *, size_t *, long long);
 static char	*build_key(enum ical_method, const char *,
@@ -566,6 +567,7 @@ ical_fold(const char *in, size_t *len)
 
 static struct {
 	char	*key;
+	size_t	 keylen;
 	char	*out;
 	size_t	 len;
 } build_kept[BUILD_KEEP];
@@ -681,34 +683,36 @@ out:
 	return (out);
 }
 
-/* The key of a kept calendar (build_kept), a field at a time. */
+/*
+ * The key of a kept calendar (build_kept), a field at a time: a string as
+ * its length (or SIZE_MAX for NULL) in raw bytes, then its bytes, so that
+ * no two inputs make the same key; a number as its raw bytes.
+ */
+static void
+key_bytes(char **k, size_t *klen, size_t *kcap, const void *p, size_t n)
+{
+	if (*klen + n > *kcap) {
+		*kcap = 2 * *kcap + n + 256;
+		*k = xreallocarray(*k, *kcap, 1);
+	}
+	memcpy(*k + *klen, p, n);
+	*klen += n;
+}
+
 static void
 key_add(char **k, size_t *klen, size_t *kcap, const char *s)
 {
-	size_t	n = s != NULL ? strlen(s) : 0;
-	int	w;
+	size_t	n = s != NULL ? strlen(s) : SIZE_MAX;
 
-	/* Length first, so that no two inputs make the same key. */
-	if (*klen + n + 32 > *kcap) {
-		*kcap = 2 * *kcap + n + 32;
-		*k = xreallocarray(*k, *kcap, 1);
-	}
-	w = snprintf(*k + *klen, *kcap - *klen, "%c%zu:", s != NULL ? 's' : 'n',
-	    n);
-	*klen += (size_t)w;
-	if (n > 0)
-		memcpy(*k + *klen, s, n);
-	*klen += n;
-	(*k)[*klen] = '\0';
+	key_bytes(k, klen, kcap, &n, sizeof(n));
+	if (s != NULL)
+		key_bytes(k, klen, kcap, s, n);
 }
 
 static void
 key_num(char **k, size_t *klen, size_t *kcap, long long v)
 {
-	char	buf[32];
-
-	snprintf(buf, sizeof(buf), "%lld", v);
-	key_add(k, klen, kcap, buf);
+	key_bytes(k, klen, kcap, &v, sizeof(v));
 }
 
 static char *
@@ -754,8 +758,8 @@ ical_calendar_build(enum ical_method method, const char *tz,
 
 	key = build_key(method, tz, events, n, &klen);
 	for (i = 0; i < BUILD_KEEP; i++) {
-		if (build_kept[i].key == NULL ||
-		    strcmp(build_kept[i].key, key) != 0)
+		if (build_kept[i].key == NULL || build_kept[i].keylen != klen ||
+		    memcmp(build_kept[i].key, key, klen) != 0)
 			continue;
 		free(key);
 		*len = build_kept[i].len;
@@ -773,6 +777,7 @@ ical_calendar_build(enum ical_method method, const char *tz,
 	free(build_kept[i].key);
 	free(build_kept[i].out);
 	build_kept[i].key = key;
+	build_kept[i].keylen = klen;
 	build_kept[i].out = xmalloc(*len + 1);
 	memcpy(build_kept[i].out, out, *len + 1);
 	build_kept[i].len = *len;

@@ -692,6 +692,14 @@ plan_pass(struct plan_run *p, struct err *err)
 		plan_expand(p, &p->ps[i]);
 	if (p->nocc > 0)
 		qsort(p->occ, p->nocc, sizeof(*p->occ), plan_occ_cmp);
+	/*
+	 * A region's full run writes hundreds of megabytes of pages in one
+	 * transaction: a small page cache spills them to the WAL and reads
+	 * them back (twice the system time).  planner_run puts it back.
+	 */
+	if (!p->scoped && p->nocc > PLANNER_BIG_RUN)
+		p->boosted = store_cache_size(p->store,
+		    PLANNER_BIG_CACHE_KIB) == 0;
 	plan_unbook(p);
 	if (p->scoped && plan_premark(p, err) == -1)
 		return (-1);
@@ -742,7 +750,7 @@ planner_run(struct store *s, const struct config *conf,
 	struct invites_counts	ic;
 	char			**teams = NULL;
 	size_t			 nteams = 0, i;
-	int			 rc = -1, r, scoped, passes = 0;
+	int			 rc = -1, r, scoped, passes = 0, boosted = 0;
 	double			 t0, t1, t2, t3;
 	char			 what[32];
 
@@ -784,6 +792,7 @@ planner_run(struct store *s, const struct config *conf,
 		plan_free(&p);
 	}
 	/* The run's arrays go first: a region's year is not held twice. */
+	boosted = p.boosted;
 	plan_free(&p);
 	memset(&p, 0, sizeof(p));
 	t1 = util_ms();
@@ -822,6 +831,8 @@ fail:
 		store_release(s, "plan", NULL);
 	}
 out:
+	if (boosted || p.boosted)
+		store_cache_size(s, 0);
 	plan_free(&p);
 	for (i = 0; i < nteams; i++)
 		free(teams[i]);

@@ -632,6 +632,24 @@ fail:
 	return (NULL);
 }
 
+int
+store_cache_size(struct store *s, int kib)
+{
+	char	sql[64];
+
+	if (kib <= 0) {
+		snprintf(sql, sizeof(sql), "PRAGMA cache_size=-%s",
+		    STORE_CACHE_KIB);
+		if (store_exec(s, sql, NULL) == -1)
+			return (-1);
+		/* The clean pages go now, not page by page as others come. */
+		sqlite3_db_release_memory(s->db);
+		return (0);
+	}
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size=-%d", kib);
+	return (store_exec(s, sql, NULL));
+}
+
 void
 store_close(struct store *s)
 {
