@@ -1095,6 +1095,7 @@ planner_own_run(const char *why, int plan, const struct planner_scope *scope,
     struct err *err)
 {
 	struct planner_counts	c;
+	double			t0;
 	int			held = 0;
 
 	if (planner_g.store == NULL)
@@ -1111,8 +1112,10 @@ planner_own_run(const char *why, int plan, const struct planner_scope *scope,
 	    planner_g.have_hol ? &planner_g.hol : NULL, clock_now(), scope,
 	    &c, err) == -1)
 		goto fail;
+	t0 = util_ms();
 	if (store_commit(planner_g.store, err) == -1)
 		return (-1);
+	log_debug("planner: %s committed in %.1f ms", why, util_ms() - t0);
 	if (held > 0)
 		log_info("planner: %d session(s) held (%s)", held, why);
 	outbox_kick();
