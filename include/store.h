@@ -25,6 +25,15 @@ void		 store_close(struct store *);
  * let go.  -1 if SQLite refused.
  */
 int		 store_cache_size(struct store *, int kib);
+/*
+ * When a commit leaves the WAL long enough to copy back, cb(arg) is called
+ * (from inside that commit: it may only arrange for store_checkpoint to
+ * run soon, outside any transaction).  Without a cb the commit copies it.
+ */
+void		 store_on_wal(struct store *, void (*cb)(void *), void *arg);
+/* Copy the WAL back now; *left: frames it could not (0 all).  -1 in a
+ * transaction or on error. */
+int		 store_checkpoint(struct store *, int *left);
 int		 store_schema_version(struct store *);
 
 /* Transactions: one at a time, no nesting.  commit failure => rolled back. */

@@ -370,6 +370,7 @@ cmd_run(const struct cmd_entry *ce, struct cmd_ctx *ctx,
     struct cmd_args *args, json_t **result, struct err *err)
 {
 	struct store	*store;
+	double		 t0;
 
 	if (!(ce->flags & CMD_WRITE))
 		return (ce->exec(ctx, args, result, err));
@@ -385,6 +386,7 @@ cmd_run(const struct cmd_entry *ce, struct cmd_ctx *ctx,
 		goto fail;
 	if (audit_add(store, ctx->peer->user, ctx->line, err) == -1)
 		goto fail;
+	t0 = util_ms();
 	if (store_commit(store, err) == -1) {
 		/* store_commit has rolled back; the change did not happen. */
 		if (err->code != ERR_INTERNAL)
@@ -393,6 +395,7 @@ cmd_run(const struct cmd_entry *ce, struct cmd_ctx *ctx,
 		*result = NULL;
 		return (-1);
 	}
+	log_debug("cmd: %s: committed in %.1f ms", ce->name, util_ms() - t0);
 	outbox_kick();
 	planner_rearm();
 	return (0);

@@ -40,7 +40,20 @@ struct store {
 	int		 in_tx;
 	int		 version;
 	uint64_t	 serial;	/* which store_open, for store_version */
+	void		(*wal_cb)(void *);	/* store_on_wal */
+	void		*wal_arg;
 };
+
+/*
+ * The WAL is copied back into the database (a checkpoint) once it holds
+ * STORE_WAL_FRAMES pages, as SQLite's own default does; but not inside
+ * the commit that crossed the mark, which would delay that change's
+ * answer by the copy and its fsync (30 ms here): the owner is asked to
+ * call store_checkpoint soon (store_on_wal).  A WAL past STORE_WAL_NOW
+ * frames (a region's cold plan) is copied at once, as before.
+ */
+#define STORE_WAL_FRAMES	1000
+#define STORE_WAL_NOW		16384
 
 static uint64_t	store_opened;
 
@@ -345,6 +358,7 @@ static int	store_connect(struct store *, const char *, int, int *,
 	    struct err *);
 static void	store_private(const char *, int);
 static int	store_migrate(struct store *, struct err *);
+static int	store_wal_hook(void *, sqlite3 *, const char *, int);
 static int	store_prepare(struct store *, struct err *);
 static int	store_user_version(struct store *, int *, struct err *);
 
@@ -540,6 +554,7 @@ store_connect(struct store *s, const char *path, int exclusive, int *code,
 	}
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
+	sqlite3_wal_hook(s->db, store_wal_hook, s);
 	if ((exclusive &&
 	    store_exec(s, "PRAGMA locking_mode=EXCLUSIVE", err) == -1) ||
 	    store_exec(s, "PRAGMA journal_mode=WAL", err) == -1 ||
@@ -630,6 +645,47 @@ fail:
 	free(path);
 	store_close(s);
 	return (NULL);
+}
+
+/* After each commit: SQLite's own auto-checkpoint, deferred (above). */
+static int
+store_wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	struct store	*s = arg;
+
+	if (frames < STORE_WAL_FRAMES)
+		return (SQLITE_OK);
+	if (s->wal_cb == NULL || frames >= STORE_WAL_NOW)
+		sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE,
+		    NULL, NULL);
+	else
+		s->wal_cb(s->wal_arg);
+	return (SQLITE_OK);
+}
+
+void
+store_on_wal(struct store *s, void (*cb)(void *), void *arg)
+{
+	s->wal_cb = cb;
+	s->wal_arg = arg;
+}
+
+int
+store_checkpoint(struct store *s, int *left)
+{
+	int	rc, frames = 0, done = 0;
+
+	*left = 0;
+	if (s->in_tx)
+		return (-1);
+	rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+	    &frames, &done);
+	if (rc != SQLITE_OK) {
+		log_warnx("sqlite: checkpoint: %s", sqlite3_errmsg(s->db));
+		return (-1);
+	}
+	*left = frames > done ? frames - done : 0;
+	return (0);
 }
 
 int

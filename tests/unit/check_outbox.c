@@ -305,6 +305,43 @@ START_TEST(test_store_reopen)
 }
 END_TEST
 
+static void
+wal_count(void *arg)
+{
+	(*(int *)arg)++;
+}
+
+/* A long WAL is not copied inside the commit but when the owner says. */
+START_TEST(test_store_checkpoint_deferred)
+{
+	struct store	*s;
+	struct err	 err;
+	char		 cmd[3001];
+	int		 i, calls = 0, left = -1;
+
+	s = store_open(statedir, &err);
+	ck_assert_msg(s != NULL, "%s", err.msg);
+	store_on_wal(s, wal_count, &calls);
+	memset(cmd, 'x', sizeof(cmd) - 1);
+	cmd[sizeof(cmd) - 1] = '\0';
+	ck_assert_int_eq(store_begin(s, &err), 0);
+	/* Some 1,500 pages: past the mark of 1,000 in one commit. */
+	for (i = 0; i < 2000; i++)
+		ck_assert_int_eq(audit_add(s, "alice", cmd, &err), 0);
+	ck_assert_int_eq(store_checkpoint(s, &left), -1);
+	ck_assert_int_eq(store_commit(s, &err), 0);
+	ck_assert_int_eq(calls, 1);
+	ck_assert_int_eq(store_checkpoint(s, &left), 0);
+	ck_assert_int_eq(left, 0);
+	/* A small commit after it: the WAL starts again, nothing to ask. */
+	ck_assert_int_eq(store_begin(s, &err), 0);
+	ck_assert_int_eq(audit_add(s, "alice", "team add y", &err), 0);
+	ck_assert_int_eq(store_commit(s, &err), 0);
+	ck_assert_int_eq(calls, 1);
+	store_close(s);
+}
+END_TEST
+
 START_TEST(test_store_newer_refused)
 {
 	struct store	*s;
@@ -1109,6 +1146,7 @@ outbox_suite(void)
 	tc = tcase_create("store");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_store_reopen);
+	tcase_add_test(tc, test_store_checkpoint_deferred);
 	tcase_add_test(tc, test_store_newer_refused);
 	tcase_add_test(tc, test_store_nested_tx);
 	tcase_add_test(tc, test_audit);
