@@ -274,6 +274,9 @@ int	store_attendees_get(struct store *, const char *session,
 	    struct session_attendee **, size_t *, struct err *);
 int	store_attendees_replace(struct store *, const char *session,
 	    const struct sched_attendee *, size_t, struct err *);
+/* The same for a session just inserted, which has none to clear. */
+int	store_attendees_add(struct store *, const char *session,
+	    const struct sched_attendee *, size_t, struct err *);
 /* status: an attendance name, or NULL to clear the row. */
 int	store_attendance_set(struct store *, const char *session,
 	    const char *member, const char *status, struct err *);

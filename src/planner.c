@@ -511,7 +511,7 @@ plan_decide(struct plan_run *p, struct plan_occ *oc, struct err *err)
 
 	if (old == NULL) {
 		if (store_session_insert(p->store, &x, err) == -1 ||
-		    store_attendees_replace(p->store, id, att, natt, err) == -1)
+		    store_attendees_add(p->store, id, att, natt, err) == -1)
 			goto out;
 		p->out->created++;
 	} else {

@@ -740,7 +740,6 @@ store_attendees_replace(struct store *s, const char *session,
     const struct sched_attendee *v, size_t n, struct err *err)
 {
 	sqlite3_stmt	*st;
-	size_t		 i;
 	int		 rc;
 
 	st = SESS_STMT(s, SESS_ATT_CLEAR);
@@ -749,6 +748,17 @@ store_attendees_replace(struct store *s, const char *session,
 	store_stmt_done(st);
 	if (store_write_rc(s, rc, "attendees", session, err) == -1)
 		return (-1);
+	return (store_attendees_add(s, session, v, n, err));
+}
+
+int
+store_attendees_add(struct store *s, const char *session,
+    const struct sched_attendee *v, size_t n, struct err *err)
+{
+	sqlite3_stmt	*st;
+	size_t		 i;
+	int		 rc;
+
 	for (i = 0; i < n; i++) {
 		st = SESS_STMT(s, SESS_ATT_ADD);
 		sqlite3_bind_text(st, 1, session, -1, SQLITE_STATIC);

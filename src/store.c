@@ -317,8 +317,9 @@ static const char *const store_migrations[] = {
 	"  psychologist, \"end\", series, manual, id, first_team, covered);",
 	/*
 	 * 14: fewer b-trees to write per session, as a region's cold plan
-	 * writes some 300,000 attendees: session_attendees is kept in its
-	 * key's order (WITHOUT ROWID), which makes it covering for reads by
+	 * writes some 300,000 attendees and 50,000 presentations:
+	 * session_attendees and presentations are kept in their keys' order
+	 * (WITHOUT ROWID), which makes the first covering for reads by
 	 * session and session_attendees_role needless; and sessions_start
 	 * is the first column of sessions_booking.
 	 */
@@ -332,6 +333,20 @@ static const char *const store_migrations[] = {
 	"DROP TABLE session_attendees;"
 	"ALTER TABLE session_attendees_new RENAME TO session_attendees;"
 	"CREATE INDEX session_attendees_member ON session_attendees(member);"
+	"CREATE TABLE presentations_new ("
+	"  session TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
+	"  slot INTEGER NOT NULL,"
+	"  member TEXT NOT NULL,"
+	"  case_ref TEXT,"
+	"  how TEXT NOT NULL,"
+	"  reasons TEXT,"
+	"  PRIMARY KEY (session, slot)) WITHOUT ROWID;"
+	"INSERT INTO presentations_new (session, slot, member, case_ref, how, "
+	"  reasons) SELECT session, slot, member, case_ref, how, reasons "
+	"  FROM presentations;"
+	"DROP TABLE presentations;"
+	"ALTER TABLE presentations_new RENAME TO presentations;"
+	"CREATE INDEX presentations_member ON presentations(member);"
 	"DROP INDEX sessions_start;",
 };
 #define STORE_VERSION \
