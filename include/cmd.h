@@ -34,11 +34,17 @@ struct cmd_args {
 	size_t		 bodylen;
 };
 
+struct cmd_later;
+typedef void (*cmd_done_fn)(void *, json_t *reply);
+
 struct cmd_ctx {
 	const struct acl_peer	*peer;
 	const char		*line;	/* the request, re-quoted, for audit */
 	int			 replanned;	/* cmd_replan_now ran */
 	struct planner_scope	 scope;		/* what the change touches */
+	cmd_done_fn		 done;		/* cmd_execute_later's */
+	void			*done_arg;
+	struct cmd_later	*later;		/* cmd_later's */
 };
 
 /*
@@ -108,6 +114,23 @@ const struct cmd_entry *cmd_find(int argc, char *const *argv, int *consumed);
  */
 json_t		*cmd_execute(const struct acl_peer *, int argc, char *const *argv,
 		    const char *body, size_t bodylen);
+/*
+ * The same for a caller that can wait: a handler that cannot answer yet
+ * (plan, going team by team) takes a handle with cmd_later() and returns
+ * 0 with no result; then NULL is returned, *later is set, and done(arg,
+ * reply) is called once, later, with the reply (not the caller's to
+ * keep).  A caller that no longer wants it (its client went) calls
+ * cmd_later_drop(*later) instead; done is then never called.
+ */
+json_t		*cmd_execute_later(const struct acl_peer *, int argc,
+		    char *const *argv, const char *body, size_t bodylen,
+		    cmd_done_fn done, void *arg, struct cmd_later **later);
+/* For a handler: the request's handle, or NULL if its caller cannot wait. */
+struct cmd_later	*cmd_later(struct cmd_ctx *);
+/* The handler's answer at last: a result (taken) or an error. */
+void		 cmd_later_reply(struct cmd_later *, json_t *result);
+void		 cmd_later_error(struct cmd_later *, const struct err *);
+void		 cmd_later_drop(struct cmd_later *);
 
 /*
  * If the request's last word is bytes=N, return N (0 <= N <= CMD_BODY_MAX)

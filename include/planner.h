@@ -136,13 +136,26 @@ int	planner_reload(const struct config *, struct err *);
 int	planner_replan(const struct planner_scope *, struct planner_counts *,
 	    struct err *);
 /*
- * The daily replan, and the one after a reload, team by team in short
- * transactions, yielding to the event loop between slices (plan-sweep.c).
- * Starting one while one runs starts it again.
+ * The daily replan, the one after a reload and a manager's plan on a
+ * large organisation, team by team in short transactions, yielding to the
+ * event loop between slices (plan-sweep.c).  Starting one while one runs
+ * starts it again; -1 (logged) if the teams cannot be read.  A waiter's
+ * done(arg, counts, failed) is called once at the sweep's end with the
+ * changes made since the first waiter came and how many teams failed
+ * (-1: the daemon is stopping, or the sweep could not start again).
  */
-void	planner_sweep_start(struct store *, const char *why);
+typedef void (*planner_sweep_done_fn)(void *, const struct planner_counts *,
+	    int);
+int	planner_sweep_start(struct store *, const char *why);
+void	planner_sweep_wait(planner_sweep_done_fn, void *);
 size_t	planner_sweep_pending(void);	/* teams still to plan */
 void	planner_sweep_free(void);
+/*
+ * How long the last run for every team took (ms; 0 none yet): a plan that
+ * would hold the loop longer than PLANNER_HOLD_MS goes team by team.
+ */
+#define PLANNER_HOLD_MS	50
+double	planner_full_ms(void);
 /* After a commit: re-arm the timers for what is now stored. */
 void	planner_rearm(void);
 int	planner_count_planned(struct store *, int *, struct err *);

@@ -335,16 +335,57 @@ out:
 	return (rc);
 }
 
+static json_t *
+cmd_plan_counts(const struct planner_counts *c)
+{
+	return (json_pack("{s:i, s:i, s:i, s:i}", "created", c->created,
+	    "updated", c->updated, "cancelled", c->cancelled,
+	    "messages_queued", c->messages_queued));
+}
+
+/* The end of a plan that went team by team: its answer at last. */
+static void
+cmd_plan_done(void *arg, const struct planner_counts *c, int failed)
+{
+	struct cmd_later	*l = arg;
+	struct err		 err;
+
+	err_clear(&err);
+	if (failed < 0)
+		err_set(&err, ERR_INTERNAL, "the replan was stopped before "
+		    "its end");
+	else if (failed > 0)
+		err_set(&err, ERR_INTERNAL, "%d team(s) could not be "
+		    "replanned; the others were (see the daemon's log)",
+		    failed);
+	if (err.code != ERR_NONE)
+		cmd_later_error(l, &err);
+	else
+		cmd_later_reply(l, cmd_plan_counts(c));
+}
+
+/*
+ * Every team at once, inside the request's transaction; or, where the
+ * last such run held the loop longer than PLANNER_HOLD_MS and the caller
+ * can wait, team by team like the daily replan, answering at its end.
+ */
 static int
 cmd_plan_exec(struct cmd_ctx *ctx, struct cmd_args *args, json_t **result,
     struct err *err)
 {
-	struct planner_counts	c;
+	struct planner_counts	 c;
+	struct cmd_later	*l;
 
+	if (planner_full_ms() > PLANNER_HOLD_MS && ctx->done != NULL) {
+		if (planner_sweep_start(daemon_g->store, "manual") == -1)
+			return (err_set(err, ERR_INTERNAL, "cannot list the "
+			    "teams to replan (see the daemon's log)"));
+		l = cmd_later(ctx);
+		planner_sweep_wait(cmd_plan_done, l);
+		return (0);
+	}
 	if (planner_replan(NULL, &c, err) == -1)
 		return (-1);
-	*result = json_pack("{s:i, s:i, s:i, s:i}", "created", c.created,
-	    "updated", c.updated, "cancelled", c.cancelled,
-	    "messages_queued", c.messages_queued);
+	*result = cmd_plan_counts(&c);
 	return (0);
 }

@@ -585,9 +585,76 @@ cmd_body_check(const struct acl_peer *peer, int argc, char *const *argv,
 	return (rc);
 }
 
+/* A reply that comes later (cmd_execute_later). */
+struct cmd_later {
+	cmd_done_fn	 done;
+	void		*arg;
+	int		 dropped;
+};
+
+struct cmd_later *
+cmd_later(struct cmd_ctx *ctx)
+{
+	if (ctx->done == NULL)
+		return (NULL);
+	if (ctx->later == NULL) {
+		ctx->later = xcalloc(1, sizeof(*ctx->later));
+		ctx->later->done = ctx->done;
+		ctx->later->arg = ctx->done_arg;
+	}
+	return (ctx->later);
+}
+
+void
+cmd_later_reply(struct cmd_later *l, json_t *result)
+{
+	json_t		*reply;
+	struct err	 err;
+
+	if (!l->dropped) {
+		if ((reply = cmd_reply_ok(result)) == NULL) {
+			err_set(&err, ERR_INTERNAL, "cannot build the reply");
+			reply = cmd_reply_error(&err);
+		}
+		l->done(l->arg, reply);
+		json_decref(reply);
+	} else
+		json_decref(result);
+	free(l);
+}
+
+void
+cmd_later_error(struct cmd_later *l, const struct err *err)
+{
+	json_t	*reply;
+
+	if (!l->dropped) {
+		reply = cmd_reply_error(err);
+		l->done(l->arg, reply);
+		json_decref(reply);
+	}
+	free(l);
+}
+
+void
+cmd_later_drop(struct cmd_later *l)
+{
+	if (l != NULL)
+		l->dropped = 1;
+}
+
 json_t *
 cmd_execute(const struct acl_peer *peer, int argc, char *const *argv,
     const char *body, size_t bodylen)
+{
+	return (cmd_execute_later(peer, argc, argv, body, bodylen, NULL, NULL,
+	    NULL));
+}
+
+json_t *
+cmd_execute_later(const struct acl_peer *peer, int argc, char *const *argv,
+    const char *body, size_t bodylen, cmd_done_fn done, void *arg,
+    struct cmd_later **later)
 {
 	const struct cmd_entry	*ce;
 	struct acl_peer		 caller;
@@ -603,6 +670,10 @@ cmd_execute(const struct acl_peer *peer, int argc, char *const *argv,
 	memset(&ctx, 0, sizeof(ctx));
 	planner_scope_init(&ctx.scope);
 	err_clear(&err);
+	ctx.done = done;
+	ctx.done_arg = arg;
+	if (later != NULL)
+		*later = NULL;
 
 	caller = *peer;
 	peer = &caller;
@@ -630,6 +701,15 @@ cmd_execute(const struct acl_peer *peer, int argc, char *const *argv,
 out:
 	planner_scope_free(&ctx.scope);
 	cmd_args_clear(&args);
+	if (ctx.later != NULL) {
+		if (err.code == ERR_NONE && result == NULL && later != NULL) {
+			/* The handler answers through done, later. */
+			*later = ctx.later;
+			return (NULL);
+		}
+		/* Refused after all (the commit failed): answered now. */
+		cmd_later_drop(ctx.later);
+	}
 	if (err.code != ERR_NONE)
 		return (cmd_reply_error_result(&err, result));
 	if (result == NULL)

@@ -56,6 +56,7 @@
 enum control_state {
 	CONTROL_READ_LINE = 0,
 	CONTROL_READ_BODY,
+	CONTROL_WAIT,		/* its reply comes later (cmd_later) */
 	CONTROL_CLOSING		/* last reply queued; close once flushed */
 };
 
@@ -75,6 +76,8 @@ struct control_client {
 	char			*body;		/* bodylen bytes, bodygot in */
 	size_t			 bodylen;
 	size_t			 bodygot;
+	struct cmd_later	*later;		/* CONTROL_WAIT: the reply's */
+	double			 waited;	/* since, util_ms */
 };
 
 TAILQ_HEAD(control_clients, control_client);
@@ -123,6 +126,7 @@ static void	control_process(struct control_client *);
 static void	control_request(struct control_client *, struct evbuffer *,
 		    size_t);
 static void	control_execute(struct control_client *, const char *, size_t);
+static void	control_later_done(void *, json_t *);
 static void	control_reply(struct control_client *, json_t *, int);
 static void	control_reply_error(struct control_client *, enum err_code,
 		    const char *);
@@ -495,6 +499,8 @@ control_write(struct bufferevent *bev, void *arg)
 	}
 	if (c->paused) {
 		c->paused = 0;
+		if (c->state == CONTROL_WAIT)
+			return;
 		bufferevent_enable(c->bev, EV_READ);
 		control_process(c);
 	}
@@ -541,6 +547,8 @@ control_process(struct control_client *c)
 			evbuffer_drain(in, evbuffer_get_length(in));
 			return;
 		}
+		if (c->state == CONTROL_WAIT)
+			return;
 		if (evbuffer_get_length(out) > CONTROL_OUTPUT_MAX) {
 			/* The client does not read its replies: wait for it. */
 			c->paused = 1;
@@ -660,20 +668,46 @@ control_request(struct control_client *c, struct evbuffer *in, size_t len)
 static void
 control_execute(struct control_client *c, const char *body, size_t len)
 {
-	json_t		*reply;
-	double		 t0;
+	struct cmd_later	*later;
+	json_t			*reply;
+	double			 t0;
 
 	t0 = util_ms();
-	reply = cmd_execute(&c->peer, c->words->argc, c->words->argv, body, len);
+	reply = cmd_execute_later(&c->peer, c->words->argc, c->words->argv,
+	    body, len, control_later_done, c, &later);
 	/* How long the loop was held: a slow command shows in the log. */
-	log_debug("control: %s: %s%s in %.1f ms", c->peer.user,
+	log_debug("control: %s: %s%s in %.1f ms%s", c->peer.user,
 	    c->words->argc > 0 ? c->words->argv[0] : "",
 	    c->words->argc > 1 ? " ..." : "",
-	    util_ms() - t0);
+	    util_ms() - t0, reply == NULL ? ", answer to follow" : "");
 	control_forget_request(c);
+	if (reply == NULL) {
+		/* Nothing more is read from it until the answer has gone. */
+		c->later = later;
+		c->waited = t0;
+		c->state = CONTROL_WAIT;
+		bufferevent_disable(c->bev, EV_READ);
+		return;
+	}
 	c->state = CONTROL_READ_LINE;
 	control_reply(c, reply, 1);
 	json_decref(reply);
+}
+
+/* A request that waited (cmd_later): its answer, then the next request. */
+static void
+control_later_done(void *arg, json_t *reply)
+{
+	struct control_client	*c = arg;
+
+	log_debug("control: %s: answered after %.1f ms", c->peer.user,
+	    util_ms() - c->waited);
+	c->later = NULL;
+	c->state = CONTROL_READ_LINE;
+	control_reply(c, reply, 1);
+	if (!c->paused)
+		bufferevent_enable(c->bev, EV_READ);
+	control_process(c);
 }
 
 /*
@@ -807,6 +841,8 @@ control_client_free(struct control_client *c)
 {
 	TAILQ_REMOVE(&control_list, c, entry);
 	control_nclients--;
+	/* Its answer, if one is to come, goes nowhere. */
+	cmd_later_drop(c->later);
 	control_forget_request(c);
 	event_free(c->deadline);
 	bufferevent_free(c->bev);

@@ -7,7 +7,9 @@
  * connection takes two or three turns of the loop) and a change that
  * arrives meanwhile is planned in its turn.  The last teams see what the
  * first ones decided, so the sweep ends where one run for every team
- * would.  No threads.
+ * would.  No threads.  A manager's plan, when a run for every team at
+ * once would hold the loop too long, is such a sweep too: the request
+ * waits for its end (planner_sweep_wait) while the loop serves others.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -25,6 +27,12 @@
 
 #define SWEEP_SLICE_MS	15
 
+/* Someone waiting for the sweep's end (a manager's plan). */
+struct sweep_waiter {
+	planner_sweep_done_fn	 done;
+	void			*arg;
+};
+
 static struct {
 	struct store		*store;
 	struct clock_timer	*timer;
@@ -35,10 +43,14 @@ static struct {
 	double			 busy_ms;	/* planning, not waiting */
 	double			 longest_ms;	/* one slice */
 	char			 why[32];
+	struct planner_counts	 counts;	/* since the waiters came */
+	struct sweep_waiter	*w;
+	size_t			 nw;
 } sweep_g;
 
 static void	sweep_cb(void *);
 static void	sweep_clear(void);
+static void	sweep_notify(int);
 
 static void
 sweep_clear(void)
@@ -52,7 +64,7 @@ sweep_clear(void)
 	sweep_g.n = sweep_g.at = 0;
 }
 
-void
+int
 planner_sweep_start(struct store *s, const char *why)
 {
 	struct team	*t = NULL;
@@ -69,17 +81,50 @@ planner_sweep_start(struct store *s, const char *why)
 	sweep_g.store = s;
 	if (people_team_list(s, &t, &n, &err) == -1) {
 		log_warnx("planner: %s replan: %s", why, err.msg);
-		return;
+		/* Those waiting would wait for ever: told now. */
+		sweep_notify(1);
+		return (-1);
 	}
 	sweep_g.teams = xcalloc(n + 1, sizeof(*sweep_g.teams));
 	for (i = 0; i < n; i++)
 		sweep_g.teams[i] = xstrdup(t[i].slug);
 	free(t);
 	sweep_g.n = n;
-	sweep_g.failed = 0;
+	/* A sweep started again counts on for those already waiting. */
+	if (sweep_g.nw == 0) {
+		sweep_g.failed = 0;
+		memset(&sweep_g.counts, 0, sizeof(sweep_g.counts));
+	}
 	sweep_g.busy_ms = sweep_g.longest_ms = 0;
 	snprintf(sweep_g.why, sizeof(sweep_g.why), "%s", why);
 	clock_timer_yield(sweep_g.timer);
+	return (0);
+}
+
+void
+planner_sweep_wait(planner_sweep_done_fn done, void *arg)
+{
+	sweep_g.w = xreallocarray(sweep_g.w, sweep_g.nw + 1,
+	    sizeof(*sweep_g.w));
+	sweep_g.w[sweep_g.nw].done = done;
+	sweep_g.w[sweep_g.nw].arg = arg;
+	sweep_g.nw++;
+}
+
+/* The sweep's end (or failure) to those waiting, once each. */
+static void
+sweep_notify(int failed)
+{
+	struct sweep_waiter	*w = sweep_g.w;
+	struct planner_counts	 c = sweep_g.counts;
+	size_t			 nw = sweep_g.nw, i;
+
+	sweep_g.w = NULL;
+	sweep_g.nw = 0;
+	memset(&sweep_g.counts, 0, sizeof(sweep_g.counts));
+	for (i = 0; i < nw; i++)
+		w[i].done(w[i].arg, &c, failed);
+	free(w);
 }
 
 size_t
@@ -92,6 +137,7 @@ static void
 sweep_cb(void *arg)
 {
 	struct planner_scope	sc;
+	struct planner_counts	c;
 	struct err		err;
 	double			t0 = util_ms(), t;
 
@@ -99,10 +145,16 @@ sweep_cb(void *arg)
 	while (sweep_g.at < sweep_g.n) {
 		planner_scope_init(&sc);
 		planner_scope_team(&sc, sweep_g.teams[sweep_g.at++]);
-		if (planner_replan(&sc, NULL, &err) == -1) {
+		if (planner_replan(&sc, &c, &err) == -1) {
 			log_warnx("planner: %s replan of team %s: %s",
 			    sweep_g.why, sc.teams[0], err.msg);
 			sweep_g.failed++;
+		} else {
+			sweep_g.counts.created += c.created;
+			sweep_g.counts.updated += c.updated;
+			sweep_g.counts.cancelled += c.cancelled;
+			sweep_g.counts.messages_queued += c.messages_queued;
+			sweep_g.counts.held += c.held;
 		}
 		planner_scope_free(&sc);
 		if (util_ms() - t0 >= SWEEP_SLICE_MS)
@@ -122,11 +174,13 @@ sweep_cb(void *arg)
 	    sweep_g.busy_ms, sweep_g.longest_ms, sweep_g.failed > 0 ?
 	    " (some teams failed; see above)" : "");
 	sweep_clear();
+	sweep_notify(sweep_g.failed);
 }
 
 void
 planner_sweep_free(void)
 {
+	sweep_notify(-1);
 	sweep_clear();
 	clock_timer_free(sweep_g.timer);
 	memset(&sweep_g, 0, sizeof(sweep_g));

@@ -52,6 +52,9 @@ static struct {
 	struct clock_timer	*end;
 } planner_g;
 
+/* The last run for every team, in ms (planner_full_ms). */
+static double	 planner_full;
+
 static int	 plan_load(struct plan_run *, struct err *);
 static void	 plan_free(struct plan_run *);
 static int	 plan_expand(struct plan_run *, struct plan_series *);
@@ -81,7 +84,8 @@ static time_t	 planner_next_daily(time_t, int);
 static void	 planner_daily_cb(void *);
 static void	 planner_end_cb(void *);
 static int	 planner_own_run(const char *, int,
-		    const struct planner_scope *, struct err *);
+		    const struct planner_scope *, struct planner_counts *,
+		    struct err *);
 
 static int
 plan_byid_cmp(const void *a, const void *b)
@@ -823,6 +827,8 @@ planner_run(struct store *s, const struct config *conf,
 		snprintf(what, sizeof(what), "every team");
 	log_debug("planner: %s: sessions %.1f ms, presenters %.1f ms, mail "
 	    "%.1f ms", what, t1 - t0, t2 - t1, t3 - t2);
+	if (!scoped)
+		planner_full = t3 - t0;
 	goto out;
 fail:
 	if (scoped) {
@@ -1089,14 +1095,19 @@ planner_next_daily(time_t now, int at)
 	return (now + PLANNER_DAY);
 }
 
-/* Hold what ended and (plan) replan, in a transaction of our own. */
+/*
+ * Hold what ended and (plan) replan, in a transaction of our own; what it
+ * changed into out (NULL: not wanted) once committed.
+ */
 static int
 planner_own_run(const char *why, int plan, const struct planner_scope *scope,
-    struct err *err)
+    struct planner_counts *out, struct err *err)
 {
 	struct planner_counts	c;
 	double			t0;
 	int			held = 0;
+
+	memset(&c, 0, sizeof(c));
 
 	if (planner_g.store == NULL)
 		return (0);
@@ -1116,6 +1127,9 @@ planner_own_run(const char *why, int plan, const struct planner_scope *scope,
 	if (store_commit(planner_g.store, err) == -1)
 		return (-1);
 	log_debug("planner: %s committed in %.1f ms", why, util_ms() - t0);
+	c.held = held;
+	if (out != NULL)
+		*out = c;
 	if (held > 0)
 		log_info("planner: %d session(s) held (%s)", held, why);
 	outbox_kick();
@@ -1132,7 +1146,7 @@ planner_daily_cb(void *arg)
 	struct err	err;
 
 	/* What ended is held now; the teams are planned one by one. */
-	if (planner_own_run("daily replan", 0, NULL, &err) == -1)
+	if (planner_own_run("daily replan", 0, NULL, NULL, &err) == -1)
 		log_warnx("planner: daily replan failed: %s", err.msg);
 	planner_sweep_start(planner_g.store, "daily");
 	if (planner_g.daily != NULL && planner_g.conf != NULL)
@@ -1145,7 +1159,7 @@ planner_end_cb(void *arg)
 {
 	struct err	err;
 
-	if (planner_own_run("session end", 0, NULL, &err) == -1) {
+	if (planner_own_run("session end", 0, NULL, NULL, &err) == -1) {
 		log_warnx("planner: cannot mark ended sessions held: %s",
 		    err.msg);
 		/* Try again later rather than spin on a failing store. */
@@ -1198,7 +1212,7 @@ planner_init(struct store *s, const struct config *conf, struct err *err)
 	planner_g.daily = clock_timer_new("planner daily", planner_daily_cb,
 	    NULL);
 	planner_g.end = clock_timer_new("session end", planner_end_cb, NULL);
-	if (planner_own_run("start", 1, NULL, err) == -1)
+	if (planner_own_run("start", 1, NULL, NULL, err) == -1)
 		return (-1);
 	clock_timer_at(planner_g.daily, planner_next_daily(clock_now(),
 	    conf->replan_at));
@@ -1241,7 +1255,7 @@ planner_replan(const struct planner_scope *scope, struct planner_counts *c,
 	if (planner_g.store == NULL)
 		return (0);
 	if (!store_in_transaction(planner_g.store))
-		return (planner_own_run("replan", 1, scope, err));
+		return (planner_own_run("replan", 1, scope, c, err));
 	if (planner_hold(planner_g.store, planner_g.conf, clock_now(), &held,
 	    err) == -1)
 		return (-1);
@@ -1251,6 +1265,12 @@ planner_replan(const struct planner_scope *scope, struct planner_counts *c,
 		return (-1);
 	c->held = held;
 	return (0);
+}
+
+double
+planner_full_ms(void)
+{
+	return (planner_full);
 }
 
 void
