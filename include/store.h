@@ -445,13 +445,16 @@ int	store_total_changes(struct store *);
  * which opening of a store this is, the rows it changed (rolled-back ones
  * too) and the file's data version as the last read transaction found it
  * (so another process's commit shows once this one reads again).  Takes
- * no lock.  All three equal twice: nothing was written in between.  -1 if
- * it cannot say.
+ * no lock.  All three equal twice: nothing was written in between.  people
+ * counts only the rows of teams, members and cases this opening wrote: it
+ * and serial and data_version equal twice, the organisation is as it was.
+ * -1 if it cannot say.
  */
 struct store_version {
 	uint64_t	 serial;
 	int64_t		 changes;
 	unsigned int	 data_version;
+	int64_t		 people;	/* rows of teams, members, cases */
 };
 int	store_version(struct store *, struct store_version *);
 

@@ -29,8 +29,9 @@
 static int	cmd_status_exec(struct cmd_ctx *, struct cmd_args *, json_t **,
 		    struct err *);
 static int	cmd_status_read_begin(struct store *);
-static int	cmd_status_counts(json_t *, struct err *);
-static int	cmd_status_mail(json_t *, struct err *);
+static int	cmd_status_counts(json_t *, json_t *, struct err *);
+static int	cmd_status_mail(json_t *, json_t *, struct err *);
+static int	cmd_status_org(json_t *, struct err *);
 static int	cmd_status_fix(json_t *, struct err *);
 static void	cmd_status_keep(json_t *, const struct store_version *);
 static void	cmd_status_now(json_t *);
@@ -39,6 +40,17 @@ static struct {
 	json_t			*figures;	/* NULL: nothing kept */
 	struct store_version	 v;
 	unsigned int		 reloads;
+	/*
+	 * The organisation's figures alone (teams, members, open and
+	 * orphaned cases, refused addresses), kept while no row of teams,
+	 * members or cases is written: a replan, which writes every few
+	 * milliseconds, leaves them be, and reading them is most of the
+	 * cost of a status at a region's scale.
+	 */
+	json_t			*org;
+	struct store_version	 orgv;
+	unsigned int		 orgreloads;
+	char			 orgday[DATE_LEN];	/* who has left */
 } status_cache;
 
 const struct cmd_entry cmd_status_entry = {
@@ -56,12 +68,13 @@ static int
 cmd_status_exec(struct cmd_ctx *ctx, struct cmd_args *args, json_t **result,
     struct err *err)
 {
-	struct store	*store;
-	char		 buf[UTIL_TIMEBUF];
-	time_t		 now = clock_now(), started;
-	json_t		*r;
+	struct store		*store;
+	char			 buf[UTIL_TIMEBUF];
+	time_t			 now = clock_now(), started;
+	json_t			*r, *org;
 	struct store_version	 v;
-	int		 own, rc;
+	char			 today[DATE_LEN];
+	int			 own, rc;
 
 	started = daemon_g != NULL ? daemon_g->started : now;
 	r = json_object();
@@ -91,13 +104,42 @@ cmd_status_exec(struct cmd_ctx *ctx, struct cmd_args *args, json_t **result,
 		cmd_status_now(r);
 		return (0);
 	}
+	org = NULL;
+	people_today(today);
+	if (!store_in_transaction(store) && status_cache.org != NULL &&
+	    strcmp(status_cache.orgday, today) == 0 &&
+	    store_version(store, &v) == 0 &&
+	    status_cache.orgv.serial == v.serial &&
+	    status_cache.orgv.people == v.people &&
+	    status_cache.orgv.data_version == v.data_version &&
+	    status_cache.orgreloads == daemon_g->reloads)
+		org = json_incref(status_cache.org);
 	own = cmd_status_read_begin(store);
 	rc = 0;
-	if (cmd_status_counts(r, err) == -1 ||
-	    cmd_status_mail(r, err) == -1 || cmd_status_fix(r, err) == -1)
+	if (org == NULL) {
+		org = json_object();
+		if (cmd_status_org(org, err) == -1)
+			rc = -1;
+		else if (own && store_version(store, &v) == 0) {
+			json_decref(status_cache.org);
+			status_cache.org = json_incref(org);
+			status_cache.orgv = v;
+			status_cache.orgreloads = daemon_g->reloads;
+			memcpy(status_cache.orgday, today, DATE_LEN);
+		}
+	}
+	if (rc == 0 && (cmd_status_counts(r, org, err) == -1 ||
+	    cmd_status_mail(r, org, err) == -1))
 		rc = -1;
-	else if (own && store_version(store, &v) == 0)
-		cmd_status_keep(r, &v);	/* the version the reads saw */
+	if (rc == 0) {
+		json_object_set(r, "orphaned_cases",
+		    json_object_get(org, "orphaned_cases"));
+		json_object_set(r, "orphaned_by_lead",
+		    json_object_get(org, "orphaned_by_lead"));
+		if (own && store_version(store, &v) == 0)
+			cmd_status_keep(r, &v);	/* the version the reads saw */
+	}
+	json_decref(org);
 	if (own)
 		store_rollback(store);
 	if (rc == 0)
@@ -146,6 +188,7 @@ void
 cmd_status_forget(void)
 {
 	json_decref(status_cache.figures);
+	json_decref(status_cache.org);
 	memset(&status_cache, 0, sizeof(status_cache));
 }
 
@@ -174,20 +217,18 @@ cmd_status_read_begin(struct store *store)
  * Sessions planned count those not yet held or cancelled.
  */
 static int
-cmd_status_counts(json_t *r, struct err *err)
+cmd_status_counts(json_t *r, json_t *org, struct err *err)
 {
 	struct store	*store;
-	int		 teams = 0, members = 0, cases = 0, planned = 0;
+	int		 planned = 0;
 
 	if (daemon_g == NULL || (store = daemon_g->store) == NULL)
 		return (err_set(err, ERR_INTERNAL, "no store"));
-	if (people_counts(store, &teams, &members, err) == -1 ||
-	    cases_open_count(store, &cases, err) == -1 ||
-	    planner_count_planned(store, &planned, err) == -1)
+	if (planner_count_planned(store, &planned, err) == -1)
 		return (-1);
-	json_object_set_new(r, "teams", json_integer(teams));
-	json_object_set_new(r, "members", json_integer(members));
-	json_object_set_new(r, "open_cases", json_integer(cases));
+	json_object_set(r, "teams", json_object_get(org, "teams"));
+	json_object_set(r, "members", json_object_get(org, "members"));
+	json_object_set(r, "open_cases", json_object_get(org, "open_cases"));
 	json_object_set_new(r, "sessions_planned", json_integer(planned));
 	/* The daily replan going team by team: cmd_status_now says. */
 	json_object_set_new(r, "replan", json_object());
@@ -195,7 +236,7 @@ cmd_status_counts(json_t *r, struct err *err)
 }
 
 static int
-cmd_status_mail(json_t *r, struct err *err)
+cmd_status_mail(json_t *r, json_t *org, struct err *err)
 {
 	struct store		*store;
 	struct outbox_row	*rows = NULL;
@@ -229,8 +270,28 @@ cmd_status_mail(json_t *r, struct err *err)
 	else
 		json_object_set_new(mail, "last_failure", json_null());
 	store_outbox_free(rows, n);
+	json_object_set(mail, "refused_members",
+	    json_object_get(org, "refused_members"));
 	json_object_set_new(r, "mail", mail);
 	return (0);
+}
+
+/* The organisation's figures into o (status_cache.org). */
+static int
+cmd_status_org(json_t *o, struct err *err)
+{
+	struct store	*store;
+	int		 teams = 0, members = 0, cases = 0;
+
+	if (daemon_g == NULL || (store = daemon_g->store) == NULL)
+		return (err_set(err, ERR_INTERNAL, "no store"));
+	if (people_counts(store, &teams, &members, err) == -1 ||
+	    cases_open_count(store, &cases, err) == -1)
+		return (-1);
+	json_object_set_new(o, "teams", json_integer(teams));
+	json_object_set_new(o, "members", json_integer(members));
+	json_object_set_new(o, "open_cases", json_integer(cases));
+	return (cmd_status_fix(o, err));
 }
 
 /*
@@ -285,7 +346,6 @@ cmd_status_fix(json_t *r, struct err *err)
 		    "team", m[i].team));
 	}
 	free(m);
-	json_object_set_new(json_object_get(r, "mail"), "refused_members",
-	    refused);
+	json_object_set_new(r, "refused_members", refused);
 	return (0);
 }

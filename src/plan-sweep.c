@@ -25,7 +25,12 @@
 #include "util.h"
 #include "xmalloc.h"
 
-#define SWEEP_SLICE_MS	15
+/*
+ * A slice ends after the team that takes it past this: one team or two.
+ * A new client needs two or three turns of the loop, each of which may
+ * come after a slice, so short slices keep its wait to a few teams' runs.
+ */
+#define SWEEP_SLICE_MS	5
 
 /* Someone waiting for the sweep's end (a manager's plan). */
 struct sweep_waiter {

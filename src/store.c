@@ -42,6 +42,8 @@ struct store {
 	uint64_t	 serial;	/* which store_open, for store_version */
 	void		(*wal_cb)(void *);	/* store_on_wal */
 	void		*wal_arg;
+	int64_t		 people;	/* rows of teams, members, cases
+					   written (store_version) */
 };
 
 /*
@@ -374,6 +376,8 @@ static int	store_connect(struct store *, const char *, int, int *,
 static void	store_private(const char *, int);
 static int	store_migrate(struct store *, struct err *);
 static int	store_wal_hook(void *, sqlite3 *, const char *, int);
+static void	store_update_hook(void *, int, const char *, const char *,
+		    sqlite3_int64);
 static int	store_prepare(struct store *, struct err *);
 static int	store_user_version(struct store *, int *, struct err *);
 
@@ -570,6 +574,7 @@ store_connect(struct store *s, const char *path, int exclusive, int *code,
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
 	sqlite3_wal_hook(s->db, store_wal_hook, s);
+	sqlite3_update_hook(s->db, store_update_hook, s);
 	if ((exclusive &&
 	    store_exec(s, "PRAGMA locking_mode=EXCLUSIVE", err) == -1) ||
 	    store_exec(s, "PRAGMA journal_mode=WAL", err) == -1 ||
@@ -660,6 +665,26 @@ fail:
 	free(path);
 	store_close(s);
 	return (NULL);
+}
+
+/*
+ * Each row written to a rowid table: those of the organisation (teams,
+ * members, cases) are counted, so that figures read from them alone are
+ * known to be current without reading them again.  A rolled-back write
+ * counts too, which only costs a read.
+ */
+static void
+store_update_hook(void *arg, int op, const char *db, const char *table,
+    sqlite3_int64 rowid)
+{
+	struct store	*s = arg;
+
+	(void)op;
+	(void)db;
+	(void)rowid;
+	if (strcmp(table, "members") == 0 || strcmp(table, "cases") == 0 ||
+	    strcmp(table, "teams") == 0)
+		s->people++;
 }
 
 /* After each commit: SQLite's own auto-checkpoint, deferred (above). */
@@ -923,6 +948,7 @@ store_version(struct store *s, struct store_version *v)
 	memset(v, 0, sizeof(*v));
 	v->serial = s->serial;
 	v->changes = (int64_t)sqlite3_total_changes64(s->db);
+	v->people = s->people;
 	/* The pager's: no lock taken, moved by the last read's check. */
 	return (sqlite3_file_control(s->db, "main", SQLITE_FCNTL_DATA_VERSION,
 	    &v->data_version) == SQLITE_OK ? 0 : -1);

@@ -75,6 +75,30 @@ def kept_figures(d):
     refused = (d.status().get("mail") or {}).get("refused_members")
     check(refused == [], "after gia's address moved into example.org, "
           "refused_members is still %r" % refused)
+    # The organisation's figures are kept apart from the sessions' and the
+    # outbox's: a case, a series and a leaver each show at once.
+    st = d.status()
+    d.ok("case", "add", "ST/1", "kind=cp", "lead=gia", "opened=2026-01-05")
+    st2 = d.status()
+    check(st2.get("open_cases") == st.get("open_cases", 0) + 1,
+          "a case added: open_cases %r, was %r" % (st2.get("open_cases"),
+                                                    st.get("open_cases")))
+    d.ok("series", "add", "gs-north", "kind=group_supervision",
+         "team=north", "rrule=FREQ=WEEKLY;BYDAY=TU",
+         "start=2026-01-06T10:00", "duration=60", "location=Room 1")
+    st3 = d.status()
+    check(st3.get("sessions_planned", 0) > st2.get("sessions_planned", 0)
+          and st3.get("open_cases") == st2.get("open_cases") and
+          st3.get("members") == st2.get("members"),
+          "a series added: sessions_planned %r (was %r), the rest as it "
+          "was: %r" % (st3.get("sessions_planned"),
+                       st2.get("sessions_planned"), st3))
+    d.ok("member", "leave", "gia", "end=2026-01-31")
+    st4 = d.status()
+    check(st4.get("orphaned_cases") == 1 and
+          (st4.get("orphaned_by_lead") or {}).get("gia") == 1,
+          "gia leaving orphans her case: %r %r" %
+          (st4.get("orphaned_cases"), st4.get("orphaned_by_lead")))
     check(d.status().get("uptime_s") is not None, "status lost uptime_s")
 
 
