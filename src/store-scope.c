@@ -55,6 +55,7 @@ static const char *const scope_sql[SCOPE_NSTMTS] = {
 	    "  (SELECT team FROM temp.scope_team) "
 	    "ORDER BY start, series",
 	[SCOPE_BOOKINGS_PSYCH] =
+	    /* From the covering index sessions_psychologist alone. */
 	    "SELECT id, series, start, \"end\", psychologist, state, manual, "
 	    STORE_FIRST_TEAM("sessions") ", " SCOPE_COVER " "
 	    "FROM sessions INDEXED BY sessions_psychologist "

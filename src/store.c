@@ -322,8 +322,10 @@ static const char *const store_migrations[] = {
 	 * writes some 300,000 attendees and 50,000 presentations:
 	 * session_attendees and presentations are kept in their keys' order
 	 * (WITHOUT ROWID), which makes the first covering for reads by
-	 * session and session_attendees_role needless; and sessions_start
-	 * is the first column of sessions_booking.
+	 * session and session_attendees_role needless; sessions_start is
+	 * the first column of sessions_booking; and a psychologist's
+	 * bookings, which a scoped run reads for every psychologist its
+	 * teams want, come from sessions_psychologist alone.
 	 */
 	"CREATE TABLE session_attendees_new ("
 	"  session TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
@@ -349,7 +351,10 @@ static const char *const store_migrations[] = {
 	"DROP TABLE presentations;"
 	"ALTER TABLE presentations_new RENAME TO presentations;"
 	"CREATE INDEX presentations_member ON presentations(member);"
-	"DROP INDEX sessions_start;",
+	"DROP INDEX sessions_start;"
+	"DROP INDEX sessions_psychologist;"
+	"CREATE INDEX sessions_psychologist ON sessions(psychologist, start, "
+	"  state, \"end\", series, manual, id, first_team, covered);",
 };
 #define STORE_VERSION \
 	((int)(sizeof(store_migrations) / sizeof(store_migrations[0])) - 1)
