@@ -26,14 +26,15 @@ void		 store_close(struct store *);
  */
 int		 store_cache_size(struct store *, int kib);
 /*
- * When a commit leaves the WAL long enough to copy back, cb(arg) is called
- * (from inside that commit: it may only arrange for store_checkpoint to
- * run soon, outside any transaction).  Without a cb the commit copies it.
+ * From now on a WAL long enough to copy back into the database is copied
+ * by a thread with a connection of its own, not inside the commit that
+ * made it so.  -1 (and the commits copy it, as before) if the database is
+ * held in exclusive mode or the thread cannot start.  store_checkpoints:
+ * how many copies the thread has made, and (*pages) how many pages they
+ * copied.
  */
-void		 store_on_wal(struct store *, void (*cb)(void *), void *arg);
-/* Copy the WAL back now; *left: frames it could not (0 all).  -1 in a
- * transaction or on error. */
-int		 store_checkpoint(struct store *, int *left);
+int		 store_checkpoint_background(struct store *);
+unsigned long	 store_checkpoints(struct store *, unsigned long *pages);
 int		 store_schema_version(struct store *);
 
 /* Transactions: one at a time, no nesting.  commit failure => rolled back. */

@@ -55,13 +55,10 @@ struct daemon	*daemon_g;
 static struct daemon	 daemon_state;
 static struct event	*ev_sigterm, *ev_sigint, *ev_sighup;
 static struct clock_timer *daemon_retry;
-static struct clock_timer *daemon_ckpt;	/* the WAL copied back */
 static int		 daemon_needs;
 
 static void	daemon_signal(evutil_socket_t, short, void *);
 static void	daemon_retry_cb(void *);
-static void	daemon_ckpt_want(void *);
-static void	daemon_ckpt_cb(void *);
 static void	daemon_keep_fixed(struct config *, const struct config *);
 static int	daemon_caseload_changed(const struct config *,
 		    const struct config *);
@@ -111,9 +108,9 @@ daemon_start(struct event_base *base, struct config *conf,
 	 */
 	daemon_retry = clock_timer_new("start-up retry", daemon_retry_cb,
 	    NULL);
-	/* The WAL's copy back, after the answer to the change that grew it. */
-	daemon_ckpt = clock_timer_new("checkpoint", daemon_ckpt_cb, NULL);
-	store_on_wal(d->store, daemon_ckpt_want, NULL);
+	/* The WAL's copy back, beside the loop rather than in a commit. */
+	if (store_checkpoint_background(d->store) == -1)
+		log_info("the WAL is copied back inside commits");
 	if (outbox_init(base, d->store, conf, &err) == -1) {
 		if (err.code != ERR_INTERNAL) {
 			control_free();
@@ -413,33 +410,6 @@ daemon_dispatch(struct event_base *base)
 	}
 }
 
-/* From inside a commit: the checkpoint runs once the loop is free. */
-static void
-daemon_ckpt_want(void *arg)
-{
-	(void)arg;
-	if (daemon_ckpt != NULL)
-		clock_timer_yield(daemon_ckpt);
-}
-
-static void
-daemon_ckpt_cb(void *arg)
-{
-	double	t0 = util_ms();
-	int	left;
-
-	(void)arg;
-	if (daemon_g == NULL || daemon_g->store == NULL)
-		return;
-	if (store_in_transaction(daemon_g->store)) {
-		clock_timer_yield(daemon_ckpt);
-		return;
-	}
-	if (store_checkpoint(daemon_g->store, &left) == 0)
-		log_debug("store: checkpoint in %.1f ms%s", util_ms() - t0,
-		    left > 0 ? " (some frames left for later)" : "");
-}
-
 void
 daemon_finish(void)
 {
@@ -462,10 +432,6 @@ daemon_finish(void)
 	cmd_status_forget();
 	clock_timer_free(daemon_retry);
 	daemon_retry = NULL;
-	if (d->store != NULL)
-		store_on_wal(d->store, NULL, NULL);
-	clock_timer_free(daemon_ckpt);
-	daemon_ckpt = NULL;
 	daemon_needs = 0;
 	feed_free();
 	inbox_free();

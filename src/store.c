@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <limits.h>
+#include <pthread.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -24,6 +25,7 @@
 
 #include "log.h"
 #include "store.h"
+#include "util.h"
 #include "xmalloc.h"
 
 #define STORE_DBNAME	"reflectd.db"
@@ -40,22 +42,32 @@ struct store {
 	int		 in_tx;
 	int		 version;
 	uint64_t	 serial;	/* which store_open, for store_version */
-	void		(*wal_cb)(void *);	/* store_on_wal */
-	void		*wal_arg;
 	int64_t		 people;	/* rows of teams, members, cases
 					   written (store_version) */
+	int		 exclusive;	/* opened in exclusive locking mode */
+	char		*path;
+	/* The WAL's copy back (store_checkpoint_background). */
+	sqlite3		*ckpt_db;
+	pthread_t	 ckpt_thread;
+	pthread_mutex_t	 ckpt_lock;
+	pthread_cond_t	 ckpt_cond;
+	int		 ckpt_on;
+	int		 ckpt_want;
+	int		 ckpt_stop;
+	unsigned long	 ckpt_done;
+	unsigned long	 ckpt_pages;
 };
 
 /*
  * The WAL is copied back into the database (a checkpoint) once it holds
- * STORE_WAL_FRAMES pages, as SQLite's own default does; but not inside
- * the commit that crossed the mark, which would delay that change's
- * answer by the copy and its fsync (30 ms here): the owner is asked to
- * call store_checkpoint soon (store_on_wal).  A WAL past STORE_WAL_NOW
- * frames (a region's cold plan) is copied at once, as before.
+ * STORE_WAL_FRAMES pages, as SQLite's own default does; but, once
+ * store_checkpoint_background has been called, not inside the commit that
+ * crossed the mark, which would delay that change's answer by the copy
+ * and its fsync (30 ms here, and a second and more after a region's cold
+ * plan): a thread with a connection of its own copies it while the daemon
+ * goes on, as WAL mode allows a checkpoint beside readers and a writer.
  */
 #define STORE_WAL_FRAMES	1000
-#define STORE_WAL_NOW		16384
 
 static uint64_t	store_opened;
 
@@ -381,6 +393,8 @@ static int	store_connect(struct store *, const char *, int, int *,
 static void	store_private(const char *, int);
 static int	store_migrate(struct store *, struct err *);
 static int	store_wal_hook(void *, sqlite3 *, const char *, int);
+static void	*store_ckpt_main(void *);
+static void	store_ckpt_stop(struct store *);
 static void	store_update_hook(void *, int, const char *, const char *,
 		    sqlite3_int64);
 static int	store_prepare(struct store *, struct err *);
@@ -595,6 +609,7 @@ store_connect(struct store *s, const char *path, int exclusive, int *code,
 		}
 		goto fail;
 	}
+	s->exclusive = exclusive;
 	return (0);
 fail:
 	if (s->db != NULL)
@@ -664,7 +679,7 @@ store_open(const char *dir, struct err *err)
 		}
 		goto fail;
 	}
-	free(path);
+	s->path = path;
 	return (s);
 fail:
 	free(path);
@@ -700,37 +715,125 @@ store_wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
 
 	if (frames < STORE_WAL_FRAMES)
 		return (SQLITE_OK);
-	if (s->wal_cb == NULL || frames >= STORE_WAL_NOW)
+	if (!s->ckpt_on) {
 		sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE,
 		    NULL, NULL);
-	else
-		s->wal_cb(s->wal_arg);
+		return (SQLITE_OK);
+	}
+	pthread_mutex_lock(&s->ckpt_lock);
+	s->ckpt_want = 1;
+	pthread_cond_signal(&s->ckpt_cond);
+	pthread_mutex_unlock(&s->ckpt_lock);
 	return (SQLITE_OK);
 }
 
-void
-store_on_wal(struct store *s, void (*cb)(void *), void *arg)
+/* The checkpointer: one PASSIVE copy each time a commit asks. */
+static void *
+store_ckpt_main(void *arg)
 {
-	s->wal_cb = cb;
-	s->wal_arg = arg;
+	struct store	*s = arg;
+	double		 t0;
+	int		 rc, frames, done;
+
+	pthread_mutex_lock(&s->ckpt_lock);
+	for (;;) {
+		while (!s->ckpt_want && !s->ckpt_stop)
+			pthread_cond_wait(&s->ckpt_cond, &s->ckpt_lock);
+		if (s->ckpt_stop)
+			break;
+		s->ckpt_want = 0;
+		pthread_mutex_unlock(&s->ckpt_lock);
+		t0 = util_ms();
+		frames = done = 0;
+		rc = sqlite3_wal_checkpoint_v2(s->ckpt_db, NULL,
+		    SQLITE_CHECKPOINT_PASSIVE, &frames, &done);
+		if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+			log_warnx("sqlite: checkpoint: %s",
+			    sqlite3_errmsg(s->ckpt_db));
+		else
+			log_debug("store: checkpoint of %d of %d pages in "
+			    "%.1f ms", done, frames, util_ms() - t0);
+		pthread_mutex_lock(&s->ckpt_lock);
+		s->ckpt_done++;
+		if (done > 0)
+			s->ckpt_pages += (unsigned long)done;
+	}
+	pthread_mutex_unlock(&s->ckpt_lock);
+	return (NULL);
 }
 
 int
-store_checkpoint(struct store *s, int *left)
+store_checkpoint_background(struct store *s)
 {
-	int	rc, frames = 0, done = 0;
-
-	*left = 0;
-	if (s->in_tx)
+	if (s->ckpt_on)
+		return (0);
+	/* An exclusive connection keeps the WAL's index to itself. */
+	if (s->exclusive || s->path == NULL)
 		return (-1);
-	rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
-	    &frames, &done);
-	if (rc != SQLITE_OK) {
-		log_warnx("sqlite: checkpoint: %s", sqlite3_errmsg(s->db));
+	if (sqlite3_open_v2(s->path, &s->ckpt_db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		log_warnx("sqlite: checkpointer: %s", s->ckpt_db != NULL ?
+		    sqlite3_errmsg(s->ckpt_db) : "cannot open");
+		sqlite3_close(s->ckpt_db);
+		s->ckpt_db = NULL;
 		return (-1);
 	}
-	*left = frames > done ? frames - done : 0;
+	sqlite3_busy_timeout(s->ckpt_db, STORE_BUSY_MS);
+	/* Read the header: a connection that has not cannot checkpoint. */
+	if (sqlite3_exec(s->ckpt_db, "PRAGMA journal_mode", NULL, NULL,
+	    NULL) != SQLITE_OK) {
+		log_warnx("sqlite: checkpointer: %s",
+		    sqlite3_errmsg(s->ckpt_db));
+		sqlite3_close(s->ckpt_db);
+		s->ckpt_db = NULL;
+		return (-1);
+	}
+	pthread_mutex_init(&s->ckpt_lock, NULL);
+	pthread_cond_init(&s->ckpt_cond, NULL);
+	s->ckpt_want = s->ckpt_stop = 0;
+	if (pthread_create(&s->ckpt_thread, NULL, store_ckpt_main, s) != 0) {
+		log_warn("checkpointer thread");
+		pthread_mutex_destroy(&s->ckpt_lock);
+		pthread_cond_destroy(&s->ckpt_cond);
+		sqlite3_close(s->ckpt_db);
+		s->ckpt_db = NULL;
+		return (-1);
+	}
+	s->ckpt_on = 1;
 	return (0);
+}
+
+unsigned long
+store_checkpoints(struct store *s, unsigned long *pages)
+{
+	unsigned long	n;
+
+	*pages = 0;
+	if (!s->ckpt_on)
+		return (0);
+	pthread_mutex_lock(&s->ckpt_lock);
+	n = s->ckpt_done;
+	*pages = s->ckpt_pages;
+	pthread_mutex_unlock(&s->ckpt_lock);
+	return (n);
+}
+
+/* The checkpointer stopped and its connection closed; a no-op if none. */
+static void
+store_ckpt_stop(struct store *s)
+{
+	if (!s->ckpt_on)
+		return;
+	pthread_mutex_lock(&s->ckpt_lock);
+	s->ckpt_stop = 1;
+	pthread_cond_signal(&s->ckpt_cond);
+	pthread_mutex_unlock(&s->ckpt_lock);
+	pthread_join(s->ckpt_thread, NULL);
+	pthread_mutex_destroy(&s->ckpt_lock);
+	pthread_cond_destroy(&s->ckpt_cond);
+	sqlite3_close(s->ckpt_db);
+	s->ckpt_db = NULL;
+	s->ckpt_on = 0;
 }
 
 int
@@ -760,6 +863,7 @@ store_close(struct store *s)
 		return;
 	if (s->in_tx)
 		store_rollback(s);
+	store_ckpt_stop(s);
 	for (i = 0; i < STORE_NSETS; i++) {
 		if (s->stmts[i] == NULL)
 			continue;
@@ -769,6 +873,7 @@ store_close(struct store *s)
 	}
 	if (s->db != NULL && sqlite3_close(s->db) != SQLITE_OK)
 		log_warnx("sqlite: close: %s", sqlite3_errmsg(s->db));
+	free(s->path);
 	free(s);
 }
 
