@@ -78,7 +78,7 @@ cmd_status_exec(struct cmd_ctx *ctx, struct cmd_args *args, json_t **result,
 	json_t			*r, *org;
 	struct store_version	 v;
 	char			 today[DATE_LEN];
-	int			 own, rc;
+	int			 own, rc, known;
 
 	started = daemon_g != NULL ? daemon_g->started : now;
 	r = json_object();
@@ -98,8 +98,8 @@ cmd_status_exec(struct cmd_ctx *ctx, struct cmd_args *args, json_t **result,
 	 * (a monitor polling status costs next to nothing).  Inside another's
 	 * transaction, read as it is and keep nothing: it may be rolled back.
 	 */
-	if (!store_in_transaction(store) && store_version(store, &v) == 0 &&
-	    status_cache.figures != NULL &&
+	known = !store_in_transaction(store) && store_version(store, &v) == 0;
+	if (known && status_cache.figures != NULL &&
 	    status_cache.v.serial == v.serial &&
 	    status_cache.v.changes == v.changes &&
 	    status_cache.v.data_version == v.data_version &&
@@ -110,9 +110,8 @@ cmd_status_exec(struct cmd_ctx *ctx, struct cmd_args *args, json_t **result,
 	}
 	org = NULL;
 	people_today(today);
-	if (!store_in_transaction(store) && status_cache.org != NULL &&
+	if (known && status_cache.org != NULL &&
 	    strcmp(status_cache.orgday, today) == 0 &&
-	    store_version(store, &v) == 0 &&
 	    status_cache.orgv.serial == v.serial &&
 	    status_cache.orgv.people == v.people &&
 	    status_cache.orgreloads == daemon_g->reloads)
