@@ -85,16 +85,24 @@ struct inbox_row {
 	char	teams[SESSION_TEAMS_MAX];	/* the session's (lists) */
 };
 
-void	inbox_global_init(void);
-void	inbox_global_free(void);
-
 /*
- * Read a whole message: From, and the first text/calendar or
+ * inbox-read.c, linked into reflectd-mailread (and the tests), not into
+ * reflectd.  Read a whole message: From, and the first text/calendar or
  * application/ics part at any depth, in any transfer encoding and
  * charset, whose METHOD is REPLY or COUNTER.  Never fails: what cannot be
  * read leaves method 0 with why set.
  */
+void	inbox_global_init(void);
+void	inbox_global_free(void);
 void	inbox_read(const char *buf, size_t len, struct inbox_reply *);
+
+/*
+ * inbox-wire.c: a reply as one line of JSON (malloc'd; NULL when out of
+ * memory), and back: -1 unless the line is a whole, well-formed reply.
+ */
+char	*inbox_reply_encode(const struct inbox_reply *);
+int	 inbox_reply_decode(const char *, size_t, struct inbox_reply *);
+
 /* Judge a reply against the facts (SPEC 6.1); pure. */
 void	inbox_judge(const struct inbox_reply *, const struct inbox_facts *,
 	    time_t now, struct inbox_verdict *);

@@ -3,8 +3,9 @@
  * REPLY into attendance: DECLINED is apologies (the planner then refills
  * a declining presenter's slot and mails the change), ACCEPTED clears
  * them, TENTATIVE is noted; a COUNTER, a stranger's or a stale reply is
- * refused with the reason and other mail ignored.  The only GMime user;
- * it parses the calendar with libical itself, as ical.c builds them.
+ * refused with the reason and other mail ignored.  Each message is read
+ * by reflectd-mailread (inbox-read.c: GMime and libical) in a process of
+ * its own, so that no message can take the daemon down with a parser.
  * Every message read is moved to cur/ with the S flag and kept, and its
  * verdict is stored under its file name before the move, so a crash
  * between the two re-applies nothing.  One message per turn of the event
@@ -12,13 +13,21 @@
  * malformed, may stop the daemon or the reading of the next.  Addresses
  * and case references reach the log at debug level only.
  */
+/* pipe2 and posix_spawn_file_actions_addclosefrom_np are GNU extensions. */
+#define _GNU_SOURCE
 #include <sys/inotify.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,8 +35,6 @@
 #include <unistd.h>
 
 #include <event2/event.h>
-#include <gmime/gmime.h>
-#include <libical/ical.h>
 
 #include "audit.h"
 #include "clock.h"
@@ -44,11 +51,14 @@
 #define INBOX_SCAN_SECS		5	/* the fallback when inotify is quiet */
 #define INBOX_BATCH		256	/* names taken from new/ per scan */
 #define INBOX_STUCK_MAX		1024
+#define INBOX_READER		"reflectd-mailread"
+#define INBOX_READER_MS		5000	/* then it is killed */
 
-struct inbox_walk {
-	struct inbox_reply	*r;
-	int			 found;
-};
+#ifndef REFLECTD_LIBEXECDIR
+#define REFLECTD_LIBEXECDIR	"/usr/local/libexec/reflectd"
+#endif
+
+extern char	**environ;
 
 static struct {
 	struct event_base	*base;
@@ -67,11 +77,6 @@ static struct {
 	int			 inited;
 } inbox_g = { .ifd = -1 };
 
-static void	inbox_lower(char *);
-static void	inbox_addr(const char *, char *, size_t);
-static int	inbox_calendar(struct inbox_reply *, const char *, size_t);
-static void	inbox_part(GMimeObject *, GMimeObject *, gpointer);
-static char	*inbox_part_text(GMimePart *, size_t *);
 static int	inbox_watch(struct err *);
 static void	inbox_unwatch(void);
 static void	inbox_inotify_cb(evutil_socket_t, short, void *);
@@ -81,6 +86,8 @@ static void	inbox_queue_free(void);
 static int	inbox_fill(void);
 static int	inbox_is_stuck(const char *);
 static void	inbox_take(const char *);
+static const char *inbox_reader_path(void);
+static int	inbox_reader_run(int, struct inbox_reply *);
 static int	inbox_apply(const char *, time_t, const struct inbox_reply *,
 		    struct inbox_verdict *, struct err *);
 static int	inbox_move(const char *);
@@ -126,263 +133,6 @@ inbox_partstat_name(int p)
 	default:
 		return ("");
 	}
-}
-
-static int	inbox_gmime;
-
-/*
- * On the first message read, not at start: g_mime_init() touches half a
- * megabyte that a daemon without an inbox never needs.
- */
-void
-inbox_global_init(void)
-{
-	if (inbox_gmime)
-		return;
-	inbox_gmime = 1;
-	g_mime_init();
-	icalerror_set_errors_are_fatal(0);
-}
-
-void
-inbox_global_free(void)
-{
-	if (!inbox_gmime)
-		return;
-	inbox_gmime = 0;
-	g_mime_shutdown();
-}
-
-static void
-inbox_lower(char *s)
-{
-	for (; *s != '\0'; s++)
-		*s = (char)tolower((unsigned char)*s);
-}
-
-/* An address without "mailto:", blanks and angle brackets, lower case. */
-static void
-inbox_addr(const char *in, char *out, size_t size)
-{
-	const char	*p = in;
-	size_t		 n;
-
-	out[0] = '\0';
-	if (p == NULL)
-		return;
-	while (isspace((unsigned char)*p) || *p == '<')
-		p++;
-	if (strncasecmp(p, "mailto:", 7) == 0)
-		p += 7;
-	snprintf(out, size, "%s", p);
-	n = strlen(out);
-	while (n > 0 && (isspace((unsigned char)out[n - 1]) ||
-	    out[n - 1] == '>'))
-		out[--n] = '\0';
-	inbox_lower(out);
-}
-
-/* A part's content, transfer-decoded and in UTF-8; NULL if unreadable. */
-static char *
-inbox_part_text(GMimePart *part, size_t *len)
-{
-	GMimeDataWrapper	*w;
-	GMimeStream		*mem, *filt;
-	GMimeFilter		*f;
-	GByteArray		*ba;
-	const char		*cs;
-	char			*out;
-
-	if ((w = g_mime_part_get_content(part)) == NULL)
-		return (NULL);
-	mem = g_mime_stream_mem_new();
-	filt = g_mime_stream_filter_new(mem);
-	cs = g_mime_object_get_content_type_parameter(GMIME_OBJECT(part),
-	    "charset");
-	if (cs != NULL && g_ascii_strcasecmp(cs, "utf-8") != 0 &&
-	    g_ascii_strcasecmp(cs, "us-ascii") != 0 &&
-	    (f = g_mime_filter_charset_new(cs, "UTF-8")) != NULL) {
-		g_mime_stream_filter_add(GMIME_STREAM_FILTER(filt), f);
-		g_object_unref(f);
-	}
-	if (g_mime_data_wrapper_write_to_stream(w, filt) == -1 ||
-	    g_mime_stream_flush(filt) == -1) {
-		g_object_unref(filt);
-		g_object_unref(mem);
-		return (NULL);
-	}
-	ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
-	*len = ba->len;
-	out = xmalloc(ba->len + 1);
-	if (ba->len > 0)
-		memcpy(out, ba->data, ba->len);
-	out[ba->len] = '\0';
-	g_object_unref(filt);
-	g_object_unref(mem);
-	return (out);
-}
-
-/* Parse one calendar; 1 if it is a REPLY or COUNTER (r filled). */
-static int
-inbox_calendar(struct inbox_reply *r, const char *text, size_t len)
-{
-	icalcomponent	*root, *cal = NULL, *ev;
-	icalproperty	*p, *m;
-	icalparameter	*ps;
-	const char	*uid;
-	int		 method = 0, rc = 0;
-
-	(void)len;
-	icalerror_clear_errno();
-	if ((root = icalparser_parse_string(text)) == NULL) {
-		icalerror_clear_errno();
-		return (0);
-	}
-	if (icalcomponent_isa(root) == ICAL_VCALENDAR_COMPONENT)
-		cal = root;
-	else
-		cal = icalcomponent_get_first_component(root,
-		    ICAL_VCALENDAR_COMPONENT);
-	if (cal == NULL)
-		goto out;
-	if ((m = icalcomponent_get_first_property(cal,
-	    ICAL_METHOD_PROPERTY)) != NULL) {
-		switch (icalproperty_get_method(m)) {
-		case ICAL_METHOD_REPLY:
-			method = 1;
-			break;
-		case ICAL_METHOD_COUNTER:
-			method = 2;
-			break;
-		default:
-			break;
-		}
-	}
-	if (method == 0 ||
-	    (ev = icalcomponent_get_first_component(cal,
-	    ICAL_VEVENT_COMPONENT)) == NULL)
-		goto out;
-	memset(r->uid, 0, sizeof(r->uid));
-	r->attendee[0] = '\0';
-	r->nattendees = 0;
-	r->partstat = INBOX_PS_OTHER;
-	r->sequence = -1;
-	if ((uid = icalcomponent_get_uid(ev)) != NULL)
-		snprintf(r->uid, sizeof(r->uid), "%s", uid);
-	if ((p = icalcomponent_get_first_property(ev,
-	    ICAL_SEQUENCE_PROPERTY)) != NULL)
-		r->sequence = icalproperty_get_sequence(p);
-	for (p = icalcomponent_get_first_property(ev, ICAL_ATTENDEE_PROPERTY);
-	    p != NULL;
-	    p = icalcomponent_get_next_property(ev, ICAL_ATTENDEE_PROPERTY)) {
-		if (r->nattendees++ > 0)
-			continue;
-		inbox_addr(icalproperty_get_attendee(p), r->attendee,
-		    sizeof(r->attendee));
-		if ((ps = icalproperty_get_first_parameter(p,
-		    ICAL_PARTSTAT_PARAMETER)) == NULL)
-			continue;
-		switch (icalparameter_get_partstat(ps)) {
-		case ICAL_PARTSTAT_ACCEPTED:
-			r->partstat = INBOX_PS_ACCEPTED;
-			break;
-		case ICAL_PARTSTAT_DECLINED:
-			r->partstat = INBOX_PS_DECLINED;
-			break;
-		case ICAL_PARTSTAT_TENTATIVE:
-			r->partstat = INBOX_PS_TENTATIVE;
-			break;
-		default:
-			break;
-		}
-	}
-	r->method = method;
-	rc = 1;
-out:
-	icalcomponent_free(root);
-	icalerror_clear_errno();
-	icalmemory_free_ring();
-	return (rc);
-}
-
-static void
-inbox_part(GMimeObject *parent, GMimeObject *obj, gpointer data)
-{
-	struct inbox_walk	*w = data;
-	GMimeContentType	*ct;
-	char			*text;
-	size_t			 len = 0;
-
-	(void)parent;
-	if (w->found || !GMIME_IS_PART(obj))
-		return;
-	if ((ct = g_mime_object_get_content_type(obj)) == NULL)
-		return;
-	if (!g_mime_content_type_is_type(ct, "text", "calendar") &&
-	    !g_mime_content_type_is_type(ct, "application", "ics") &&
-	    !g_mime_content_type_is_type(ct, "text", "x-vcalendar"))
-		return;
-	if ((text = inbox_part_text(GMIME_PART(obj), &len)) == NULL)
-		return;
-	if (memchr(text, '\0', len) == NULL && inbox_calendar(w->r, text, len))
-		w->found = 1;
-	free(text);
-}
-
-void
-inbox_read(const char *buf, size_t len, struct inbox_reply *r)
-{
-	GMimeStream		*st;
-	GMimeParser		*pa;
-	GMimeMessage		*msg;
-	InternetAddressList	*from;
-	InternetAddress		*ia;
-	struct inbox_walk	 w;
-	char			*text;
-	size_t			 n;
-
-	inbox_global_init();
-	memset(r, 0, sizeof(*r));
-	r->sequence = -1;
-	if (len == 0) {
-		snprintf(r->why, sizeof(r->why), "empty message");
-		return;
-	}
-	st = g_mime_stream_mem_new_with_buffer(buf, len);
-	pa = g_mime_parser_new_with_stream(st);
-	msg = g_mime_parser_construct_message(pa, NULL);
-	g_object_unref(pa);
-	g_object_unref(st);
-	if (msg == NULL) {
-		snprintf(r->why, sizeof(r->why), "not a mail message");
-		return;
-	}
-	if ((from = g_mime_message_get_from(msg)) != NULL &&
-	    internet_address_list_length(from) > 0 &&
-	    (ia = internet_address_list_get_address(from, 0)) != NULL &&
-	    INTERNET_ADDRESS_IS_MAILBOX(ia))
-		inbox_addr(internet_address_mailbox_get_addr(
-		    INTERNET_ADDRESS_MAILBOX(ia)), r->from, sizeof(r->from));
-	w.r = r;
-	w.found = 0;
-	if (GMIME_IS_PART(g_mime_message_get_mime_part(msg)))
-		inbox_part(NULL, g_mime_message_get_mime_part(msg), &w);
-	else
-		g_mime_message_foreach(msg, inbox_part, &w);
-	/* Some clients send the calendar as a body with no type to speak of. */
-	if (!w.found && g_mime_message_get_mime_part(msg) != NULL &&
-	    GMIME_IS_PART(g_mime_message_get_mime_part(msg))) {
-		text = inbox_part_text(GMIME_PART(
-		    g_mime_message_get_mime_part(msg)), &n);
-		if (text != NULL && memchr(text, '\0', n) == NULL &&
-		    strstr(text, "BEGIN:VCALENDAR") != NULL &&
-		    inbox_calendar(r, text, n))
-			w.found = 1;
-		free(text);
-	}
-	if (!w.found)
-		snprintf(r->why, sizeof(r->why), "no calendar reply in it");
-	g_object_unref(msg);
 }
 
 void
@@ -583,7 +333,6 @@ inbox_free(void)
 	inbox_g.nstuck = 0;
 	free(inbox_g.path);
 	inbox_g.path = NULL;
-	inbox_global_free();
 	inbox_g.inited = 0;
 }
 
@@ -732,6 +481,125 @@ inbox_move(const char *name)
 }
 
 /* Read, judge, apply and move one message; never fails the daemon. */
+/*
+ * Where reflectd-mailread is: beside this reflectd when it is there (a
+ * build tree), else where it is installed.
+ */
+static const char *
+inbox_reader_path(void)
+{
+	static char	 path[PATH_MAX + sizeof(INBOX_READER) + 1];
+	char		 exe[PATH_MAX], *slash;
+	ssize_t		 n;
+
+	if (path[0] != '\0')
+		return (path);
+	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) > 0) {
+		exe[n] = '\0';
+		if ((slash = strrchr(exe, '/')) != NULL) {
+			*slash = '\0';
+			snprintf(path, sizeof(path), "%s/%s", exe,
+			    INBOX_READER);
+			if (access(path, X_OK) == 0)
+				return (path);
+		}
+	}
+	snprintf(path, sizeof(path), "%s/%s", REFLECTD_LIBEXECDIR,
+	    INBOX_READER);
+	return (path);
+}
+
+/*
+ * Read the message open on fd with reflectd-mailread, its standard
+ * input, and what it says into r.  A reader that fails, is killed or
+ * says nothing readable leaves r with why set, so that the message is
+ * kept as unreadable like any other; -1 only when no reader could be
+ * started, and the message waits.  The loop waits for the reader, at
+ * most INBOX_READER_MS: parsing one message takes milliseconds.
+ */
+static int
+inbox_reader_run(int fd, struct inbox_reply *r)
+{
+	posix_spawn_file_actions_t	 fa;
+	struct pollfd			 pfd;
+	char				*argv[] = { (char *)INBOX_READER, NULL };
+	char				 out[2048], how[64];
+	const char			*path = inbox_reader_path();
+	size_t				 len = 0;
+	ssize_t				 got;
+	uint64_t			 deadline;
+	pid_t				 pid;
+	int				 pipefd[2], rc, status, left, killed = 0;
+
+	memset(r, 0, sizeof(*r));
+	r->sequence = -1;
+	if (pipe2(pipefd, O_CLOEXEC) == -1) {
+		log_warn("inbox: pipe");
+		return (-1);
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, fd, STDIN_FILENO);
+	posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
+	posix_spawn_file_actions_addclosefrom_np(&fa, STDERR_FILENO + 1);
+	rc = posix_spawn(&pid, path, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(pipefd[1]);
+	if (rc != 0) {
+		log_warnx("inbox: cannot run %s: %s; the message waits in "
+		    "new/", path, strerror(rc));
+		close(pipefd[0]);
+		return (-1);
+	}
+	deadline = util_ms() + INBOX_READER_MS;
+	pfd.fd = pipefd[0];
+	pfd.events = POLLIN;
+	for (;;) {
+		left = (int)(deadline - util_ms());
+		if (deadline <= util_ms() || (rc = poll(&pfd, 1, left)) == 0) {
+			kill(pid, SIGKILL);
+			killed = 1;
+			break;
+		}
+		if (rc == -1) {
+			if (errno == EINTR)
+				continue;
+			kill(pid, SIGKILL);
+			break;
+		}
+		got = read(pipefd[0], out + len, sizeof(out) - 1 - len);
+		if (got == -1 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		if ((len += (size_t)got) == sizeof(out) - 1) {
+			kill(pid, SIGKILL);	/* no reply is this long */
+			break;
+		}
+	}
+	close(pipefd[0]);
+	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		continue;
+	if (killed)
+		snprintf(how, sizeof(how), "took over %d ms",
+		    INBOX_READER_MS);
+	else if (WIFSIGNALED(status))
+		snprintf(how, sizeof(how), "was killed by signal %d",
+		    WTERMSIG(status));
+	else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		snprintf(how, sizeof(how), "exited %d",
+		    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	else if (inbox_reply_decode(out, len, r) == -1)
+		snprintf(how, sizeof(how), "said nothing readable");
+	else
+		return (0);
+	memset(r, 0, sizeof(*r));
+	r->sequence = -1;
+	snprintf(r->why, sizeof(r->why), "unreadable: the mail reader %s",
+	    how);
+	log_warnx("inbox: %s %s", path, how);
+	return (0);
+}
+
 static void
 inbox_take(const char *name)
 {
@@ -739,9 +607,7 @@ inbox_take(const char *name)
 	struct inbox_verdict	 v;
 	struct stat		 st;
 	struct err		 err;
-	char			 p[4096], *buf = NULL;
-	ssize_t			 got;
-	size_t			 len = 0;
+	char			 p[4096];
 	int			 fd, seen;
 
 	snprintf(p, sizeof(p), "%s/new/%s", inbox_g.path, name);
@@ -766,21 +632,12 @@ inbox_take(const char *name)
 	} else if (st.st_size > INBOX_MAX_MESSAGE) {
 		snprintf(r.why, sizeof(r.why), "larger than %d bytes",
 		    INBOX_MAX_MESSAGE);
-	} else {
-		buf = xmalloc((size_t)st.st_size + 1);
-		while (len < (size_t)st.st_size) {
-			got = read(fd, buf + len, (size_t)st.st_size - len);
-			if (got == -1 && errno == EINTR)
-				continue;
-			if (got <= 0)
-				break;
-			len += (size_t)got;
-		}
-		inbox_read(buf, len, &r);
+	} else if (inbox_reader_run(fd, &r) == -1) {
+		close(fd);
+		return;		/* it stays in new/ for the next scan */
 	}
 	if (fd != -1)
 		close(fd);
-	free(buf);
 	if (inbox_apply(name, clock_now(), &r, &v, &err) == -1) {
 		log_warnx("inbox: %s: %s; it stays in new/", name, err.msg);
 		return;

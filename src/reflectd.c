@@ -5,6 +5,7 @@
 #include "autoconf.h"
 
 #include <getopt.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,8 @@
 #ifndef REFLECTD_CONF
 #define REFLECTD_CONF	"/etc/reflectd/reflectd.conf"
 #endif
+
+#define REFLECTD_MMAP_THRESHOLD	(64 * 1024)
 
 static void	usage(void) __attribute__((noreturn));
 
@@ -125,6 +128,14 @@ main(int argc, char *argv[])
 	    (enum log_level)conf->log_level);
 	if (!foreground && daemon(0, 0) == -1)
 		fatal("daemon");
+
+	/*
+	 * A plan's arrays are large and short-lived.  With glibc's sliding
+	 * threshold, the first one freed moves the next ones onto the heap,
+	 * whose top then stays resident; fixed thresholds give each back.
+	 */
+	mallopt(M_MMAP_THRESHOLD, REFLECTD_MMAP_THRESHOLD);
+	mallopt(M_TRIM_THRESHOLD, 2 * REFLECTD_MMAP_THRESHOLD);
 
 	if (evthread_use_pthreads() == -1)
 		fatalx("libevent: no pthreads support");

@@ -210,6 +210,77 @@ START_TEST(test_judge)
 }
 END_TEST
 
+/*
+ * What reflectd-mailread says goes back to the daemon as a line of JSON:
+ * a reply read from real mail comes back field for field, and a line
+ * that is not a whole reply, or holds more than the struct can, is
+ * refused rather than cut.
+ */
+START_TEST(test_wire)
+{
+	static const char *const bad[] = {
+		"",
+		"not json",
+		"[]",
+		"{\"method\":1}",
+		"{\"method\":3,\"from\":\"\",\"uid\":\"\",\"attendee\":\"\","
+		    "\"nattendees\":0,\"partstat\":0,\"sequence\":0,"
+		    "\"why\":\"\"}",
+		"{\"method\":1,\"from\":7,\"uid\":\"\",\"attendee\":\"\","
+		    "\"nattendees\":0,\"partstat\":0,\"sequence\":0,"
+		    "\"why\":\"\"}",
+		"{\"method\":1,\"from\":\"a\\u0000b\",\"uid\":\"\","
+		    "\"attendee\":\"\",\"nattendees\":0,\"partstat\":0,"
+		    "\"sequence\":0,\"why\":\"\"}",
+		"{\"method\":1,\"from\":\"\",\"uid\":\"\",\"attendee\":\"\","
+		    "\"nattendees\":-1,\"partstat\":0,\"sequence\":0,"
+		    "\"why\":\"\"}",
+	};
+	struct inbox_reply	 r, back;
+	char			*msg, *c, *line, big[600];
+	size_t			 i;
+
+	c = cal("REPLY", "mailto:SW1@Example.org", "DECLINED", 4, NULL);
+	xasprintf(&msg, "From: \"W\" <sw1@example.org>\r\n"
+	    "Content-Type: text/calendar; method=REPLY\r\n\r\n%s", c);
+	inbox_read(msg, strlen(msg), &r);
+	ck_assert_int_eq(r.method, 1);
+	line = inbox_reply_encode(&r);
+	ck_assert_ptr_nonnull(line);
+	ck_assert_ptr_null(strchr(line, '\n'));
+	ck_assert_int_eq(inbox_reply_decode(line, strlen(line), &back), 0);
+	ck_assert_int_eq(back.method, 1);
+	ck_assert_str_eq(back.from, "sw1@example.org");
+	ck_assert_str_eq(back.uid, "gs-20260317@example.org");
+	ck_assert_str_eq(back.attendee, "sw1@example.org");
+	ck_assert_int_eq(back.partstat, INBOX_PS_DECLINED);
+	ck_assert_int_eq(back.sequence, 4);
+	ck_assert_int_eq(back.nattendees, r.nattendees);
+	ck_assert_str_eq(back.why, "");
+	free(line);
+	free(msg);
+	free(c);
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(&back, 'x', sizeof(back));
+		ck_assert_msg(inbox_reply_decode(bad[i], strlen(bad[i]),
+		    &back) == -1, "accepted: %s", bad[i]);
+		ck_assert_int_eq(back.method, 0);
+		ck_assert_str_eq(back.from, "");
+	}
+	/* A From longer than the struct holds is refused, not truncated. */
+	memset(&r, 0, sizeof(r));
+	r.sequence = -1;
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	xasprintf(&line, "{\"method\":0,\"from\":\"%s\",\"uid\":\"\","
+	    "\"attendee\":\"\",\"nattendees\":0,\"partstat\":0,"
+	    "\"sequence\":-1,\"why\":\"\"}", big);
+	ck_assert_int_eq(inbox_reply_decode(line, strlen(line), &back), -1);
+	free(line);
+}
+END_TEST
+
 static Suite *
 inbox_suite(void)
 {
@@ -220,6 +291,7 @@ inbox_suite(void)
 	tcase_add_test(tc, test_outlook_base64);
 	tcase_add_test(tc, test_thunderbird_qp_nested);
 	tcase_add_test(tc, test_bare_counter_and_plain);
+	tcase_add_test(tc, test_wire);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("judge");
 	tcase_add_loop_test(tc, test_judge, 0,
