@@ -24,7 +24,7 @@ struct config;
 #define PLANNER_BOOK_MARGIN	(8 * PLANNER_DAY)
 /* A full run of more occurrences has this page cache (store_cache_size). */
 #define PLANNER_BIG_RUN		5000
-#define PLANNER_BIG_CACHE_KIB	16384
+#define PLANNER_BIG_CACHE_KIB	32768
 
 /* One series prepared for a run. */
 struct plan_series {

@@ -25,6 +25,10 @@ void		 store_close(struct store *);
  * let go.  -1 if SQLite refused.
  */
 int		 store_cache_size(struct store *, int kib);
+/* Pages read into, written from and spilled by the page cache since the
+ * last call (SQLITE_DBSTATUS_CACHE_*), for the debug log. */
+void		 store_cache_counts(struct store *, int *miss, int *write,
+		    int *spill);
 /*
  * From now on a WAL long enough to copy back into the database is copied
  * by a thread with a connection of its own, not inside the commit that

@@ -57,6 +57,13 @@ struct tz_rules {
 	struct tz_yearly	r[2];	/* [0] into daylight, [1] back */
 };
 
+/* The events' years, as a VTIMEZONE covers them (zone_years). */
+struct tz_years {
+	int		compact;	/* 0: they span too many years */
+	int		lo, hi;
+	uint64_t	bits;
+};
+
 static int	zone_offset(const struct zone *, time_t);
 static size_t	zone_changes(const struct zone *, int, struct tz_change *,
 		    int *);
@@ -64,7 +71,11 @@ static int	zone_rules(const struct zone *, int, struct tz_rules *);
 static const char *zone_tzname(icaltimezone *, int);
 static icalcomponent *zone_observance(icaltimezone *,
 		    const struct tz_yearly *, int);
+static int	zone_years(const struct ical_event *, size_t,
+		    struct tz_years *);
 static icalcomponent *zone_component(const struct zone *, const char *,
+		    const struct tz_years *);
+static const char *zone_text(const struct zone *, const char *,
 		    const struct ical_event *, size_t);
 static char	*ical_clean(const char *, int, int);
 static icalproperty *ical_local_prop(icalproperty *, time_t, icaltimezone *,
@@ -261,42 +272,52 @@ zone_observance(icaltimezone *z, const struct tz_yearly *y, int dst)
  * rules seldom change), else libical's full copy of the zone, renamed,
  * which covers every year (as libical reads the zone) but is long.
  */
+/*
+ * The UTC years of the events, as bits of a window of TZ_MAX_YEARS (y mod
+ * TZ_MAX_YEARS is one bit per year within it), from lo to hi; 0 when they
+ * span more (the full copy of the zone then).  All a VTIMEZONE depends on
+ * besides the zone.
+ */
+static int
+zone_years(const struct ical_event *events, size_t n, struct tz_years *ys)
+{
+	struct tm	tm;
+	size_t		i;
+	int		y;
+
+	memset(ys, 0, sizeof(*ys));
+	for (i = 0; i < n; i++) {
+		if (gmtime_r(&events[i].start, &tm) == NULL)
+			return (ys->compact = 0);
+		y = tm.tm_year + 1900;
+		if (i == 0)
+			ys->lo = ys->hi = y;
+		ys->lo = y < ys->lo ? y : ys->lo;
+		ys->hi = y > ys->hi ? y : ys->hi;
+		if (ys->hi - ys->lo >= TZ_MAX_YEARS) {
+			memset(ys, 0, sizeof(*ys));
+			return (0);
+		}
+		ys->bits |= (uint64_t)1 << ((y % TZ_MAX_YEARS +
+		    TZ_MAX_YEARS) % TZ_MAX_YEARS);
+	}
+	return (ys->compact = 1);
+}
+
 static icalcomponent *
 zone_component(const struct zone *zn, const char *tz,
-    const struct ical_event *events, size_t n)
+    const struct tz_years *ys)
 {
 	icalcomponent		*vtz, *obs, *full;
 	icalproperty		*p;
 	struct tz_rules		 first, rs;
 	struct icaltimetype	 start;
-	struct tm		 tm;
 	const char		*name;
-	uint64_t		 years = 0;
-	size_t			 i;
-	int			 lo = 0, hi = 0, y, compact = 1;
+	uint64_t		 years = ys->bits;
+	int			 lo = ys->lo, hi = ys->hi, y;
+	int			 compact = ys->compact;
 
-	/*
-	 * The UTC years of the events, as bits of a window of TZ_MAX_YEARS
-	 * (y mod TZ_MAX_YEARS is one bit per year within it); a wider span
-	 * gets the full copy.
-	 */
 	memset(&first, 0, sizeof(first));
-	for (i = 0; i < n && compact; i++) {
-		if (gmtime_r(&events[i].start, &tm) == NULL) {
-			compact = 0;
-			break;
-		}
-		y = tm.tm_year + 1900;
-		if (i == 0)
-			lo = hi = y;
-		lo = y < lo ? y : lo;
-		hi = y > hi ? y : hi;
-		if (hi - lo >= TZ_MAX_YEARS)
-			compact = 0;
-		else
-			years |= (uint64_t)1 << ((y % TZ_MAX_YEARS +
-			    TZ_MAX_YEARS) % TZ_MAX_YEARS);
-	}
 	for (y = lo; y <= hi && compact; y++) {
 		if ((years & (uint64_t)1 << ((y % TZ_MAX_YEARS +
 		    TZ_MAX_YEARS) % TZ_MAX_YEARS)) == 0)
@@ -593,6 +614,49 @@ build_tzfile(const char *tz)
 	return (build_tz.f);
 }
 
+/*
+ * The VTIMEZONE's text for the last few sets of years, in the zone
+ * build_tz holds: working out the rules and writing them out was a third
+ * of building a calendar, and a run's calendars all fall in a year or two.
+ */
+#define VTZ_KEEP	4
+
+static struct {
+	struct tz_years	 ys;
+	char		*text;
+} vtz_kept[VTZ_KEEP];
+static size_t	vtz_next;
+
+/* NULL if the zone cannot be described. */
+static const char *
+zone_text(const struct zone *zn, const char *tz,
+    const struct ical_event *events, size_t n)
+{
+	icalcomponent	*vtz;
+	struct tz_years	 ys;
+	const char	*text;
+	size_t		 i;
+
+	zone_years(events, n, &ys);
+	for (i = 0; i < VTZ_KEEP; i++)
+		if (vtz_kept[i].text != NULL &&
+		    memcmp(&vtz_kept[i].ys, &ys, sizeof(ys)) == 0)
+			return (vtz_kept[i].text);
+	if ((vtz = zone_component(zn, tz, &ys)) == NULL)
+		return (NULL);
+	if ((text = icalcomponent_as_ical_string(vtz)) == NULL) {
+		icalcomponent_free(vtz);
+		return (NULL);
+	}
+	i = vtz_next;
+	vtz_next = (vtz_next + 1) % VTZ_KEEP;
+	free(vtz_kept[i].text);
+	vtz_kept[i].ys = ys;
+	vtz_kept[i].text = xstrdup(text);
+	icalcomponent_free(vtz);
+	return (vtz_kept[i].text);
+}
+
 void
 ical_build_shutdown(void)
 {
@@ -602,6 +666,10 @@ ical_build_shutdown(void)
 		free(build_kept[i].key);
 		free(build_kept[i].out);
 		build_kept[i].key = build_kept[i].out = NULL;
+	}
+	for (i = 0; i < VTZ_KEEP; i++) {
+		free(vtz_kept[i].text);
+		vtz_kept[i].text = NULL;
 	}
 	tzfile_free(build_tz.f);
 	free(build_tz.name);
@@ -614,11 +682,11 @@ calendar_build(enum ical_method method, const char *tz,
     const struct ical_feed_info *info, const struct ical_event *events,
     size_t n, size_t *len, struct err *err)
 {
-	icalcomponent	*cal = NULL, *vtz;
+	icalcomponent	*cal = NULL;
 	struct zone	 zn;
 	icaltimezone	*z;
-	const char	*text;
-	char		*out = NULL;
+	const char	*text, *vtz = NULL, *at;
+	char		*out = NULL, *whole;
 	size_t		 i, k;
 
 	ical_init();
@@ -660,13 +728,11 @@ calendar_build(enum ical_method method, const char *tz,
 	if (n > 0) {
 		zn.z = z;
 		zn.f = build_tzfile(tz);
-		vtz = zone_component(&zn, tz, events, n);
-		if (vtz == NULL) {
+		if ((vtz = zone_text(&zn, tz, events, n)) == NULL) {
 			err_set(err, ERR_INTERNAL, "cannot describe time zone "
 			    "%s", tz);
 			goto out;
 		}
-		icalcomponent_add_component(cal, vtz);
 	}
 	for (i = 0; i < n; i++)
 		icalcomponent_add_component(cal, ical_vevent(&events[i], z,
@@ -675,7 +741,22 @@ calendar_build(enum ical_method method, const char *tz,
 		err_set(err, ERR_INTERNAL, "libical cannot write the calendar");
 		goto out;
 	}
-	out = ical_fold(text, len);
+	/*
+	 * The VTIMEZONE goes where libical would have written it, as the
+	 * first component: before the first VEVENT, whose BEGIN line is the
+	 * first at the start of a line (values have their newlines escaped).
+	 */
+	if (vtz != NULL) {
+		if ((at = strstr(text, "\r\nBEGIN:VEVENT\r\n")) == NULL) {
+			err_set(err, ERR_INTERNAL, "libical wrote no VEVENT");
+			goto out;
+		}
+		at += 2;
+		xasprintf(&whole, "%.*s%s%s", (int)(at - text), text, vtz, at);
+		out = ical_fold(whole, len);
+		free(whole);
+	} else
+		out = ical_fold(text, len);
 out:
 	icalcomponent_free(cal);
 	icalerror_clear_errno();

@@ -247,40 +247,44 @@ message_qp(struct buf *b, const char *body)
 {
 	static const char	 hex[] = "0123456789ABCDEF";
 	const unsigned char	*p = (const unsigned char *)body;
-	char			 enc[4], line[MESSAGE_LINE + 8];
+	char			 line[MESSAGE_LINE + 8];
 	size_t			 col = 0, n;
-	int			 eol;
+	int			 eol, plain;
 
-	/* A line at a time into b: a call per character was a tenth of mail. */
+	/*
+	 * A line at a time into b, and a character at a time into the line
+	 * without a call: a call per character was a tenth of mail.
+	 */
 	for (; *p != '\0'; p++) {
 		if (*p == '\r' && p[1] == '\n')
 			continue;
 		if (*p == '\n') {
-			memcpy(line + col, "\r\n", 2);
-			message_buf_add(b, line, col + 2);
+			line[col++] = '\r';
+			line[col++] = '\n';
+			message_buf_add(b, line, col);
 			col = 0;
 			continue;
 		}
 		eol = p[1] == '\0' || p[1] == '\n' ||
 		    (p[1] == '\r' && p[2] == '\n');
-		if ((*p >= 33 && *p <= 126 && *p != '=') ||
-		    ((*p == ' ' || *p == '\t') && !eol)) {
-			enc[0] = (char)*p;
-			n = 1;
-		} else {
-			enc[0] = '=';
-			enc[1] = hex[*p >> 4];
-			enc[2] = hex[*p & 0xf];
-			n = 3;
-		}
+		plain = (*p >= 33 && *p <= 126 && *p != '=') ||
+		    ((*p == ' ' || *p == '\t') && !eol);
+		n = plain ? 1 : 3;
 		/* Room for the text and, unless the line ends, a soft '='. */
 		if (col + n > MESSAGE_LINE - (eol ? 0 : 1)) {
-			memcpy(line + col, "=\r\n", 3);
-			message_buf_add(b, line, col + 3);
+			line[col++] = '=';
+			line[col++] = '\r';
+			line[col++] = '\n';
+			message_buf_add(b, line, col);
 			col = 0;
 		}
-		memcpy(line + col, enc, n);
-		col += n;
+		if (plain)
+			line[col++] = (char)*p;
+		else {
+			line[col++] = '=';
+			line[col++] = hex[*p >> 4];
+			line[col++] = hex[*p & 0xf];
+		}
 	}
 	if (col > 0) {
 		memcpy(line + col, "\r\n", 2);

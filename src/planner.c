@@ -1105,7 +1105,7 @@ planner_own_run(const char *why, int plan, const struct planner_scope *scope,
 {
 	struct planner_counts	c;
 	double			t0;
-	int			held = 0;
+	int			held = 0, miss, write, spill;
 
 	memset(&c, 0, sizeof(c));
 
@@ -1116,6 +1116,7 @@ planner_own_run(const char *why, int plan, const struct planner_scope *scope,
 		    "open"));
 	if (store_begin(planner_g.store, err) == -1)
 		return (-1);
+	store_cache_counts(planner_g.store, &miss, &write, &spill);
 	if (planner_hold(planner_g.store, planner_g.conf, clock_now(), &held,
 	    err) == -1)
 		goto fail;
@@ -1126,7 +1127,10 @@ planner_own_run(const char *why, int plan, const struct planner_scope *scope,
 	t0 = util_ms();
 	if (store_commit(planner_g.store, err) == -1)
 		return (-1);
-	log_debug("planner: %s committed in %.1f ms", why, util_ms() - t0);
+	store_cache_counts(planner_g.store, &miss, &write, &spill);
+	log_debug("planner: %s committed in %.1f ms (pages: %d read, "
+	    "%d written, %d spilled)", why, util_ms() - t0, miss, write,
+	    spill);
 	c.held = held;
 	if (out != NULL)
 		*out = c;

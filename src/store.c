@@ -855,6 +855,17 @@ store_cache_size(struct store *s, int kib)
 }
 
 void
+store_cache_counts(struct store *s, int *miss, int *write, int *spill)
+{
+	int	hi;
+
+	*miss = *write = *spill = 0;
+	sqlite3_db_status(s->db, SQLITE_DBSTATUS_CACHE_MISS, miss, &hi, 1);
+	sqlite3_db_status(s->db, SQLITE_DBSTATUS_CACHE_WRITE, write, &hi, 1);
+	sqlite3_db_status(s->db, SQLITE_DBSTATUS_CACHE_SPILL, spill, &hi, 1);
+}
+
+void
 store_close(struct store *s)
 {
 	size_t	i, j;
