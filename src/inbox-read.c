@@ -29,6 +29,7 @@ static void	inbox_addr(const char *, char *, size_t);
 static int	inbox_calendar(struct inbox_reply *, const char *, size_t);
 static void	inbox_part(GMimeObject *, GMimeObject *, gpointer);
 static char	*inbox_part_text(GMimePart *, size_t *);
+static void	inbox_utf8(char *);
 
 static int	inbox_gmime;
 
@@ -282,5 +283,21 @@ inbox_read(const char *buf, size_t len, struct inbox_reply *r)
 	if (!w.found)
 		snprintf(r->why, sizeof(r->why), "no calendar reply in it");
 	g_object_unref(msg);
+	/* What a sender wrote, cut to size: valid UTF-8, for the JSON. */
+	inbox_utf8(r->from);
+	inbox_utf8(r->uid);
+	inbox_utf8(r->attendee);
+}
+
+/* Each byte of s that is not part of valid UTF-8 becomes '?', in place. */
+static void
+inbox_utf8(char *s)
+{
+	const gchar	*end;
+
+	while (!g_utf8_validate(s, -1, &end)) {
+		s = (char *)end;
+		*s++ = '?';
+	}
 }
 

@@ -523,7 +523,7 @@ inbox_reader_run(int fd, struct inbox_reply *r)
 	posix_spawn_file_actions_t	 fa;
 	struct pollfd			 pfd;
 	char				*argv[] = { (char *)INBOX_READER, NULL };
-	char				 out[2048], how[64];
+	char				 out[8192], how[64];
 	const char			*path = inbox_reader_path();
 	size_t				 len = 0;
 	ssize_t				 got;

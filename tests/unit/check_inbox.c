@@ -268,6 +268,27 @@ START_TEST(test_wire)
 		ck_assert_int_eq(back.method, 0);
 		ck_assert_str_eq(back.from, "");
 	}
+	/*
+	 * Bytes that are not UTF-8 (a Latin-1 UID) become '?', so that the
+	 * reply still goes over the wire instead of failing to encode.
+	 */
+	xasprintf(&msg, "From: sw1@example.org\r\n"
+	    "Content-Type: text/calendar; method=REPLY\r\n\r\n"
+	    "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\n"
+	    "METHOD:REPLY\r\nBEGIN:VEVENT\r\nUID:caf\xe9-\xff@example.org\r\n"
+	    "DTSTAMP:20260220T090000Z\r\nATTENDEE;PARTSTAT=ACCEPTED:"
+	    "mailto:sw1@example.org\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n");
+	inbox_read(msg, strlen(msg), &r);
+	ck_assert_int_eq(r.method, 1);
+	ck_assert_str_eq(r.uid, "caf?-?@example.org");
+	line = inbox_reply_encode(&r);
+	ck_assert_ptr_nonnull(line);
+	ck_assert_int_eq(inbox_reply_decode(line, strlen(line), &back), 0);
+	ck_assert_str_eq(back.uid, "caf?-?@example.org");
+	ck_assert_int_eq(back.partstat, INBOX_PS_ACCEPTED);
+	free(line);
+	free(msg);
+
 	/* A From longer than the struct holds is refused, not truncated. */
 	memset(&r, 0, sizeof(r));
 	r.sequence = -1;
