@@ -106,9 +106,13 @@ int	store_outbox_list(struct store *, int state, size_t limit,
 	    struct outbox_row **, size_t *n, struct err *);
 int	store_outbox_get(struct store *, int64_t id, int with_data,
 	    struct outbox_row *, struct err *);
-/* Queued rows with next_attempt <= now, oldest first, with data. */
+/*
+ * Queued rows with next_attempt <= now, oldest first, with data: at most
+ * limit rows, and no more once their data reaches max_bytes (0: no cap;
+ * the first row is always taken).
+ */
 int	store_outbox_due(struct store *, time_t now, size_t limit,
-	    struct outbox_row **, size_t *n, struct err *);
+	    size_t max_bytes, struct outbox_row **, size_t *n, struct err *);
 /* Earliest next_attempt among queued rows; 0 ok (found), 1 none, -1 error. */
 int	store_outbox_next_due(struct store *, time_t *when, struct err *);
 /* Write state, attempts, next_attempt, done_at and last_error of row. */

@@ -30,6 +30,12 @@
 #include "xmalloc.h"
 
 #define OUTBOX_INFLIGHT		128
+/*
+ * And at most this much of their text: a week's digests are 20 KB each,
+ * and 128 of them read at once were the largest thing a borough's daemon
+ * held.  One message is always taken, however long.
+ */
+#define OUTBOX_INFLIGHT_BYTES	(512 * 1024)
 #define OUTBOX_BACKOFF_FIRST	60
 #define OUTBOX_BACKOFF_MAX	3600
 #define OUTBOX_JITTER		0.2
@@ -42,6 +48,7 @@ struct outbox {
 	struct event		*kick;
 	struct clock_timer	*timer;
 	size_t			 inflight;
+	size_t			 inflight_bytes;
 	int			 stopping;
 	/* Finished jobs waiting to be recorded, in one transaction. */
 	struct mailer_job	**results;
@@ -305,10 +312,13 @@ outbox_dispatch(void)
 		return;
 	}
 	now = clock_now();
-	if (outbox->inflight >= OUTBOX_INFLIGHT)
+	if (outbox->inflight >= OUTBOX_INFLIGHT ||
+	    outbox->inflight_bytes >= OUTBOX_INFLIGHT_BYTES)
 		return;		/* results will dispatch again */
 	if (store_outbox_due(outbox->store, now,
-	    OUTBOX_INFLIGHT - outbox->inflight, &rows, &n, &err) == -1) {
+	    OUTBOX_INFLIGHT - outbox->inflight,
+	    OUTBOX_INFLIGHT_BYTES - outbox->inflight_bytes, &rows, &n,
+	    &err) == -1) {
 		log_warnx("outbox: cannot read the queue: %s", err.msg);
 		clock_timer_at(outbox->timer, now + OUTBOX_ERROR_DELAY);
 		return;
@@ -330,12 +340,14 @@ outbox_dispatch(void)
 		log_debug("outbox: message %lld to %s handed to the mailer",
 		    (long long)job->id, job->rcpt);
 		outbox->inflight++;
+		outbox->inflight_bytes += job->len;
 		if (mailer_submit(job, &err) == -1) {
 			job->status = MAILER_TEMPFAIL;
 			job->relay_failed = 1;
 			snprintf(job->error, sizeof(job->error), "%.200s",
 			    err.msg);
 			outbox->inflight--;
+			outbox->inflight_bytes -= job->len;
 			outbox_add_result(job);
 		}
 	}
@@ -381,6 +393,11 @@ outbox_done(struct mailer_job *job, void *arg)
 {
 	if (outbox->inflight > 0)
 		outbox->inflight--;
+	outbox->inflight_bytes -= job->len <= outbox->inflight_bytes ?
+	    job->len : outbox->inflight_bytes;
+	/* Sent or not, its text is in the database: no need to hold it. */
+	free(job->data);
+	job->data = NULL;
 	outbox_add_result(job);
 	outbox_kick();
 }

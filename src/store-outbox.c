@@ -73,7 +73,7 @@ const struct store_sqlset store_outbox_sqlset = {
 
 static char	*outbox_text(sqlite3_stmt *, int);
 static void	 outbox_read_row(sqlite3_stmt *, struct outbox_row *, int);
-static int	 outbox_select(struct store *, sqlite3_stmt *, int,
+static int	 outbox_select(struct store *, sqlite3_stmt *, int, size_t,
 		    struct outbox_row **, size_t *, const char *,
 		    struct err *);
 
@@ -120,11 +120,11 @@ outbox_read_row(sqlite3_stmt *st, struct outbox_row *r, int with_data)
 /* Run a bound SELECT of OUTBOX_COLS into an array; resets st. */
 static int
 outbox_select(struct store *s, sqlite3_stmt *st, int with_data,
-    struct outbox_row **rowsp, size_t *np, const char *what,
+    size_t max_bytes, struct outbox_row **rowsp, size_t *np, const char *what,
     struct err *err)
 {
 	struct outbox_row	*rows = NULL;
-	size_t			 n = 0, cap = 0;
+	size_t			 n = 0, cap = 0, bytes = 0;
 	int			 rc;
 
 	*rowsp = NULL;
@@ -135,6 +135,10 @@ outbox_select(struct store *s, sqlite3_stmt *st, int with_data,
 			rows = xreallocarray(rows, cap, sizeof(*rows));
 		}
 		outbox_read_row(st, &rows[n++], with_data);
+		if (max_bytes > 0 && (bytes += rows[n - 1].len) >= max_bytes) {
+			rc = SQLITE_DONE;
+			break;
+		}
 	}
 	if (rc != SQLITE_DONE) {
 		store_fail(s, what, err);
@@ -195,7 +199,7 @@ store_outbox_list(struct store *s, int state, size_t limit,
 
 	sqlite3_bind_int(st, 1, state);
 	sqlite3_bind_int64(st, 2, limit == 0 ? -1 : (sqlite3_int64)limit);
-	return (outbox_select(s, st, 0, rowsp, np, "outbox list", err));
+	return (outbox_select(s, st, 0, 0, rowsp, np, "outbox list", err));
 }
 
 int
@@ -226,13 +230,14 @@ store_outbox_get(struct store *s, int64_t id, int with_data,
 
 int
 store_outbox_due(struct store *s, time_t now, size_t limit,
-    struct outbox_row **rowsp, size_t *np, struct err *err)
+    size_t max_bytes, struct outbox_row **rowsp, size_t *np, struct err *err)
 {
 	sqlite3_stmt	*st = OUTBOX_STMT(s, OUTBOX_DUE);
 
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
 	sqlite3_bind_int64(st, 2, limit == 0 ? -1 : (sqlite3_int64)limit);
-	return (outbox_select(s, st, 1, rowsp, np, "outbox due", err));
+	return (outbox_select(s, st, 1, max_bytes, rowsp, np, "outbox due",
+	    err));
 }
 
 int

@@ -448,12 +448,12 @@ START_TEST(test_outbox_states)
 	ck_assert_int_eq(store_outbox_counts(s, counts, &err), 0);
 	ck_assert_int_eq(counts[OUTBOX_QUEUED], 1);
 
-	ck_assert_int_eq(store_outbox_due(s, now - 1, 10, &rows, &n, &err), 0);
+	ck_assert_int_eq(store_outbox_due(s, now - 1, 10, 0, &rows, &n, &err), 0);
 	ck_assert_int_eq(n, 0);
 	store_outbox_free(rows, n);
 	ck_assert_int_eq(store_outbox_next_due(s, &when, &err), 0);
 	ck_assert_int_eq(when, now);
-	ck_assert_int_eq(store_outbox_due(s, now, 10, &rows, &n, &err), 0);
+	ck_assert_int_eq(store_outbox_due(s, now, 10, 0, &rows, &n, &err), 0);
 	ck_assert_int_eq(n, 1);
 	ck_assert_int_eq(rows[0].id, id);
 	ck_assert_int_eq(rows[0].len, 4);
@@ -465,7 +465,7 @@ START_TEST(test_outbox_states)
 	ck_assert_int_eq(store_outbox_update(s, &rows[0], &err), 0);
 	ck_assert_int_eq(store_commit(s, &err), 0);
 	store_outbox_free(rows, n);
-	ck_assert_int_eq(store_outbox_due(s, now, 10, &rows, &n, &err), 0);
+	ck_assert_int_eq(store_outbox_due(s, now, 10, 0, &rows, &n, &err), 0);
 	ck_assert_int_eq(n, 0);
 	store_outbox_free(rows, n);
 	ck_assert_int_eq(store_outbox_counts(s, counts, &err), 0);
@@ -483,11 +483,60 @@ START_TEST(test_outbox_states)
 	ck_assert_int_eq(r.state, OUTBOX_QUEUED);
 	ck_assert_ptr_null(r.data);
 	store_outbox_row_clear(&r);
-	ck_assert_int_eq(store_outbox_due(s, now, 10, &rows, &n, &err), 0);
+	ck_assert_int_eq(store_outbox_due(s, now, 10, 0, &rows, &n, &err), 0);
 	ck_assert_int_eq(n, 1);
 	store_outbox_free(rows, n);
 	ck_assert_int_eq(store_outbox_get(s, id + 100, 0, &r, &err), -1);
 	ck_assert_int_eq(err.code, ERR_NOT_FOUND);
+	store_close(s);
+}
+END_TEST
+
+/*
+ * The outbox reads at most OUTBOX_INFLIGHT_BYTES of message text at a
+ * time: the due rows stop once their data reaches the cap, oldest first,
+ * and a single message longer than the cap is still taken on its own.
+ */
+START_TEST(test_outbox_due_bytes)
+{
+	struct store		*s;
+	struct err		 err;
+	struct outbox_row	*rows;
+	char			 id[64], big[3000];
+	size_t			 n, i;
+	int64_t			 rid;
+	time_t			 now = time(NULL);
+
+	s = store_open(statedir, &err);
+	ck_assert_ptr_nonnull(s);
+	memset(big, 'x', sizeof(big));
+	ck_assert_int_eq(store_begin(s, &err), 0);
+	for (i = 0; i < 10; i++) {
+		snprintf(id, sizeof(id), "b%zu@example.org", i);
+		ck_assert_int_eq(store_outbox_add(s, id, "test",
+		    "a@example.org", "Hello", big, 1000, now, &rid, &err), 0);
+	}
+	ck_assert_int_eq(store_commit(s, &err), 0);
+	ck_assert_int_eq(store_outbox_due(s, now, 10, 0, &rows, &n, &err), 0);
+	ck_assert_int_eq(n, 10);
+	store_outbox_free(rows, n);
+	/* 2,500 bytes: the third row reaches it, and the reading stops. */
+	ck_assert_int_eq(store_outbox_due(s, now, 10, 2500, &rows, &n, &err),
+	    0);
+	ck_assert_int_eq(n, 3);
+	ck_assert_str_eq(rows[0].msgid, "b0@example.org");
+	ck_assert_str_eq(rows[2].msgid, "b2@example.org");
+	store_outbox_free(rows, n);
+	/* A cap below one message still gives that message. */
+	ck_assert_int_eq(store_outbox_due(s, now, 10, 10, &rows, &n, &err), 0);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(rows[0].len, 1000);
+	store_outbox_free(rows, n);
+	/* The row limit still applies under the cap. */
+	ck_assert_int_eq(store_outbox_due(s, now, 2, 1000000, &rows, &n,
+	    &err), 0);
+	ck_assert_int_eq(n, 2);
+	store_outbox_free(rows, n);
 	store_close(s);
 }
 END_TEST
@@ -1150,6 +1199,7 @@ outbox_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_store_reopen);
 	tcase_add_test(tc, test_store_checkpoint_background);
+	tcase_add_test(tc, test_outbox_due_bytes);
 	tcase_add_test(tc, test_store_newer_refused);
 	tcase_add_test(tc, test_store_nested_tx);
 	tcase_add_test(tc, test_audit);
