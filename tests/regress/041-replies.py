@@ -176,12 +176,7 @@ def last_seq(d, sid, who):
 
 def wait_inbox(d, n, timeout=12):
     """The inbox list once it holds n messages (newest first)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        msgs = d.ok("inbox", "limit=1000").get("messages", [])
-        if len(msgs) >= n or time.monotonic() > deadline:
-            return msgs
-        time.sleep(0.1)
+    return d.inbox_read(n, timeout)
 
 
 def presenters(d, sid):

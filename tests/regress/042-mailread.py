@@ -50,15 +50,6 @@ def deliver(box, n, raw):
     return name
 
 
-def wait_inbox(d, n, timeout=15):
-    deadline = time.monotonic() + timeout
-    while True:
-        msgs = d.ok("inbox", "limit=100").get("messages", [])
-        if len(msgs) >= n or time.monotonic() > deadline:
-            return msgs
-        time.sleep(0.1)
-
-
 def by_file(msgs, name):
     for m in msgs:
         if m.get("file") == name:
@@ -87,7 +78,7 @@ def real_reader():
           "the daemon maps no GMime or GLib at start")
     plain = deliver(box, 1, PLAIN)
     counter = deliver(box, 2, COUNTER)
-    msgs = wait_inbox(d, 2)
+    msgs = d.inbox_read(2)
     m = by_file(msgs, plain)
     check(m.get("state") == "ignored" and
           "no calendar reply" in (m.get("reason") or ""),
@@ -136,7 +127,7 @@ def broken_readers():
         os.chmod(reader, stat.S_IRWXU)
         n += 1
         name = deliver(box, n, PLAIN)
-        msgs = wait_inbox(d, n, timeout=20)
+        msgs = d.inbox_read(n, timeout=20)
         m = by_file(msgs, name)
         check(m.get("state") == "ignored" and
               m.get("reason") == "unreadable: the mail reader " + why,
@@ -151,7 +142,7 @@ def broken_readers():
                 reader)
     n += 1
     name = deliver(box, n, PLAIN)
-    m = by_file(wait_inbox(d, n), name)
+    m = by_file(d.inbox_read(n), name)
     check(m.get("reason") == "no calendar reply in it",
           "with the reader mended, mail is read again: %r" % m)
     d.stop()

@@ -507,6 +507,16 @@ class Instance:
             ids.append(mid.strip() if mid is not None else None)
         return ids
 
+    def inbox_read(self, n, timeout=12):
+        """`inbox` once it lists n messages read (newest first), or what
+        it lists when timeout runs out."""
+        deadline = time.monotonic() + timeout
+        while True:
+            msgs = self.ok("inbox", "limit=1000").get("messages", [])
+            if len(msgs) >= n or time.monotonic() > deadline:
+                return msgs
+            time.sleep(0.1)
+
 
 def offset_of(rfc3339):
     """The UTC offset part of an RFC 3339 time ("+00:00", "-05:00", "Z")."""
