@@ -117,6 +117,5 @@ int	inbox_init(struct event_base *, struct store *, const struct config *,
 void	inbox_reconfigure(const struct config *);
 void	inbox_free(void);
 /* Read new/ now (tests, debug); returns how many messages were taken. */
-int	inbox_scan(void);
 
 #endif

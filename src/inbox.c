@@ -8,10 +8,11 @@
  * its own, so that no message can take the daemon down with a parser.
  * Every message read is moved to cur/ with the S flag and kept, and its
  * verdict is stored under its file name before the move, so a crash
- * between the two re-applies nothing.  One message per turn of the event
- * loop; nothing here blocks on the network, and no message, however
- * malformed, may stop the daemon or the reading of the next.  Addresses
- * and case references reach the log at debug level only.
+ * between the two re-applies nothing.  One message at a time, and the
+ * loop serves everyone else while its reader runs (killed after
+ * INBOX_READER_MS); nothing here blocks on the network, and no message,
+ * however malformed, may stop the daemon or the reading of the next.
+ * Addresses and case references reach the log at debug level only.
  */
 /* pipe2 and posix_spawn_file_actions_addclosefrom_np are GNU extensions. */
 #define _GNU_SOURCE
@@ -53,6 +54,7 @@
 #define INBOX_STUCK_MAX		1024
 #define INBOX_READER		"reflectd-mailread"
 #define INBOX_READER_MS		5000	/* then it is killed */
+#define INBOX_REAP_MS		100	/* its output closed, it must end */
 
 #ifndef REFLECTD_LIBEXECDIR
 #define REFLECTD_LIBEXECDIR	"/usr/local/libexec/reflectd"
@@ -72,10 +74,18 @@ static struct {
 	char			**queue;	/* names in new/ to take */
 	size_t			 nqueue;
 	size_t			 at;
+	struct {
+		pid_t		 pid;		/* 0: no reader runs */
+		int		 fd;		/* its standard output */
+		struct event	*ev;
+		char		 name[256];	/* the message it reads */
+		char		 out[8192];	/* what it said so far */
+		size_t		 len;
+	} reader;
 	char			**stuck;	/* could not be moved */
 	size_t			 nstuck;
 	int			 inited;
-} inbox_g = { .ifd = -1 };
+} inbox_g = { .ifd = -1, .reader = { .fd = -1 } };
 
 static int	inbox_watch(struct err *);
 static void	inbox_unwatch(void);
@@ -85,9 +95,13 @@ static void	inbox_step_cb(evutil_socket_t, short, void *);
 static void	inbox_queue_free(void);
 static int	inbox_fill(void);
 static int	inbox_is_stuck(const char *);
-static void	inbox_take(const char *);
+static int	inbox_take(const char *);
+static void	inbox_finish(const char *, const struct inbox_reply *);
 static const char *inbox_reader_path(void);
-static int	inbox_reader_run(int, struct inbox_reply *);
+static int	inbox_reader_start(const char *, int);
+static void	inbox_reader_stop(void);
+static void	inbox_reader_reap(int *);
+static void	inbox_reader_cb(evutil_socket_t, short, void *);
 static int	inbox_apply(const char *, time_t, const struct inbox_reply *,
 		    struct inbox_verdict *, struct err *);
 static int	inbox_move(const char *);
@@ -286,6 +300,7 @@ inbox_watch(struct err *err)
 static void
 inbox_unwatch(void)
 {
+	inbox_reader_stop();
 	if (inbox_g.iev != NULL) {
 		event_free(inbox_g.iev);
 		inbox_g.iev = NULL;
@@ -421,33 +436,24 @@ inbox_fill(void)
 	return ((int)inbox_g.nqueue);
 }
 
-/* One message per call; the next waits for another turn of the loop. */
+/*
+ * One message per call, the next at another turn of the loop; while a
+ * message's reader runs the loop goes on, and its answer takes the next.
+ */
 static void
 inbox_step_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
 	(void)arg;
+	if (inbox_g.reader.pid > 0)
+		return;		/* its answer takes the next step */
 	if (inbox_g.at >= inbox_g.nqueue && inbox_fill() == 0)
 		return;
-	inbox_take(inbox_g.queue[inbox_g.at++]);
+	if (inbox_take(inbox_g.queue[inbox_g.at++]))
+		return;
 	if (inbox_g.at < inbox_g.nqueue || inbox_fill() > 0)
 		event_active(inbox_g.step, 0, 0);
-}
-
-int
-inbox_scan(void)
-{
-	int	n = 0;
-
-	if (inbox_fill() == 0)
-		return (0);
-	while (inbox_g.at < inbox_g.nqueue) {
-		inbox_take(inbox_g.queue[inbox_g.at++]);
-		n++;
-	}
-	inbox_queue_free();
-	return (n);
 }
 
 /* new/NAME to cur/NAME:2,S (the flags it had, with S). */
@@ -510,30 +516,21 @@ inbox_reader_path(void)
 }
 
 /*
- * Read the message open on fd with reflectd-mailread, its standard
- * input, and what it says into r.  A reader that fails, is killed or
- * says nothing readable leaves r with why set, so that the message is
- * kept as unreadable like any other; -1 only when no reader could be
- * started, and the message waits.  The loop waits for the reader, at
- * most INBOX_READER_MS: parsing one message takes milliseconds.
+ * Start reflectd-mailread on the message open on fd (its standard input)
+ * for name; its answer comes to inbox_reader_cb.  -1 when no reader could
+ * be started: the message waits in new/ for the next scan.
  */
 static int
-inbox_reader_run(int fd, struct inbox_reply *r)
+inbox_reader_start(const char *name, int fd)
 {
 	posix_spawn_file_actions_t	 fa;
-	struct pollfd			 pfd;
+	struct timeval			 tv = { INBOX_READER_MS / 1000,
+					    (INBOX_READER_MS % 1000) * 1000 };
 	char				*argv[] = { (char *)INBOX_READER, NULL };
-	char				 out[8192], how[64];
 	const char			*path = inbox_reader_path();
-	size_t				 len = 0;
-	ssize_t				 got;
-	uint64_t			 deadline;
-	pid_t				 pid;
-	int				 pipefd[2], rc, status, left, killed = 0;
+	int				 pipefd[2], rc;
 
-	memset(r, 0, sizeof(*r));
-	r->sequence = -1;
-	if (pipe2(pipefd, O_CLOEXEC) == -1) {
+	if (pipe2(pipefd, O_CLOEXEC | O_NONBLOCK) == -1) {
 		log_warn("inbox: pipe");
 		return (-1);
 	}
@@ -541,111 +538,202 @@ inbox_reader_run(int fd, struct inbox_reply *r)
 	posix_spawn_file_actions_adddup2(&fa, fd, STDIN_FILENO);
 	posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
 	posix_spawn_file_actions_addclosefrom_np(&fa, STDERR_FILENO + 1);
-	rc = posix_spawn(&pid, path, &fa, NULL, argv, environ);
+	rc = posix_spawn(&inbox_g.reader.pid, path, &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	close(pipefd[1]);
 	if (rc != 0) {
 		log_warnx("inbox: cannot run %s: %s; the message waits in "
 		    "new/", path, strerror(rc));
 		close(pipefd[0]);
+		inbox_g.reader.pid = 0;
 		return (-1);
 	}
-	deadline = util_ms() + INBOX_READER_MS;
-	pfd.fd = pipefd[0];
-	pfd.events = POLLIN;
-	for (;;) {
-		left = (int)(deadline - util_ms());
-		if (deadline <= util_ms() || (rc = poll(&pfd, 1, left)) == 0) {
-			kill(pid, SIGKILL);
-			killed = 1;
-			break;
-		}
-		if (rc == -1) {
-			if (errno == EINTR)
-				continue;
-			kill(pid, SIGKILL);
-			break;
-		}
-		got = read(pipefd[0], out + len, sizeof(out) - 1 - len);
-		if (got == -1 && errno == EINTR)
-			continue;
-		if (got <= 0)
-			break;
-		if ((len += (size_t)got) == sizeof(out) - 1) {
-			kill(pid, SIGKILL);	/* no reply is this long */
-			break;
-		}
+	inbox_g.reader.fd = pipefd[0];
+	inbox_g.reader.len = 0;
+	snprintf(inbox_g.reader.name, sizeof(inbox_g.reader.name), "%s",
+	    name);
+	inbox_g.reader.ev = event_new(inbox_g.base, pipefd[0],
+	    EV_READ | EV_PERSIST, inbox_reader_cb, NULL);
+	if (inbox_g.reader.ev == NULL || event_add(inbox_g.reader.ev,
+	    &tv) == -1) {
+		log_warnx("inbox: cannot wait for %s", path);
+		inbox_reader_stop();
+		return (-1);
 	}
-	close(pipefd[0]);
-	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
-		continue;
-	if (killed)
-		snprintf(how, sizeof(how), "took over %d ms",
-		    INBOX_READER_MS);
-	else if (WIFSIGNALED(status))
-		snprintf(how, sizeof(how), "was killed by signal %d",
-		    WTERMSIG(status));
-	else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		snprintf(how, sizeof(how), "exited %d",
-		    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-	else if (inbox_reply_decode(out, len, r) == -1)
-		snprintf(how, sizeof(how), "said nothing readable");
-	else
-		return (0);
-	memset(r, 0, sizeof(*r));
-	r->sequence = -1;
-	snprintf(r->why, sizeof(r->why), "unreadable: the mail reader %s",
-	    how);
-	log_warnx("inbox: %s %s", path, how);
 	return (0);
 }
 
+/* Kill the reader, if one runs, and forget it: its message waits. */
 static void
+inbox_reader_stop(void)
+{
+	if (inbox_g.reader.pid <= 0)
+		return;
+	kill(inbox_g.reader.pid, SIGKILL);
+	inbox_reader_reap(NULL);
+}
+
+/*
+ * Wait for the reader, which has ended its answer or is killed, and free
+ * what watched it; its wait status into status when not NULL.  A reader
+ * that closed its output yet runs on is given INBOX_REAP_MS, then killed.
+ */
+static void
+inbox_reader_reap(int *status)
+{
+	uint64_t	deadline = util_ms() + INBOX_REAP_MS;
+	pid_t		rc;
+	int		st = 0;
+
+	if (inbox_g.reader.ev != NULL)
+		event_free(inbox_g.reader.ev);
+	inbox_g.reader.ev = NULL;
+	if (inbox_g.reader.fd != -1)
+		close(inbox_g.reader.fd);
+	inbox_g.reader.fd = -1;
+	for (;;) {
+		rc = waitpid(inbox_g.reader.pid, &st, WNOHANG);
+		if (rc == -1 && errno == EINTR)
+			continue;
+		if (rc != 0)
+			break;
+		if (util_ms() >= deadline) {
+			kill(inbox_g.reader.pid, SIGKILL);
+			deadline = UINT64_MAX;
+		}
+		usleep(1000);
+	}
+	inbox_g.reader.pid = 0;
+	if (status != NULL)
+		*status = rc == -1 ? -1 : st;
+}
+
+/*
+ * The reader's answer, a piece at a time: when it ends (or the reader is
+ * killed for taking too long or saying too much), judge and apply it.  A
+ * reader that fails, is killed or says nothing readable leaves the reply
+ * with why set, so the message is kept as unreadable like any other.
+ */
+static void
+inbox_reader_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct inbox_reply	 r;
+	char			 how[64], name[sizeof(inbox_g.reader.name)];
+	ssize_t			 got;
+	size_t			 room;
+	int			 status = 0, killed = 0;
+
+	(void)arg;
+	how[0] = '\0';
+	if (what & EV_TIMEOUT) {
+		kill(inbox_g.reader.pid, SIGKILL);
+		snprintf(how, sizeof(how), "took over %d ms", INBOX_READER_MS);
+		killed = 1;
+	} else {
+		room = sizeof(inbox_g.reader.out) - 1 - inbox_g.reader.len;
+		got = read(fd, inbox_g.reader.out + inbox_g.reader.len, room);
+		if (got == -1 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (got > 0 && (size_t)got < room) {
+			inbox_g.reader.len += (size_t)got;
+			return;
+		}
+		if (got > 0) {
+			kill(inbox_g.reader.pid, SIGKILL);
+			snprintf(how, sizeof(how), "said too much");
+			killed = 1;
+		}
+	}
+	snprintf(name, sizeof(name), "%s", inbox_g.reader.name);
+	inbox_reader_reap(&status);
+	memset(&r, 0, sizeof(r));
+	if (killed)
+		;
+	else if (status == -1 || WIFSIGNALED(status))
+		snprintf(how, sizeof(how), "was killed by signal %d",
+		    status == -1 ? 0 : WTERMSIG(status));
+	else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		snprintf(how, sizeof(how), "exited %d",
+		    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	else if (inbox_reply_decode(inbox_g.reader.out, inbox_g.reader.len,
+	    &r) == -1)
+		snprintf(how, sizeof(how), "said nothing readable");
+	if (how[0] != '\0') {
+		memset(&r, 0, sizeof(r));
+		snprintf(r.why, sizeof(r.why), "unreadable: the mail reader %s",
+		    how);
+		log_warnx("inbox: %s: %s %s", name, INBOX_READER, how);
+	}
+	if (r.why[0] != '\0' && r.method == 0)
+		r.sequence = -1;
+	inbox_finish(name, &r);
+	if (inbox_g.step != NULL)
+		event_active(inbox_g.step, 0, 0);
+}
+
+/*
+ * Take one message from new/: 1 when its reader now runs (the answer
+ * comes later, and takes the next step), else 0: it was settled at once
+ * (already seen, unreadable, too large) or waits for the next scan.
+ */
+static int
 inbox_take(const char *name)
 {
 	struct inbox_reply	 r;
-	struct inbox_verdict	 v;
 	struct stat		 st;
 	struct err		 err;
 	char			 p[4096];
-	int			 fd, seen;
+	int			 fd, seen, rc;
 
 	snprintf(p, sizeof(p), "%s/new/%s", inbox_g.path, name);
 	err_clear(&err);
 	if ((seen = store_inbox_seen(inbox_g.store, name, &err)) == -1) {
 		log_warnx("inbox: %s", err.msg);
-		return;		/* the store is unwell: try again later */
+		return (0);	/* the store is unwell: try again later */
 	}
 	if (seen) {
 		inbox_move(name);
-		return;
+		return (0);
 	}
 	memset(&r, 0, sizeof(r));
+	r.sequence = -1;
 	if ((fd = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
-		if (errno != ENOENT)
-			snprintf(r.why, sizeof(r.why), "cannot be read: %s",
-			    strerror(errno));
-		else
-			return;
+		if (errno == ENOENT)
+			return (0);
+		snprintf(r.why, sizeof(r.why), "cannot be read: %s",
+		    strerror(errno));
 	} else if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
 		snprintf(r.why, sizeof(r.why), "not a regular file");
 	} else if (st.st_size > INBOX_MAX_MESSAGE) {
 		snprintf(r.why, sizeof(r.why), "larger than %d bytes",
 		    INBOX_MAX_MESSAGE);
-	} else if (inbox_reader_run(fd, &r) == -1) {
+	} else {
+		rc = inbox_reader_start(name, fd);
 		close(fd);
-		return;		/* it stays in new/ for the next scan */
+		return (rc == 0);
 	}
 	if (fd != -1)
 		close(fd);
-	if (inbox_apply(name, clock_now(), &r, &v, &err) == -1) {
+	inbox_finish(name, &r);
+	return (0);
+}
+
+/* Judge and apply what a message says, then move it to cur/. */
+static void
+inbox_finish(const char *name, const struct inbox_reply *r)
+{
+	struct inbox_verdict	v;
+	struct err		err;
+
+	err_clear(&err);
+	if (inbox_apply(name, clock_now(), r, &v, &err) == -1) {
 		log_warnx("inbox: %s: %s; it stays in new/", name, err.msg);
 		return;
 	}
 	log_info("inbox: %s %s%s%s", name, inbox_state_name(v.state),
 	    v.state == INBOX_APPLIED ? "" : ": ",
 	    v.state == INBOX_APPLIED ? "" : v.reason);
-	log_debug("inbox: %s from %s about %s: %s", name, r.from, r.uid,
+	log_debug("inbox: %s from %s about %s: %s", name, r->from, r->uid,
 	    v.reason);
 	inbox_move(name);
 }

@@ -6,10 +6,13 @@ its replies Maildir and takes back one line of JSON.  Checked here:
 - the daemon maps neither GMime nor GLib, before and after reading mail,
   and a message read by the real reader is judged by what it says (plain
   mail is "no calendar reply in it", a COUNTER is refused);
-- a reader that crashes, hangs, prints nonsense or exits non-zero costs
-  that message only: it is listed as ignored with "unreadable: the mail
-  reader ..." and moved to cur/, the daemon keeps serving, and the next
-  message is read.  Those readers are scripts put beside a copy of the
+- a reader that crashes, hangs, prints nonsense or too much, exits
+  non-zero or runs on after its answer costs that message only: it is
+  listed as ignored with "unreadable: the mail reader ..." and moved to
+  cur/, the daemon keeps serving (status answers while a reader hangs),
+  and the next message is read;
+- a daemon stopped while a reader hangs stops at once, and that message
+  waits in new/ and is read at the next start.  Those readers are scripts put beside a copy of the
   daemon, which runs the reflectd-mailread beside its own executable.
 """
 
@@ -118,6 +121,10 @@ def broken_readers():
         ("half", "#!/bin/sh\ncat >/dev/null\necho '{\"method\": 1}'\n",
          "said nothing readable"),
         ("fails", "#!/bin/sh\nexit 3\n", "exited 3"),
+        ("babbles", "#!/bin/sh\ncat >/dev/null\nexec yes\n",
+         "said too much"),
+        ("lingers", "#!/bin/sh\ncat >/dev/null\nexec >&-\nexec sleep 30\n",
+         "was killed by signal 9"),
         ("hangs", "#!/bin/sh\nexec sleep 30\n", "took over 5000 ms"),
     ]
     n = 0
@@ -127,6 +134,14 @@ def broken_readers():
         os.chmod(reader, stat.S_IRWXU)
         n += 1
         name = deliver(box, n, PLAIN)
+        if label == "hangs":
+            # The loop is not held while a reader runs.
+            time.sleep(1)
+            t0 = time.monotonic()
+            st = d.status()
+            dt = time.monotonic() - t0
+            check("uptime_s" in st and dt < 1.0,
+                  "status answers in %.2f s while a reader hangs" % dt)
         msgs = d.inbox_read(n, timeout=20)
         m = by_file(msgs, name)
         check(m.get("state") == "ignored" and
@@ -137,14 +152,30 @@ def broken_readers():
         check(name in " ".join(os.listdir(os.path.join(box, "cur"))),
               "%s reader: the message went to cur/" % label)
 
-    # The real reader back beside it: the next message is read again.
-    shutil.copy(os.path.join(os.path.dirname(saved), "reflectd-mailread"),
-                reader)
+    # Stopped while a reader hangs: the daemon ends at once, the reader
+    # with it, and the message waits in new/ for the next start.
     n += 1
     name = deliver(box, n, PLAIN)
+    time.sleep(1)
+    t0 = time.monotonic()
+    d.stop()
+    check(time.monotonic() - t0 < 4,
+          "the daemon stops in %.1f s while a reader hangs" %
+          (time.monotonic() - t0))
+    check(os.listdir(os.path.join(box, "new")) == [name],
+          "the message being read when it stopped is still in new/")
+
+    # The real reader back beside it: that message is read at the start.
+    shutil.copy(os.path.join(os.path.dirname(saved), "reflectd-mailread"),
+                reader)
+    rt.REFLECTD = reflectd
+    try:
+        d.start()
+    finally:
+        rt.REFLECTD = saved
     m = by_file(d.inbox_read(n), name)
     check(m.get("reason") == "no calendar reply in it",
-          "with the reader mended, mail is read again: %r" % m)
+          "with the reader mended, the waiting message is read: %r" % m)
     d.stop()
 
 
