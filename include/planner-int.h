@@ -25,6 +25,7 @@ struct config;
 /* A full run of more occurrences has this page cache (store_cache_size). */
 #define PLANNER_BIG_RUN		5000
 #define PLANNER_BIG_CACHE_KIB	32768
+#define PLAN_TEXT_BLOCK		(16 * 1024)	/* struct plan_text */
 
 /* One series prepared for a run. */
 struct plan_series {
@@ -40,9 +41,15 @@ struct plan_series {
 
 /* One session's stored attendees: att[off .. off + n). */
 struct plan_attrun {
-	const char	*session;
+	const char	*session;	/* in the run's texts */
 	size_t		 off;
 	size_t		 n;
+};
+
+/* A stored attendee; its session is its run's (struct plan_attrun). */
+struct plan_att {
+	char	member[SLUG_MAX + 1];
+	int	role;
 };
 
 struct plan_occ {
@@ -68,14 +75,18 @@ struct plan_run {
 	struct member			*psychs;
 	size_t				 npsychs;
 	struct sched_absences		 abs;
-	struct session			*stored;
+	struct plan_stored		*stored;
 	size_t				 nstored;
-	struct session			**byid;
+	size_t				 capstored;
+	struct plan_text		*texts;	/* what stored points into */
+	struct plan_stored		**byid;
 	unsigned char			*seen;
-	struct session_attendee		*att;	/* each session's together */
+	struct plan_att			*att;	/* each session's together */
 	size_t				 natt;
+	size_t				 capatt;
 	struct plan_attrun		*attrun;	/* by session */
 	size_t				 nattrun;
+	size_t				 capattrun;
 	struct sched_book		*book;
 	struct plan_occ			*occ;
 	size_t				 nocc;
@@ -109,6 +120,38 @@ struct plan_run {
 	size_t				 nwiden;
 };
 
+/*
+ * A stored session as a run holds it: struct session less its long texts,
+ * which point into the run's texts ("" when empty).  A region's year of
+ * sessions as struct session was 38 MB, most of it empty reason and team
+ * buffers; plan_stored_session makes the whole struct when one is needed.
+ */
+struct plan_stored {
+	char		 id[SCHED_ID_MAX + 1];
+	char		 series[SLUG_MAX + 1];
+	char		 psychologist[SLUG_MAX + 1];
+	int		 kind;
+	int		 state;
+	int		 manual;
+	int		 sequence;
+	int		 invited;
+	int		 uncovered_alerted;
+	time_t		 start;
+	time_t		 end;
+	const char	*location;
+	const char	*cover_reason;
+	const char	*uid;
+	const char	*teams;
+};
+
+/* Text kept for a run's stored sessions, a block at a time. */
+struct plan_text {
+	struct plan_text	*next;
+	size_t			 used;
+	size_t			 size;
+	char			 buf[];
+};
+
 /* A week where a psychologist's booking changed ("" anyone's). */
 struct plan_week {
 	time_t	monday;
@@ -122,9 +165,13 @@ struct plan_wanted {
 };
 
 /* planner.c */
-struct session	*plan_find(struct plan_run *, const char *id);
+struct plan_stored *plan_find(struct plan_run *, const char *id);
+/* A stored session as the whole struct. */
+void		 plan_stored_session(const struct plan_stored *,
+		    struct session *);
 /* A stored session this run decides again (its booking taken out). */
-int		 plan_rebooked(const struct plan_run *, const struct session *);
+int		 plan_rebooked(const struct plan_run *,
+		    const struct plan_stored *);
 /* The psychologist for a session, cover kept while free. */
 int		 plan_choose(struct plan_run *, const char *wanted, time_t,
 		    time_t, const char *old, const char *old_reason,

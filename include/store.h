@@ -250,6 +250,14 @@ int	store_session_list(struct store *, time_t from, time_t until,
 	    const char *psychologist, struct session **, size_t *,
 	    struct err *);
 /* The same of the sessions in scope (store_scope_*), any state. */
+/*
+ * The sessions store_session_list (no filter) or, scoped,
+ * store_session_list_scoped gives, one at a time to cb, which may keep
+ * nothing of x but copies: no array of them all.
+ */
+int	store_session_each(struct store *, time_t from, time_t until,
+	    int scoped, void (*cb)(void *, const struct session *), void *,
+	    struct err *);
 int	store_session_list_scoped(struct store *, time_t from, time_t until,
 	    struct session **, size_t *, struct err *);
 int	store_session_insert(struct store *, const struct session *,
@@ -275,6 +283,10 @@ int	store_session_count_planned(struct store *, int *, struct err *);
  * filled), each session's rows together but the sessions and the rows in
  * no promised order; or of one session with attendance.
  */
+/* The rows store_attendees_range(_scoped) gives, one at a time to cb. */
+int	store_attendees_each(struct store *, time_t from, time_t until,
+	    int scoped, void (*cb)(void *, const struct session_attendee *),
+	    void *, struct err *);
 int	store_attendees_range(struct store *, time_t from, time_t until,
 	    struct session_attendee **, size_t *, struct err *);
 int	store_attendees_range_scoped(struct store *, time_t from,

@@ -370,7 +370,7 @@ plan_premark(struct plan_run *p, struct err *err)
 {
 	const struct planner_scope	*sc = p->scope;
 	const struct planner_dirty	*d;
-	struct session			*old;
+	struct plan_stored		*old;
 	unsigned char			*will;
 	char				 id[SCHED_ID_MAX + 1];
 	time_t				 a, b, t;

@@ -57,6 +57,9 @@ static double	 planner_full;
 
 static int	 plan_load(struct plan_run *, struct err *);
 static void	 plan_free(struct plan_run *);
+static const char *plan_text(struct plan_run *, const char *);
+static void	 plan_stored_add(void *, const struct session *);
+static void	 plan_att_add(void *, const struct session_attendee *);
 static int	 plan_expand(struct plan_run *, struct plan_series *);
 static int	 plan_occ_cmp(const void *, const void *);
 static int	 plan_byid_cmp(const void *, const void *);
@@ -66,7 +69,6 @@ static int	 plan_byteam_cmp(const void *, const void *);
 static size_t	 plan_team_members(const struct plan_run *,
 		    const struct member **, const char *, size_t *);
 static int	 plan_attrun_cmp(const void *, const void *);
-static int	 plan_att_cmp(const void *, const void *);
 static void	 plan_attruns(struct plan_run *);
 static int	 plan_attendees_same(struct plan_run *, const char *,
 		    const struct sched_attendee *, size_t);
@@ -90,8 +92,8 @@ static int	 planner_own_run(const char *, int,
 static int
 plan_byid_cmp(const void *a, const void *b)
 {
-	return (strcmp((*(struct session *const *)a)->id,
-	    (*(struct session *const *)b)->id));
+	return (strcmp((*(struct plan_stored *const *)a)->id,
+	    (*(struct plan_stored *const *)b)->id));
 }
 
 static int
@@ -104,10 +106,86 @@ plan_occ_cmp(const void *a, const void *b)
 	return (strcmp(x->ps->r->slug, y->ps->r->slug));
 }
 
-struct session *
+/* A copy of t kept until the run ends ("" costs nothing). */
+static const char *
+plan_text(struct plan_run *p, const char *t)
+{
+	struct plan_text	*b = p->texts;
+	size_t			 n = strlen(t) + 1, size;
+	char			*out;
+
+	if (n == 1)
+		return ("");
+	if (b == NULL || b->size - b->used < n) {
+		size = n > PLAN_TEXT_BLOCK ? n : PLAN_TEXT_BLOCK;
+		b = xmalloc(sizeof(*b) + size);
+		b->next = p->texts;
+		b->used = 0;
+		b->size = size;
+		p->texts = b;
+	}
+	out = b->buf + b->used;
+	memcpy(out, t, n);
+	b->used += n;
+	return (out);
+}
+
+/* store_session_each: one stored session into the run. */
+static void
+plan_stored_add(void *arg, const struct session *x)
+{
+	struct plan_run		*p = arg;
+	struct plan_stored	*y;
+
+	if (p->nstored == p->capstored) {
+		p->capstored = p->capstored == 0 ? 256 : p->capstored * 2;
+		p->stored = xreallocarray(p->stored, p->capstored,
+		    sizeof(*p->stored));
+	}
+	y = &p->stored[p->nstored++];
+	memcpy(y->id, x->id, sizeof(y->id));
+	memcpy(y->series, x->series, sizeof(y->series));
+	memcpy(y->psychologist, x->psychologist, sizeof(y->psychologist));
+	y->kind = x->kind;
+	y->state = x->state;
+	y->manual = x->manual;
+	y->sequence = x->sequence;
+	y->invited = x->invited;
+	y->uncovered_alerted = x->uncovered_alerted;
+	y->start = x->start;
+	y->end = x->end;
+	y->location = plan_text(p, x->location);
+	y->cover_reason = plan_text(p, x->cover_reason);
+	y->uid = plan_text(p, x->uid);
+	y->teams = plan_text(p, x->teams);
+}
+
+void
+plan_stored_session(const struct plan_stored *y, struct session *x)
+{
+	memset(x, 0, sizeof(*x));
+	memcpy(x->id, y->id, sizeof(x->id));
+	memcpy(x->series, y->series, sizeof(x->series));
+	memcpy(x->psychologist, y->psychologist, sizeof(x->psychologist));
+	x->kind = y->kind;
+	x->state = y->state;
+	x->manual = y->manual;
+	x->sequence = y->sequence;
+	x->invited = y->invited;
+	x->uncovered_alerted = y->uncovered_alerted;
+	x->start = y->start;
+	x->end = y->end;
+	snprintf(x->location, sizeof(x->location), "%s", y->location);
+	snprintf(x->cover_reason, sizeof(x->cover_reason), "%s",
+	    y->cover_reason);
+	snprintf(x->uid, sizeof(x->uid), "%s", y->uid);
+	snprintf(x->teams, sizeof(x->teams), "%s", y->teams);
+}
+
+struct plan_stored *
 plan_find(struct plan_run *p, const char *id)
 {
-	struct session	key, *kp = &key, **hit;
+	struct plan_stored	key, *kp = &key, **hit;
 
 	if (p->nstored == 0)
 		return (NULL);
@@ -193,11 +271,11 @@ plan_load(struct plan_run *p, struct err *err)
 		    err) == -1 ||
 		    store_series_list_scoped(p->store, &p->series, &p->nseries,
 		    err) == -1 ||
-		    store_session_list_scoped(p->store,
+		    store_session_each(p->store,
 		    p->now - PLANNER_BOOK_MARGIN, p->until + PLANNER_BOOK_MARGIN,
-		    &p->stored, &p->nstored, err) == -1 ||
-		    store_attendees_range_scoped(p->store, p->now,
-		    p->until + PLANNER_BOOK_MARGIN, &p->att, &p->natt,
+		    1, plan_stored_add, p, err) == -1 ||
+		    store_attendees_each(p->store, p->now,
+		    p->until + PLANNER_BOOK_MARGIN, 1, plan_att_add, p,
 		    err) == -1) {
 			free(abs);
 			return (-1);
@@ -208,11 +286,12 @@ plan_load(struct plan_run *p, struct err *err)
 	    err) == -1 ||
 	    people_absence_list(p->store, NULL, NULL, &abs, &nabs, err) == -1 ||
 	    series_list(p->store, NULL, &p->series, &p->nseries, err) == -1 ||
-	    store_session_list(p->store, p->now - PLANNER_BOOK_MARGIN,
-	    p->until + PLANNER_BOOK_MARGIN, NULL, NULL, NULL, NULL,
-	    &p->stored, &p->nstored, err) == -1 ||
-	    store_attendees_range(p->store, p->now,
-	    p->until + PLANNER_BOOK_MARGIN, &p->att, &p->natt, err) == -1) {
+	    store_session_each(p->store, p->now - PLANNER_BOOK_MARGIN,
+	    p->until + PLANNER_BOOK_MARGIN, 0, plan_stored_add, p,
+	    err) == -1 ||
+	    store_attendees_each(p->store, p->now,
+	    p->until + PLANNER_BOOK_MARGIN, 0, plan_att_add, p,
+	    err) == -1) {
 		free(abs);
 		return (-1);
 	}
@@ -288,7 +367,8 @@ plan_load(struct plan_run *p, struct err *err)
 static void
 plan_free(struct plan_run *p)
 {
-	size_t	i;
+	struct plan_text	*t;
+	size_t			 i;
 
 	for (i = 0; p->ps != NULL && i < p->nseries; i++)
 		free(p->ps[i].members);
@@ -299,6 +379,10 @@ plan_free(struct plan_run *p)
 	free(p->psychs);
 	sched_absences_free(&p->abs);
 	free(p->stored);
+	while ((t = p->texts) != NULL) {
+		p->texts = t->next;
+		free(t);
+	}
 	free(p->byid);
 	free(p->seen);
 	free(p->att);
@@ -360,47 +444,80 @@ plan_attrun_cmp(const void *a, const void *b)
 	    ((const struct plan_attrun *)b)->session));
 }
 
-static int
-plan_att_cmp(const void *a, const void *b)
+/*
+ * store_attendees_each: one stored attendee into the run.  The rows come
+ * each session's together, so a run per session is begun whenever the
+ * session changes; plan_attruns sorts the runs.
+ */
+static void
+plan_att_add(void *arg, const struct session_attendee *a)
 {
-	return (strcmp(((const struct session_attendee *)a)->session,
-	    ((const struct session_attendee *)b)->session));
+	struct plan_run		*p = arg;
+	struct plan_attrun	*run;
+
+	run = p->nattrun > 0 ? &p->attrun[p->nattrun - 1] : NULL;
+	if (run == NULL || strcmp(run->session, a->session) != 0) {
+		if (p->nattrun == p->capattrun) {
+			p->capattrun = p->capattrun == 0 ? 256 :
+			    p->capattrun * 2;
+			p->attrun = xreallocarray(p->attrun, p->capattrun,
+			    sizeof(*p->attrun));
+		}
+		run = &p->attrun[p->nattrun++];
+		run->session = plan_text(p, a->session);
+		run->off = p->natt;
+		run->n = 0;
+	}
+	if (p->natt == p->capatt) {
+		p->capatt = p->capatt == 0 ? 1024 : p->capatt * 2;
+		p->att = xreallocarray(p->att, p->capatt, sizeof(*p->att));
+	}
+	memcpy(p->att[p->natt].member, a->member, sizeof(p->att->member));
+	p->att[p->natt++].role = a->role;
+	run->n++;
 }
 
 /*
- * The stored attendees come each session's together, the sessions in the
- * store's order: a run per session, the runs sorted by session.  Should a
- * session come in two runs, the rows are sorted by session instead.
+ * The runs by session.  Should a session have come in two runs (not in
+ * the store's order), its rows are gathered into one, in a copy.
  */
 static void
 plan_attruns(struct plan_run *p)
 {
-	size_t	i, k;
-	int	again = 0;
+	struct plan_att		*v;
+	struct plan_attrun	*r;
+	size_t			 i, k, j, n;
 
-	for (;;) {
-		free(p->attrun);
-		p->attrun = xcalloc(p->natt + 1, sizeof(*p->attrun));
-		p->nattrun = 0;
-		for (i = 0; i < p->natt; i = k) {
-			for (k = i + 1; k < p->natt && strcmp(p->att[k].session,
-			    p->att[i].session) == 0; k++)
-				;
-			p->attrun[p->nattrun].session = p->att[i].session;
-			p->attrun[p->nattrun].off = i;
-			p->attrun[p->nattrun++].n = k - i;
-		}
+	if (p->nattrun > 1)
 		qsort(p->attrun, p->nattrun, sizeof(*p->attrun),
 		    plan_attrun_cmp);
-		for (i = 1; i < p->nattrun; i++)
-			if (strcmp(p->attrun[i - 1].session,
-			    p->attrun[i].session) == 0)
-				break;
-		if (i >= p->nattrun || again)
-			return;
-		qsort(p->att, p->natt, sizeof(*p->att), plan_att_cmp);
-		again = 1;
+	for (i = 1; i < p->nattrun; i++)
+		if (strcmp(p->attrun[i - 1].session,
+		    p->attrun[i].session) == 0)
+			break;
+	if (i >= p->nattrun)
+		return;
+	v = xreallocarray(NULL, p->natt + 1, sizeof(*v));
+	r = xcalloc(p->nattrun + 1, sizeof(*r));
+	for (i = 0, n = 0, k = 0; i < p->nattrun; i = j) {
+		r[k].session = p->attrun[i].session;
+		r[k].off = n;
+		for (j = i; j < p->nattrun && strcmp(p->attrun[j].session,
+		    p->attrun[i].session) == 0; j++) {
+			memcpy(v + n, p->att + p->attrun[j].off,
+			    p->attrun[j].n * sizeof(*v));
+			n += p->attrun[j].n;
+		}
+		r[k].n = n - r[k].off;
+		k++;
 	}
+	free(p->att);
+	free(p->attrun);
+	p->att = v;
+	p->attrun = r;
+	p->nattrun = k;
+	p->capatt = p->natt + 1;
+	p->capattrun = p->nattrun + 1;
 }
 
 /* Stored attendees of id (any order) against want (any order). */
@@ -436,7 +553,8 @@ plan_decide(struct plan_run *p, struct plan_occ *oc, struct err *err)
 	struct sched_choice	 ch;
 	const char		*was;
 	struct sched_attendee	*att = NULL;
-	struct session		*old, x;
+	struct plan_stored	*old;
+	struct session		 x;
 	char			 id[SCHED_ID_MAX + 1];
 	size_t			 natt;
 	int			 rc = -1, changed = 0, newpsych = 0;
@@ -447,7 +565,7 @@ plan_decide(struct plan_run *p, struct plan_occ *oc, struct err *err)
 		if (old->state == SESSION_HELD || old->manual ||
 		    old->start < p->now)
 			return (0);
-		x = *old;
+		plan_stored_session(old, &x);
 		if (old->psychologist[0] != '\0')
 			sched_book_remove(p->book, old->psychologist, id);
 	} else {
@@ -542,7 +660,7 @@ out:
  * window, its series expanded.  Its booking is taken out before deciding.
  */
 int
-plan_rebooked(const struct plan_run *p, const struct session *x)
+plan_rebooked(const struct plan_run *p, const struct plan_stored *x)
 {
 	size_t	j;
 
@@ -629,9 +747,10 @@ plan_choose(struct plan_run *p, const char *wanted, time_t start,
 static int
 plan_cancel_gone(struct plan_run *p, struct err *err)
 {
-	struct session	*x;
-	size_t		 i, j;
-	int		 keep;
+	struct plan_stored	*x;
+	struct session		 whole;
+	size_t			 i, j;
+	int			 keep;
 
 	for (i = 0; i < p->nstored; i++) {
 		x = &p->stored[i];
@@ -646,7 +765,8 @@ plan_cancel_gone(struct plan_run *p, struct err *err)
 		if (keep)
 			continue;
 		x->state = SESSION_CANCELLED;
-		if (store_session_update(p->store, x, err) == -1)
+		plan_stored_session(x, &whole);
+		if (store_session_update(p->store, &whole, err) == -1)
 			return (-1);
 		if (x->psychologist[0] != '\0')
 			sched_book_remove(p->book, x->psychologist, x->id);

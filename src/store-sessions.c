@@ -522,6 +522,33 @@ store_session_list(struct store *s, time_t from, time_t until,
 }
 
 int
+store_session_each(struct store *s, time_t from, time_t until, int scoped,
+    void (*cb)(void *, const struct session *), void *arg, struct err *err)
+{
+	sqlite3_stmt	*st = SESS_STMT(s, scoped ? SESS_SESSION_SCOPED :
+			    SESS_SESSION_LIST);
+	struct session	 x;
+	int		 rc;
+
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)from);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)until);
+	if (!scoped) {
+		sqlite3_bind_null(st, 3);
+		sqlite3_bind_null(st, 4);
+		sqlite3_bind_null(st, 5);
+		sqlite3_bind_null(st, 6);
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		sess_read_session(st, &x);
+		cb(arg, &x);
+	}
+	store_stmt_done(st);
+	if (rc != SQLITE_DONE)
+		return (store_fail(s, "sessions", err));
+	return (0);
+}
+
+int
 store_session_list_scoped(struct store *s, time_t from, time_t until,
     struct session **vp, size_t *np, struct err *err)
 {
@@ -700,6 +727,28 @@ sess_attendees(struct store *s, sqlite3_stmt *st,
 	}
 	*vp = v;
 	*np = n;
+	return (0);
+}
+
+int
+store_attendees_each(struct store *s, time_t from, time_t until, int scoped,
+    void (*cb)(void *, const struct session_attendee *), void *arg,
+    struct err *err)
+{
+	sqlite3_stmt		*st = SESS_STMT(s, scoped ? SESS_ATT_SCOPED :
+				    SESS_ATT_RANGE);
+	struct session_attendee	 a;
+	int			 rc;
+
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)from);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)until);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		sess_read_attendee(st, &a);
+		cb(arg, &a);
+	}
+	store_stmt_done(st);
+	if (rc != SQLITE_DONE)
+		return (store_fail(s, "attendees", err));
 	return (0);
 }
 
