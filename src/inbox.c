@@ -81,6 +81,7 @@ static struct {
 		char		 name[256];	/* the message it reads */
 		char		 out[8192];	/* what it said so far */
 		size_t		 len;
+		double		 deadline;	/* util_ms() */
 	} reader;
 	char			**stuck;	/* could not be moved */
 	size_t			 nstuck;
@@ -486,7 +487,6 @@ inbox_move(const char *name)
 	return (0);
 }
 
-/* Read, judge, apply and move one message; never fails the daemon. */
 /*
  * Where reflectd-mailread is: beside this reflectd when it is there (a
  * build tree), else where it is installed.
@@ -550,6 +550,7 @@ inbox_reader_start(const char *name, int fd)
 	}
 	inbox_g.reader.fd = pipefd[0];
 	inbox_g.reader.len = 0;
+	inbox_g.reader.deadline = util_ms() + INBOX_READER_MS;
 	snprintf(inbox_g.reader.name, sizeof(inbox_g.reader.name), "%s",
 	    name);
 	inbox_g.reader.ev = event_new(inbox_g.base, pipefd[0],
@@ -581,9 +582,9 @@ inbox_reader_stop(void)
 static void
 inbox_reader_reap(int *status)
 {
-	uint64_t	deadline = util_ms() + INBOX_REAP_MS;
+	double		deadline = util_ms() + INBOX_REAP_MS;
 	pid_t		rc;
-	int		st = 0;
+	int		st = 0, killed = 0;
 
 	if (inbox_g.reader.ev != NULL)
 		event_free(inbox_g.reader.ev);
@@ -597,9 +598,9 @@ inbox_reader_reap(int *status)
 			continue;
 		if (rc != 0)
 			break;
-		if (util_ms() >= deadline) {
+		if (!killed && util_ms() >= deadline) {
 			kill(inbox_g.reader.pid, SIGKILL);
-			deadline = UINT64_MAX;
+			killed = 1;
 		}
 		usleep(1000);
 	}
@@ -618,9 +619,11 @@ static void
 inbox_reader_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct inbox_reply	 r;
+	struct timeval		 tv;
 	char			 how[64], name[sizeof(inbox_g.reader.name)];
 	ssize_t			 got;
 	size_t			 room;
+	double			 left;
 	int			 status = 0, killed = 0;
 
 	(void)arg;
@@ -636,9 +639,19 @@ inbox_reader_cb(evutil_socket_t fd, short what, void *arg)
 			return;
 		if (got > 0 && (size_t)got < room) {
 			inbox_g.reader.len += (size_t)got;
-			return;
-		}
-		if (got > 0) {
+			/* The deadline stands, however it trickles. */
+			if ((left = inbox_g.reader.deadline - util_ms()) > 0) {
+				tv.tv_sec = (time_t)(left / 1000);
+				tv.tv_usec = (suseconds_t)((left - 1000.0 *
+				    (double)tv.tv_sec) * 1000);
+				event_add(inbox_g.reader.ev, &tv);
+				return;
+			}
+			kill(inbox_g.reader.pid, SIGKILL);
+			snprintf(how, sizeof(how), "took over %d ms",
+			    INBOX_READER_MS);
+			killed = 1;
+		} else if (got > 0) {
 			kill(inbox_g.reader.pid, SIGKILL);
 			snprintf(how, sizeof(how), "said too much");
 			killed = 1;

@@ -6,8 +6,9 @@ its replies Maildir and takes back one line of JSON.  Checked here:
 - the daemon maps neither GMime nor GLib, before and after reading mail,
   and a message read by the real reader is judged by what it says (plain
   mail is "no calendar reply in it", a COUNTER is refused);
-- a reader that crashes, hangs, prints nonsense or too much, exits
-  non-zero or runs on after its answer costs that message only: it is
+- a reader that crashes, hangs, trickles past its 5 s, prints nonsense
+  or too much, exits non-zero or runs on after its answer costs that
+  message only: it is
   listed as ignored with "unreadable: the mail reader ..." and moved to
   cur/, the daemon keeps serving (status answers while a reader hangs),
   and the next message is read;
@@ -125,6 +126,9 @@ def broken_readers():
          "said too much"),
         ("lingers", "#!/bin/sh\ncat >/dev/null\nexec >&-\nexec sleep 30\n",
          "was killed by signal 9"),
+        ("trickles", "#!/bin/sh\ncat >/dev/null\n"
+         "for i in 1 2 3 4 5 6 7 8 9 10; do printf x; sleep 1; done\n",
+         "took over 5000 ms"),
         ("hangs", "#!/bin/sh\nexec sleep 30\n", "took over 5000 ms"),
     ]
     n = 0
