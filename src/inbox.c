@@ -624,14 +624,13 @@ inbox_reader_cb(evutil_socket_t fd, short what, void *arg)
 	ssize_t			 got;
 	size_t			 room;
 	double			 left;
-	int			 status = 0, killed = 0;
+	int			 status = 0;
 
 	(void)arg;
 	how[0] = '\0';
 	if (what & EV_TIMEOUT) {
 		kill(inbox_g.reader.pid, SIGKILL);
 		snprintf(how, sizeof(how), "took over %d ms", INBOX_READER_MS);
-		killed = 1;
 	} else {
 		room = sizeof(inbox_g.reader.out) - 1 - inbox_g.reader.len;
 		got = read(fd, inbox_g.reader.out + inbox_g.reader.len, room);
@@ -650,22 +649,19 @@ inbox_reader_cb(evutil_socket_t fd, short what, void *arg)
 			kill(inbox_g.reader.pid, SIGKILL);
 			snprintf(how, sizeof(how), "took over %d ms",
 			    INBOX_READER_MS);
-			killed = 1;
 		} else if (got > 0) {
 			kill(inbox_g.reader.pid, SIGKILL);
 			snprintf(how, sizeof(how), "said too much");
-			killed = 1;
 		}
 	}
 	snprintf(name, sizeof(name), "%s", inbox_g.reader.name);
 	inbox_reader_reap(&status);
-	memset(&r, 0, sizeof(r));
-	if (killed)
-		;
-	else if (status == -1 || WIFSIGNALED(status))
-		snprintf(how, sizeof(how), "was killed by signal %d",
-		    status == -1 ? 0 : WTERMSIG(status));
-	else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+	/* Unless it was killed (how says why), its end and answer tell. */
+	if (how[0] != '\0' || status == -1 || WIFSIGNALED(status)) {
+		if (how[0] == '\0')
+			snprintf(how, sizeof(how), "was killed by signal %d",
+			    status == -1 ? 0 : WTERMSIG(status));
+	} else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		snprintf(how, sizeof(how), "exited %d",
 		    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	else if (inbox_reply_decode(inbox_g.reader.out, inbox_g.reader.len,
@@ -673,12 +669,11 @@ inbox_reader_cb(evutil_socket_t fd, short what, void *arg)
 		snprintf(how, sizeof(how), "said nothing readable");
 	if (how[0] != '\0') {
 		memset(&r, 0, sizeof(r));
+		r.sequence = -1;
 		snprintf(r.why, sizeof(r.why), "unreadable: the mail reader %s",
 		    how);
 		log_warnx("inbox: %s: %s %s", name, INBOX_READER, how);
 	}
-	if (r.why[0] != '\0' && r.method == 0)
-		r.sequence = -1;
 	inbox_finish(name, &r);
 	if (inbox_g.step != NULL)
 		event_active(inbox_g.step, 0, 0);

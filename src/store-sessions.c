@@ -206,8 +206,16 @@ static int	 sess_series_write_teams(struct store *,
 		    const struct series *, struct err *);
 static void	 sess_bind_series(sqlite3_stmt *, const struct series *);
 static void	 sess_bind_session(sqlite3_stmt *, const struct session *);
+static int	 sess_each(struct store *, sqlite3_stmt *,
+		    void (*)(void *, const struct session *), void *,
+		    struct err *);
+static void	 sess_append(void *, const struct session *);
 static int	 sess_sessions(struct store *, sqlite3_stmt *,
 		    struct session **, size_t *, struct err *);
+static int	 sess_att_each(struct store *, sqlite3_stmt *,
+		    void (*)(void *, const struct session_attendee *), void *,
+		    struct err *);
+static void	 sess_att_append(void *, const struct session_attendee *);
 static int	 sess_attendees(struct store *, sqlite3_stmt *,
 		    struct session_attendee **, size_t *, struct err *);
 static int	 sess_int(struct store *, sqlite3_stmt *, int *, const char *,
@@ -460,28 +468,53 @@ store_series_delete(struct store *s, const char *slug, struct err *err)
 	return (0);
 }
 
+/* Each row of a bound sessions statement to cb; resets st. */
+static int
+sess_each(struct store *s, sqlite3_stmt *st,
+    void (*cb)(void *, const struct session *), void *arg, struct err *err)
+{
+	struct session	x;
+	int		rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		sess_read_session(st, &x);
+		cb(arg, &x);
+	}
+	store_stmt_done(st);
+	if (rc != SQLITE_DONE)
+		return (store_fail(s, "sessions", err));
+	return (0);
+}
+
+struct sess_array {
+	struct session	*v;
+	size_t		 n, cap;
+};
+
+static void
+sess_append(void *arg, const struct session *x)
+{
+	struct sess_array	*a = arg;
+
+	if (a->n == a->cap) {
+		a->cap = a->cap == 0 ? 64 : a->cap * 2;
+		a->v = xreallocarray(a->v, a->cap, sizeof(*a->v));
+	}
+	a->v[a->n++] = *x;
+}
+
 static int
 sess_sessions(struct store *s, sqlite3_stmt *st, struct session **vp,
     size_t *np, struct err *err)
 {
-	struct session	*v = NULL;
-	size_t		 n = 0, cap = 0;
-	int		 rc;
+	struct sess_array	a = { NULL, 0, 0 };
 
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap == 0 ? 64 : cap * 2;
-			v = xreallocarray(v, cap, sizeof(*v));
-		}
-		sess_read_session(st, &v[n++]);
+	if (sess_each(s, st, sess_append, &a, err) == -1) {
+		free(a.v);
+		return (-1);
 	}
-	store_stmt_done(st);
-	if (rc != SQLITE_DONE) {
-		free(v);
-		return (store_fail(s, "sessions", err));
-	}
-	*vp = v;
-	*np = n;
+	*vp = a.v;
+	*np = a.n;
 	return (0);
 }
 
@@ -527,8 +560,6 @@ store_session_each(struct store *s, time_t from, time_t until, int scoped,
 {
 	sqlite3_stmt	*st = SESS_STMT(s, scoped ? SESS_SESSION_SCOPED :
 			    SESS_SESSION_LIST);
-	struct session	 x;
-	int		 rc;
 
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)from);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)until);
@@ -538,14 +569,7 @@ store_session_each(struct store *s, time_t from, time_t until, int scoped,
 		sqlite3_bind_null(st, 5);
 		sqlite3_bind_null(st, 6);
 	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		sess_read_session(st, &x);
-		cb(arg, &x);
-	}
-	store_stmt_done(st);
-	if (rc != SQLITE_DONE)
-		return (store_fail(s, "sessions", err));
-	return (0);
+	return (sess_each(s, st, cb, arg, err));
 }
 
 int
@@ -705,43 +729,15 @@ store_session_count_planned(struct store *s, int *n, struct err *err)
 	    "sessions planned", err));
 }
 
+/* Each row of a bound attendees statement to cb; resets st. */
 static int
-sess_attendees(struct store *s, sqlite3_stmt *st,
-    struct session_attendee **vp, size_t *np, struct err *err)
-{
-	struct session_attendee	*v = NULL;
-	size_t			 n = 0, cap = 0;
-	int			 rc;
-
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap == 0 ? 64 : cap * 2;
-			v = xreallocarray(v, cap, sizeof(*v));
-		}
-		sess_read_attendee(st, &v[n++]);
-	}
-	store_stmt_done(st);
-	if (rc != SQLITE_DONE) {
-		free(v);
-		return (store_fail(s, "attendees", err));
-	}
-	*vp = v;
-	*np = n;
-	return (0);
-}
-
-int
-store_attendees_each(struct store *s, time_t from, time_t until, int scoped,
+sess_att_each(struct store *s, sqlite3_stmt *st,
     void (*cb)(void *, const struct session_attendee *), void *arg,
     struct err *err)
 {
-	sqlite3_stmt		*st = SESS_STMT(s, scoped ? SESS_ATT_SCOPED :
-				    SESS_ATT_RANGE);
-	struct session_attendee	 a;
-	int			 rc;
+	struct session_attendee	a;
+	int			rc;
 
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)from);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)until);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		sess_read_attendee(st, &a);
 		cb(arg, &a);
@@ -750,6 +746,51 @@ store_attendees_each(struct store *s, time_t from, time_t until, int scoped,
 	if (rc != SQLITE_DONE)
 		return (store_fail(s, "attendees", err));
 	return (0);
+}
+
+struct sess_att_array {
+	struct session_attendee	*v;
+	size_t			 n, cap;
+};
+
+static void
+sess_att_append(void *arg, const struct session_attendee *x)
+{
+	struct sess_att_array	*a = arg;
+
+	if (a->n == a->cap) {
+		a->cap = a->cap == 0 ? 64 : a->cap * 2;
+		a->v = xreallocarray(a->v, a->cap, sizeof(*a->v));
+	}
+	a->v[a->n++] = *x;
+}
+
+static int
+sess_attendees(struct store *s, sqlite3_stmt *st,
+    struct session_attendee **vp, size_t *np, struct err *err)
+{
+	struct sess_att_array	a = { NULL, 0, 0 };
+
+	if (sess_att_each(s, st, sess_att_append, &a, err) == -1) {
+		free(a.v);
+		return (-1);
+	}
+	*vp = a.v;
+	*np = a.n;
+	return (0);
+}
+
+int
+store_attendees_each(struct store *s, time_t from, time_t until, int scoped,
+    void (*cb)(void *, const struct session_attendee *), void *arg,
+    struct err *err)
+{
+	sqlite3_stmt	*st = SESS_STMT(s, scoped ? SESS_ATT_SCOPED :
+			    SESS_ATT_RANGE);
+
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)from);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)until);
+	return (sess_att_each(s, st, cb, arg, err));
 }
 
 int
