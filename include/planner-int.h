@@ -2,7 +2,8 @@
  * planner-int.h: what planner.c (a run: load, decide, write) and
  * plan-replay.c (a scoped run's view of the other teams: their bookings
  * read lazily and replayed in time order, checked again where a booking
- * changed) share.  Not for any other module.
+ * changed) share, and plan-memo.c's notes for plan-sweep.c.  Not for any
+ * other module.
  */
 #ifndef REFLECTD_PLANNER_INT_H
 #define REFLECTD_PLANNER_INT_H
@@ -203,5 +204,22 @@ int		 plan_expand_starts(const char *rrule, const char *tz,
 		    time_t dtstart, time_t from, time_t until, time_t **starts,
 		    size_t *n, struct err *);
 void		 plan_expand_forget(void);
+
+/*
+ * plan-memo.c: the teams whose last run wrote nothing, noted with the
+ * store as that run read it; fresh while nothing has been written and no
+ * comparison with the time can have turned since.  A mark is taken before
+ * a team's run and noted after it.
+ */
+struct plan_memo_mark {
+	int64_t		 changes;	/* store_plan_changes */
+	int64_t		 data_version;	/* store_data_version */
+	time_t		 at;
+};
+int	plan_memo_mark(struct store *, time_t now, struct plan_memo_mark *);
+void	plan_memo_note(struct store *, const char *team,
+	    const struct plan_memo_mark *);
+int	plan_memo_fresh(struct store *, const char *team, time_t now);
+void	plan_memo_forget(void);
 
 #endif

@@ -394,6 +394,20 @@ int	store_session_bookings(struct store *, time_t from, time_t until,
 /* The same of the planned ones under cover or uncovered only. */
 int	store_session_bookings_covered(struct store *, time_t from,
 	    time_t until, struct session_booking **, size_t *, struct err *);
+/*
+ * The times of day at which a plan may read differently with nothing
+ * written (plan-memo.c): each stored session's start and end as UTC
+ * seconds of the day (cb(arg, secs, 0)), and each series' local start
+ * and end (cb(arg, secs, 1), the end past 86400 if the session ends the
+ * next day).  1 if a series' rule sets times of its own (BYHOUR,
+ * BYMINUTE, BYSECOND) or a start does not read as a local time: then
+ * there is no such list.
+ */
+int	store_plan_daytimes(struct store *,
+	    void (*cb)(void *, int64_t secs, int local), void *,
+	    struct err *);
+/* PRAGMA data_version: moves when another connection commits. */
+int	store_data_version(struct store *, int64_t *, struct err *);
 
 /*
  * ---- for store*.c only ----
@@ -461,6 +475,15 @@ int	store_write_rc(struct store *, int rc, const char *what,
 int	store_changes(struct store *);
 /* Rows changed since the connection opened (tests: "nothing written"). */
 int	store_total_changes(struct store *);
+int64_t	store_total_changes64(struct store *);
+/*
+ * Rows changed since the connection opened that a plan could read: all but
+ * the audit's, the outbox's delivery updates and those a caller declares
+ * with store_plan_unread (the connection's own scope table).  Equal twice,
+ * every plan reads what it read before (plan-memo.c).
+ */
+int64_t	store_plan_changes(struct store *);
+void	store_plan_unread(struct store *, int64_t rows);
 /*
  * What the database holds, as numbers of which one moves with every write:
  * which opening of a store this is, the rows it changed (rolled-back ones

@@ -10,6 +10,9 @@
  * would.  No threads.  A manager's plan, when a run for every team at
  * once would hold the loop too long, is such a sweep too: the request
  * waits for its end (planner_sweep_wait) while the loop serves others.
+ * A team whose last run wrote nothing, with nothing written since and no
+ * comparison with the time turned, is passed by (plan-memo.c): its run
+ * would write nothing again.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -21,6 +24,7 @@
 #include "log.h"
 #include "people.h"
 #include "planner.h"
+#include "planner-int.h"
 #include "store.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -44,6 +48,7 @@ static struct {
 	char			**teams;
 	size_t			 n;
 	size_t			 at;
+	size_t			 passed;	/* by plan-memo.c */
 	int			 failed;
 	double			 busy_ms;	/* planning, not waiting */
 	double			 longest_ms;	/* one slice */
@@ -66,7 +71,7 @@ sweep_clear(void)
 		free(sweep_g.teams[i]);
 	free(sweep_g.teams);
 	sweep_g.teams = NULL;
-	sweep_g.n = sweep_g.at = 0;
+	sweep_g.n = sweep_g.at = sweep_g.passed = 0;
 }
 
 int
@@ -143,13 +148,22 @@ sweep_cb(void *arg)
 {
 	struct planner_scope	sc;
 	struct planner_counts	c;
+	struct plan_memo_mark	m;
 	struct err		err;
+	const char		*team;
 	double			t0 = util_ms(), t;
+	int			marked;
 
 	(void)arg;
 	while (sweep_g.at < sweep_g.n) {
+		team = sweep_g.teams[sweep_g.at++];
+		if (plan_memo_fresh(sweep_g.store, team, clock_now())) {
+			sweep_g.passed++;
+			continue;
+		}
+		marked = plan_memo_mark(sweep_g.store, clock_now(), &m) == 0;
 		planner_scope_init(&sc);
-		planner_scope_team(&sc, sweep_g.teams[sweep_g.at++]);
+		planner_scope_team(&sc, team);
 		if (planner_replan(&sc, &c, &err) == -1) {
 			log_warnx("planner: %s replan of team %s: %s",
 			    sweep_g.why, sc.teams[0], err.msg);
@@ -160,6 +174,8 @@ sweep_cb(void *arg)
 			sweep_g.counts.cancelled += c.cancelled;
 			sweep_g.counts.messages_queued += c.messages_queued;
 			sweep_g.counts.held += c.held;
+			if (marked)
+				plan_memo_note(sweep_g.store, team, &m);
 		}
 		planner_scope_free(&sc);
 		if (util_ms() - t0 >= SWEEP_SLICE_MS)
@@ -175,8 +191,9 @@ sweep_cb(void *arg)
 		return;
 	}
 	log_info("planner: %s replan done: %zu team(s) in %.0f ms of "
-	    "planning, longest slice %.0f ms%s", sweep_g.why, sweep_g.n,
-	    sweep_g.busy_ms, sweep_g.longest_ms, sweep_g.failed > 0 ?
+	    "planning, longest slice %.0f ms; %zu passed by, as nothing they "
+	    "read has changed%s", sweep_g.why, sweep_g.n, sweep_g.busy_ms,
+	    sweep_g.longest_ms, sweep_g.passed, sweep_g.failed > 0 ?
 	    " (some teams failed; see above)" : "");
 	sweep_clear();
 	sweep_notify(sweep_g.failed);

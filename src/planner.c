@@ -1358,6 +1358,8 @@ planner_reload(const struct config *conf, struct err *err)
 	}
 	sched_holidays_free(&planner_g.hol);
 	planner_g.hol = hol;
+	/* The configuration and holidays every note was made under. */
+	plan_memo_forget();
 	planner_g.have_hol = 1;
 	planner_g.conf = conf;
 	if (planner_g.daily != NULL)
@@ -1402,6 +1404,7 @@ planner_free(void)
 {
 	planner_sweep_free();
 	plan_expand_forget();
+	plan_memo_forget();
 	clock_timer_free(planner_g.daily);
 	clock_timer_free(planner_g.end);
 	if (planner_g.have_hol)

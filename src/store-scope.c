@@ -8,6 +8,7 @@
  * outside the scope, which a scoped run replays in time order so that
  * cover stays what a full run would choose.  Only the SQL lives here.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +28,9 @@ enum {
 	SCOPE_BOOKINGS_COVER,
 	SCOPE_MEMBER_TEAMS,
 	SCOPE_WANTED,
+	SCOPE_DAYTIMES,
+	SCOPE_SERIES_TIMES,
+	SCOPE_DATA_VERSION,
 	SCOPE_NSTMTS
 };
 
@@ -87,6 +91,15 @@ static const char *const scope_sql[SCOPE_NSTMTS] = {
 	    "  FROM series_teams st JOIN teams t ON t.slug = st.team "
 	    "  WHERE st.series = r.slug ORDER BY st.pos LIMIT 1), '') "
 	    "FROM series r ORDER BY r.slug",
+	[SCOPE_DAYTIMES] =
+	    "SELECT start % 86400 FROM sessions "
+	    "UNION SELECT \"end\" % 86400 FROM sessions",
+	[SCOPE_SERIES_TIMES] =
+	    "SELECT DISTINCT start, duration, "
+	    "  instr(upper(rrule), 'BYHOUR') + instr(upper(rrule), 'BYMINUTE') "
+	    "  + instr(upper(rrule), 'BYSECOND') FROM series",
+	[SCOPE_DATA_VERSION] =
+	    "PRAGMA data_version",
 };
 
 const struct store_sqlset store_scope_sqlset = {
@@ -104,10 +117,13 @@ static int
 scope_step(struct store *s, sqlite3_stmt *st, const char *what,
     struct err *err)
 {
+	int64_t	before = store_total_changes64(s);
 	int	rc;
 
 	rc = sqlite3_step(st);
 	store_stmt_done(st);
+	/* The scope is this connection's working table, no plan's input. */
+	store_plan_unread(s, store_total_changes64(s) - before);
 	if (rc != SQLITE_DONE)
 		return (store_fail(s, what, err));
 	return (0);
@@ -177,6 +193,55 @@ store_series_wanted(struct store *s,
 	store_stmt_done(st);
 	if (rc != SQLITE_DONE)
 		return (store_fail(s, "series psychologists", err));
+	return (0);
+}
+
+int
+store_plan_daytimes(struct store *s, void (*cb)(void *, int64_t, int),
+    void *arg, struct err *err)
+{
+	sqlite3_stmt		*st = SCOPE_STMT(s, SCOPE_DAYTIMES);
+	const unsigned char	*start;
+	int			 rc, h, m, sec, bad = 0;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		cb(arg, sqlite3_column_int64(st, 0), 0);
+	store_stmt_done(st);
+	if (rc != SQLITE_DONE)
+		return (store_fail(s, "session times", err));
+	st = SCOPE_STMT(s, SCOPE_SERIES_TIMES);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		start = sqlite3_column_text(st, 0);
+		sec = 0;
+		/* "YYYY-MM-DDTHH:MM", perhaps ":SS" (series_validate). */
+		if (sqlite3_column_int(st, 2) != 0 || start == NULL ||
+		    strlen((const char *)start) < 16 || start[10] != 'T' ||
+		    sscanf((const char *)start + 11, "%2d:%2d:%2d", &h, &m,
+		    &sec) < 2) {
+			bad = 1;
+			continue;
+		}
+		cb(arg, (int64_t)h * 3600 + m * 60 + sec, 1);
+		cb(arg, (int64_t)h * 3600 + m * 60 + sec +
+		    sqlite3_column_int64(st, 1) * 60, 1);
+	}
+	store_stmt_done(st);
+	if (rc != SQLITE_DONE)
+		return (store_fail(s, "series times", err));
+	return (bad);
+}
+
+int
+store_data_version(struct store *s, int64_t *v, struct err *err)
+{
+	sqlite3_stmt	*st = SCOPE_STMT(s, SCOPE_DATA_VERSION);
+	int		 rc;
+
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*v = sqlite3_column_int64(st, 0);
+	store_stmt_done(st);
+	if (rc != SQLITE_ROW)
+		return (store_fail(s, "data version", err));
 	return (0);
 }
 

@@ -44,6 +44,8 @@ struct store {
 	uint64_t	 serial;	/* which store_open, for store_version */
 	int64_t		 people;	/* rows of teams, members, cases
 					   written (store_version) */
+	int64_t		 unplanned;	/* rows written no plan reads
+					   (store_plan_changes) */
 	int		 exclusive;	/* opened in exclusive locking mode */
 	char		*path;
 	/* The WAL's copy back (store_checkpoint_background). */
@@ -699,12 +701,18 @@ store_update_hook(void *arg, int op, const char *db, const char *table,
 {
 	struct store	*s = arg;
 
-	(void)op;
 	(void)db;
 	(void)rowid;
 	if (strcmp(table, "members") == 0 || strcmp(table, "cases") == 0 ||
 	    strcmp(table, "teams") == 0)
 		s->people++;
+	/*
+	 * No plan reads the audit, nor how far a message's delivery got
+	 * (only whether a Message-ID is queued: inserts and deletes count).
+	 */
+	else if (strcmp(table, "audit") == 0 ||
+	    (op == SQLITE_UPDATE && strcmp(table, "outbox") == 0))
+		s->unplanned++;
 }
 
 /* After each commit: SQLite's own auto-checkpoint, deferred (above). */
@@ -1061,6 +1069,24 @@ int
 store_total_changes(struct store *s)
 {
 	return (sqlite3_total_changes(s->db));
+}
+
+int64_t
+store_plan_changes(struct store *s)
+{
+	return ((int64_t)sqlite3_total_changes64(s->db) - s->unplanned);
+}
+
+void
+store_plan_unread(struct store *s, int64_t rows)
+{
+	s->unplanned += rows;
+}
+
+int64_t
+store_total_changes64(struct store *s)
+{
+	return ((int64_t)sqlite3_total_changes64(s->db));
 }
 
 int

@@ -27,7 +27,16 @@
  * number of sequences per organisation, 1,500 by default): a failure
  * prints the seed, the sequence of changes and the first line that
  * differs, and leaves both dumps in /tmp/check_replan.incremental and
- * /tmp/check_replan.cold.  CK_RUN_CASE=equivalence or scoped runs one.
+ * /tmp/check_replan.cold.  CK_RUN_CASE=equivalence, scoped or memo runs
+ * one.
+ *
+ * Memo (plan-memo.c): the same loose organisation, with days frozen before
+ * a session, while the time moves on by seconds, hours, days and to the
+ * very second a comparison with the time could turn (a session's start or
+ * end a whole number of days away, and the second after), with random
+ * changes in between.  Each step sweeps the teams as the daemon does; a
+ * team the memo would pass by is planned all the same in a savepoint,
+ * which must write nothing (MEMO_SEQS sequences, REPLAN_SEQS / 5).
  */
 #include <sys/stat.h>
 
@@ -54,6 +63,7 @@
 #include "log.h"
 #include "people.h"
 #include "planner.h"
+#include "planner-int.h"
 #include "presenters.h"
 #include "schedule.h"
 #include "series.h"
@@ -140,6 +150,10 @@ static uint64_t	 rnd(uint64_t *);
 static void	 run_seq(uint64_t);
 static void	 run_all(void);
 static void	 setup_tight(void);
+static void	 setup_memo(void);
+static void	 memo_seq(uint64_t);
+static int	 memo_run(const char *, time_t, struct planner_counts *);
+static time_t	 memo_step(uint64_t *, time_t);
 static Suite	*replan_suite(void);
 
 static uint64_t
@@ -708,6 +722,139 @@ compare:
 	    tight ? "full" : "cold", la, lb);
 }
 
+/* One team's run at t, as the daemon's sweep makes it; 0 or -1. */
+static int
+memo_run(const char *team, time_t t, struct planner_counts *c)
+{
+	struct planner_scope	sc;
+	struct err		err;
+	int			held = 0, rc;
+
+	planner_scope_init(&sc);
+	planner_scope_team(&sc, team);
+	rc = planner_hold(sa, conf, t, &held, &err) == -1 ||
+	    planner_run(sa, conf, NULL, t, &sc, c, &err) == -1 ? -1 : 0;
+	ck_assert_msg(rc == 0, "memo run of %s: %s", team, err.msg);
+	c->held = held;
+	planner_scope_free(&sc);
+	return (rc);
+}
+
+/*
+ * The next time: a few seconds or hours on, a day or two, or the second
+ * (or the one after) at which a stored session's start or end is a whole
+ * number of days away.
+ */
+static time_t
+memo_step(uint64_t *st, time_t t)
+{
+	struct session	*v = NULL;
+	struct err	 err;
+	size_t		 n = 0;
+	time_t		 x, to = t + 1;
+
+	switch (rnd(st) % 4) {
+	case 0:
+		return (t + 1 + (time_t)(rnd(st) % 600));
+	case 1:
+		return (t + 1 + (time_t)(rnd(st) % (2 * DAY)));
+	default:
+		err_clear(&err);
+		ck_assert_int_eq(series_sessions(sa, t - 60 * DAY,
+		    t + 60 * DAY, NULL, NULL, NULL, &v, &n, &err), 0);
+		if (n > 0) {
+			x = rnd(st) % 2 ? v[rnd(st) % n].start :
+			    v[rnd(st) % n].end;
+			x -= (time_t)(rnd(st) % 50) * DAY;
+			x += (time_t)(rnd(st) % 3) - 1;
+			if (x > t && x < t + 3 * DAY)
+				to = x;
+		}
+		free(v);
+		return (to);
+	}
+}
+
+static size_t	memo_passed, memo_turned;
+
+static void
+memo_seq(uint64_t seed)
+{
+	struct plan_memo_mark	m;
+	struct planner_counts	c;
+	struct planner_scope	sc;
+	struct op		o;
+	struct err		err;
+	uint64_t		st = seed;
+	int64_t			before;
+	time_t			t = now;
+	int			step, i, nseries = 0, changed = 0;
+
+	err_clear(&err);
+	plan_memo_forget();
+	ck_assert_int_eq(store_begin(sa, &err), 0);
+	for (step = 0; step < 24; step++) {
+		if (rnd(&st) % 4 == 0 && gen(sa, &st, nseries, &o)) {
+			/* Moved to another time of day too. */
+			if (o.type == OP_MOVE)
+				o.t += (time_t)(rnd(&st) % 96) * 900;
+			ck_assert_int_eq(store_savepoint(sa, "op", &err), 0);
+			planner_scope_init(&sc);
+			ck_assert_int_eq(op_scope(sa, &o, &sc, &err), 0);
+			if (apply(sa, &o, &err) == 0) {
+				ck_assert_int_eq(op_scope(sa, &o, &sc, &err),
+				    0);
+				ck_assert_int_eq(planner_hold(sa, conf, t, &i,
+				    &err), 0);
+				ck_assert_msg(planner_run(sa, conf, NULL, t,
+				    &sc, &c, &err) == 0, "seed %llu: %s",
+				    (unsigned long long)seed, err.msg);
+				nseries += o.type == OP_SERIES;
+			} else
+				ck_assert_int_eq(store_rollback_to(sa, "op",
+				    &err), 0);
+			planner_scope_free(&sc);
+			ck_assert_int_eq(store_release(sa, "op", &err), 0);
+		} else
+			t = memo_step(&st, t);
+		/* The sweep: every team, passed by where the memo says. */
+		for (i = 0; i < nteams(); i++) {
+			if (plan_memo_fresh(sa, teams[i], t)) {
+				memo_passed++;
+				ck_assert_int_eq(store_savepoint(sa, "memo",
+				    &err), 0);
+				before = store_plan_changes(sa);
+				memo_run(teams[i], t, &c);
+				ck_assert_msg(store_plan_changes(sa) == before &&
+				    c.created + c.updated + c.cancelled +
+				    c.messages_queued + c.held == 0,
+				    "seed %llu step %d: team %s passed by at "
+				    "%lld, but its run wrote %lld row(s) "
+				    "(%d created, %d updated, %d cancelled, "
+				    "%d messages, %d held)",
+				    (unsigned long long)seed, step, teams[i],
+				    (long long)t, (long long)(store_plan_changes(
+				    sa) - before), c.created, c.updated,
+				    c.cancelled, c.messages_queued, c.held);
+				ck_assert_int_eq(store_rollback_to(sa, "memo",
+				    &err), 0);
+				ck_assert_int_eq(store_release(sa, "memo",
+				    &err), 0);
+				continue;
+			}
+			ck_assert_int_eq(plan_memo_mark(sa, t, &m), 0);
+			memo_run(teams[i], t, &c);
+			/* Time alone turned something: what the memo is for. */
+			if (store_plan_changes(sa) != m.changes && changed)
+				memo_turned++;
+			plan_memo_note(sa, teams[i], &m);
+		}
+		changed = 1;
+	}
+	store_rollback(sa);
+	plan_memo_forget();
+}
+
 static void
 run_all(void)
 {
@@ -723,6 +870,30 @@ run_all(void)
 	for (i = 0; i < nseq; i++)
 		run_seq(seed + i);
 }
+
+/*
+ * The memo's sweeps pass teams by, which each must leave as it is; and
+ * the time alone must have changed some plans, or nothing was shown.
+ */
+START_TEST(test_memo_passes_only_unchanged)
+{
+	const char	*e;
+	uint64_t	 seed = 1, i, n = REPLAN_SEQS / 5;
+
+	if ((e = getenv("REPLAN_SEED")) != NULL)
+		seed = strtoull(e, NULL, 10);
+	if ((e = getenv("MEMO_SEQS")) != NULL)
+		n = strtoull(e, NULL, 10);
+	memo_passed = memo_turned = 0;
+	for (i = 0; i < n; i++)
+		memo_seq(seed + i);
+	fprintf(stderr, "check_replan: memo: %llu sequences, %zu teams "
+	    "passed by, %zu runs changed by the time alone\n",
+	    (unsigned long long)n, memo_passed, memo_turned);
+	ck_assert_uint_gt(memo_passed, n);
+	ck_assert_uint_gt(memo_turned, n / 10);
+}
+END_TEST
 
 /* Loose: scoped replans after each change end where a cold plan does. */
 START_TEST(test_incremental_equals_cold)
@@ -745,11 +916,22 @@ setup_tight(void)
 	setup();
 }
 
+static void
+setup_memo(void)
+{
+	tight = 0;
+	setup();
+	/* Frozen days and reminders: more comparisons with the time. */
+	conf->freeze_days = 2;
+	conf->presenter_reminder_days = 3;
+}
+
 static Suite *
 replan_suite(void)
 {
 	Suite	*s = suite_create("replan");
 	TCase	*tc = tcase_create("equivalence");
+	TCase	*tm = tcase_create("memo");
 
 	TCase	*tt = tcase_create("scoped");
 
@@ -761,6 +943,10 @@ replan_suite(void)
 	tcase_set_timeout(tt, 600);
 	tcase_add_test(tt, test_scoped_equals_full);
 	suite_add_tcase(s, tt);
+	tcase_add_checked_fixture(tm, setup_memo, teardown);
+	tcase_set_timeout(tm, 600);
+	tcase_add_test(tm, test_memo_passes_only_unchanged);
+	suite_add_tcase(s, tm);
 	return (s);
 }
 
