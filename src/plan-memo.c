@@ -26,7 +26,7 @@
 #include "xmalloc.h"
 
 /* Offsets of the zone sampled weekly this far either side of a run. */
-#define MEMO_ZONE_WEEKS		160
+#define MEMO_ZONE_WEEKS		170
 #define MEMO_ZONE_OFFSETS	16
 
 struct memo_team {

@@ -3,7 +3,12 @@ held the loop longer than 50 ms goes team by team, as the daily replan
 does: its answer waits for the last team while other clients are served,
 it counts what the teams' runs changed, and the result is the one a run
 of every team at once gives.  A client that sends plan and goes away, and
-two plans waiting at once, are both fine."""
+two plans waiting at once, are both fine.
+
+A plan with nothing written since the last passes every team by (their
+runs changed nothing, and would again); a write, or the clock reaching a
+session's time of day, plans them again, and what the time alone brings
+(a session a week ahead coming into the invitation window) is done."""
 
 import os
 import sys
@@ -59,7 +64,8 @@ def org(d):
 
 
 def main():
-    d = rt.Instance(overrides={"schedule": {"horizon_days": "365"}})
+    d = rt.Instance(overrides={"schedule": {"horizon_days": "365",
+                                            "invite_days": "7"}})
     d.start(fake_now=FAKE_NOW)
     org(d)
 
@@ -123,6 +129,39 @@ def main():
           rc.get("ok"), "both waiting plans answered: %r %r" % (ra, rc))
     check(d.status().get("replan", {}).get("teams_left") == 0,
           "no team left after the plans")
+
+    # Nothing written: the second plan passes every team by.
+    def passed_by():
+        done = [l for l in d.log_text().splitlines()
+                if "manual replan done" in l]
+        check(done, "the log says how the plan went")
+        return int(done[-1].split("; ")[1].split()[0]) if done else -1
+
+    zero = {"created": 0, "updated": 0, "cancelled": 0, "messages_queued": 0}
+    ok(a, "plan")
+    check(ok(a, "plan") == zero and passed_by() == TEAMS,
+          "a plan with nothing written since passes all %d teams by: %d"
+          % (TEAMS, passed_by()))
+    # A write that changes no plan still plans every team again.
+    ok(a, "member set m000 fte=1")
+    check(ok(a, "plan") == zero and passed_by() == 0,
+          "after a write no team is passed by: %d" % passed_by())
+    check(ok(a, "plan") == zero and passed_by() == TEAMS,
+          "then all are again: %d" % passed_by())
+    # 09:00 to 10:30 on Monday: next Monday's 10:00 sessions come into the
+    # week's invitation window with nothing written.
+    r = ok(a, "debug advance 90m")
+    check(r.get("now", "").startswith("2026-01-05T10:30"), "now %r" % r)
+    r = ok(a, "plan")
+    check(passed_by() == 0 and r.get("messages_queued", 0) > 0,
+          "the clock past a session's time of day plans every team again, "
+          "and next Monday's 10:00 sessions are invited: %r, %d passed by"
+          % (r, passed_by()))
+    # That plan's mail, written as it went, sends the teams before the
+    # last to write round once more; the plan after passes them all by.
+    check(ok(a, "plan") == zero, "the plan after changes nothing")
+    check(ok(a, "plan") == zero and passed_by() == TEAMS,
+          "and the one after that passes every team by: %d" % passed_by())
     for conn in (a, b, c):
         conn.close()
     d.stop()
