@@ -424,6 +424,48 @@ START_TEST(test_audit)
 }
 END_TEST
 
+/*
+ * What moves store_plan_changes, by which a sweep knows nothing a plan
+ * reads was written (plan-memo.c): a queued message does (an alert looks
+ * for its Message-ID), the audit, a delivery's progress and the scope
+ * table do not.
+ */
+START_TEST(test_plan_changes)
+{
+	struct store		*s;
+	struct err		 err;
+	struct outbox_row	*rows;
+	size_t			 n;
+	int64_t			 id, c0;
+	time_t			 now = time(NULL);
+
+	s = store_open(statedir, &err);
+	ck_assert_ptr_nonnull(s);
+	c0 = store_plan_changes(s);
+	ck_assert_int_eq(audit_add(s, "alice", "plan", &err), 0);
+	ck_assert_int_eq(store_plan_changes(s), c0);
+	ck_assert_int_eq(store_begin(s, &err), 0);
+	ck_assert_int_eq(store_outbox_add(s, "m1@example.org", "test",
+	    "a@example.org", "Hello", "DATA", 4, now, &id, &err), 0);
+	ck_assert_int_eq(store_commit(s, &err), 0);
+	ck_assert_int_eq(store_plan_changes(s), c0 + 1);
+	ck_assert_int_eq(store_outbox_due(s, now, 10, 0, &rows, &n, &err), 0);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(store_begin(s, &err), 0);
+	rows[0].state = OUTBOX_SENT;
+	ck_assert_int_eq(store_outbox_update(s, &rows[0], &err), 0);
+	ck_assert_int_eq(store_scope_clear(s, &err), 0);
+	ck_assert_int_eq(store_scope_add(s, "north", &err), 0);
+	ck_assert_int_eq(store_scope_add(s, "south", &err), 0);
+	ck_assert_int_eq(store_scope_close(s, &err), 0);
+	ck_assert_int_eq(store_scope_clear(s, &err), 0);
+	ck_assert_int_eq(store_commit(s, &err), 0);
+	store_outbox_free(rows, n);
+	ck_assert_int_eq(store_plan_changes(s), c0 + 1);
+	store_close(s);
+}
+END_TEST
+
 START_TEST(test_outbox_states)
 {
 	struct store		*s;
@@ -1198,6 +1240,7 @@ outbox_suite(void)
 	tc = tcase_create("store");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_store_reopen);
+	tcase_add_test(tc, test_plan_changes);
 	tcase_add_test(tc, test_store_checkpoint_background);
 	tcase_add_test(tc, test_outbox_due_bytes);
 	tcase_add_test(tc, test_store_newer_refused);
