@@ -136,12 +136,6 @@ main(int argc, char *argv[])
 	 */
 	mallopt(M_MMAP_THRESHOLD, REFLECTD_MMAP_THRESHOLD);
 	mallopt(M_TRIM_THRESHOLD, 2 * REFLECTD_MMAP_THRESHOLD);
-	/*
-	 * The delivery worker and the checkpoint thread would each get an
-	 * arena of their own, whose freed pages stay resident beside the
-	 * main one's; they allocate little, and share the main arena.
-	 */
-	mallopt(M_ARENA_MAX, 1);
 
 	if (evthread_use_pthreads() == -1)
 		fatalx("libevent: no pthreads support");
