@@ -875,6 +875,7 @@ planner_run(struct store *s, const struct config *conf,
 	char			**teams = NULL;
 	size_t			 nteams = 0, i;
 	int			 rc = -1, r, scoped, passes = 0, boosted = 0;
+	int			 saved = 0;
 	double			 t0, t1, t2, t3;
 	char			 what[32];
 
@@ -887,6 +888,7 @@ planner_run(struct store *s, const struct config *conf,
 			teams[nteams++] = xstrdup(scope->teams[i]);
 		if (store_savepoint(s, "plan", err) == -1)
 			goto out;
+		saved = 1;
 	}
 	for (;;) {
 		memset(out, 0, sizeof(*out));
@@ -919,6 +921,19 @@ planner_run(struct store *s, const struct config *conf,
 	boosted = p.boosted;
 	plan_free(&p);
 	memset(&p, 0, sizeof(p));
+	/*
+	 * The sessions are decided and no pass will be undone: the savepoint
+	 * goes before presenters and mail.  Kept, it would hold in memory the
+	 * old image of every page they write (temp_store is memory), most of
+	 * them the outbox's pages that the mail's bodies reuse: a megabyte
+	 * for a borough's series add.  A failure from here on fails the
+	 * caller's whole transaction, as it would anyway.
+	 */
+	if (saved) {
+		saved = 0;
+		if (store_release(s, "plan", err) == -1)
+			goto fail;
+	}
 	t1 = util_ms();
 	/* Presenters once every team's sessions are decided (5.4-5.6). */
 	if (presenters_plan(s, conf, now, scoped, &out->updated, err) == -1)
@@ -931,8 +946,6 @@ planner_run(struct store *s, const struct config *conf,
 	t3 = util_ms();
 	out->messages_queued += ic.invitations + ic.updates +
 	    ic.cancellations + ic.reminders;
-	if (scoped && store_release(s, "plan", err) == -1)
-		goto out;
 	rc = 0;
 	if (out->created + out->updated + out->cancelled > 0)
 		log_info("planner: %d created, %d updated, %d cancelled, %d "
@@ -951,7 +964,7 @@ planner_run(struct store *s, const struct config *conf,
 		planner_full = t3 - t0;
 	goto out;
 fail:
-	if (scoped) {
+	if (saved) {
 		/* The caller's transaction decides; leave the savepoint. */
 		store_rollback_to(s, "plan", NULL);
 		store_release(s, "plan", NULL);

@@ -544,18 +544,24 @@ fail:
 	return (-1);
 }
 
+/*
+ * Every statement is compiled once at open, so that a mistake in one stops
+ * the daemon at start, and then let go: a compiled statement holds a few
+ * KiB, 600 KiB for all of them, and most serve rare commands.  store_stmt
+ * compiles each again when it is first used, and keeps it.
+ */
 static int
 store_prepare(struct store *s, struct err *err)
 {
 	const struct store_sqlset	*set;
+	sqlite3_stmt			*st;
 	size_t				 i, j;
 
 	for (i = 0; i < STORE_NSETS; i++) {
 		set = store_sets[i];
 		s->stmts[i] = xcalloc(set->n, sizeof(*s->stmts[i]));
 		for (j = 0; j < set->n; j++) {
-			if (sqlite3_prepare_v3(s->db, set->sql[j], -1,
-			    SQLITE_PREPARE_PERSISTENT, &s->stmts[i][j],
+			if (sqlite3_prepare_v3(s->db, set->sql[j], -1, 0, &st,
 			    NULL) != SQLITE_OK) {
 				log_warnx("sqlite: prepare %s[%zu]: %s",
 				    set->name, j, sqlite3_errmsg(s->db));
@@ -563,6 +569,7 @@ store_prepare(struct store *s, struct err *err)
 				    "cannot prepare %s statement %zu: %s",
 				    set->name, j, sqlite3_errmsg(s->db)));
 			}
+			sqlite3_finalize(st);
 		}
 	}
 	return (0);
@@ -995,7 +1002,20 @@ store_rollback_to(struct store *s, const char *name, struct err *err)
 struct sqlite3_stmt *
 store_stmt(struct store *s, enum store_set set, int idx)
 {
-	return (s->stmts[set][idx]);
+	sqlite3_stmt	**st = &s->stmts[set][idx];
+
+	/*
+	 * Compiled at open already: only memory can fail here, and then the
+	 * caller's step on NULL fails as SQLITE_MISUSE, an internal error.
+	 */
+	if (*st == NULL && sqlite3_prepare_v3(s->db, store_sets[set]->sql[idx],
+	    -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK) {
+		log_warnx("sqlite: prepare %s[%d]: %s", store_sets[set]->name,
+		    idx, sqlite3_errmsg(s->db));
+		sqlite3_finalize(*st);
+		*st = NULL;
+	}
+	return (*st);
 }
 
 void
