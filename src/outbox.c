@@ -35,7 +35,7 @@
  * and 128 of them read at once were the largest thing a borough's daemon
  * held.  One message is always taken, however long.
  */
-#define OUTBOX_INFLIGHT_BYTES	(512 * 1024)
+#define OUTBOX_INFLIGHT_BYTES	(256 * 1024)
 #define OUTBOX_BACKOFF_FIRST	60
 #define OUTBOX_BACKOFF_MAX	3600
 #define OUTBOX_JITTER		0.2
