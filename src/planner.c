@@ -621,6 +621,15 @@ plan_decide(struct plan_run *p, struct plan_occ *oc, struct err *err)
 		snprintf(x.cover_reason, sizeof(x.cover_reason), "%s",
 		    ch.reason);
 	}
+	/*
+	 * Once a pass widens it is undone and run again for more teams: what
+	 * it would still write is wanted by nobody, and each page written
+	 * under the savepoint keeps its old image in memory till then.
+	 */
+	if (p->nwiden > 0) {
+		rc = 0;
+		goto out;
+	}
 	if (x.psychologist[0] == '\0' && !x.uncovered_alerted) {
 		if (plan_alert(p, ps, &x, ch.reason, err) == -1)
 			goto out;
