@@ -202,10 +202,13 @@ int	store_absence_delete(struct store *, int64_t id, struct err *);
 int	store_absence_list(struct store *, const char *member,
 	    const char *team, struct absence **, size_t *, struct err *);
 /*
- * For a scoped planning run (store_scope_*): the members of the teams in
- * scope, every psychologist, and those teams' managers and series'
+ * For a scoped planning run (store_scope_*): the teams in scope (which
+ * hold every team of their series) by slug; the members of those teams,
+ * every psychologist, and those teams' managers and series'
  * co-facilitators, by slug; and their absences, by from.
  */
+int	store_team_list_scoped(struct store *, struct team **, size_t *,
+	    struct err *);
 int	store_member_list_scoped(struct store *, struct member **, size_t *,
 	    struct err *);
 int	store_absence_list_scoped(struct store *, struct absence **,

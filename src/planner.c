@@ -263,7 +263,7 @@ plan_load(struct plan_run *p, struct err *err)
 
 	if (p->scoped) {
 		/* Only the teams in scope; the others' bookings to replay. */
-		if (people_team_list(p->store, &p->teams, &p->nteams,
+		if (store_team_list_scoped(p->store, &p->teams, &p->nteams,
 		    err) == -1 ||
 		    store_member_list_scoped(p->store, &p->members,
 		    &p->nmembers, err) == -1 ||

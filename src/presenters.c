@@ -348,7 +348,8 @@ pres_load(struct pres_run *r, struct err *err)
 	from = r->now - (time_t)ROTATION_WINDOW_DAYS * PRES_DAY;
 	until = r->now + (time_t)(r->conf->horizon_days + 1) * PRES_DAY;
 	/* Every team's, or (scoped) the teams in scope's (store_scope_*). */
-	if (people_team_list(r->store, &r->teams, &r->nteams, err) == -1 ||
+	if ((r->scoped ? store_team_list_scoped : people_team_list)(r->store,
+	    &r->teams, &r->nteams, err) == -1 ||
 	    (r->scoped ? store_member_list_scoped(r->store, &r->members,
 	    &r->nmembers, err) : people_member_list(r->store, NULL,
 	    &r->members, &r->nmembers, err)) == -1)

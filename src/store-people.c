@@ -20,6 +20,7 @@ enum {
 	PEOPLE_TEAM_GET = 0,
 	PEOPLE_TEAM_LIST,
 	PEOPLE_TEAM_MANAGED,
+	PEOPLE_TEAM_SCOPED,
 	PEOPLE_TEAM_INSERT,
 	PEOPLE_TEAM_UPDATE,
 	PEOPLE_TEAM_DELETE,
@@ -69,6 +70,9 @@ static const char *const people_sql[PEOPLE_NSTMTS] = {
 	    "SELECT " TEAM_COLS " FROM teams WHERE slug = ?1",
 	[PEOPLE_TEAM_LIST] =
 	    "SELECT " TEAM_COLS " FROM teams ORDER BY slug",
+	[PEOPLE_TEAM_SCOPED] =
+	    "SELECT " TEAM_COLS " FROM teams "
+	    "WHERE slug IN (SELECT team FROM temp.scope_team) ORDER BY slug",
 	[PEOPLE_TEAM_MANAGED] =
 	    "SELECT " TEAM_COLS " FROM teams WHERE manager = ?1 ORDER BY slug",
 	[PEOPLE_TEAM_INSERT] =
@@ -521,6 +525,15 @@ store_absence_list(struct store *s, const char *member, const char *team,
 	store_bind_text(st, 2, team);
 	return (people_many(s, st, sizeof(**ap), (void **)ap, np,
 	    people_absence_row, "absence list", err));
+}
+
+int
+store_team_list_scoped(struct store *s, struct team **tp, size_t *np,
+    struct err *err)
+{
+	return (people_many(s, PEOPLE_STMT(s, PEOPLE_TEAM_SCOPED),
+	    sizeof(**tp), (void **)tp, np, people_team_row, "team list",
+	    err));
 }
 
 int

@@ -71,7 +71,7 @@ static const char *const scope_sql[SCOPE_NSTMTS] = {
 	[SCOPE_BOOKINGS_COVER] =
 	    "SELECT id, series, start, \"end\", psychologist, state, manual, "
 	    STORE_FIRST_TEAM("sessions") ", 1 "
-	    "FROM sessions INDEXED BY sessions_booking "
+	    "FROM sessions INDEXED BY sessions_covered "
 	    "WHERE start >= ?1 AND start < ?2 AND state = 'planned' "
 	    "AND " SCOPE_COVER " "
 	    "AND " STORE_FIRST_TEAM("sessions") " NOT IN "

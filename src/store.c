@@ -369,6 +369,14 @@ static const char *const store_migrations[] = {
 	"DROP INDEX sessions_psychologist;"
 	"CREATE INDEX sessions_psychologist ON sessions(psychologist, start, "
 	"  state, \"end\", series, manual, id, first_team, covered);",
+	/*
+	 * 15: the planned sessions under cover or uncovered, which weigh
+	 * every psychologist's week: a scoped run reads those of each week
+	 * a change touches, a few among a region's five hundred.
+	 */
+	"CREATE INDEX sessions_covered ON sessions(start, \"end\", state, "
+	"  psychologist, series, manual, id, first_team) "
+	"  WHERE state = 'planned' AND covered;",
 };
 #define STORE_VERSION \
 	((int)(sizeof(store_migrations) / sizeof(store_migrations[0])) - 1)
