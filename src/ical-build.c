@@ -687,7 +687,7 @@ calendar_build(enum ical_method method, const char *tz,
 	icaltimezone	*z;
 	const char	*text, *vtz = NULL, *at;
 	char		*out = NULL, *whole;
-	size_t		 i, k;
+	size_t		 i, k, head, vlen, tail;
 
 	ical_init();
 	if ((z = ical_zone_get(tz, err)) == NULL)
@@ -752,7 +752,14 @@ calendar_build(enum ical_method method, const char *tz,
 			goto out;
 		}
 		at += 2;
-		xasprintf(&whole, "%.*s%s%s", (int)(at - text), text, vtz, at);
+		/* Copied, not printed: a calendar is kilobytes, printf's twice. */
+		head = (size_t)(at - text);
+		vlen = strlen(vtz);
+		tail = strlen(at);
+		whole = xmalloc(head + vlen + tail + 1);
+		memcpy(whole, text, head);
+		memcpy(whole + head, vtz, vlen);
+		memcpy(whole + head + vlen, at, tail + 1);
 		out = ical_fold(whole, len);
 		free(whole);
 	} else
