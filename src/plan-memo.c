@@ -30,7 +30,7 @@
 #define MEMO_ZONE_OFFSETS	16
 
 struct memo_team {
-	char		*team;
+	char			*team;
 	struct plan_memo_mark	 m;
 };
 
@@ -49,7 +49,8 @@ static struct {
 } memo_g;
 
 static struct memo_team	*memo_find(const char *, size_t *);
-static int		 memo_times(struct store *, const struct plan_memo_mark *);
+static int		 memo_times(struct store *,
+			    const struct plan_memo_mark *);
 static void		 memo_time_cb(void *, int64_t, int);
 static void		 memo_tod_add(int64_t);
 static time_t		 memo_next(time_t);
