@@ -210,8 +210,11 @@ inv_load(struct inv_run *r, struct err *err)
 	if ((r->scoped ? store_member_list_scoped(r->store, &r->members,
 	    &r->nmembers, err) : people_member_list(r->store, NULL,
 	    &r->members, &r->nmembers, err)) == -1 ||
-	    (r->scoped ? store_team_list_scoped : people_team_list)(r->store,
-	    &r->teams, &r->nteams, err) == -1 ||
+	    /*
+	     * Every team: a summary names all of a session's teams, and one
+	     * whose series is gone names teams the scope may not hold.
+	     */
+	    people_team_list(r->store, &r->teams, &r->nteams, err) == -1 ||
 	    (r->scoped ? store_session_list_scoped(r->store, r->now, until,
 	    &r->sess, &r->nsess, err) : store_session_list(r->store, r->now,
 	    until, NULL, NULL, NULL, NULL, &r->sess, &r->nsess, err)) == -1 ||
