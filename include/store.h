@@ -398,17 +398,16 @@ int	store_session_bookings(struct store *, time_t from, time_t until,
 int	store_session_bookings_covered(struct store *, time_t from,
 	    time_t until, struct session_booking **, size_t *, struct err *);
 /*
- * The times of day at which a plan may read differently with nothing
- * written (plan-memo.c): each stored session's start and end as UTC
- * seconds of the day (cb(arg, secs, 0)), and each series' local start
- * and end (cb(arg, secs, 1), the end past 86400 if the session ends the
- * next day).  1 if a series' rule sets times of its own (BYHOUR,
- * BYMINUTE, BYSECOND) or a start does not read as a local time: then
- * there is no such list.
+ * What sets the times of day at which a plan may read differently with
+ * nothing written (plan-memo.c): each stored session's start and end as
+ * UTC seconds of the day (session(arg, secs)); and each series' local
+ * start ("YYYY-MM-DDTHH:MM"), its minutes, and whether its rule sets
+ * times of its own (BYHOUR, BYMINUTE, BYSECOND) (series(arg, ...)).
  */
 int	store_plan_daytimes(struct store *,
-	    void (*cb)(void *, int64_t secs, int local), void *,
-	    struct err *);
+	    void (*session)(void *, int64_t secs),
+	    void (*series)(void *, const char *start, int minutes,
+	    int own_times), void *, struct err *);
 /* PRAGMA data_version: moves when another connection commits. */
 int	store_data_version(struct store *, int64_t *, struct err *);
 
@@ -477,8 +476,7 @@ int	store_write_rc(struct store *, int rc, const char *what,
 /* Rows changed by the last statement. */
 int	store_changes(struct store *);
 /* Rows changed since the connection opened (tests: "nothing written"). */
-int	store_total_changes(struct store *);
-int64_t	store_total_changes64(struct store *);
+int64_t	store_total_changes(struct store *);
 /*
  * Rows changed since the connection opened that a plan could read: all but
  * the audit's, the outbox's delivery updates and those a caller declares

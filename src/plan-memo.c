@@ -23,6 +23,7 @@
 
 #include "planner-int.h"
 #include "store.h"
+#include "util.h"
 #include "xmalloc.h"
 
 /* Offsets of the zone sampled weekly this far either side of a run. */
@@ -51,7 +52,8 @@ static struct {
 static struct memo_team	*memo_find(const char *, size_t *);
 static int		 memo_times(struct store *,
 			    const struct plan_memo_mark *);
-static void		 memo_time_cb(void *, int64_t, int);
+static void		 memo_session_cb(void *, int64_t);
+static void		 memo_series_cb(void *, const char *, int, int);
 static void		 memo_tod_add(int64_t);
 static time_t		 memo_next(time_t);
 
@@ -186,23 +188,41 @@ memo_times(struct store *s, const struct plan_memo_mark *m)
 	memo_tod_add(0);
 	for (i = 0; i < memo_g.noff; i++)
 		memo_tod_add(-memo_g.off[i]);
-	memo_g.known = store_plan_daytimes(s, memo_time_cb, NULL, &err) == 0 ?
-	    1 : -1;
+	memo_g.known = 1;
+	if (store_plan_daytimes(s, memo_session_cb, memo_series_cb, NULL,
+	    &err) == -1)
+		memo_g.known = -1;
 	return (memo_g.known);
 }
 
 static void
-memo_time_cb(void *arg, int64_t secs, int local)
+memo_session_cb(void *arg, int64_t secs)
+{
+	(void)arg;
+	memo_tod_add(secs);
+}
+
+/*
+ * A series' occurrences not stored yet start and end at its local times in
+ * any of the zone's offsets.  One whose rule sets its own times, or whose
+ * start does not read, leaves no list: its team is never passed by.
+ */
+static void
+memo_series_cb(void *arg, const char *start, int minutes, int own_times)
 {
 	size_t	i;
+	int	at;
 
 	(void)arg;
-	if (!local) {
-		memo_tod_add(secs);
+	if (own_times || strlen(start) != SERIES_START_LEN - 1 ||
+	    start[10] != 'T' || util_parse_hhmm(start + 11, &at) == -1) {
+		memo_g.known = -1;
 		return;
 	}
-	for (i = 0; i < memo_g.noff; i++)
-		memo_tod_add(secs - memo_g.off[i]);
+	for (i = 0; i < memo_g.noff; i++) {
+		memo_tod_add((int64_t)at * 60 - memo_g.off[i]);
+		memo_tod_add((int64_t)(at + minutes) * 60 - memo_g.off[i]);
+	}
 }
 
 static void

@@ -8,7 +8,6 @@
  * outside the scope, which a scoped run replays in time order so that
  * cover stays what a full run would choose.  Only the SQL lives here.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -117,13 +116,13 @@ static int
 scope_step(struct store *s, sqlite3_stmt *st, const char *what,
     struct err *err)
 {
-	int64_t	before = store_total_changes64(s);
+	int64_t	before = store_total_changes(s);
 	int	rc;
 
 	rc = sqlite3_step(st);
 	store_stmt_done(st);
 	/* The scope is this connection's working table, no plan's input. */
-	store_plan_unread(s, store_total_changes64(s) - before);
+	store_plan_unread(s, store_total_changes(s) - before);
 	if (rc != SQLITE_DONE)
 		return (store_fail(s, what, err));
 	return (0);
@@ -197,38 +196,29 @@ store_series_wanted(struct store *s,
 }
 
 int
-store_plan_daytimes(struct store *s, void (*cb)(void *, int64_t, int),
-    void *arg, struct err *err)
+store_plan_daytimes(struct store *s, void (*session)(void *, int64_t),
+    void (*series)(void *, const char *, int, int), void *arg,
+    struct err *err)
 {
 	sqlite3_stmt		*st = SCOPE_STMT(s, SCOPE_DAYTIMES);
 	const unsigned char	*start;
-	int			 rc, h, m, sec, bad = 0;
+	int			 rc;
 
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		cb(arg, sqlite3_column_int64(st, 0), 0);
+		session(arg, sqlite3_column_int64(st, 0));
 	store_stmt_done(st);
 	if (rc != SQLITE_DONE)
 		return (store_fail(s, "session times", err));
 	st = SCOPE_STMT(s, SCOPE_SERIES_TIMES);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		start = sqlite3_column_text(st, 0);
-		sec = 0;
-		/* "YYYY-MM-DDTHH:MM", perhaps ":SS" (series_validate). */
-		if (sqlite3_column_int(st, 2) != 0 || start == NULL ||
-		    strlen((const char *)start) < 16 || start[10] != 'T' ||
-		    sscanf((const char *)start + 11, "%2d:%2d:%2d", &h, &m,
-		    &sec) < 2) {
-			bad = 1;
-			continue;
-		}
-		cb(arg, (int64_t)h * 3600 + m * 60 + sec, 1);
-		cb(arg, (int64_t)h * 3600 + m * 60 + sec +
-		    sqlite3_column_int64(st, 1) * 60, 1);
+		series(arg, start != NULL ? (const char *)start : "",
+		    sqlite3_column_int(st, 1), sqlite3_column_int(st, 2) != 0);
 	}
 	store_stmt_done(st);
 	if (rc != SQLITE_DONE)
 		return (store_fail(s, "series times", err));
-	return (bad);
+	return (0);
 }
 
 int

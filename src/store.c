@@ -1093,10 +1093,10 @@ store_changes(struct store *s)
 	return (sqlite3_changes(s->db));
 }
 
-int
+int64_t
 store_total_changes(struct store *s)
 {
-	return (sqlite3_total_changes(s->db));
+	return ((int64_t)sqlite3_total_changes64(s->db));
 }
 
 int64_t
@@ -1109,12 +1109,6 @@ void
 store_plan_unread(struct store *s, int64_t rows)
 {
 	s->unplanned += rows;
-}
-
-int64_t
-store_total_changes64(struct store *s)
-{
-	return ((int64_t)sqlite3_total_changes64(s->db));
 }
 
 int

@@ -365,7 +365,7 @@ END_TEST
 START_TEST(test_idempotent)
 {
 	struct planner_counts	c;
-	int			before;
+	int64_t			before;
 
 	org();
 	add_series("gs-north", "north", "2026-03-03T10:00");
