@@ -119,6 +119,8 @@ struct plan_run {
 	int				 have_wanted;
 	char				**widen;	/* teams to add */
 	size_t				 nwiden;
+	struct plan_write		*writes;	/* held till the end */
+	struct plan_write		**lastwrite;
 };
 
 /*

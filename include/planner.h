@@ -85,7 +85,8 @@ int	planner_scope_case(struct planner_scope *, struct store *,
  * Plan from now to now + horizon_days inside the caller's transaction,
  * for scope (NULL: every team).  hol may be NULL (no holidays).  The
  * answer is the same as a run for every team.  Idempotent: with nothing
- * changed it writes no row and all counts stay zero.
+ * changed it writes no row and all counts stay zero.  On failure some
+ * of its writes may be made: the caller rolls its transaction back.
  */
 int	planner_run(struct store *, const struct config *,
 	    const struct sched_holidays *, time_t now,

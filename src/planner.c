@@ -52,6 +52,26 @@ static struct {
 	struct clock_timer	*end;
 } planner_g;
 
+/*
+ * A decision's writes (plan_write): the session inserted or updated, its
+ * attendees put (att; NULL: as stored), and first, when it is newly
+ * uncovered, its teams' managers alerted (alert: why).
+ */
+enum {
+	PLAN_WRITE_INSERT,
+	PLAN_WRITE_UPDATE
+};
+
+struct plan_write {
+	struct plan_write		*next;
+	const struct plan_series	*ps;
+	int				 op;
+	struct sched_attendee		*att;
+	size_t				 natt;
+	char				*alert;
+	struct session			 x;
+};
+
 /* The last run for every team, in ms (planner_full_ms). */
 static double	 planner_full;
 
@@ -74,6 +94,13 @@ static int	 plan_attendees_same(struct plan_run *, const char *,
 		    const struct sched_attendee *, size_t);
 static int	 plan_decide(struct plan_run *, struct plan_occ *,
 		    struct err *);
+static int	 plan_write(struct plan_run *, const struct plan_series *,
+		    const struct session *, int, struct sched_attendee **,
+		    size_t, const char *, struct err *);
+static int	 plan_write_one(struct plan_run *, const struct plan_write *,
+		    struct err *);
+static int	 plan_write_all(struct plan_run *, struct err *);
+static void	 plan_write_free(struct plan_write *);
 static int	 plan_cancel_gone(struct plan_run *, struct err *);
 static int	 plan_alert(struct plan_run *, const struct plan_series *,
 		    const struct session *, const char *, struct err *);
@@ -367,6 +394,7 @@ plan_load(struct plan_run *p, struct err *err)
 static void
 plan_free(struct plan_run *p)
 {
+	struct plan_write	*w;
 	struct plan_text	*t;
 	size_t			 i;
 
@@ -398,6 +426,10 @@ plan_free(struct plan_run *p)
 	for (i = 0; i < p->nwiden; i++)
 		free(p->widen[i]);
 	free(p->widen);
+	while ((w = p->writes) != NULL) {
+		p->writes = w->next;
+		plan_write_free(w);
+	}
 }
 
 /* A series that cannot expand is logged and left as it is. */
@@ -557,6 +589,7 @@ plan_decide(struct plan_run *p, struct plan_occ *oc, struct err *err)
 	struct session		 x;
 	char			 id[SCHED_ID_MAX + 1];
 	size_t			 natt;
+	const char		*alert = NULL;
 	int			 rc = -1, changed = 0, newpsych = 0;
 
 	sched_session_id(ps->r->slug, oc->o.date, id);
@@ -621,18 +654,13 @@ plan_decide(struct plan_run *p, struct plan_occ *oc, struct err *err)
 		snprintf(x.cover_reason, sizeof(x.cover_reason), "%s",
 		    ch.reason);
 	}
-	/*
-	 * Once a pass widens it is undone and run again for more teams: what
-	 * it would still write is wanted by nobody, and each page written
-	 * under the savepoint keeps its old image in memory till then.
-	 */
+	/* A pass that widens is run again for more teams: it writes nothing. */
 	if (p->nwiden > 0) {
 		rc = 0;
 		goto out;
 	}
 	if (x.psychologist[0] == '\0' && !x.uncovered_alerted) {
-		if (plan_alert(p, ps, &x, ch.reason, err) == -1)
-			goto out;
+		alert = ch.reason;
 		x.uncovered_alerted = 1;
 		changed = 1;
 	} else if (x.psychologist[0] != '\0' && x.uncovered_alerted) {
@@ -641,27 +669,110 @@ plan_decide(struct plan_run *p, struct plan_occ *oc, struct err *err)
 	}
 
 	if (old == NULL) {
-		if (store_session_insert(p->store, &x, err) == -1 ||
-		    store_attendees_add(p->store, id, att, natt, err) == -1)
-			goto out;
+		rc = plan_write(p, ps, &x, PLAN_WRITE_INSERT, &att, natt, alert,
+		    err);
 		p->out->created++;
-	} else {
-		if (!plan_attendees_same(p, id, att, natt)) {
-			if (store_attendees_replace(p->store, id, att, natt,
-			    err) == -1)
-				goto out;
-			changed = 1;
-		}
-		if (changed) {
-			if (store_session_update(p->store, &x, err) == -1)
-				goto out;
-			p->out->updated++;
-		}
+		goto out;
+	}
+	if (!plan_attendees_same(p, id, att, natt))
+		changed = 1;
+	else {
+		free(att);
+		att = NULL;
 	}
 	rc = 0;
+	if (changed) {
+		rc = plan_write(p, ps, &x, PLAN_WRITE_UPDATE, &att, natt, alert,
+		    err);
+		p->out->updated++;
+	}
 out:
 	free(att);
 	return (rc);
+}
+
+/*
+ * A decision's writes; the attendees are taken (*attp; NULL: as stored).
+ * A scoped pass holds them till it ends (plan_write_all): one that widens
+ * is run again for more teams and drops them unwritten.  So it needs no
+ * savepoint to undo it, whose journal would keep in memory the old image
+ * of every page written under it: a megabyte for a borough's series add.
+ */
+static int
+plan_write(struct plan_run *p, const struct plan_series *ps,
+    const struct session *x, int op, struct sched_attendee **attp,
+    size_t natt, const char *alert, struct err *err)
+{
+	struct plan_write	 w, *held;
+	int			 rc;
+
+	memset(&w, 0, sizeof(w));
+	w.ps = ps;
+	w.op = op;
+	w.x = *x;
+	if (attp != NULL) {
+		w.att = *attp;
+		*attp = NULL;
+	}
+	w.natt = natt;
+	w.alert = alert != NULL ? xstrdup(alert) : NULL;
+	if (!p->scoped) {
+		rc = plan_write_one(p, &w, err);
+		free(w.att);
+		free(w.alert);
+		return (rc);
+	}
+	held = xmalloc(sizeof(*held));
+	*held = w;
+	if (p->lastwrite == NULL)
+		p->lastwrite = &p->writes;
+	*p->lastwrite = held;
+	p->lastwrite = &held->next;
+	return (0);
+}
+
+static int
+plan_write_one(struct plan_run *p, const struct plan_write *w,
+    struct err *err)
+{
+	const char	*id = w->x.id;
+
+	if (w->alert != NULL && plan_alert(p, w->ps, &w->x, w->alert,
+	    err) == -1)
+		return (-1);
+	if (w->op == PLAN_WRITE_INSERT)
+		return (store_session_insert(p->store, &w->x, err) == -1 ||
+		    store_attendees_add(p->store, id, w->att, w->natt,
+		    err) == -1 ? -1 : 0);
+	if (w->att != NULL && store_attendees_replace(p->store, id, w->att,
+	    w->natt, err) == -1)
+		return (-1);
+	return (store_session_update(p->store, &w->x, err));
+}
+
+/* A scoped pass that did not widen: what it decided, in order. */
+static int
+plan_write_all(struct plan_run *p, struct err *err)
+{
+	struct plan_write	*w;
+	int			 rc = 0;
+
+	while ((w = p->writes) != NULL) {
+		p->writes = w->next;
+		if (rc == 0 && plan_write_one(p, w, err) == -1)
+			rc = -1;
+		plan_write_free(w);
+	}
+	p->lastwrite = NULL;
+	return (rc);
+}
+
+static void
+plan_write_free(struct plan_write *w)
+{
+	free(w->att);
+	free(w->alert);
+	free(w);
 }
 
 /*
@@ -775,7 +886,8 @@ plan_cancel_gone(struct plan_run *p, struct err *err)
 			continue;
 		x->state = SESSION_CANCELLED;
 		plan_stored_session(x, &whole);
-		if (store_session_update(p->store, &whole, err) == -1)
+		if (plan_write(p, NULL, &whole, PLAN_WRITE_UPDATE, NULL, 0,
+		    NULL, err) == -1)
 			return (-1);
 		if (x->psychologist[0] != '\0')
 			sched_book_remove(p->book, x->psychologist, x->id);
@@ -855,7 +967,9 @@ plan_pass(struct plan_run *p, struct err *err)
 	}
 	if (p->nwiden > 0)
 		return (1);
-	return (plan_cancel_gone(p, err));
+	if (plan_cancel_gone(p, err) == -1)
+		return (-1);
+	return (plan_write_all(p, err));
 }
 
 /* The scope's teams into the store's scope table, closed over series. */
@@ -884,7 +998,6 @@ planner_run(struct store *s, const struct config *conf,
 	char			**teams = NULL;
 	size_t			 nteams = 0, i;
 	int			 rc = -1, r, scoped, passes = 0, boosted = 0;
-	int			 saved = 0;
 	double			 t0, t1, t2, t3;
 	char			 what[32];
 
@@ -895,9 +1008,6 @@ planner_run(struct store *s, const struct config *conf,
 		teams = xcalloc(scope->nteams + 1, sizeof(*teams));
 		for (i = 0; i < scope->nteams; i++)
 			teams[nteams++] = xstrdup(scope->teams[i]);
-		if (store_savepoint(s, "plan", err) == -1)
-			goto out;
-		saved = 1;
 	}
 	for (;;) {
 		memset(out, 0, sizeof(*out));
@@ -912,14 +1022,12 @@ planner_run(struct store *s, const struct config *conf,
 		p.scope = scope;
 		passes++;
 		if (scoped && plan_scope_set(s, teams, nteams, err) == -1)
-			goto fail;
+			goto out;
 		if ((r = plan_pass(&p, err)) == -1)
-			goto fail;
+			goto out;
 		if (r == 0)
 			break;
 		/* Cover moved across teams: theirs too, from the start. */
-		if (store_rollback_to(s, "plan", err) == -1)
-			goto fail;
 		teams = xreallocarray(teams, nteams + p.nwiden + 1,
 		    sizeof(*teams));
 		for (i = 0; i < p.nwiden; i++)
@@ -930,28 +1038,15 @@ planner_run(struct store *s, const struct config *conf,
 	boosted = p.boosted;
 	plan_free(&p);
 	memset(&p, 0, sizeof(p));
-	/*
-	 * The sessions are decided and no pass will be undone: the savepoint
-	 * goes before presenters and mail.  Kept, it would hold in memory the
-	 * old image of every page they write (temp_store is memory), most of
-	 * them the outbox's pages that the mail's bodies reuse: a megabyte
-	 * for a borough's series add.  A failure from here on fails the
-	 * caller's whole transaction, as it would anyway.
-	 */
-	if (saved) {
-		saved = 0;
-		if (store_release(s, "plan", err) == -1)
-			goto fail;
-	}
 	t1 = util_ms();
 	/* Presenters once every team's sessions are decided (5.4-5.6). */
 	if (presenters_plan(s, conf, now, scoped, &out->updated, err) == -1)
-		goto fail;
+		goto out;
 	t2 = util_ms();
 	/* The mail the run's changes cause, in the same transaction. */
 	memset(&ic, 0, sizeof(ic));
 	if (invites_sync(s, conf, now, scoped, &ic, err) == -1)
-		goto fail;
+		goto out;
 	t3 = util_ms();
 	out->messages_queued += ic.invitations + ic.updates +
 	    ic.cancellations + ic.reminders;
@@ -971,13 +1066,6 @@ planner_run(struct store *s, const struct config *conf,
 	    "%.1f ms", what, t1 - t0, t2 - t1, t3 - t2);
 	if (!scoped)
 		planner_full = t3 - t0;
-	goto out;
-fail:
-	if (saved) {
-		/* The caller's transaction decides; leave the savepoint. */
-		store_rollback_to(s, "plan", NULL);
-		store_release(s, "plan", NULL);
-	}
 out:
 	if (boosted || p.boosted)
 		store_cache_size(s, 0);
