@@ -301,6 +301,10 @@ int	store_attendees_replace(struct store *, const char *session,
 /* The same for a session just inserted, which has none to clear. */
 int	store_attendees_add(struct store *, const char *session,
 	    const struct sched_attendee *, size_t, struct err *);
+/* Only what changed: gone removed, put added or given its new role. */
+int	store_attendees_change(struct store *, const char *session,
+	    const struct sched_attendee *gone, size_t ngone,
+	    const struct sched_attendee *put, size_t nput, struct err *);
 /* status: an attendance name, or NULL to clear the row. */
 int	store_attendance_set(struct store *, const char *session,
 	    const char *member, const char *status, struct err *);

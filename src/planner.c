@@ -54,8 +54,8 @@ static struct {
 
 /*
  * A decision's writes (plan_write): the session inserted or updated, its
- * attendees put (att; NULL: as stored), and first, when it is newly
- * uncovered, its teams' managers alerted (alert: why).
+ * attendees changed, and first, when it is newly uncovered, its teams'
+ * managers alerted (alert: why).  Its arrays and text are its own.
  */
 enum {
 	PLAN_WRITE_INSERT,
@@ -66,8 +66,10 @@ struct plan_write {
 	struct plan_write		*next;
 	const struct plan_series	*ps;
 	int				 op;
-	struct sched_attendee		*att;
+	struct sched_attendee		*att;	/* to put */
 	size_t				 natt;
+	struct sched_attendee		*gone;	/* to take out (updates) */
+	size_t				 ngone;
 	char				*alert;
 	struct session			 x;
 };
@@ -90,17 +92,16 @@ static size_t	 plan_team_members(const struct plan_run *,
 		    const struct member **, const char *, size_t *);
 static int	 plan_attrun_cmp(const void *, const void *);
 static void	 plan_attruns(struct plan_run *);
-static int	 plan_attendees_same(struct plan_run *, const char *,
-		    const struct sched_attendee *, size_t);
+static int	 plan_attendees_diff(struct plan_run *, const char *,
+		    const struct sched_attendee *, size_t, struct plan_write *);
 static int	 plan_decide(struct plan_run *, struct plan_occ *,
 		    struct err *);
-static int	 plan_write(struct plan_run *, const struct plan_series *,
-		    const struct session *, int, struct sched_attendee **,
-		    size_t, const char *, struct err *);
+static int	 plan_write(struct plan_run *, struct plan_write *,
+		    struct err *);
 static int	 plan_write_one(struct plan_run *, const struct plan_write *,
 		    struct err *);
 static int	 plan_write_all(struct plan_run *, struct err *);
-static void	 plan_write_free(struct plan_write *);
+static void	 plan_write_clear(struct plan_write *);
 static int	 plan_cancel_gone(struct plan_run *, struct err *);
 static int	 plan_alert(struct plan_run *, const struct plan_series *,
 		    const struct session *, const char *, struct err *);
@@ -428,7 +429,8 @@ plan_free(struct plan_run *p)
 	free(p->widen);
 	while ((w = p->writes) != NULL) {
 		p->writes = w->next;
-		plan_write_free(w);
+		plan_write_clear(w);
+		free(w);
 	}
 }
 
@@ -552,30 +554,54 @@ plan_attruns(struct plan_run *p)
 	p->capattrun = p->nattrun + 1;
 }
 
-/* Stored attendees of id (any order) against want (any order). */
+/*
+ * Stored attendees of id (any order) against want (any order): 0 the
+ * same, else 1 with what changed in *chg (gone: stored, not wanted; put:
+ * wanted, not stored as it is).  A replan mostly moves one psychologist:
+ * two rows written, not a session's every attendee twice.
+ */
 static int
-plan_attendees_same(struct plan_run *p, const char *id,
-    const struct sched_attendee *want, size_t n)
+plan_attendees_diff(struct plan_run *p, const char *id,
+    const struct sched_attendee *want, size_t n, struct plan_write *chg)
 {
 	struct plan_attrun	 key, *run;
-	size_t			 lo, i, j;
+	const struct plan_att	*old;
+	size_t			 nold, i, j;
 
 	key.session = id;
 	run = p->nattrun == 0 ? NULL : bsearch(&key, p->attrun, p->nattrun,
 	    sizeof(*p->attrun), plan_attrun_cmp);
-	if ((run == NULL ? 0 : run->n) != n)
-		return (0);
-	lo = run == NULL ? 0 : run->off;
-	for (j = 0; j < n; j++) {
-		/* want is small: a linear look-up per attendee is cheap. */
-		for (i = lo; i < lo + n; i++) {
-			if (strcmp(p->att[i].member, want[j].member) == 0)
+	old = run == NULL ? NULL : &p->att[run->off];
+	nold = run == NULL ? 0 : run->n;
+	chg->gone = xcalloc(nold + 1, sizeof(*chg->gone));
+	chg->att = xcalloc(n + 1, sizeof(*chg->att));
+	chg->ngone = chg->natt = 0;
+	/* Both are small: a linear look-up per attendee is cheap. */
+	for (i = 0; i < nold; i++) {
+		for (j = 0; j < n; j++) {
+			if (strcmp(old[i].member, want[j].member) == 0)
 				break;
 		}
-		if (i == lo + n || p->att[i].role != want[j].role)
-			return (0);
+		if (j == n) {
+			memcpy(chg->gone[chg->ngone].member, old[i].member,
+			    sizeof(old[i].member));
+			chg->gone[chg->ngone++].role = old[i].role;
+		}
 	}
-	return (1);
+	for (j = 0; j < n; j++) {
+		for (i = 0; i < nold; i++) {
+			if (strcmp(old[i].member, want[j].member) == 0)
+				break;
+		}
+		if (i == nold || old[i].role != want[j].role)
+			chg->att[chg->natt++] = want[j];
+	}
+	if (chg->ngone + chg->natt > 0)
+		return (1);
+	free(chg->gone);
+	free(chg->att);
+	chg->gone = chg->att = NULL;
+	return (0);
 }
 
 static int
@@ -589,7 +615,7 @@ plan_decide(struct plan_run *p, struct plan_occ *oc, struct err *err)
 	struct session		 x;
 	char			 id[SCHED_ID_MAX + 1];
 	size_t			 natt;
-	const char		*alert = NULL;
+	struct plan_write	 w;
 	int			 rc = -1, changed = 0, newpsych = 0;
 
 	sched_session_id(ps->r->slug, oc->o.date, id);
@@ -659,71 +685,60 @@ plan_decide(struct plan_run *p, struct plan_occ *oc, struct err *err)
 		rc = 0;
 		goto out;
 	}
+	memset(&w, 0, sizeof(w));
 	if (x.psychologist[0] == '\0' && !x.uncovered_alerted) {
-		alert = ch.reason;
+		w.alert = xstrdup(ch.reason);
 		x.uncovered_alerted = 1;
 		changed = 1;
 	} else if (x.psychologist[0] != '\0' && x.uncovered_alerted) {
 		x.uncovered_alerted = 0;
 		changed = 1;
 	}
-
 	if (old == NULL) {
-		rc = plan_write(p, ps, &x, PLAN_WRITE_INSERT, &att, natt, alert,
-		    err);
-		p->out->created++;
-		goto out;
-	}
-	if (!plan_attendees_same(p, id, att, natt))
-		changed = 1;
-	else {
-		free(att);
+		w.op = PLAN_WRITE_INSERT;
+		w.att = att;
+		w.natt = natt;
 		att = NULL;
-	}
-	rc = 0;
-	if (changed) {
-		rc = plan_write(p, ps, &x, PLAN_WRITE_UPDATE, &att, natt, alert,
-		    err);
+		p->out->created++;
+	} else {
+		if (plan_attendees_diff(p, id, att, natt, &w))
+			changed = 1;
+		if (!changed) {
+			rc = 0;
+			goto out;
+		}
+		w.op = PLAN_WRITE_UPDATE;
 		p->out->updated++;
 	}
+	w.ps = ps;
+	w.x = x;
+	rc = plan_write(p, &w, err);
 out:
 	free(att);
 	return (rc);
 }
 
 /*
- * A decision's writes; the attendees are taken (*attp; NULL: as stored).
- * A scoped pass holds them till it ends (plan_write_all): one that widens
- * is run again for more teams and drops them unwritten.  So it needs no
- * savepoint to undo it, whose journal would keep in memory the old image
- * of every page written under it: a megabyte for a borough's series add.
+ * A decision's writes, taken from *w.  A scoped pass holds them till it
+ * ends (plan_write_all): one that widens is run again for more teams and
+ * drops them unwritten.  So it needs no savepoint to undo it, whose
+ * journal would keep in memory the old image of every page written under
+ * it: half a megabyte for a borough's series add.
  */
 static int
-plan_write(struct plan_run *p, const struct plan_series *ps,
-    const struct session *x, int op, struct sched_attendee **attp,
-    size_t natt, const char *alert, struct err *err)
+plan_write(struct plan_run *p, struct plan_write *w, struct err *err)
 {
-	struct plan_write	 w, *held;
+	struct plan_write	*held;
 	int			 rc;
 
-	memset(&w, 0, sizeof(w));
-	w.ps = ps;
-	w.op = op;
-	w.x = *x;
-	if (attp != NULL) {
-		w.att = *attp;
-		*attp = NULL;
-	}
-	w.natt = natt;
-	w.alert = alert != NULL ? xstrdup(alert) : NULL;
 	if (!p->scoped) {
-		rc = plan_write_one(p, &w, err);
-		free(w.att);
-		free(w.alert);
+		rc = plan_write_one(p, w, err);
+		plan_write_clear(w);
 		return (rc);
 	}
 	held = xmalloc(sizeof(*held));
-	*held = w;
+	*held = *w;
+	held->next = NULL;
 	if (p->lastwrite == NULL)
 		p->lastwrite = &p->writes;
 	*p->lastwrite = held;
@@ -744,7 +759,7 @@ plan_write_one(struct plan_run *p, const struct plan_write *w,
 		return (store_session_insert(p->store, &w->x, err) == -1 ||
 		    store_attendees_add(p->store, id, w->att, w->natt,
 		    err) == -1 ? -1 : 0);
-	if (w->att != NULL && store_attendees_replace(p->store, id, w->att,
+	if (store_attendees_change(p->store, id, w->gone, w->ngone, w->att,
 	    w->natt, err) == -1)
 		return (-1);
 	return (store_session_update(p->store, &w->x, err));
@@ -761,18 +776,19 @@ plan_write_all(struct plan_run *p, struct err *err)
 		p->writes = w->next;
 		if (rc == 0 && plan_write_one(p, w, err) == -1)
 			rc = -1;
-		plan_write_free(w);
+		plan_write_clear(w);
+		free(w);
 	}
 	p->lastwrite = NULL;
 	return (rc);
 }
 
 static void
-plan_write_free(struct plan_write *w)
+plan_write_clear(struct plan_write *w)
 {
 	free(w->att);
+	free(w->gone);
 	free(w->alert);
-	free(w);
 }
 
 /*
@@ -868,7 +884,7 @@ static int
 plan_cancel_gone(struct plan_run *p, struct err *err)
 {
 	struct plan_stored	*x;
-	struct session		 whole;
+	struct plan_write	 w;
 	size_t			 i, j;
 	int			 keep;
 
@@ -885,9 +901,10 @@ plan_cancel_gone(struct plan_run *p, struct err *err)
 		if (keep)
 			continue;
 		x->state = SESSION_CANCELLED;
-		plan_stored_session(x, &whole);
-		if (plan_write(p, NULL, &whole, PLAN_WRITE_UPDATE, NULL, 0,
-		    NULL, err) == -1)
+		memset(&w, 0, sizeof(w));
+		w.op = PLAN_WRITE_UPDATE;
+		plan_stored_session(x, &w.x);
+		if (plan_write(p, &w, err) == -1)
 			return (-1);
 		if (x->psychologist[0] != '\0')
 			sched_book_remove(p->book, x->psychologist, x->id);

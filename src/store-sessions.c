@@ -40,6 +40,8 @@ enum {
 	SESS_ATT_GET,
 	SESS_ATT_CLEAR,
 	SESS_ATT_ADD,
+	SESS_ATT_DEL,
+	SESS_ATT_PUT,
 	SESS_ATTENDANCE_SET,
 	SESS_ATTENDANCE_CLEAR,
 	SESS_ATTENDANCE_DEFAULT,
@@ -160,6 +162,12 @@ static const char *const sess_sql[SESS_NSTMTS] = {
 	[SESS_ATT_ADD] =
 	    "INSERT INTO session_attendees (session, member, role) "
 	    "VALUES (?1, ?2, ?3)",
+	[SESS_ATT_DEL] =
+	    "DELETE FROM session_attendees WHERE session = ?1 AND member = ?2",
+	[SESS_ATT_PUT] =
+	    "INSERT INTO session_attendees (session, member, role) "
+	    "VALUES (?1, ?2, ?3) ON CONFLICT (session, member) "
+	    "DO UPDATE SET role = excluded.role",
 	[SESS_ATTENDANCE_SET] =
 	    "INSERT INTO attendance (session, member, status) "
 	    "VALUES (?1, ?2, ?3) ON CONFLICT (session, member) "
@@ -858,6 +866,40 @@ store_attendees_add(struct store *s, const char *session,
 		rc = sqlite3_step(st);
 		store_stmt_done(st);
 		if (store_write_rc(s, rc, "attendee", v[i].member, err) == -1)
+			return (-1);
+	}
+	return (0);
+}
+
+int
+store_attendees_change(struct store *s, const char *session,
+    const struct sched_attendee *gone, size_t ngone,
+    const struct sched_attendee *put, size_t nput, struct err *err)
+{
+	sqlite3_stmt	*st;
+	size_t		 i;
+	int		 rc;
+
+	for (i = 0; i < ngone; i++) {
+		st = SESS_STMT(s, SESS_ATT_DEL);
+		sqlite3_bind_text(st, 1, session, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, gone[i].member, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		store_stmt_done(st);
+		if (store_write_rc(s, rc, "attendee", gone[i].member,
+		    err) == -1)
+			return (-1);
+	}
+	for (i = 0; i < nput; i++) {
+		st = SESS_STMT(s, SESS_ATT_PUT);
+		sqlite3_bind_text(st, 1, session, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, put[i].member, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, sched_attendee_role_name(put[i].role),
+		    -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		store_stmt_done(st);
+		if (store_write_rc(s, rc, "attendee", put[i].member,
+		    err) == -1)
 			return (-1);
 	}
 	return (0);

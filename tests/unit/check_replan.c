@@ -93,12 +93,13 @@ enum op_type {
 	OP_CLOSE,
 	OP_PIN,
 	OP_REQUEST,
+	OP_COFAC,
 	OP_COUNT
 };
 
 static const char *op_names[OP_COUNT] = {
 	"absence", "move", "cancel", "leaver", "series", "close", "pin",
-	"request"
+	"request", "cofacilitator"
 };
 
 struct op {
@@ -442,6 +443,11 @@ apply(struct store *s, const struct op *o, struct err *err)
 	case OP_REQUEST:
 		return (presenters_request(s, o->a, NULL, NULL, today, &id,
 		    err));
+	case OP_COFAC:
+		if (series_get(s, o->a, &r, err) == -1 ||
+		    series_set_field(&r, "cofacilitator", o->b, err) == -1)
+			return (-1);
+		return (series_update(s, conf, &r, err));
 	}
 	return (err_set(err, ERR_INTERNAL, "unknown op"));
 }
@@ -467,6 +473,7 @@ op_scope(struct store *s, const struct op *o, struct planner_scope *sc,
 	case OP_PIN:
 		return (planner_scope_session(sc, s, o->a, 0, err));
 	case OP_SERIES:
+	case OP_COFAC:
 		return (planner_scope_series(sc, s, o->a, err));
 	case OP_CLOSE:
 		return (planner_scope_case(sc, s, o->a, err));
@@ -517,6 +524,13 @@ gen(struct store *s, uint64_t *seed, int nseries, struct op *o)
 	case OP_REQUEST:
 		snprintf(o->a, sizeof(o->a), "sw%d-%s", w % NWORKERS,
 		    teams[team]);
+		break;
+	case OP_COFAC:
+		/* A worker of the team: an attendee's role changes, or back. */
+		snprintf(o->a, sizeof(o->a), "gs-%s", teams[team]);
+		if (w < NWORKERS)
+			snprintf(o->b, sizeof(o->b), "sw%d-%s", w,
+			    teams[team]);
 		break;
 	default:
 		/* A session of the horizon still planned. */
