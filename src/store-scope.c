@@ -55,8 +55,7 @@ static const char *const scope_sql[SCOPE_NSTMTS] = {
 	    "WHERE start >= ?1 AND start < ?2 AND state != 'cancelled' "
 	    "AND (psychologist IS NOT NULL OR state = 'planned') "
 	    "AND " STORE_FIRST_TEAM("sessions") " NOT IN "
-	    "  (SELECT team FROM temp.scope_team) "
-	    "ORDER BY start, series",
+	    "  (SELECT team FROM temp.scope_team)",
 	[SCOPE_BOOKINGS_PSYCH] =
 	    /* From the covering index sessions_psychologist alone. */
 	    "SELECT id, series, start, \"end\", psychologist, state, manual, "
@@ -65,8 +64,7 @@ static const char *const scope_sql[SCOPE_NSTMTS] = {
 	    "WHERE psychologist = ?3 AND start >= ?1 AND start < ?2 "
 	    "AND state != 'cancelled' "
 	    "AND " STORE_FIRST_TEAM("sessions") " NOT IN "
-	    "  (SELECT team FROM temp.scope_team) "
-	    "ORDER BY start, series",
+	    "  (SELECT team FROM temp.scope_team)",
 	[SCOPE_BOOKINGS_COVER] =
 	    "SELECT id, series, start, \"end\", psychologist, state, manual, "
 	    STORE_FIRST_TEAM("sessions") ", 1 "
@@ -74,8 +72,7 @@ static const char *const scope_sql[SCOPE_NSTMTS] = {
 	    "WHERE start >= ?1 AND start < ?2 AND state = 'planned' "
 	    "AND " SCOPE_COVER " "
 	    "AND " STORE_FIRST_TEAM("sessions") " NOT IN "
-	    "  (SELECT team FROM temp.scope_team) "
-	    "ORDER BY start, series",
+	    "  (SELECT team FROM temp.scope_team)",
 	[SCOPE_MEMBER_TEAMS] =
 	    /* Home team, teams served or managed, series facilitated. */
 	    "SELECT team FROM members WHERE slug = ?1 "
@@ -111,6 +108,7 @@ static int	scope_step(struct store *, sqlite3_stmt *, const char *,
 		    struct err *);
 static int	scope_bookings(struct store *, sqlite3_stmt *,
 		    struct session_booking **, size_t *, struct err *);
+static int	scope_booking_cmp(const void *, const void *);
 
 static int
 scope_step(struct store *s, sqlite3_stmt *st, const char *what,
@@ -263,6 +261,16 @@ store_session_bookings_covered(struct store *s, time_t from, time_t until,
 
 /* The rows of a bookings statement, bound by the caller. */
 static int
+scope_booking_cmp(const void *a, const void *b)
+{
+	const struct session_booking	*x = a, *y = b;
+
+	if (x->start != y->start)
+		return (x->start < y->start ? -1 : 1);
+	return (strcmp(x->series, y->series));
+}
+
+static int
 scope_bookings(struct store *s, sqlite3_stmt *st,
     struct session_booking **vp, size_t *np, struct err *err)
 {
@@ -295,6 +303,13 @@ scope_bookings(struct store *s, sqlite3_stmt *st,
 		free(v);
 		return (store_fail(s, "session bookings", err));
 	}
+	/*
+	 * By start, then series (a session's start and series are its id).
+	 * Sorted here: SQLite's ORDER BY put each of a region's week of rows
+	 * through its sorter, a third of the query's time.
+	 */
+	if (n > 1)
+		qsort(v, n, sizeof(*v), scope_booking_cmp);
 	*vp = v;
 	*np = n;
 	return (0);
