@@ -37,6 +37,8 @@ char	*util_format_date(time_t, char buf[UTIL_TIMEBUF]);
 int	util_timezone_exists(const char *);
 /* Set TZ and tzset(); -1 if the zone is not known to the system. */
 int	util_set_timezone(const char *);
+/* Moves on each time util_set_timezone sets TZ. */
+unsigned int util_timezone_generation(void);
 
 /*
  * In an array of n elements of size bytes, sorted by a string key held in

@@ -16,6 +16,7 @@
 #include "config.h"
 #include "domain.h"
 #include "schedule.h"
+#include "util.h"
 #include "xmalloc.h"
 
 struct book_iv {
@@ -191,16 +192,35 @@ sched_local_date(time_t t, char buf[DATE_LEN])
 		buf[0] = '\0';
 }
 
+/*
+ * Bookings come by the thousand in time order, and glibc's localtime_r
+ * takes a lock and looks at TZ each time: the last day looked up is kept.
+ * Two hours are left out at each end of it, so that the clocks changing
+ * that day cannot put a time kept into the day before or after.
+ */
+#define SCHED_DAY_MARGIN	(2 * 3600)
+
 int
 sched_isoweek(time_t t)
 {
-	struct tm	tm;
+	static time_t		lo = 1, hi = 0;	/* nothing kept */
+	static int		week;
+	static unsigned int	gen;
+	struct tm		tm;
+	time_t			midnight;
 
+	if (t >= lo && t < hi && gen == util_timezone_generation())
+		return (week);
 	/* From the local date's fields: no text in between. */
 	if (localtime_r(&t, &tm) == NULL)
 		return (-1);
-	return (isoweek_of_days(days_from_civil(tm.tm_year + 1900,
-	    tm.tm_mon + 1, tm.tm_mday)));
+	week = isoweek_of_days(days_from_civil(tm.tm_year + 1900,
+	    tm.tm_mon + 1, tm.tm_mday));
+	midnight = t - (tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec);
+	lo = midnight + SCHED_DAY_MARGIN;
+	hi = midnight + 86400 - SCHED_DAY_MARGIN;
+	gen = util_timezone_generation();
+	return (week);
 }
 
 /* ---- holidays --------------------------------------------------------- */
@@ -669,7 +689,7 @@ sched_book_add(struct sched_book *b, const char *psych, const char *id,
     time_t start, time_t end)
 {
 	struct book_psych	*p;
-	size_t			 i;
+	size_t			 i, n;
 
 	if (psych == NULL || *psych == '\0')
 		return;
@@ -694,7 +714,10 @@ sched_book_add(struct sched_book *b, const char *psych, const char *id,
 	memmove(&p->iv[i + 1], &p->iv[i], (p->niv - i) * sizeof(*p->iv));
 	p->iv[i].start = start;
 	p->iv[i].end = end > start ? end : start;
-	snprintf(p->iv[i].id, sizeof(p->iv[i].id), "%s", id);
+	/* Not snprintf: a region's cover reads this a thousand times a week. */
+	n = strnlen(id, sizeof(p->iv[i].id) - 1);
+	memcpy(p->iv[i].id, id, n);
+	p->iv[i].id[n] = '\0';
 	p->niv++;
 	if (p->iv[i].end - start > p->maxdur)
 		p->maxdur = p->iv[i].end - start;

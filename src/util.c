@@ -311,6 +311,9 @@ util_timezone_exists(const char *tz)
 	return (ok);
 }
 
+/* Counts util_set_timezone's changes, for what keeps local times. */
+static unsigned int	util_tz_gen;
+
 int
 util_set_timezone(const char *tz)
 {
@@ -319,7 +322,14 @@ util_set_timezone(const char *tz)
 	if (setenv("TZ", tz, 1) == -1)
 		return (-1);
 	tzset();
+	util_tz_gen++;
 	return (0);
+}
+
+unsigned int
+util_timezone_generation(void)
+{
+	return (util_tz_gen);
 }
 
 char *

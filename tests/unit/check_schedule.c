@@ -5,6 +5,7 @@
  * and the supervision gap.  Table driven; no database, no daemon.  The
  * process time zone is Europe/London, as the daemon would set it.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -335,6 +336,51 @@ START_TEST(test_occurrences)
 	}
 	free(o);
 	sched_holidays_free(&h);
+}
+END_TEST
+
+/* The ISO week of t's local date, worked out afresh each time. */
+static int
+isoweek_fresh(time_t t)
+{
+	struct tm	tm;
+	char		buf[DATE_LEN];
+
+	ck_assert_ptr_nonnull(localtime_r(&t, &tm));
+	ck_assert_uint_eq(strftime(buf, sizeof(buf), "%Y-%m-%d", &tm), 10);
+	return (sched_date_isoweek(buf));
+}
+
+/*
+ * sched_isoweek keeps the last day it looked up: across the clocks
+ * changing, a Sunday night into Monday, times in and out of order, and a
+ * zone set anew, it must say what localtime_r says.
+ */
+START_TEST(test_isoweek_kept)
+{
+	static const char	*zones[] = { TZ, "Pacific/Auckland",
+				    "America/New_York", "Australia/Lord_Howe" };
+	time_t			 from, t;
+	size_t			 z, i;
+	uint64_t		 seed = 7;
+
+	from = T("2026-01-01T00:00Z");
+	for (z = 0; z < NELEM(zones); z++) {
+		ck_assert_int_eq(util_set_timezone(zones[z]), 0);
+		/* A year by half hours: every change of the clocks. */
+		for (t = from; t < from + 366 * 86400; t += 1800)
+			ck_assert_msg(sched_isoweek(t) == isoweek_fresh(t),
+			    "%s: %lld", zones[z], (long long)t);
+		/* Then in no order. */
+		for (i = 0; i < 20000; i++) {
+			seed = seed * 6364136223846793005ULL +
+			    1442695040888963407ULL;
+			t = from + (time_t)((seed >> 33) % (366 * 86400));
+			ck_assert_msg(sched_isoweek(t) == isoweek_fresh(t),
+			    "%s: %lld", zones[z], (long long)t);
+		}
+	}
+	ck_assert_int_eq(util_set_timezone(TZ), 0);
 }
 END_TEST
 
@@ -816,6 +862,7 @@ schedule_suite(void)
 	tc = tcase_create("schedule");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_dates);
+	tcase_add_test(tc, test_isoweek_kept);
 	tcase_add_loop_test(tc, test_occurrences, 0, NELEM(occ_cases));
 	tcase_add_test(tc, test_attendees);
 	tcase_add_loop_test(tc, test_assign, 0, NELEM(assign_cases));
