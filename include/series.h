@@ -132,6 +132,8 @@ const char	*session_state_name(int);
 int		 session_state_parse(const char *);
 const char	*attendance_name(int);
 int		 attendance_parse(const char *);
+/* qsort: struct session_booking by start, then series (together its id). */
+int		 session_booking_cmp(const void *, const void *);
 
 /*
  * Set one field of a series from its command text ("duration", "60"),

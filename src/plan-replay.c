@@ -23,7 +23,6 @@
 #include "store.h"
 #include "xmalloc.h"
 
-static int	 plan_rep_cmp(const void *, const void *);
 static int	 plan_rep_once(struct plan_run *, const char *);
 static void	 plan_rep_take(struct plan_run *,
 		    const struct session_booking *, size_t, int);
@@ -68,16 +67,6 @@ plan_monday(time_t t)
  * still to come joins the replay, in order; one a full run leaves as it
  * is (held, by hand, started) is booked at once, as that run books it.
  */
-static int
-plan_rep_cmp(const void *a, const void *b)
-{
-	const struct session_booking	*x = a, *y = b;
-
-	if (x->start != y->start)
-		return (x->start < y->start ? -1 : 1);
-	return (strcmp(x->series, y->series));
-}
-
 /*
  * A row read twice (hers, then her week's covered ones, then the week
  * whole) is replayed once: a set of the queued ids' 64-bit hashes.
@@ -158,7 +147,7 @@ plan_rep_take(struct plan_run *p, const struct session_booking *v, size_t n,
 	}
 	if (added > 0 && p->nrep - p->repi > 1)
 		qsort(p->rep + p->repi, p->nrep - p->repi, sizeof(*p->rep),
-		    plan_rep_cmp);
+		    session_booking_cmp);
 }
 
 static int

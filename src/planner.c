@@ -1352,6 +1352,7 @@ planner_own_run(const char *why, int plan, const struct planner_scope *scope,
 {
 	struct planner_counts	c;
 	double			t0;
+	time_t			now;
 	int			held = 0, miss, write, spill;
 
 	memset(&c, 0, sizeof(c));
@@ -1364,16 +1365,19 @@ planner_own_run(const char *why, int plan, const struct planner_scope *scope,
 	if (store_begin(planner_g.store, err) == -1)
 		return (-1);
 	store_cache_counts(planner_g.store, &miss, &write, &spill);
-	if (planner_hold(planner_g.store, planner_g.conf, clock_now(), &held,
+	now = clock_now();
+	if (planner_hold(planner_g.store, planner_g.conf, now, &held,
 	    err) == -1)
 		goto fail;
 	if (plan && planner_run(planner_g.store, planner_g.conf,
-	    planner_g.have_hol ? &planner_g.hol : NULL, clock_now(), scope,
-	    &c, err) == -1)
+	    planner_g.have_hol ? &planner_g.hol : NULL, now, scope, &c,
+	    err) == -1)
 		goto fail;
 	t0 = util_ms();
 	if (store_commit(planner_g.store, err) == -1)
 		return (-1);
+	if (plan && (scope == NULL || scope->all))
+		plan_memo_note_all(planner_g.store, now);
 	store_cache_counts(planner_g.store, &miss, &write, &spill);
 	log_debug("planner: %s committed in %.1f ms (pages: %d read, "
 	    "%d written, %d spilled)", why, util_ms() - t0, miss, write,

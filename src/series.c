@@ -78,6 +78,16 @@ session_state_parse(const char *s)
 	return (series_name_parse(session_states, SESSION_STATE_COUNT, s));
 }
 
+int
+session_booking_cmp(const void *a, const void *b)
+{
+	const struct session_booking	*x = a, *y = b;
+
+	if (x->start != y->start)
+		return (x->start < y->start ? -1 : 1);
+	return (strcmp(x->series, y->series));
+}
+
 const char *
 attendance_name(int k)
 {

@@ -108,7 +108,6 @@ static int	scope_step(struct store *, sqlite3_stmt *, const char *,
 		    struct err *);
 static int	scope_bookings(struct store *, sqlite3_stmt *,
 		    struct session_booking **, size_t *, struct err *);
-static int	scope_booking_cmp(const void *, const void *);
 
 static int
 scope_step(struct store *s, sqlite3_stmt *st, const char *what,
@@ -261,16 +260,6 @@ store_session_bookings_covered(struct store *s, time_t from, time_t until,
 
 /* The rows of a bookings statement, bound by the caller. */
 static int
-scope_booking_cmp(const void *a, const void *b)
-{
-	const struct session_booking	*x = a, *y = b;
-
-	if (x->start != y->start)
-		return (x->start < y->start ? -1 : 1);
-	return (strcmp(x->series, y->series));
-}
-
-static int
 scope_bookings(struct store *s, sqlite3_stmt *st,
     struct session_booking **vp, size_t *np, struct err *err)
 {
@@ -309,7 +298,7 @@ scope_bookings(struct store *s, sqlite3_stmt *st,
 	 * through its sorter, a third of the query's time.
 	 */
 	if (n > 1)
-		qsort(v, n, sizeof(*v), scope_booking_cmp);
+		qsort(v, n, sizeof(*v), session_booking_cmp);
 	*vp = v;
 	*np = n;
 	return (0);

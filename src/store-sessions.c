@@ -224,6 +224,8 @@ static int	 sess_att_each(struct store *, sqlite3_stmt *,
 		    void (*)(void *, const struct session_attendee *), void *,
 		    struct err *);
 static void	 sess_att_append(void *, const struct session_attendee *);
+static int	 sess_att_write(struct store *, int, const char *,
+		    const struct sched_attendee *, size_t, struct err *);
 static int	 sess_attendees(struct store *, sqlite3_stmt *,
 		    struct session_attendee **, size_t *, struct err *);
 static int	 sess_int(struct store *, sqlite3_stmt *, int *, const char *,
@@ -853,12 +855,20 @@ int
 store_attendees_add(struct store *s, const char *session,
     const struct sched_attendee *v, size_t n, struct err *err)
 {
+	return (sess_att_write(s, SESS_ATT_ADD, session, v, n, err));
+}
+
+/* Each of v inserted (SESS_ATT_ADD) or put (SESS_ATT_PUT) for session. */
+static int
+sess_att_write(struct store *s, int idx, const char *session,
+    const struct sched_attendee *v, size_t n, struct err *err)
+{
 	sqlite3_stmt	*st;
 	size_t		 i;
 	int		 rc;
 
 	for (i = 0; i < n; i++) {
-		st = SESS_STMT(s, SESS_ATT_ADD);
+		st = SESS_STMT(s, idx);
 		sqlite3_bind_text(st, 1, session, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, v[i].member, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, sched_attendee_role_name(v[i].role),
@@ -890,19 +900,7 @@ store_attendees_change(struct store *s, const char *session,
 		    err) == -1)
 			return (-1);
 	}
-	for (i = 0; i < nput; i++) {
-		st = SESS_STMT(s, SESS_ATT_PUT);
-		sqlite3_bind_text(st, 1, session, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, put[i].member, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, sched_attendee_role_name(put[i].role),
-		    -1, SQLITE_STATIC);
-		rc = sqlite3_step(st);
-		store_stmt_done(st);
-		if (store_write_rc(s, rc, "attendee", put[i].member,
-		    err) == -1)
-			return (-1);
-	}
-	return (0);
+	return (sess_att_write(s, SESS_ATT_PUT, session, put, nput, err));
 }
 
 int
