@@ -858,7 +858,10 @@ store_attendees_add(struct store *s, const char *session,
 	return (sess_att_write(s, SESS_ATT_ADD, session, v, n, err));
 }
 
-/* Each of v inserted (SESS_ATT_ADD) or put (SESS_ATT_PUT) for session. */
+/*
+ * Each of v for session through statement idx: inserted (SESS_ATT_ADD),
+ * put (SESS_ATT_PUT) or taken out (SESS_ATT_DEL, which takes no role).
+ */
 static int
 sess_att_write(struct store *s, int idx, const char *session,
     const struct sched_attendee *v, size_t n, struct err *err)
@@ -871,8 +874,10 @@ sess_att_write(struct store *s, int idx, const char *session,
 		st = SESS_STMT(s, idx);
 		sqlite3_bind_text(st, 1, session, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, v[i].member, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, sched_attendee_role_name(v[i].role),
-		    -1, SQLITE_STATIC);
+		if (idx != SESS_ATT_DEL)
+			sqlite3_bind_text(st, 3,
+			    sched_attendee_role_name(v[i].role), -1,
+			    SQLITE_STATIC);
 		rc = sqlite3_step(st);
 		store_stmt_done(st);
 		if (store_write_rc(s, rc, "attendee", v[i].member, err) == -1)
@@ -886,20 +891,8 @@ store_attendees_change(struct store *s, const char *session,
     const struct sched_attendee *gone, size_t ngone,
     const struct sched_attendee *put, size_t nput, struct err *err)
 {
-	sqlite3_stmt	*st;
-	size_t		 i;
-	int		 rc;
-
-	for (i = 0; i < ngone; i++) {
-		st = SESS_STMT(s, SESS_ATT_DEL);
-		sqlite3_bind_text(st, 1, session, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, gone[i].member, -1, SQLITE_STATIC);
-		rc = sqlite3_step(st);
-		store_stmt_done(st);
-		if (store_write_rc(s, rc, "attendee", gone[i].member,
-		    err) == -1)
-			return (-1);
-	}
+	if (sess_att_write(s, SESS_ATT_DEL, session, gone, ngone, err) == -1)
+		return (-1);
 	return (sess_att_write(s, SESS_ATT_PUT, session, put, nput, err));
 }
 
