@@ -1,7 +1,8 @@
 /*
  * The equivalence property of planning (SPEC §5 and §11, issue 14): a
  * random sequence of changes (absences, moves, cancels, leavers, new
- * series, case closures, pins, requests) applied to a small organisation
+ * series, case closures, pins, requests, a series' cofacilitator, place,
+ * length or time of day) applied to a small organisation
  * through the module functions the commands use, each replanned the way
  * the daemon does: planner_replan inside the change's transaction, for
  * the scope the change names (planner_scope_*, as its command names it).
@@ -96,12 +97,13 @@ enum op_type {
 	OP_PIN,
 	OP_REQUEST,
 	OP_COFAC,
+	OP_SET,
 	OP_COUNT
 };
 
 static const char *op_names[OP_COUNT] = {
 	"absence", "move", "cancel", "leaver", "series", "close", "pin",
-	"request", "cofacilitator"
+	"request", "cofacilitator", "set"
 };
 
 struct op {
@@ -406,6 +408,7 @@ apply(struct store *s, const struct op *o, struct err *err)
 	struct member	m;
 	struct series	r;
 	char		today[DATE_LEN];
+	char		v[64];
 	int64_t		id;
 
 	date_of(now, today);
@@ -450,6 +453,17 @@ apply(struct store *s, const struct op *o, struct err *err)
 		    series_set_field(&r, "cofacilitator", o->b, err) == -1)
 			return (-1);
 		return (series_update(s, conf, &r, err));
+	case OP_SET:
+		if (series_get(s, o->a, &r, err) == -1)
+			return (-1);
+		/* start: the same first date at another time of day. */
+		if (strcmp(o->b, "start") == 0)
+			snprintf(v, sizeof(v), "%.11s%.5s", r.start, o->c);
+		else
+			snprintf(v, sizeof(v), "%s", o->c);
+		if (series_set_field(&r, o->b, v, err) == -1)
+			return (-1);
+		return (series_update(s, conf, &r, err));
 	}
 	return (err_set(err, ERR_INTERNAL, "unknown op"));
 }
@@ -476,6 +490,7 @@ op_scope(struct store *s, const struct op *o, struct planner_scope *sc,
 		return (planner_scope_session(sc, s, o->a, 0, err));
 	case OP_SERIES:
 	case OP_COFAC:
+	case OP_SET:
 		return (planner_scope_series(sc, s, o->a, err));
 	case OP_CLOSE:
 		return (planner_scope_case(sc, s, o->a, err));
@@ -493,6 +508,7 @@ gen(struct store *s, uint64_t *seed, int nseries, struct op *o)
 	size_t		 n = 0, i, k = 0;
 	int		 team = (int)(rnd(seed) % (uint64_t)nteams()), w, ok = 1;
 	static const char *days[] = { "MO", "TU", "WE", "TH", "FR" };
+	static const char *times[] = { "09:00", "10:30", "13:00", "15:00" };
 
 	memset(o, 0, sizeof(*o));
 	o->type = (int)(rnd(seed) % OP_COUNT);
@@ -526,6 +542,27 @@ gen(struct store *s, uint64_t *seed, int nseries, struct op *o)
 	case OP_REQUEST:
 		snprintf(o->a, sizeof(o->a), "sw%d-%s", w % NWORKERS,
 		    teams[team]);
+		break;
+	case OP_SET:
+		/* Where, how long, or at what time of day. */
+		snprintf(o->a, sizeof(o->a), "gs-%s", teams[team]);
+		switch (rnd(seed) % 3) {
+		case 0:
+			snprintf(o->b, sizeof(o->b), "location");
+			snprintf(o->c, sizeof(o->c), "Room %d",
+			    (int)(rnd(seed) % 3));
+			break;
+		case 1:
+			snprintf(o->b, sizeof(o->b), "duration");
+			snprintf(o->c, sizeof(o->c), "%d",
+			    30 * (1 + (int)(rnd(seed) % 4)));
+			break;
+		default:
+			snprintf(o->b, sizeof(o->b), "start");
+			snprintf(o->c, sizeof(o->c), "%s",
+			    times[rnd(seed) % 4]);
+			break;
+		}
 		break;
 	case OP_COFAC:
 		/* A worker of the team: an attendee's role changes, or back. */
