@@ -817,7 +817,8 @@ plan_unbook(struct plan_run *p)
  * The psychologist for a session of a series wanting wanted, against the
  * book as it stands: the wanted one or cover (schedule.c), except that a
  * cover already chosen (old, with its reason) stays while still free, so
- * a replan does not reshuffle.
+ * a replan does not reshuffle one cover for another.  The wanted one,
+ * free again, takes the session back (SPEC 5, step 3).
  */
 int
 plan_choose(struct plan_run *p, const char *wanted, time_t start,
@@ -846,7 +847,7 @@ plan_choose(struct plan_run *p, const char *wanted, time_t start,
 			sched_assign_psychologist(&a, ch);
 	}
 	if (old[0] != '\0' && strcmp(ch->psychologist, old) != 0 &&
-	    strcmp(old, wanted) != 0) {
+	    strcmp(old, wanted) != 0 && strcmp(ch->psychologist, wanted) != 0) {
 		a.wanted = old;
 		if (sched_assign_psychologist(&a, &keep) == 0 &&
 		    strcmp(keep.psychologist, old) == 0) {

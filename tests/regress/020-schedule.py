@@ -136,8 +136,8 @@ def main():
 
     # Absence: cover, and nothing else changes.
     before = {x["id"]: x for x in sessions(d, "to=2026-12-31")}
-    d.ok("absence", "add", "psy-north", "from=2026-03-16", "to=2026-03-18",
-         "reason=leave")
+    leave = d.ok("absence", "add", "psy-north", "from=2026-03-16",
+                 "to=2026-03-18", "reason=leave")
     after = {x["id"]: x for x in sessions(d, "to=2026-12-31")}
     check(sorted(before) == sorted(after), "same sessions after absence")
     changed = [i for i in after if after[i] != before.get(i)]
@@ -155,7 +155,8 @@ def main():
           "plan after cover: %r" % p)
 
     # Uncovered: both psychologists away; one alert, once.
-    d.ok("absence", "add", "psy-south", "from=2026-03-17", "to=2026-03-17")
+    away = d.ok("absence", "add", "psy-south", "from=2026-03-17",
+                "to=2026-03-17")
     show = d.ok("session", "show", "gs-20260317")
     check(show.get("psychologist") is None,
           "uncovered session: %r" % show.get("psychologist"))
@@ -166,6 +167,22 @@ def main():
     check(p.get("messages_queued") == 0 and p.get("updated") == 0,
           "no second alert: %r" % p)
     check(len(alerts(d)) == 1, "still one alert")
+
+    # Back: psy-south can cover again, then psy-north takes the session
+    # back (SPEC 5, step 3), where a cover once chosen used to stay.
+    d.ok("absence", "remove", str(away.get("id")))
+    show = d.ok("session", "show", "gs-20260317")
+    check(show.get("psychologist") == "psy-south",
+          "psy-south covers again: %r" % show.get("psychologist"))
+    d.ok("absence", "remove", str(leave.get("id")))
+    show = d.ok("session", "show", "gs-20260317")
+    check(show.get("psychologist") == "psy-north" and
+          "covered by" not in (show.get("cover_reason") or ""),
+          "psy-north back from leave takes the session back: %r, %r"
+          % (show.get("psychologist"), show.get("cover_reason")))
+    d.ok("absence", "add", "psy-north", "from=2026-03-16", "to=2026-03-18",
+         "reason=leave")
+    d.ok("absence", "add", "psy-south", "from=2026-03-17", "to=2026-03-17")
 
     # Series set replans; series remove cancels the future ones.
     d.ok("series", "set", "gs", "location=Room 2")

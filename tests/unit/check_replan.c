@@ -98,12 +98,13 @@ enum op_type {
 	OP_REQUEST,
 	OP_COFAC,
 	OP_SET,
+	OP_HOURS,
 	OP_COUNT
 };
 
 static const char *op_names[OP_COUNT] = {
 	"absence", "move", "cancel", "leaver", "series", "close", "pin",
-	"request", "cofacilitator", "set"
+	"request", "cofacilitator", "set", "hours"
 };
 
 struct op {
@@ -464,6 +465,11 @@ apply(struct store *s, const struct op *o, struct err *err)
 		if (series_set_field(&r, o->b, v, err) == -1)
 			return (-1);
 		return (series_update(s, conf, &r, err));
+	case OP_HOURS:
+		if (people_member_get(s, o->a, &m, err) == -1 ||
+		    people_member_set(&m, o->b, o->c, err) == -1)
+			return (-1);
+		return (people_member_update(s, &m, err));
 	}
 	return (err_set(err, ERR_INTERNAL, "unknown op"));
 }
@@ -482,6 +488,7 @@ op_scope(struct store *s, const struct op *o, struct planner_scope *sc,
 		return (planner_scope_member(sc, s, o->a, o->b, o->c, err));
 	case OP_LEAVER:
 	case OP_REQUEST:
+	case OP_HOURS:
 		return (planner_scope_member(sc, s, o->a, NULL, NULL, err));
 	case OP_MOVE:
 	case OP_CANCEL:
@@ -509,6 +516,8 @@ gen(struct store *s, uint64_t *seed, int nseries, struct op *o)
 	int		 team = (int)(rnd(seed) % (uint64_t)nteams()), w, ok = 1;
 	static const char *days[] = { "MO", "TU", "WE", "TH", "FR" };
 	static const char *times[] = { "09:00", "10:30", "13:00", "15:00" };
+	static const char *ftes[] = { "0.5", "0.8", "1" };
+	static const char *wdays[] = { "mo,tu,we,th,fr", "mo,tu,we", "tu,th" };
 
 	memset(o, 0, sizeof(*o));
 	o->type = (int)(rnd(seed) % OP_COUNT);
@@ -542,6 +551,27 @@ gen(struct store *s, uint64_t *seed, int nseries, struct op *o)
 	case OP_REQUEST:
 		snprintf(o->a, sizeof(o->a), "sw%d-%s", w % NWORKERS,
 		    teams[team]);
+		break;
+	case OP_HOURS:
+		/* A worker's hours or days, or a psychologist's capacity. */
+		if (w == NWORKERS) {
+			snprintf(o->a, sizeof(o->a), "psy-%s", teams[team]);
+			snprintf(o->b, sizeof(o->b), "capacity");
+			snprintf(o->c, sizeof(o->c), "%d",
+			    1 + (int)(rnd(seed) % 4));
+		} else if (rnd(seed) % 2 == 0) {
+			snprintf(o->a, sizeof(o->a), "sw%d-%s", w,
+			    teams[team]);
+			snprintf(o->b, sizeof(o->b), "fte");
+			snprintf(o->c, sizeof(o->c), "%s",
+			    ftes[rnd(seed) % 3]);
+		} else {
+			snprintf(o->a, sizeof(o->a), "sw%d-%s", w,
+			    teams[team]);
+			snprintf(o->b, sizeof(o->b), "days");
+			snprintf(o->c, sizeof(o->c), "%s",
+			    wdays[rnd(seed) % 3]);
+		}
 		break;
 	case OP_SET:
 		/* Where, how long, or at what time of day. */
