@@ -177,8 +177,8 @@ int		 plan_rebooked(const struct plan_run *,
 		    const struct plan_stored *);
 /* The psychologist for a session, cover kept while free. */
 int		 plan_choose(struct plan_run *, const char *wanted, time_t,
-		    time_t, const char *old, const char *old_reason,
-		    struct sched_choice *, struct err *);
+		    time_t, const char *old, struct sched_choice *,
+		    struct err *);
 
 /* plan-replay.c */
 time_t		 plan_monday(time_t);

@@ -159,6 +159,7 @@ const char *sched_book_conflict(const struct sched_book *, const char *psych,
 
 struct sched_assign {
 	const char			*wanted;	/* slug, "" or NULL */
+	const char			*keep;		/* cover already chosen */
 	const struct member		*psychs;	/* every psychologist */
 	size_t				 npsychs;
 	const struct sched_absences	*absences;

@@ -501,7 +501,7 @@ plan_replay(struct plan_run *p, const struct session_booking *row,
 		 * psychologist's name change replans every team).
 		 */
 		if (plan_choose(p, w->wanted, b->start, b->end,
-		    b->psychologist, "", &ch, err) == -1)
+		    b->psychologist, &ch, err) == -1)
 			return (-1);
 		if (b->psychologist[0] != '\0' &&
 		    strcmp(ch.psychologist, b->psychologist) == 0 &&
@@ -509,10 +509,6 @@ plan_replay(struct plan_run *p, const struct session_booking *row,
 			goto book;
 		if (store_session_get(p->store, b->id, &x, err) == -1)
 			return (-1);
-		/* A kept cover keeps its stored reason (given as "" above). */
-		if (ch.reason[0] == '\0')
-			snprintf(ch.reason, sizeof(ch.reason), "%s",
-			    x.cover_reason);
 		if (strcmp(ch.psychologist, b->psychologist) != 0 ||
 		    strcmp(ch.reason, x.cover_reason) != 0) {
 			plan_widen(p, b->team);

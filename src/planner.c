@@ -617,8 +617,7 @@ plan_decide(struct plan_run *p, struct plan_occ *oc, struct err *err)
 	}
 
 	if (plan_choose(p, ps->wanted, oc->o.start, oc->o.end,
-	    old != NULL ? old->psychologist : "",
-	    old != NULL ? old->cover_reason : "", &ch, err) == -1)
+	    old != NULL ? old->psychologist : "", &ch, err) == -1)
 		return (-1);
 	/* Another team's cover after this may change: check it (scoped). */
 	was = old != NULL && plan_rebooked(p, old) ? old->psychologist : "";
@@ -815,22 +814,21 @@ plan_unbook(struct plan_run *p)
 
 /*
  * The psychologist for a session of a series wanting wanted, against the
- * book as it stands: the wanted one or cover (schedule.c), except that a
- * cover already chosen (old, with its reason) stays while still free, so
- * a replan does not reshuffle one cover for another.  The wanted one,
- * free again, takes the session back (SPEC 5, step 3).
+ * book as it stands: the wanted one or cover (schedule.c), a cover already
+ * chosen (old) staying while still free, so that a replan does not
+ * reshuffle one cover for another; the wanted one, free again, takes the
+ * session back (SPEC 5, step 3).
  */
 int
 plan_choose(struct plan_run *p, const char *wanted, time_t start,
-    time_t end, const char *old, const char *old_reason,
-    struct sched_choice *ch, struct err *err)
+    time_t end, const char *old, struct sched_choice *ch, struct err *err)
 {
 	struct sched_assign	a;
-	struct sched_choice	keep;
 	int			r;
 
 	memset(&a, 0, sizeof(a));
 	a.wanted = wanted;
+	a.keep = old;
 	a.psychs = p->psychs;
 	a.npsychs = p->npsychs;
 	a.absences = &p->abs;
@@ -845,17 +843,6 @@ plan_choose(struct plan_run *p, const char *wanted, time_t start,
 			return (-1);
 		if (r == 1)
 			sched_assign_psychologist(&a, ch);
-	}
-	if (old[0] != '\0' && strcmp(ch->psychologist, old) != 0 &&
-	    strcmp(old, wanted) != 0 && strcmp(ch->psychologist, wanted) != 0) {
-		a.wanted = old;
-		if (sched_assign_psychologist(&a, &keep) == 0 &&
-		    strcmp(keep.psychologist, old) == 0) {
-			snprintf(ch->psychologist, sizeof(ch->psychologist),
-			    "%s", old);
-			snprintf(ch->reason, sizeof(ch->reason), "%s",
-			    old_reason);
-		}
 	}
 	return (0);
 }

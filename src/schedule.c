@@ -921,6 +921,17 @@ sched_assign_psychologist(const struct sched_assign *a,
 		    "psychologist is free, so the session is uncovered", first);
 		return (-1);
 	}
+	/* A cover already chosen stays while free: no reshuffling. */
+	if ((m = psych_find(a, a->keep)) != NULL && m != want && m != best &&
+	    m->role == ROLE_PSYCHOLOGIST &&
+	    psych_why_not(a, m, date, wd, week, NULL, 0) == 0) {
+		snprintf(c->psychologist, sizeof(c->psychologist), "%s",
+		    m->slug);
+		c->cover = 1;
+		say(c->reason, sizeof(c->reason), "%s; covered by %s (free, "
+		    "and covering it already)", first, display(m));
+		return (0);
+	}
 	snprintf(c->psychologist, sizeof(c->psychologist), "%s", best->slug);
 	c->cover = 1;
 	/*

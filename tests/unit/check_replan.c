@@ -99,12 +99,15 @@ enum op_type {
 	OP_COFAC,
 	OP_SET,
 	OP_HOURS,
+	OP_BACK,
+	OP_TEAMPSY,
 	OP_COUNT
 };
 
 static const char *op_names[OP_COUNT] = {
 	"absence", "move", "cancel", "leaver", "series", "close", "pin",
-	"request", "cofacilitator", "set", "hours"
+	"request", "cofacilitator", "set", "hours", "back",
+	"team-psychologist"
 };
 
 struct op {
@@ -408,6 +411,7 @@ apply(struct store *s, const struct op *o, struct err *err)
 	struct absence	a;
 	struct member	m;
 	struct series	r;
+	struct team	t;
 	char		today[DATE_LEN];
 	char		v[64];
 	int64_t		id;
@@ -470,6 +474,13 @@ apply(struct store *s, const struct op *o, struct err *err)
 		    people_member_set(&m, o->b, o->c, err) == -1)
 			return (-1);
 		return (people_member_update(s, &m, err));
+	case OP_BACK:
+		return (people_absence_remove(s, (int64_t)o->t, err));
+	case OP_TEAMPSY:
+		if (people_team_get(s, o->a, &t, err) == -1 ||
+		    people_team_set(&t, "psychologist", o->b, err) == -1)
+			return (-1);
+		return (people_team_update(s, &t, err));
 	}
 	return (err_set(err, ERR_INTERNAL, "unknown op"));
 }
@@ -490,6 +501,12 @@ op_scope(struct store *s, const struct op *o, struct planner_scope *sc,
 	case OP_REQUEST:
 	case OP_HOURS:
 		return (planner_scope_member(sc, s, o->a, NULL, NULL, err));
+	case OP_BACK:
+		return (planner_scope_member(sc, s, o->a, o->b, o->c, err));
+	case OP_TEAMPSY:
+		planner_scope_team(sc, o->a);
+		return (0);
+
 	case OP_MOVE:
 	case OP_CANCEL:
 		return (planner_scope_session(sc, s, o->a, 1, err));
@@ -510,6 +527,7 @@ static int
 gen(struct store *s, uint64_t *seed, int nseries, struct op *o)
 {
 	struct session	*v = NULL;
+	struct absence	*ab = NULL;
 	struct err	 err;
 	const char	*tm;
 	size_t		 n = 0, i, k = 0;
@@ -551,6 +569,28 @@ gen(struct store *s, uint64_t *seed, int nseries, struct op *o)
 	case OP_REQUEST:
 		snprintf(o->a, sizeof(o->a), "sw%d-%s", w % NWORKERS,
 		    teams[team]);
+		break;
+	case OP_BACK:
+		/* An absence taken back: the member is there after all. */
+		err_clear(&err);
+		ck_assert_int_eq(people_absence_list(s, NULL, NULL, &ab, &n,
+		    &err), 0);
+		if (n == 0) {
+			free(ab);
+			return (0);
+		}
+		i = (size_t)(rnd(seed) % n);
+		snprintf(o->a, sizeof(o->a), "%s", ab[i].member);
+		snprintf(o->b, sizeof(o->b), "%s", ab[i].from);
+		snprintf(o->c, sizeof(o->c), "%s", ab[i].to);
+		o->t = (time_t)ab[i].id;
+		free(ab);
+		break;
+	case OP_TEAMPSY:
+		/* Another team's psychologist, or the team's own back. */
+		snprintf(o->a, sizeof(o->a), "%s", teams[team]);
+		snprintf(o->b, sizeof(o->b), "psy-%s",
+		    teams[rnd(seed) % (uint64_t)nteams()]);
 		break;
 	case OP_HOURS:
 		/* A worker's hours or days, or a psychologist's capacity. */
