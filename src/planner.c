@@ -553,6 +553,17 @@ plan_attendees_diff(struct plan_run *p, const char *id,
 	    sizeof(*p->attrun), plan_attrun_cmp);
 	old = run == NULL ? NULL : &p->att[run->off];
 	nold = run == NULL ? 0 : run->n;
+	/* Mostly the same (a replan of every team): say so, allocating none. */
+	for (j = 0; nold == n && j < n; j++) {
+		for (i = 0; i < nold; i++) {
+			if (strcmp(old[i].member, want[j].member) == 0)
+				break;
+		}
+		if (i == nold || old[i].role != want[j].role)
+			break;
+	}
+	if (nold == n && j == n)
+		return (0);
 	chg->gone = xcalloc(nold + 1, sizeof(*chg->gone));
 	chg->att = xcalloc(n + 1, sizeof(*chg->att));
 	chg->ngone = chg->natt = 0;
@@ -576,12 +587,7 @@ plan_attendees_diff(struct plan_run *p, const char *id,
 		if (i == nold || old[i].role != want[j].role)
 			chg->att[chg->natt++] = want[j];
 	}
-	if (chg->ngone + chg->natt > 0)
-		return (1);
-	free(chg->gone);
-	free(chg->att);
-	chg->gone = chg->att = NULL;
-	return (0);
+	return (1);
 }
 
 static int
