@@ -398,6 +398,12 @@ struct session_booking;
 int	store_session_bookings(struct store *, time_t from, time_t until,
 	    const char *psych, struct session_booking **, size_t *,
 	    struct err *);
+/*
+ * The same of every psychologist, a week from Monday from to Monday
+ * until, kept between runs; *vp is the store's, good until its next call.
+ */
+int	store_week_bookings(struct store *, time_t from, time_t until,
+	    const struct session_booking **, size_t *, struct err *);
 /* The same of the planned ones under cover or uncovered only. */
 int	store_session_bookings_covered(struct store *, time_t from,
 	    time_t until, struct session_booking **, size_t *, struct err *);
@@ -459,6 +465,22 @@ extern const struct store_sqlset store_scope_sqlset;
 #define STORE_FIRST_TEAM(t)	t ".first_team"
 #define STORE_IN_SCOPE(t) \
 	STORE_FIRST_TEAM(t) " IN (SELECT team FROM temp.scope_team)"
+
+/*
+ * store-scope.c's state of a connection: made after the statements are
+ * prepared (its temp triggers and hooks on db), freed before it closes.
+ */
+struct sqlite3;
+struct store_scope;
+struct store_scope *store_scope_open(struct store *, struct sqlite3 *,
+	    struct err *);
+void	store_scope_free(struct store_scope *);
+/*
+ * Drop the kept weeks and read temp.scope_team again: a savepoint rolled
+ * back, or a statement failed (it may have written some of its rows).
+ */
+void	store_scope_forget(struct store_scope *);
+struct store_scope *store_scope_state(struct store *);
 
 /* The prepared statement idx of a set, reset and with no bindings. */
 struct sqlite3_stmt	*store_stmt(struct store *, enum store_set, int idx);

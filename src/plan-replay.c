@@ -195,8 +195,8 @@ plan_relevant(struct plan_run *p, struct err *err)
 static int
 plan_week_load(struct plan_run *p, time_t w, struct err *err)
 {
-	struct session_booking	*v = NULL;
-	size_t			 n = 0, i;
+	const struct session_booking	*v;
+	size_t				 n = 0, i;
 
 	for (i = 0; i < p->nloaded; i++) {
 		if (p->loaded[i] == w)
@@ -205,15 +205,14 @@ plan_week_load(struct plan_run *p, time_t w, struct err *err)
 	if (w >= p->until + PLANNER_BOOK_MARGIN ||
 	    w + 8 * PLANNER_DAY < p->now - PLANNER_BOOK_MARGIN)
 		return (0);
-	if (store_session_bookings(p->store, w,
-	    plan_monday(w + 7 * PLANNER_DAY + PLANNER_DAY / 2), NULL, &v, &n,
+	if (store_week_bookings(p->store, w,
+	    plan_monday(w + 7 * PLANNER_DAY + PLANNER_DAY / 2), &v, &n,
 	    err) == -1)
 		return (-1);
 	p->loaded = xreallocarray(p->loaded, p->nloaded + 1,
 	    sizeof(*p->loaded));
 	p->loaded[p->nloaded++] = w;
 	plan_rep_take(p, v, n, 1);
-	free(v);
 	return (1);
 }
 

@@ -6,10 +6,24 @@
  * names first (an index on that expression, migration 12).  Also the
  * light booking rows (id, series, time, psychologist) of the sessions
  * outside the scope, which a scoped run replays in time order so that
- * cover stays what a full run would choose.  Only the SQL lives here.
+ * cover stays what a full run would choose.
+ *
+ * A week's bookings read whole (plan-replay.c reads one where a session
+ * needs cover) are kept between runs: a region's week is some 1,000 rows,
+ * and a sweep of every team, or a series whose sessions all need cover,
+ * reads the same weeks again and again.  Every team's rows are kept, and
+ * the scope's are left out as they are handed over.  A write to a
+ * session's booking (temp triggers call scope_written with the row before
+ * and after) is made to the kept weeks too, so they stay what the
+ * connection reads; a rollback, of a transaction or to a savepoint, or a
+ * failed statement, drops them all, as does another connection's commit
+ * (PRAGMA data_version).
  */
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sqlite3.h>
 
@@ -22,7 +36,8 @@ enum {
 	SCOPE_CLEAR = 0,
 	SCOPE_ADD,
 	SCOPE_CLOSE,
-	SCOPE_BOOKINGS,
+	SCOPE_TEAMS,
+	SCOPE_BOOKINGS_ALL,
 	SCOPE_BOOKINGS_PSYCH,
 	SCOPE_BOOKINGS_COVER,
 	SCOPE_MEMBER_TEAMS,
@@ -47,15 +62,18 @@ static const char *const scope_sql[SCOPE_NSTMTS] = {
 	    "SELECT DISTINCT b.team FROM series_teams a "
 	    "JOIN series_teams b ON b.series = a.series "
 	    "WHERE a.team IN (SELECT team FROM temp.scope_team)",
-	[SCOPE_BOOKINGS] =
-	    /* From the covering index sessions_booking alone. */
+	[SCOPE_TEAMS] =
+	    "SELECT team FROM temp.scope_team ORDER BY team",
+	[SCOPE_BOOKINGS_ALL] =
+	    /*
+	     * From the covering index sessions_booking alone; every team's,
+	     * as a week is kept (above), the scope left out in C.
+	     */
 	    "SELECT id, series, start, \"end\", psychologist, state, manual, "
 	    STORE_FIRST_TEAM("sessions") ", " SCOPE_COVER " "
 	    "FROM sessions INDEXED BY sessions_booking "
 	    "WHERE start >= ?1 AND start < ?2 AND state != 'cancelled' "
-	    "AND (psychologist IS NOT NULL OR state = 'planned') "
-	    "AND " STORE_FIRST_TEAM("sessions") " NOT IN "
-	    "  (SELECT team FROM temp.scope_team)",
+	    "AND (psychologist IS NOT NULL OR state = 'planned')",
 	[SCOPE_BOOKINGS_PSYCH] =
 	    /* From the covering index sessions_psychologist alone. */
 	    "SELECT id, series, start, \"end\", psychologist, state, manual, "
@@ -104,10 +122,102 @@ const struct store_sqlset store_scope_sqlset = {
 
 #define SCOPE_STMT(s, i)	store_stmt((s), STORE_SET_SCOPE, (i))
 
+/* Rows kept in all (some 11 MB); past it, the first kept go first. */
+#define SCOPE_KEEP_ROWS		65536
+
+struct scope_week {
+	time_t			 from;
+	time_t			 until;
+	struct session_booking	*v;		/* every team's, in order */
+	size_t			 n;
+	size_t			 cap;
+};
+
+struct store_scope {
+	sqlite3			*db;
+	/* The teams of temp.scope_team, sorted; stale after a rollback. */
+	char			(*teams)[SLUG_MAX + 1];
+	size_t			 nteams;
+	size_t			 capteams;
+	int			 stale;
+	struct scope_week	*weeks;		/* oldest kept first */
+	size_t			 nweeks;
+	size_t			 capweeks;
+	size_t			 rows;
+	/* What store_week_bookings hands over: kept, not mapped anew. */
+	struct session_booking	*out;
+	size_t			 capout;
+	int64_t			 version;	/* PRAGMA data_version */
+	int			 versioned;
+};
+
 static int	scope_step(struct store *, sqlite3_stmt *, const char *,
 		    struct err *);
+static int	scope_teams_read(struct store *, struct store_scope *,
+		    struct err *);
+static int	scope_team_cmp(const void *, const void *);
+static int	scope_in(const struct store_scope *, const char *);
+static void	scope_drop(struct store_scope *, size_t);
+static struct scope_week *scope_kept(struct store_scope *, time_t);
+static void	scope_written(sqlite3_context *, int, sqlite3_value **);
+static void	scope_value_copy(sqlite3_value *, char *, size_t);
+static void	scope_rollback_hook(void *);
+static int	scope_week(struct store *, time_t, time_t, int,
+		    const struct session_booking **, size_t *, struct err *);
 static int	scope_bookings(struct store *, sqlite3_stmt *,
 		    struct session_booking **, size_t *, struct err *);
+
+/*
+ * Temp triggers, this connection's own, on what a booking row reads:
+ * reflectd_week_written(old id, old start[, the new row's columns]).
+ */
+#define SCOPE_NEW \
+	"new.id, new.series, new.start, new.\"end\", new.psychologist, " \
+	"new.state, new.manual, new.first_team, new." SCOPE_COVER
+static const char scope_triggers[] =
+	"CREATE TEMP TRIGGER scope_week_insert AFTER INSERT ON main.sessions "
+	"BEGIN SELECT reflectd_week_written(NULL, NULL, " SCOPE_NEW "); END;"
+	"CREATE TEMP TRIGGER scope_week_update AFTER UPDATE OF id, series, "
+	"start, \"end\", psychologist, cover_reason, state, manual, teams "
+	"ON main.sessions BEGIN SELECT reflectd_week_written(old.id, "
+	"old.start, " SCOPE_NEW "); END;"
+	"CREATE TEMP TRIGGER scope_week_delete AFTER DELETE ON main.sessions "
+	"BEGIN SELECT reflectd_week_written(old.id, old.start); END;";
+
+struct store_scope *
+store_scope_open(struct store *s, sqlite3 *db, struct err *err)
+{
+	struct store_scope	*sc;
+
+	sc = xcalloc(1, sizeof(*sc));
+	sc->db = db;
+	if (sqlite3_create_function(db, "reflectd_week_written", -1,
+	    SQLITE_UTF8, sc, scope_written, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(db, scope_triggers, NULL, NULL, NULL) != SQLITE_OK) {
+		store_fail(s, "kept weeks", err);
+		sqlite3_create_function(db, "reflectd_week_written", -1,
+		    SQLITE_UTF8, NULL, NULL, NULL, NULL);
+		free(sc);
+		return (NULL);
+	}
+	sqlite3_rollback_hook(db, scope_rollback_hook, sc);
+	return (sc);
+}
+
+void
+store_scope_free(struct store_scope *sc)
+{
+	if (sc == NULL)
+		return;
+	sqlite3_rollback_hook(sc->db, NULL, NULL);
+	sqlite3_create_function(sc->db, "reflectd_week_written", -1,
+	    SQLITE_UTF8, NULL, NULL, NULL, NULL);
+	store_scope_forget(sc);
+	free(sc->weeks);
+	free(sc->teams);
+	free(sc->out);
+	free(sc);
+}
 
 static int
 scope_step(struct store *s, sqlite3_stmt *st, const char *what,
@@ -128,7 +238,16 @@ scope_step(struct store *s, sqlite3_stmt *st, const char *what,
 int
 store_scope_clear(struct store *s, struct err *err)
 {
-	return (scope_step(s, SCOPE_STMT(s, SCOPE_CLEAR), "scope clear", err));
+	struct store_scope	*sc = store_scope_state(s);
+
+	if (scope_step(s, SCOPE_STMT(s, SCOPE_CLEAR), "scope clear",
+	    err) == -1) {
+		sc->stale = 1;
+		return (-1);
+	}
+	sc->nteams = 0;
+	sc->stale = 0;
+	return (0);
 }
 
 int
@@ -137,6 +256,7 @@ store_scope_add(struct store *s, const char *team, struct err *err)
 	sqlite3_stmt	*st = SCOPE_STMT(s, SCOPE_ADD);
 
 	sqlite3_bind_text(st, 1, team, -1, SQLITE_STATIC);
+	store_scope_state(s)->stale = 1;
 	return (scope_step(s, st, "scope add", err));
 }
 
@@ -148,7 +268,49 @@ store_scope_close(struct store *s, struct err *err)
 		    err) == -1)
 			return (-1);
 	} while (store_changes(s) > 0);
+	return (scope_teams_read(s, store_scope_state(s), err));
+}
+
+/* temp.scope_team into sc->teams, sorted. */
+static int
+scope_teams_read(struct store *s, struct store_scope *sc, struct err *err)
+{
+	sqlite3_stmt	*st = SCOPE_STMT(s, SCOPE_TEAMS);
+	int		 rc;
+
+	sc->nteams = 0;
+	sc->stale = 1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sc->nteams == sc->capteams) {
+			sc->capteams = sc->capteams == 0 ? 16 :
+			    sc->capteams * 2;
+			sc->teams = xreallocarray(sc->teams, sc->capteams,
+			    sizeof(*sc->teams));
+		}
+		store_column_copy(st, 0, sc->teams[sc->nteams],
+		    sizeof(*sc->teams));
+		sc->nteams++;
+	}
+	store_stmt_done(st);
+	if (rc != SQLITE_DONE)
+		return (store_fail(s, "scope teams", err));
+	/* SQLite's collation is memcmp's; sort again all the same. */
+	qsort(sc->teams, sc->nteams, sizeof(*sc->teams), scope_team_cmp);
+	sc->stale = 0;
 	return (0);
+}
+
+static int
+scope_team_cmp(const void *a, const void *b)
+{
+	return (strcmp(a, b));
+}
+
+static int
+scope_in(const struct store_scope *sc, const char *team)
+{
+	return (sc->nteams > 0 && bsearch(team, sc->teams, sc->nteams,
+	    sizeof(*sc->teams), scope_team_cmp) != NULL);
 }
 
 int
@@ -237,14 +399,221 @@ store_session_bookings(struct store *s, time_t from, time_t until,
     const char *psych, struct session_booking **vp, size_t *np,
     struct err *err)
 {
-	sqlite3_stmt	*st = SCOPE_STMT(s, psych == NULL ? SCOPE_BOOKINGS :
-			    SCOPE_BOOKINGS_PSYCH);
+	const struct session_booking	*v;
+	sqlite3_stmt			*st;
 
+	if (psych == NULL) {
+		if (scope_week(s, from, until, 0, &v, np, err) == -1)
+			return (-1);
+		*vp = *np > 0 ? xreallocarray(NULL, *np, sizeof(**vp)) : NULL;
+		if (*np > 0)
+			memcpy(*vp, v, *np * sizeof(**vp));
+		return (0);
+	}
+	st = SCOPE_STMT(s, SCOPE_BOOKINGS_PSYCH);
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)from);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)until);
-	if (psych != NULL)
-		sqlite3_bind_text(st, 3, psych, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, psych, -1, SQLITE_STATIC);
 	return (scope_bookings(s, st, vp, np, err));
+}
+
+int
+store_week_bookings(struct store *s, time_t from, time_t until,
+    const struct session_booking **vp, size_t *np, struct err *err)
+{
+	return (scope_week(s, from, until, 1, vp, np, err));
+}
+
+/*
+ * The bookings of [from, until) outside the scope, in sc->out; with keep,
+ * from the kept weeks, or read and kept (above).
+ */
+static int
+scope_week(struct store *s, time_t from, time_t until, int keep,
+    const struct session_booking **vp, size_t *np, struct err *err)
+{
+	struct store_scope	*sc = store_scope_state(s);
+	struct session_booking	*all = NULL;
+	sqlite3_stmt		*st;
+	int64_t			 version;
+	size_t			 i, n = 0, k;
+	int			 kept = 0;
+
+	if (store_data_version(s, &version, err) == -1)
+		return (-1);
+	if (!sc->versioned || version != sc->version)
+		store_scope_forget(sc);
+	sc->version = version;
+	sc->versioned = 1;
+	if (sc->stale && scope_teams_read(s, sc, err) == -1)
+		return (-1);
+	for (i = 0; i < sc->nweeks; i++) {
+		if (sc->weeks[i].from == from && sc->weeks[i].until == until)
+			break;
+	}
+	if (i < sc->nweeks) {
+		all = sc->weeks[i].v;
+		n = sc->weeks[i].n;
+		kept = 1;
+	} else {
+		st = SCOPE_STMT(s, SCOPE_BOOKINGS_ALL);
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)from);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)until);
+		if (scope_bookings(s, st, &all, &n, err) == -1)
+			return (-1);
+		if (keep && n <= SCOPE_KEEP_ROWS) {
+			while (sc->rows + n > SCOPE_KEEP_ROWS)
+				scope_drop(sc, 0);
+			if (sc->nweeks == sc->capweeks) {
+				sc->capweeks = sc->capweeks == 0 ? 16 :
+				    sc->capweeks * 2;
+				sc->weeks = xreallocarray(sc->weeks,
+				    sc->capweeks, sizeof(*sc->weeks));
+			}
+			sc->weeks[sc->nweeks].from = from;
+			sc->weeks[sc->nweeks].until = until;
+			sc->weeks[sc->nweeks].v = all;
+			sc->weeks[sc->nweeks].n = n;
+			sc->weeks[sc->nweeks].cap = n;
+			sc->nweeks++;
+			sc->rows += n;
+			kept = 1;
+		}
+	}
+	if (n > sc->capout) {
+		free(sc->out);
+		sc->capout = n + n / 4;
+		sc->out = xreallocarray(NULL, sc->capout, sizeof(*sc->out));
+	}
+	for (i = k = 0; i < n; i++) {
+		if (!scope_in(sc, all[i].team))
+			sc->out[k++] = all[i];
+	}
+	if (!kept)
+		free(all);
+	*vp = sc->out;
+	*np = k;
+	return (0);
+}
+
+static void
+scope_drop(struct store_scope *sc, size_t i)
+{
+	sc->rows -= sc->weeks[i].n;
+	free(sc->weeks[i].v);
+	memmove(&sc->weeks[i], &sc->weeks[i + 1],
+	    (sc->nweeks - i - 1) * sizeof(*sc->weeks));
+	sc->nweeks--;
+}
+
+void
+store_scope_forget(struct store_scope *sc)
+{
+	if (sc == NULL)
+		return;
+	while (sc->nweeks > 0)
+		scope_drop(sc, sc->nweeks - 1);
+	sc->stale = 1;
+}
+
+/* The kept week holding a session that starts at t, or NULL. */
+static struct scope_week *
+scope_kept(struct store_scope *sc, time_t t)
+{
+	size_t	i;
+
+	for (i = 0; i < sc->nweeks; i++) {
+		if (t >= sc->weeks[i].from && t < sc->weeks[i].until)
+			return (&sc->weeks[i]);
+	}
+	return (NULL);
+}
+
+/*
+ * reflectd_week_written(old id, old start[, id, series, start, end,
+ * psychologist, state, manual, first team, covered]): the temp triggers'
+ * call.  The old row leaves its kept week and the new one, if a booking
+ * (SCOPE_BOOKINGS_ALL's rows), joins its own, in order.
+ */
+static void
+scope_written(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct store_scope	*sc = sqlite3_user_data(ctx);
+	struct scope_week	*w;
+	struct session_booking	 b;
+	const unsigned char	*t;
+	size_t			 i, lo, hi;
+
+	sqlite3_result_null(ctx);
+	if (sc->nweeks == 0)
+		return;
+	t = sqlite3_value_text(argv[0]);
+	if (t != NULL && (w = scope_kept(sc,
+	    (time_t)sqlite3_value_int64(argv[1]))) != NULL) {
+		for (i = 0; i < w->n; i++) {
+			if (strcmp(w->v[i].id, (const char *)t) == 0)
+				break;
+		}
+		if (i < w->n) {
+			memmove(&w->v[i], &w->v[i + 1],
+			    (w->n - i - 1) * sizeof(*w->v));
+			w->n--;
+			sc->rows--;
+		}
+	}
+	if (argc < 11)
+		return;
+	memset(&b, 0, sizeof(b));
+	b.start = (time_t)sqlite3_value_int64(argv[4]);
+	if ((w = scope_kept(sc, b.start)) == NULL)
+		return;
+	t = sqlite3_value_text(argv[7]);
+	b.state = session_state_parse(t != NULL ? (const char *)t : "");
+	if (b.state == SESSION_CANCELLED || (b.state != SESSION_PLANNED &&
+	    sqlite3_value_type(argv[6]) == SQLITE_NULL))
+		return;
+	scope_value_copy(argv[2], b.id, sizeof(b.id));
+	scope_value_copy(argv[3], b.series, sizeof(b.series));
+	b.end = (time_t)sqlite3_value_int64(argv[5]);
+	scope_value_copy(argv[6], b.psychologist, sizeof(b.psychologist));
+	b.manual = sqlite3_value_int(argv[8]);
+	scope_value_copy(argv[9], b.team, sizeof(b.team));
+	b.cover = sqlite3_value_int(argv[10]) != 0;
+	for (lo = 0, hi = w->n; lo < hi; ) {
+		i = lo + (hi - lo) / 2;
+		if (session_booking_cmp(&w->v[i], &b) < 0)
+			lo = i + 1;
+		else
+			hi = i;
+	}
+	if (w->n == w->cap) {
+		w->cap = w->cap < 32 ? 64 : w->cap + w->cap / 4;
+		w->v = xreallocarray(w->v, w->cap, sizeof(*w->v));
+	}
+	memmove(&w->v[lo + 1], &w->v[lo], (w->n - lo) * sizeof(*w->v));
+	w->v[lo] = b;
+	w->n++;
+	sc->rows++;
+}
+
+static void
+scope_value_copy(sqlite3_value *v, char *buf, size_t size)
+{
+	const unsigned char	*t = sqlite3_value_text(v);
+
+	snprintf(buf, size, "%s", t != NULL ? (const char *)t : "");
+}
+
+/*
+ * A rollback: what was written to the kept weeks may be undone, and
+ * temp.scope_team may be as it was (read it again).
+ */
+static void
+scope_rollback_hook(void *arg)
+{
+	struct store_scope	*sc = arg;
+
+	store_scope_forget(sc);
 }
 
 int

@@ -48,6 +48,7 @@ struct store {
 					   (store_plan_changes) */
 	int		 exclusive;	/* opened in exclusive locking mode */
 	char		*path;
+	struct store_scope *scope;	/* store-scope.c's own state */
 	/* The WAL's copy back (store_checkpoint_background). */
 	sqlite3		*ckpt_db;
 	pthread_t	 ckpt_thread;
@@ -686,7 +687,8 @@ store_open(const char *dir, struct err *err)
 	    store_exec(s, "PRAGMA temp_store=MEMORY", err) == -1 ||
 	    store_exec(s, "CREATE TEMP TABLE scope_team (team TEXT PRIMARY KEY) "
 	    "WITHOUT ROWID", err) == -1 ||
-	    store_prepare(s, err) == -1) {
+	    store_prepare(s, err) == -1 ||
+	    (s->scope = store_scope_open(s, s->db, err)) == NULL) {
 		/* Say which file, so the operator knows what to look at. */
 		if (err != NULL) {
 			char	*msg = xstrdup(err->msg);
@@ -898,6 +900,7 @@ store_close(struct store *s)
 	if (s->in_tx)
 		store_rollback(s);
 	store_ckpt_stop(s);
+	store_scope_free(s->scope);
 	for (i = 0; i < STORE_NSETS; i++) {
 		if (s->stmts[i] == NULL)
 			continue;
@@ -1004,7 +1007,14 @@ store_release(struct store *s, const char *name, struct err *err)
 int
 store_rollback_to(struct store *s, const char *name, struct err *err)
 {
+	store_scope_forget(s->scope);
 	return (store_savepoint_sql(s, "ROLLBACK TO", name, err));
+}
+
+struct store_scope *
+store_scope_state(struct store *s)
+{
+	return (s->scope);
 }
 
 struct sqlite3_stmt *
@@ -1038,6 +1048,7 @@ store_stmt_done(struct sqlite3_stmt *st)
 int
 store_fail(struct store *s, const char *what, struct err *err)
 {
+	store_scope_forget(s->scope);
 	log_warnx("sqlite: %s: %s", what, sqlite3_errmsg(s->db));
 	return (err_set(err, ERR_INTERNAL, "database error (%s): %s", what,
 	    sqlite3_errmsg(s->db)));
@@ -1076,6 +1087,8 @@ store_write_rc(struct store *s, int rc, const char *what, const char *key,
 {
 	if (rc == SQLITE_DONE)
 		return (0);
+	/* What the statement wrote before it failed is undone. */
+	store_scope_forget(s->scope);
 	if ((rc & 0xff) == SQLITE_CONSTRAINT) {
 		if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
 			return (err_set(err, ERR_CONFLICT, "%s: %s is still "
