@@ -14,6 +14,7 @@
 
 #include <malloc.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,6 +48,11 @@
  * the heap that glibc keeps mapped (a megabyte on the borough), and the
  * next big request would start from there.  A trim costs about half a
  * millisecond there, and only follows turns that did that much work.
+ * Faulting back in what the last trim gave back does not count: a trim
+ * drops every free page of the heap, so the next request faults its
+ * working set in again, and were that to call for another trim, every
+ * request of a busy region would pay for its pages twice (a series add,
+ * a third of its time).
  */
 #define DAEMON_TRIM_FAULTS	256
 
@@ -65,6 +71,7 @@ static int	daemon_caseload_changed(const struct config *,
 static void	daemon_recheck_caseloads(void);
 static void	daemon_replan(void);
 static long	daemon_faults(void);
+static long	daemon_resident(void);
 
 void
 daemon_start(struct event_base *base, struct config *conf,
@@ -391,10 +398,25 @@ daemon_faults(void)
 	return (ru.ru_minflt + ru.ru_majflt);
 }
 
+/* Resident pages (/proc/self/statm), 0 if unknown. */
+static long
+daemon_resident(void)
+{
+	FILE	*f;
+	long	 size, resident;
+
+	if ((f = fopen("/proc/self/statm", "re")) == NULL)
+		return (0);
+	if (fscanf(f, "%ld %ld", &size, &resident) != 2)
+		resident = 0;
+	fclose(f);
+	return (resident);
+}
+
 int
 daemon_dispatch(struct event_base *base)
 {
-	long	last, now;
+	long	last, now, owed = 0, before, after;
 	int	rc;
 
 	last = daemon_faults();
@@ -403,9 +425,12 @@ daemon_dispatch(struct event_base *base)
 			return (rc);
 		if (event_base_got_exit(base) || event_base_got_break(base))
 			return (0);
-		if ((now = daemon_faults()) - last < DAEMON_TRIM_FAULTS)
+		if ((now = daemon_faults()) - last < DAEMON_TRIM_FAULTS + owed)
 			continue;
+		before = daemon_resident();
 		malloc_trim(0);
+		after = daemon_resident();
+		owed = before > after ? before - after : 0;
 		last = daemon_faults();
 	}
 }
