@@ -384,7 +384,10 @@ int	store_scope_close(struct store *, struct err *);
  */
 int	store_member_teams(struct store *, const char *member,
 	    void (*)(void *, const char *), void *, struct err *);
-/* Every series by slug with the psychologist it wants ("" none). */
+/*
+ * Every series by slug with the psychologist it wants ("" none); kept
+ * till a series or team is written (store-scope.c).
+ */
 int	store_series_wanted(struct store *,
 	    void (*)(void *, const char *slug, const char *psychologist),
 	    void *, struct err *);

@@ -17,7 +17,8 @@
  * and after) is made to the kept weeks too, so they stay what the
  * connection reads; a rollback, of a transaction or to a savepoint, or a
  * failed statement, drops them all, as does another connection's commit
- * (PRAGMA data_version).
+ * (PRAGMA data_version).  So is every series' wanted psychologist, read
+ * again once a series, a series' teams or a team is written.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -133,6 +134,11 @@ struct scope_week {
 	size_t			 cap;
 };
 
+struct scope_wanted {
+	char			 slug[SLUG_MAX + 1];
+	char			 psych[SLUG_MAX + 1];
+};
+
 struct store_scope {
 	sqlite3			*db;
 	/* The teams of temp.scope_team, sorted; stale after a rollback. */
@@ -147,6 +153,11 @@ struct store_scope {
 	/* What store_week_bookings hands over: kept, not mapped anew. */
 	struct session_booking	*out;
 	size_t			 capout;
+	/* store_series_wanted's rows, kept till a series or team changes. */
+	struct scope_wanted	*wanted;
+	size_t			 nwanted;
+	size_t			 capwanted;
+	int			 have_wanted;
 	int64_t			 version;	/* PRAGMA data_version */
 	int			 versioned;
 };
@@ -160,6 +171,10 @@ static int	scope_in(const struct store_scope *, const char *);
 static void	scope_drop(struct store_scope *, size_t);
 static struct scope_week *scope_kept(struct store_scope *, time_t);
 static void	scope_written(sqlite3_context *, int, sqlite3_value **);
+static void	scope_wanted_written(sqlite3_context *, int,
+		    sqlite3_value **);
+static int	scope_current(struct store *, struct store_scope *,
+		    struct err *);
 static void	scope_value_copy(sqlite3_value *, char *, size_t);
 static void	scope_rollback_hook(void *);
 static int	scope_week(struct store *, time_t, time_t, int,
@@ -174,6 +189,13 @@ static int	scope_bookings(struct store *, sqlite3_stmt *,
 #define SCOPE_NEW \
 	"new.id, new.series, new.start, new.\"end\", new.psychologist, " \
 	"new.state, new.manual, new.first_team, new." SCOPE_COVER
+/* What a series wants: its own psychologist, its teams, theirs. */
+#define SCOPE_WANTED_TRIGGER(t, op) \
+	"CREATE TEMP TRIGGER scope_wanted_" t "_" op " AFTER " op " ON " \
+	"main." t " BEGIN SELECT reflectd_wanted_written(); END;"
+#define SCOPE_WANTED_TRIGGERS(t) \
+	SCOPE_WANTED_TRIGGER(t, "INSERT") SCOPE_WANTED_TRIGGER(t, "UPDATE") \
+	SCOPE_WANTED_TRIGGER(t, "DELETE")
 static const char scope_triggers[] =
 	"CREATE TEMP TRIGGER scope_week_insert AFTER INSERT ON main.sessions "
 	"BEGIN SELECT reflectd_week_written(NULL, NULL, " SCOPE_NEW "); END;"
@@ -182,7 +204,10 @@ static const char scope_triggers[] =
 	"ON main.sessions BEGIN SELECT reflectd_week_written(old.id, "
 	"old.start, " SCOPE_NEW "); END;"
 	"CREATE TEMP TRIGGER scope_week_delete AFTER DELETE ON main.sessions "
-	"BEGIN SELECT reflectd_week_written(old.id, old.start); END;";
+	"BEGIN SELECT reflectd_week_written(old.id, old.start); END;"
+	SCOPE_WANTED_TRIGGERS("series")
+	SCOPE_WANTED_TRIGGERS("series_teams")
+	SCOPE_WANTED_TRIGGERS("teams");
 
 struct store_scope *
 store_scope_open(struct store *s, sqlite3 *db, struct err *err)
@@ -193,9 +218,13 @@ store_scope_open(struct store *s, sqlite3 *db, struct err *err)
 	sc->db = db;
 	if (sqlite3_create_function(db, "reflectd_week_written", -1,
 	    SQLITE_UTF8, sc, scope_written, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_create_function(db, "reflectd_wanted_written", 0,
+	    SQLITE_UTF8, sc, scope_wanted_written, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_exec(db, scope_triggers, NULL, NULL, NULL) != SQLITE_OK) {
 		store_fail(s, "kept weeks", err);
 		sqlite3_create_function(db, "reflectd_week_written", -1,
+		    SQLITE_UTF8, NULL, NULL, NULL, NULL);
+		sqlite3_create_function(db, "reflectd_wanted_written", 0,
 		    SQLITE_UTF8, NULL, NULL, NULL, NULL);
 		free(sc);
 		return (NULL);
@@ -212,7 +241,10 @@ store_scope_free(struct store_scope *sc)
 	sqlite3_rollback_hook(sc->db, NULL, NULL);
 	sqlite3_create_function(sc->db, "reflectd_week_written", -1,
 	    SQLITE_UTF8, NULL, NULL, NULL, NULL);
+	sqlite3_create_function(sc->db, "reflectd_wanted_written", 0,
+	    SQLITE_UTF8, NULL, NULL, NULL, NULL);
 	store_scope_forget(sc);
+	free(sc->wanted);
 	free(sc->weeks);
 	free(sc->teams);
 	free(sc->out);
@@ -337,20 +369,37 @@ store_series_wanted(struct store *s,
     void (*cb)(void *, const char *, const char *), void *arg,
     struct err *err)
 {
-	sqlite3_stmt		*st = SCOPE_STMT(s, SCOPE_WANTED);
-	const unsigned char	*slug, *psych;
+	struct store_scope	*sc = store_scope_state(s);
+	sqlite3_stmt		*st;
+	struct scope_wanted	*w;
+	size_t			 i;
 	int			 rc;
 
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		slug = sqlite3_column_text(st, 0);
-		psych = sqlite3_column_text(st, 1);
-		if (slug != NULL)
-			cb(arg, (const char *)slug, psych != NULL ?
-			    (const char *)psych : "");
+	if (scope_current(s, sc, err) == -1)
+		return (-1);
+	if (!sc->have_wanted) {
+		sc->nwanted = 0;
+		st = SCOPE_STMT(s, SCOPE_WANTED);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			if (sqlite3_column_text(st, 0) == NULL)
+				continue;
+			if (sc->nwanted == sc->capwanted) {
+				sc->capwanted = sc->capwanted == 0 ? 64 :
+				    sc->capwanted * 2;
+				sc->wanted = xreallocarray(sc->wanted,
+				    sc->capwanted, sizeof(*sc->wanted));
+			}
+			w = &sc->wanted[sc->nwanted++];
+			store_column_copy(st, 0, w->slug, sizeof(w->slug));
+			store_column_copy(st, 1, w->psych, sizeof(w->psych));
+		}
+		store_stmt_done(st);
+		if (rc != SQLITE_DONE)
+			return (store_fail(s, "series psychologists", err));
+		sc->have_wanted = 1;
 	}
-	store_stmt_done(st);
-	if (rc != SQLITE_DONE)
-		return (store_fail(s, "series psychologists", err));
+	for (i = 0; i < sc->nwanted; i++)
+		cb(arg, sc->wanted[i].slug, sc->wanted[i].psych);
 	return (0);
 }
 
@@ -435,17 +484,10 @@ scope_week(struct store *s, time_t from, time_t until, int keep,
 	struct store_scope	*sc = store_scope_state(s);
 	struct session_booking	*all = NULL;
 	sqlite3_stmt		*st;
-	int64_t			 version;
 	size_t			 i, n = 0, k;
 	int			 kept = 0;
 
-	if (store_data_version(s, &version, err) == -1)
-		return (-1);
-	if (!sc->versioned || version != sc->version)
-		store_scope_forget(sc);
-	sc->version = version;
-	sc->versioned = 1;
-	if (sc->stale && scope_teams_read(s, sc, err) == -1)
+	if (scope_current(s, sc, err) == -1)
 		return (-1);
 	for (i = 0; i < sc->nweeks; i++) {
 		if (sc->weeks[i].from == from && sc->weeks[i].until == until)
@@ -513,7 +555,41 @@ store_scope_forget(struct store_scope *sc)
 		return;
 	while (sc->nweeks > 0)
 		scope_drop(sc, sc->nweeks - 1);
+	sc->have_wanted = 0;
 	sc->stale = 1;
+}
+
+/*
+ * What is kept is what the database holds: dropped if another connection
+ * committed; and the scope's teams read again if a rollback may have
+ * changed them.
+ */
+static int
+scope_current(struct store *s, struct store_scope *sc, struct err *err)
+{
+	int64_t	version;
+
+	if (store_data_version(s, &version, err) == -1)
+		return (-1);
+	if (!sc->versioned || version != sc->version)
+		store_scope_forget(sc);
+	sc->version = version;
+	sc->versioned = 1;
+	if (sc->stale && scope_teams_read(s, sc, err) == -1)
+		return (-1);
+	return (0);
+}
+
+/* reflectd_wanted_written(): a series, its teams or a team changed. */
+static void
+scope_wanted_written(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct store_scope	*sc = sqlite3_user_data(ctx);
+
+	(void)argc;
+	(void)argv;
+	sc->have_wanted = 0;
+	sqlite3_result_null(ctx);
 }
 
 /* The kept week holding a session that starts at t, or NULL. */
