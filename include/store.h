@@ -403,10 +403,12 @@ int	store_session_bookings(struct store *, time_t from, time_t until,
 	    struct err *);
 /*
  * The same of every psychologist, a week from Monday from to Monday
- * until, kept between runs; *vp is the store's, good until its next call.
+ * until, kept between runs if it has rows enough (store_scope_keep_min:
+ * tests lower it); *vp is the store's, good until its next call.
  */
 int	store_week_bookings(struct store *, time_t from, time_t until,
 	    const struct session_booking **, size_t *, struct err *);
+void	store_scope_keep_min(size_t rows);
 /* The same of the planned ones under cover or uncovered only. */
 int	store_session_bookings_covered(struct store *, time_t from,
 	    time_t until, struct session_booking **, size_t *, struct err *);

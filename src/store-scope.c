@@ -125,6 +125,13 @@ const struct store_sqlset store_scope_sqlset = {
 
 /* Rows kept in all (some 11 MB); past it, the first kept go first. */
 #define SCOPE_KEEP_ROWS		65536
+/*
+ * A week of fewer rows reads again in well under a millisecond: a
+ * borough's (some 30) are not worth the memory its budget lacks.
+ */
+#define SCOPE_KEEP_MIN		128
+
+static size_t	scope_keep_min = SCOPE_KEEP_MIN;
 
 struct scope_week {
 	time_t			 from;
@@ -231,6 +238,12 @@ store_scope_open(struct store *s, sqlite3 *db, struct err *err)
 	}
 	sqlite3_rollback_hook(db, scope_rollback_hook, sc);
 	return (sc);
+}
+
+void
+store_scope_keep_min(size_t rows)
+{
+	scope_keep_min = rows;
 }
 
 void
@@ -503,9 +516,11 @@ scope_week(struct store *s, time_t from, time_t until, int keep,
 		sqlite3_bind_int64(st, 2, (sqlite3_int64)until);
 		if (scope_bookings(s, st, &all, &n, err) == -1)
 			return (-1);
-		if (keep && n <= SCOPE_KEEP_ROWS) {
+		if (keep && n >= scope_keep_min && n <= SCOPE_KEEP_ROWS) {
 			while (sc->rows + n > SCOPE_KEEP_ROWS)
 				scope_drop(sc, 0);
+			if (n > 0)	/* no slack from the reads doubling */
+				all = xreallocarray(all, n, sizeof(*all));
 			if (sc->nweeks == sc->capweeks) {
 				sc->capweeks = sc->capweeks == 0 ? 16 :
 				    sc->capweeks * 2;
