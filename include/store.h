@@ -186,6 +186,13 @@ int	store_member_by_login(struct store *, const char *login,
 /* Members by slug; team NULL for all. */
 int	store_member_list(struct store *, const char *team, struct member **,
 	    size_t *, struct err *);
+/*
+ * The members keep() takes, by slug, with only their slug, name, email,
+ * role, team and end read: what status judges who needs fixing by.
+ */
+int	store_member_marks(struct store *,
+	    int (*keep)(void *, const struct member *), void *,
+	    struct member **, size_t *, struct err *);
 /* Insert or update every column but over_alerted (cases.c owns it). */
 int	store_member_insert(struct store *, const struct member *,
 	    struct err *);

@@ -33,6 +33,7 @@ static int	cmd_status_counts(json_t *, json_t *, struct err *);
 static int	cmd_status_mail(json_t *, json_t *, struct err *);
 static int	cmd_status_org(json_t *, struct err *);
 static int	cmd_status_fix(json_t *, struct err *);
+static int	cmd_status_marked(void *, const struct member *);
 static void	cmd_status_keep(json_t *, const struct store_version *);
 static void	cmd_status_now(json_t *);
 
@@ -296,6 +297,15 @@ cmd_status_org(json_t *o, struct err *err)
 	return (cmd_status_fix(o, err));
 }
 
+/* A member status names: orphaning cases, or a refused address. */
+static int
+cmd_status_marked(void *arg, const struct member *m)
+{
+	(void)arg;
+	return (warnings_orphaning(m) ||
+	    warnings_mail_refused(daemon_g->conf, m));
+}
+
 /*
  * What a person must fix: open cases whose lead has left or no longer
  * holds cases (counted per lead, no references), and members whose mail
@@ -315,7 +325,9 @@ cmd_status_fix(json_t *r, struct err *err)
 	json_int_t		 led, nc = 0;
 	json_t			*refused, *leads;
 
-	if (people_member_list(store, NULL, &m, &nm, err) == -1)
+	/* A region's 12,000 members, read whole, were 15 ms of a status. */
+	if (store_member_marks(store, cmd_status_marked, NULL, &m, &nm,
+	    err) == -1)
 		return (-1);
 	leads = json_object();
 	for (i = 0; i < nm; i++) {

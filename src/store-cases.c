@@ -63,7 +63,13 @@ static const char *const cases_sql[CASES_NSTMTS] = {
 	    "SELECT ref, lead, coworker FROM cases WHERE closed IS NULL "
 	    "ORDER BY ref",
 	[CASES_COUNT_OPEN] =
-	    "SELECT count(*) FROM cases WHERE closed IS NULL",
+	    /*
+	     * All less the closed: a bare count(*) counts the b-tree's pages
+	     * (OP_Count), where counting the open ones visits each of a
+	     * region's 150,000 rows (15 ms of a status).
+	     */
+	    "SELECT (SELECT count(*) FROM cases) - "
+	    "(SELECT count(*) FROM cases WHERE closed IS NOT NULL)",
 	[CASES_SET_ALERTED] =
 	    "UPDATE members SET over_alerted = ?2 WHERE slug = ?1",
 };

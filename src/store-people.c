@@ -29,6 +29,7 @@ enum {
 	PEOPLE_MEMBER_GET,
 	PEOPLE_MEMBER_BY_LOGIN,
 	PEOPLE_MEMBER_LIST,
+	PEOPLE_MEMBER_MARKS,
 	PEOPLE_MEMBER_INSERT,
 	PEOPLE_MEMBER_UPDATE,
 	PEOPLE_ABSENCE_INSERT,
@@ -94,6 +95,9 @@ static const char *const people_sql[PEOPLE_NSTMTS] = {
 	[PEOPLE_MEMBER_LIST] =
 	    "SELECT " MEMBER_COLS " FROM members "
 	    "WHERE ?1 IS NULL OR team = ?1 ORDER BY slug",
+	[PEOPLE_MEMBER_MARKS] =
+	    /* In the table's own order: no look-up through the slug index. */
+	    "SELECT slug, name, email, role, team, \"end\" FROM members",
 	[PEOPLE_MEMBER_SCOPED] =
 	    "SELECT " MEMBER_COLS " FROM members WHERE " PEOPLE_IN_SCOPE
 	    " ORDER BY slug",
@@ -412,6 +416,54 @@ store_member_list(struct store *s, const char *team, struct member **mp,
 	store_bind_text(st, 1, team);
 	return (people_many(s, st, sizeof(**mp), (void **)mp, np,
 	    people_member_row, "member list", err));
+}
+
+static int
+people_member_cmp(const void *a, const void *b)
+{
+	return (strcmp(((const struct member *)a)->slug,
+	    ((const struct member *)b)->slug));
+}
+
+int
+store_member_marks(struct store *s,
+    int (*keep)(void *, const struct member *), void *arg,
+    struct member **mp, size_t *np, struct err *err)
+{
+	sqlite3_stmt	*st = PEOPLE_STMT(s, PEOPLE_MEMBER_MARKS);
+	struct member	*out = NULL, m;
+	size_t		 n = 0, cap = 0;
+	char		 role[32];
+	int		 rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&m, 0, sizeof(m));
+		store_column_copy(st, 0, m.slug, sizeof(m.slug));
+		store_column_copy(st, 1, m.name, sizeof(m.name));
+		store_column_copy(st, 2, m.email, sizeof(m.email));
+		store_column_copy(st, 3, role, sizeof(role));
+		if ((m.role = role_parse(role)) == -1)
+			m.role = ROLE_OTHER;
+		store_column_copy(st, 4, m.team, sizeof(m.team));
+		store_column_copy(st, 5, m.end, sizeof(m.end));
+		if (!keep(arg, &m))
+			continue;
+		if (n == cap) {
+			cap = cap == 0 ? 16 : cap * 2;
+			out = xreallocarray(out, cap, sizeof(*out));
+		}
+		out[n++] = m;
+	}
+	store_stmt_done(st);
+	if (rc != SQLITE_DONE) {
+		free(out);
+		return (store_fail(s, "member marks", err));
+	}
+	if (n > 1)
+		qsort(out, n, sizeof(*out), people_member_cmp);
+	*mp = out;
+	*np = n;
+	return (0);
 }
 
 static void

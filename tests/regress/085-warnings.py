@@ -139,6 +139,18 @@ def main():
           "manager digest lists refused mail: %r" % text[-800:])
     check("A-0" not in text, "manager digest names no case reference")
 
+    # A closed case leaves status's open count (all less the closed) and
+    # its orphaned count.
+    st = d.status()
+    before = st.get("open_cases")
+    d.ok("case", "close", "A-2")
+    st = d.status()
+    check(isinstance(before, int) and st.get("open_cases") == before - 1,
+          "status open cases after a close: %r then %r"
+          % (before, st.get("open_cases")))
+    check(st.get("orphaned_cases") == 2, "a closed case is not orphaned: %r"
+          % st.get("orphaned_cases"))
+
 
 if __name__ == "__main__":
     rt.run(main)
