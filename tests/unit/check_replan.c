@@ -72,7 +72,13 @@
 #include "util.h"
 #include "xmalloc.h"
 
-#define NOW		"2026-03-02T08:00:00Z"
+/*
+ * Half a minute past: the fake clock runs on in real time, so a change's
+ * runs see a later now than the full run's fixed one, and a session on
+ * the horizon's edge (a Monday's 09:00, 42 days on) would fall inside one
+ * and outside the other.
+ */
+#define NOW		"2026-03-02T08:00:30Z"
 #define DAY		86400
 #define NTEAMS		3
 #define NWORKERS	3
@@ -105,7 +111,7 @@ enum op_type {
 static const char *op_names[OP_COUNT] = {
 	"absence", "move", "cancel", "leaver", "series", "close", "pin",
 	"request", "cofacilitator", "set", "hours", "back",
-	"team-psychologist"
+	"team-set"
 };
 
 struct op {
@@ -478,7 +484,7 @@ apply(struct store *s, const struct op *o, struct err *err)
 		return (people_absence_remove(s, (int64_t)o->t, err));
 	case OP_TEAMPSY:
 		if (people_team_get(s, o->a, &t, err) == -1 ||
-		    people_team_set(&t, "psychologist", o->b, err) == -1)
+		    people_team_set(&t, o->c, o->b, err) == -1)
 			return (-1);
 		return (people_team_update(s, &t, err));
 	}
@@ -587,9 +593,15 @@ gen(struct store *s, uint64_t *seed, int nseries, struct op *o)
 		free(ab);
 		break;
 	case OP_TEAMPSY:
-		/* Another team's psychologist, or the team's own back. */
+		/*
+		 * Another team's psychologist or manager, or the team's own
+		 * back.
+		 */
 		snprintf(o->a, sizeof(o->a), "%s", teams[team]);
-		snprintf(o->b, sizeof(o->b), "psy-%s",
+		snprintf(o->c, sizeof(o->c), "%s", rnd(seed) % 3 == 0 ?
+		    "manager" : "psychologist");
+		snprintf(o->b, sizeof(o->b), "%s-%s",
+		    o->c[0] == 'm' ? "mgr" : "psy",
 		    teams[rnd(seed) % (uint64_t)nteams()]);
 		break;
 	case OP_HOURS:
@@ -599,6 +611,13 @@ gen(struct store *s, uint64_t *seed, int nseries, struct op *o)
 			snprintf(o->b, sizeof(o->b), "capacity");
 			snprintf(o->c, sizeof(o->c), "%d",
 			    1 + (int)(rnd(seed) % 4));
+		} else if (rnd(seed) % 4 == 0) {
+			/* A move to another team, or back. */
+			snprintf(o->a, sizeof(o->a), "sw%d-%s", w,
+			    teams[team]);
+			snprintf(o->b, sizeof(o->b), "team");
+			snprintf(o->c, sizeof(o->c), "%s",
+			    teams[rnd(seed) % (uint64_t)nteams()]);
 		} else if (rnd(seed) % 2 == 0) {
 			snprintf(o->a, sizeof(o->a), "sw%d-%s", w,
 			    teams[team]);
@@ -614,9 +633,28 @@ gen(struct store *s, uint64_t *seed, int nseries, struct op *o)
 		}
 		break;
 	case OP_SET:
-		/* Where, how long, or at what time of day. */
+		/*
+		 * Where, how long, at what time of day, on which days, with
+		 * how many presenters, or for which teams.
+		 */
 		snprintf(o->a, sizeof(o->a), "gs-%s", teams[team]);
-		switch (rnd(seed) % 3) {
+		switch (rnd(seed) % 6) {
+		case 3:
+			snprintf(o->b, sizeof(o->b), "rrule");
+			snprintf(o->c, sizeof(o->c),
+			    "FREQ=WEEKLY;INTERVAL=%d;BYDAY=%s",
+			    1 + (int)(rnd(seed) % 2), days[rnd(seed) % 5]);
+			break;
+		case 4:
+			snprintf(o->b, sizeof(o->b), "slots");
+			snprintf(o->c, sizeof(o->c), "%d",
+			    1 + (int)(rnd(seed) % 3));
+			break;
+		case 5:
+			snprintf(o->b, sizeof(o->b), "teams");
+			snprintf(o->c, sizeof(o->c), "%s,%s", teams[team],
+			    teams[(team + 1) % nteams()]);
+			break;
 		case 0:
 			snprintf(o->b, sizeof(o->b), "location");
 			snprintf(o->c, sizeof(o->c), "Room %d",
@@ -799,9 +837,14 @@ run_seq(uint64_t seed)
 	/* Cold: the same state from scratch, planned once. */
 	ck_assert_int_eq(store_begin(sb, &err), 0);
 	for (i = 0; i < nops; i++) {
+		/*
+		 * What the change finds planned matters: a moved, cancelled
+		 * or pinned session, or one a new rule leaves out (cancelled).
+		 */
 		if ((ops[i].type == OP_MOVE || ops[i].type == OP_CANCEL ||
-		    ops[i].type == OP_PIN) && planner_run(sb, conf, NULL, now,
-		    NULL, &c, &err) == -1)
+		    ops[i].type == OP_PIN || (ops[i].type == OP_SET &&
+		    strcmp(ops[i].b, "rrule") == 0)) && planner_run(sb, conf,
+		    NULL, now, NULL, &c, &err) == -1)
 			ck_abort_msg("seed %llu: plan: %s",
 			    (unsigned long long)seed, err.msg);
 		ck_assert_msg(apply(sb, &ops[i], &err) == 0,
