@@ -26,6 +26,7 @@ enum {
 	SESS_SERIES_DELETE,
 	SESS_SERIES_TEAMS_CLEAR,
 	SESS_SERIES_TEAM_ADD,
+	SESS_SERIES_SESSION_TEAMS,
 	SESS_SESSION_GET,
 	SESS_SESSION_LIST,
 	SESS_SESSION_INSERT,
@@ -100,6 +101,9 @@ static const char *const sess_sql[SESS_NSTMTS] = {
 	    "DELETE FROM series_teams WHERE series = ?1",
 	[SESS_SERIES_TEAM_ADD] =
 	    "INSERT INTO series_teams (series, team, pos) VALUES (?1, ?2, ?3)",
+	[SESS_SERIES_SESSION_TEAMS] =
+	    "UPDATE sessions SET teams = ?2 WHERE series = ?1 "
+	    "AND teams IS NOT ?2",
 	[SESS_SESSION_GET] =
 	    "SELECT " SESSION_COLS " FROM sessions s WHERE s.id = ?1",
 	[SESS_SESSION_LIST] =
@@ -405,7 +409,8 @@ sess_series_write_teams(struct store *s, const struct series *r,
     struct err *err)
 {
 	sqlite3_stmt	*st;
-	size_t		 i;
+	char		 teams[SESSION_TEAMS_MAX] = "";
+	size_t		 i, off;
 	int		 rc;
 
 	st = SESS_STMT(s, SESS_SERIES_TEAMS_CLEAR);
@@ -424,8 +429,23 @@ sess_series_write_teams(struct store *s, const struct series *r,
 		if (store_write_rc(s, rc, "series team", r->teams[i],
 		    err) == -1)
 			return (-1);
+		off = strlen(teams);
+		snprintf(teams + off, sizeof(teams) - off, "%s%s",
+		    i > 0 ? "," : "", r->teams[i]);
 	}
-	return (0);
+	/*
+	 * Its sessions are its teams' wherever they are, held, cancelled or
+	 * moved by hand too: a scoped run reads a team's sessions by the
+	 * first team they name, and one left naming the old team would be
+	 * planned again beside itself (a series moved, or removed and added
+	 * again for another team).
+	 */
+	st = SESS_STMT(s, SESS_SERIES_SESSION_TEAMS);
+	sqlite3_bind_text(st, 1, r->slug, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, teams, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	store_stmt_done(st);
+	return (store_write_rc(s, rc, "series sessions", r->slug, err));
 }
 
 int

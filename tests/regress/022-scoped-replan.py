@@ -2,7 +2,8 @@
 replan of every team gives: three teams whose psychologists cover each
 other at capacity, changes through reflectctl (absences of workers and
 psychologists, a new series, a move, a cancel, a leaver), and after each
-one `plan` (every team) finds nothing left to change.  A worker's absence
+one `plan` (every team) finds nothing left to change; a series moved to
+another team takes its cancelled session along.  A worker's absence
 sends mail to their own team only.  The daily replan goes team by team:
 after the clock passes replan_at, status counts the teams still to go down
 to 0, the horizon has moved on by a day in every team, and the log says
@@ -89,6 +90,13 @@ def main():
         ("a moved session", ["session", "move", "gs-west-20260324",
                              "start=2026-03-24T10:15"]),
         ("a leaver", ["member", "leave", "sw2-west", "end=2026-03-20"]),
+        # Its cancelled session goes with it: a change for the new team
+        # alone must not plan that session again beside itself.
+        ("a series moved to another team",
+         ["series", "set", "gs-south", "team=west"]),
+        ("a change for its new team alone",
+         ["absence", "add", "sw0-west", "from=2026-03-10",
+          "to=2026-03-10"]),
     ]
     for what, words in steps:
         d.ok(*words)

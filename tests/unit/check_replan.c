@@ -635,10 +635,10 @@ gen(struct store *s, uint64_t *seed, int nseries, struct op *o)
 	case OP_SET:
 		/*
 		 * Where, how long, at what time of day, on which days, with
-		 * how many presenters, or for which teams.
+		 * how many presenters, for which team, or with whom.
 		 */
 		snprintf(o->a, sizeof(o->a), "gs-%s", teams[team]);
-		switch (rnd(seed) % 6) {
+		switch (rnd(seed) % 7) {
 		case 3:
 			snprintf(o->b, sizeof(o->b), "rrule");
 			snprintf(o->c, sizeof(o->c),
@@ -651,9 +651,16 @@ gen(struct store *s, uint64_t *seed, int nseries, struct op *o)
 			    1 + (int)(rnd(seed) % 3));
 			break;
 		case 5:
-			snprintf(o->b, sizeof(o->b), "teams");
-			snprintf(o->c, sizeof(o->c), "%s,%s", teams[team],
-			    teams[(team + 1) % nteams()]);
+			/* Another team's (group supervision has one), or back. */
+			snprintf(o->b, sizeof(o->b), "team");
+			snprintf(o->c, sizeof(o->c), "%s",
+			    teams[rnd(seed) % (uint64_t)nteams()]);
+			break;
+		case 6:
+			/* A psychologist of its own, another team's. */
+			snprintf(o->b, sizeof(o->b), "psychologist");
+			snprintf(o->c, sizeof(o->c), "psy-%s",
+			    teams[rnd(seed) % (uint64_t)nteams()]);
 			break;
 		case 0:
 			snprintf(o->b, sizeof(o->b), "location");
