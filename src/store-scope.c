@@ -43,6 +43,7 @@ enum {
 	SCOPE_BOOKINGS_COVER,
 	SCOPE_MEMBER_TEAMS,
 	SCOPE_WANTED,
+	SCOPE_WANTED_ONE,
 	SCOPE_DAYTIMES,
 	SCOPE_SERIES_TIMES,
 	SCOPE_DATA_VERSION,
@@ -106,6 +107,11 @@ static const char *const scope_sql[SCOPE_NSTMTS] = {
 	    "  FROM series_teams st JOIN teams t ON t.slug = st.team "
 	    "  WHERE st.series = r.slug ORDER BY st.pos LIMIT 1), '') "
 	    "FROM series r ORDER BY r.slug",
+	[SCOPE_WANTED_ONE] =
+	    "SELECT COALESCE(r.psychologist, (SELECT t.psychologist "
+	    "  FROM series_teams st JOIN teams t ON t.slug = st.team "
+	    "  WHERE st.series = r.slug ORDER BY st.pos LIMIT 1), '') "
+	    "FROM series r WHERE r.slug = ?1",
 	[SCOPE_DAYTIMES] =
 	    "SELECT start % 86400 FROM sessions "
 	    "UNION SELECT \"end\" % 86400 FROM sessions",
@@ -123,6 +129,8 @@ const struct store_sqlset store_scope_sqlset = {
 
 #define SCOPE_STMT(s, i)	store_stmt((s), STORE_SET_SCOPE, (i))
 
+/* Series written, past which their wanted are all read again. */
+#define SCOPE_WANTED_DIRTY	32
 /* Rows kept in all (some 11 MB); past it, the first kept go first. */
 #define SCOPE_KEEP_ROWS		65536
 /*
@@ -165,6 +173,9 @@ struct store_scope {
 	size_t			 nwanted;
 	size_t			 capwanted;
 	int			 have_wanted;
+	/* The series written since: read again one by one. */
+	char			(*wdirty)[SLUG_MAX + 1];
+	size_t			 nwdirty;
 	int64_t			 version;	/* PRAGMA data_version */
 	int			 versioned;
 };
@@ -182,6 +193,8 @@ static void	scope_wanted_written(sqlite3_context *, int,
 		    sqlite3_value **);
 static int	scope_current(struct store *, struct store_scope *,
 		    struct err *);
+static int	scope_wanted_one(struct store *, struct store_scope *,
+		    const char *, struct err *);
 static void	scope_value_copy(sqlite3_value *, char *, size_t);
 static void	scope_rollback_hook(void *);
 static int	scope_week(struct store *, time_t, time_t, int,
@@ -196,13 +209,18 @@ static int	scope_bookings(struct store *, sqlite3_stmt *,
 #define SCOPE_NEW \
 	"new.id, new.series, new.start, new.\"end\", new.psychologist, " \
 	"new.state, new.manual, new.first_team, new." SCOPE_COVER
-/* What a series wants: its own psychologist, its teams, theirs. */
-#define SCOPE_WANTED_TRIGGER(t, op) \
-	"CREATE TEMP TRIGGER scope_wanted_" t "_" op " AFTER " op " ON " \
-	"main." t " BEGIN SELECT reflectd_wanted_written(); END;"
-#define SCOPE_WANTED_TRIGGERS(t) \
-	SCOPE_WANTED_TRIGGER(t, "INSERT") SCOPE_WANTED_TRIGGER(t, "UPDATE") \
-	SCOPE_WANTED_TRIGGER(t, "DELETE")
+/*
+ * What a series wants: its own psychologist, its first team's.  A series
+ * or its teams written name the series; a team written, every series.
+ */
+#define SCOPE_WANTED_TRIGGERS(t, key) \
+	"CREATE TEMP TRIGGER scope_wanted_" t "_insert AFTER INSERT ON " \
+	"main." t " BEGIN SELECT reflectd_wanted_written(new." key "); END;" \
+	"CREATE TEMP TRIGGER scope_wanted_" t "_update AFTER UPDATE ON " \
+	"main." t " BEGIN SELECT reflectd_wanted_written(old." key ", " \
+	"new." key "); END;" \
+	"CREATE TEMP TRIGGER scope_wanted_" t "_delete AFTER DELETE ON " \
+	"main." t " BEGIN SELECT reflectd_wanted_written(old." key "); END;"
 static const char scope_triggers[] =
 	"CREATE TEMP TRIGGER scope_week_insert AFTER INSERT ON main.sessions "
 	"BEGIN SELECT reflectd_week_written(NULL, NULL, " SCOPE_NEW "); END;"
@@ -212,9 +230,10 @@ static const char scope_triggers[] =
 	"old.start, " SCOPE_NEW "); END;"
 	"CREATE TEMP TRIGGER scope_week_delete AFTER DELETE ON main.sessions "
 	"BEGIN SELECT reflectd_week_written(old.id, old.start); END;"
-	SCOPE_WANTED_TRIGGERS("series")
-	SCOPE_WANTED_TRIGGERS("series_teams")
-	SCOPE_WANTED_TRIGGERS("teams");
+	SCOPE_WANTED_TRIGGERS("series", "slug")
+	SCOPE_WANTED_TRIGGERS("series_teams", "series")
+	"CREATE TEMP TRIGGER scope_wanted_teams AFTER UPDATE OF psychologist "
+	"ON main.teams BEGIN SELECT reflectd_wanted_written(); END;";
 
 struct store_scope *
 store_scope_open(struct store *s, sqlite3 *db, struct err *err)
@@ -225,13 +244,13 @@ store_scope_open(struct store *s, sqlite3 *db, struct err *err)
 	sc->db = db;
 	if (sqlite3_create_function(db, "reflectd_week_written", -1,
 	    SQLITE_UTF8, sc, scope_written, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_create_function(db, "reflectd_wanted_written", 0,
+	    sqlite3_create_function(db, "reflectd_wanted_written", -1,
 	    SQLITE_UTF8, sc, scope_wanted_written, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_exec(db, scope_triggers, NULL, NULL, NULL) != SQLITE_OK) {
 		store_fail(s, "kept weeks", err);
 		sqlite3_create_function(db, "reflectd_week_written", -1,
 		    SQLITE_UTF8, NULL, NULL, NULL, NULL);
-		sqlite3_create_function(db, "reflectd_wanted_written", 0,
+		sqlite3_create_function(db, "reflectd_wanted_written", -1,
 		    SQLITE_UTF8, NULL, NULL, NULL, NULL);
 		free(sc);
 		return (NULL);
@@ -254,10 +273,11 @@ store_scope_free(struct store_scope *sc)
 	sqlite3_rollback_hook(sc->db, NULL, NULL);
 	sqlite3_create_function(sc->db, "reflectd_week_written", -1,
 	    SQLITE_UTF8, NULL, NULL, NULL, NULL);
-	sqlite3_create_function(sc->db, "reflectd_wanted_written", 0,
+	sqlite3_create_function(sc->db, "reflectd_wanted_written", -1,
 	    SQLITE_UTF8, NULL, NULL, NULL, NULL);
 	store_scope_forget(sc);
 	free(sc->wanted);
+	free(sc->wdirty);
 	free(sc->weeks);
 	free(sc->teams);
 	free(sc->out);
@@ -390,6 +410,14 @@ store_series_wanted(struct store *s,
 
 	if (scope_current(s, sc, err) == -1)
 		return (-1);
+	for (i = 0; sc->have_wanted && i < sc->nwdirty; i++) {
+		if (scope_wanted_one(s, sc, sc->wdirty[i], err) == -1) {
+			sc->have_wanted = 0;
+			sc->nwdirty = 0;
+			return (-1);
+		}
+	}
+	sc->nwdirty = 0;
 	if (!sc->have_wanted) {
 		sc->nwanted = 0;
 		st = SCOPE_STMT(s, SCOPE_WANTED);
@@ -571,6 +599,7 @@ store_scope_forget(struct store_scope *sc)
 	while (sc->nweeks > 0)
 		scope_drop(sc, sc->nweeks - 1);
 	sc->have_wanted = 0;
+	sc->nwdirty = 0;
 	sc->stale = 1;
 }
 
@@ -595,16 +624,87 @@ scope_current(struct store *s, struct store_scope *sc, struct err *err)
 	return (0);
 }
 
-/* reflectd_wanted_written(): a series, its teams or a team changed. */
+/*
+ * reflectd_wanted_written([series, ...]): those series, or with none
+ * every series (a team's psychologist), may want another psychologist.
+ */
 static void
 scope_wanted_written(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	struct store_scope	*sc = sqlite3_user_data(ctx);
+	const unsigned char	*t;
+	size_t			 i;
+	int			 a;
 
-	(void)argc;
-	(void)argv;
-	sc->have_wanted = 0;
 	sqlite3_result_null(ctx);
+	if (argc == 0)
+		sc->have_wanted = 0;
+	for (a = 0; a < argc && sc->have_wanted; a++) {
+		if ((t = sqlite3_value_text(argv[a])) == NULL)
+			continue;
+		for (i = 0; i < sc->nwdirty; i++) {
+			if (strcmp(sc->wdirty[i], (const char *)t) == 0)
+				break;
+		}
+		if (i < sc->nwdirty)
+			continue;
+		if (sc->nwdirty == SCOPE_WANTED_DIRTY) {
+			sc->have_wanted = 0;	/* read them all again */
+			break;
+		}
+		if (sc->wdirty == NULL)
+			sc->wdirty = xcalloc(SCOPE_WANTED_DIRTY,
+			    sizeof(*sc->wdirty));
+		snprintf(sc->wdirty[sc->nwdirty++], sizeof(*sc->wdirty),
+		    "%s", (const char *)t);
+	}
+	if (!sc->have_wanted)
+		sc->nwdirty = 0;
+}
+
+/* Series slug's wanted psychologist read again into sc->wanted. */
+static int
+scope_wanted_one(struct store *s, struct store_scope *sc, const char *slug,
+    struct err *err)
+{
+	sqlite3_stmt	*st = SCOPE_STMT(s, SCOPE_WANTED_ONE);
+	size_t		 lo, hi, i;
+	int		 rc, c = 1;
+
+	for (lo = 0, hi = sc->nwanted; lo < hi; ) {
+		i = lo + (hi - lo) / 2;
+		if ((c = strcmp(sc->wanted[i].slug, slug)) < 0)
+			lo = i + 1;
+		else
+			hi = i;
+	}
+	c = lo < sc->nwanted ? strcmp(sc->wanted[lo].slug, slug) : 1;
+	sqlite3_bind_text(st, 1, slug, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (c != 0) {
+			if (sc->nwanted == sc->capwanted) {
+				sc->capwanted = sc->capwanted == 0 ? 64 :
+				    sc->capwanted * 2;
+				sc->wanted = xreallocarray(sc->wanted,
+				    sc->capwanted, sizeof(*sc->wanted));
+			}
+			memmove(&sc->wanted[lo + 1], &sc->wanted[lo],
+			    (sc->nwanted - lo) * sizeof(*sc->wanted));
+			sc->nwanted++;
+			snprintf(sc->wanted[lo].slug,
+			    sizeof(sc->wanted[lo].slug), "%s", slug);
+		}
+		store_column_copy(st, 0, sc->wanted[lo].psych,
+		    sizeof(sc->wanted[lo].psych));
+	} else if (rc == SQLITE_DONE && c == 0) {
+		memmove(&sc->wanted[lo], &sc->wanted[lo + 1],
+		    (sc->nwanted - lo - 1) * sizeof(*sc->wanted));
+		sc->nwanted--;
+	}
+	store_stmt_done(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return (store_fail(s, "series psychologist", err));
+	return (0);
 }
 
 /* The kept week holding a session that starts at t, or NULL. */

@@ -302,6 +302,84 @@ local_hour(time_t t)
 	return (tm.tm_hour * 100 + tm.tm_min);
 }
 
+/*
+ * Every series' wanted psychologist is kept between runs (store-scope.c)
+ * and read again for a series written, or all for a team's psychologist:
+ * it must always be what the database says, a rollback included.
+ */
+static void
+wanted_cb(void *arg, const char *slug, const char *psych)
+{
+	char	*buf = arg;
+	size_t	 len = strlen(buf);
+
+	snprintf(buf + len, 512 - len, "%s%s=%s", len > 0 ? " " : "", slug,
+	    psych);
+}
+
+static const char *
+wanted(char *buf)
+{
+	struct err	err;
+
+	buf[0] = '\0';
+	err_clear(&err);
+	ck_assert_msg(store_series_wanted(store, wanted_cb, buf, &err) == 0,
+	    "%s", err.msg);
+	return (buf);
+}
+
+START_TEST(test_series_wanted_kept)
+{
+	struct series	r;
+	struct team	t;
+	struct err	err;
+	char		buf[512];
+
+	err_clear(&err);
+	org();
+	add_series("gs-north", "north", "2026-03-03T10:00");
+	add_series("gs-south", "south", "2026-03-03T13:00");
+	ck_assert_str_eq(wanted(buf), "gs-north=psy-north gs-south=psy-south");
+	/* A series' own psychologist, then its team. */
+	ck_assert_int_eq(series_get(store, "gs-north", &r, &err), 0);
+	ck_assert_int_eq(series_set_field(&r, "psychologist", "psy-south",
+	    &err), 0);
+	ck_assert_int_eq(series_update(store, conf, &r, &err), 0);
+	ck_assert_str_eq(wanted(buf), "gs-north=psy-south gs-south=psy-south");
+	ck_assert_int_eq(series_get(store, "gs-south", &r, &err), 0);
+	ck_assert_int_eq(series_set_field(&r, "team", "north", &err), 0);
+	ck_assert_msg(series_update(store, conf, &r, &err) == 0, "%s",
+	    err.msg);
+	ck_assert_str_eq(wanted(buf), "gs-north=psy-south gs-south=psy-north");
+	/* A new series, one removed. */
+	add_series("gs-a", "south", "2026-03-04T10:00");
+	ck_assert_str_eq(wanted(buf),
+	    "gs-a=psy-south gs-north=psy-south gs-south=psy-north");
+	ck_assert_int_eq(series_remove(store, "gs-north", &err), 0);
+	ck_assert_str_eq(wanted(buf), "gs-a=psy-south gs-south=psy-north");
+	/* A team's psychologist: every series of its. */
+	ck_assert_int_eq(people_team_get(store, "south", &t, &err), 0);
+	snprintf(t.psychologist, sizeof(t.psychologist), "psy-north");
+	ck_assert_int_eq(people_team_update(store, &t, &err), 0);
+	ck_assert_str_eq(wanted(buf), "gs-a=psy-north gs-south=psy-north");
+	/* Rolled back, to a savepoint and whole: as it was. */
+	ck_assert_int_eq(store_savepoint(store, "op", &err), 0);
+	add_series("gs-b", "north", "2026-03-05T10:00");
+	ck_assert_str_eq(wanted(buf),
+	    "gs-a=psy-north gs-b=psy-north gs-south=psy-north");
+	ck_assert_int_eq(store_rollback_to(store, "op", &err), 0);
+	ck_assert_int_eq(store_release(store, "op", &err), 0);
+	ck_assert_str_eq(wanted(buf), "gs-a=psy-north gs-south=psy-north");
+	add_series("gs-c", "north", "2026-03-05T10:00");
+	ck_assert_str_eq(wanted(buf),
+	    "gs-a=psy-north gs-c=psy-north gs-south=psy-north");
+	store_rollback(store);
+	ck_assert_int_eq(store_begin(store, &err), 0);
+	ck_assert_str_eq(wanted(buf), "");
+}
+END_TEST
+
 START_TEST(test_fortnightly_dst)
 {
 	struct planner_counts	 c;
@@ -725,6 +803,7 @@ planner_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_fortnightly_dst);
+	tcase_add_test(tc, test_series_wanted_kept);
 	tcase_add_test(tc, test_holiday_skipped);
 	tcase_add_test(tc, test_idempotent);
 	tcase_add_test(tc, test_cover);
