@@ -221,6 +221,7 @@ struct plan_memo_mark {
 int	plan_memo_mark(struct store *, time_t now, struct plan_memo_mark *);
 void	plan_memo_note(struct store *, const char *team,
 	    const struct plan_memo_mark *);
+void	plan_memo_note_all(struct store *, time_t now);
 int	plan_memo_fresh(struct store *, const char *team, time_t now);
 void	plan_memo_forget(void);
 

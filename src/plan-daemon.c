@@ -96,6 +96,8 @@ planner_own_run(const char *why, int plan, const struct planner_scope *scope,
 	t0 = util_ms();
 	if (store_commit(planner_g.store, err) == -1)
 		return (-1);
+	if (plan && (scope == NULL || scope->all))
+		plan_memo_note_all(planner_g.store, now);
 	store_cache_counts(planner_g.store, &miss, &write, &spill);
 	log_debug("planner: %s committed in %.1f ms (pages: %d read, "
 	    "%d written, %d spilled)", why, util_ms() - t0, miss, write,

@@ -6,9 +6,11 @@ of every team at once gives.  A client that sends plan and goes away, and
 two plans waiting at once, are both fine.
 
 A plan with nothing written since the last passes every team by (their
-runs changed nothing, and would again); a write, or the clock reaching a
-session's time of day, plans them again, and what the time alone brings
-(a session a week ahead coming into the invitation window) is done."""
+runs changed nothing, and would again), and so does the first plan after a
+restart (whose run of every team at once notes them all); a write, or the
+clock reaching a session's time of day, plans them again, and what the
+time alone brings (a session a week ahead coming into the invitation
+window) is done."""
 
 import os
 import sys
@@ -170,6 +172,24 @@ def main():
           "and the one after that passes every team by: %d" % passed_by())
     for conn in (a, b, c):
         conn.close()
+    d.stop()
+
+    # A restart plans every team at once, which notes them all: the first
+    # plan after it, with nothing written, passes every team by.
+    def sweeps():
+        return d.log_text().count("manual replan done")
+
+    d.start(fake_now="2026-01-05T10:30:00Z")
+    a = d.connect(timeout=120)
+    before = sweeps()
+    check(ok(a, "plan") == zero, "the first plan after a restart changes "
+          "nothing")
+    # Its run at start may have taken under 50 ms on a fast machine: then
+    # plan ran every team at once again, which has nothing to pass by.
+    if sweeps() > before:
+        check(passed_by() == TEAMS, "the first plan after a restart "
+              "passes every team by: %d" % passed_by())
+    a.close()
     d.stop()
 
 

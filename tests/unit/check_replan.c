@@ -35,9 +35,11 @@
  * a session, while the time moves on by seconds, hours, days and to the
  * very second a comparison with the time could turn (a session's start or
  * end a whole number of days away, and the second after), with random
- * changes in between.  Each step sweeps the teams as the daemon does; a
- * team the memo would pass by is planned all the same in a savepoint,
- * which must write nothing (MEMO_SEQS sequences, REPLAN_SEQS / 5).
+ * changes in between.  Each step sweeps the teams as the daemon does, or
+ * now and then plans every team at once, as at start, which notes them
+ * all; a team the memo would pass by is planned all the same in a
+ * savepoint, which must write nothing (MEMO_SEQS sequences, REPLAN_SEQS /
+ * 5).
  */
 #include <sys/stat.h>
 
@@ -990,6 +992,17 @@ memo_seq(uint64_t seed)
 			ck_assert_int_eq(store_release(sa, "op", &err), 0);
 		} else
 			t = memo_step(&st, t);
+		/* Sometimes every team at once, as at start, which notes all. */
+		if (rnd(&st) % 5 == 0) {
+			ck_assert_int_eq(planner_hold(sa, conf, t, &i, &err),
+			    0);
+			ck_assert_msg(planner_run(sa, conf, NULL, t, NULL, &c,
+			    &err) == 0, "seed %llu: %s",
+			    (unsigned long long)seed, err.msg);
+			plan_memo_note_all(sa, t);
+			changed = 1;
+			continue;
+		}
 		/* The sweep: every team, passed by where the memo says. */
 		for (i = 0; i < nteams(); i++) {
 			if (plan_memo_fresh(sa, teams[i], t)) {
