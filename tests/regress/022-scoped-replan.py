@@ -3,7 +3,8 @@ replan of every team gives: three teams whose psychologists cover each
 other at capacity, changes through reflectctl (absences of workers and
 psychologists, a new series, a move, a cancel, a leaver), and after each
 one `plan` (every team) finds nothing left to change; a series moved to
-another team takes its cancelled session along.  A worker's absence
+another team takes its cancelled session along, and a co-facilitator from
+another team, replaced, is told she is no longer expected.  A worker's absence
 sends mail to their own team only.  The daily replan goes team by team:
 after the clock passes replan_at, status counts the teams still to go down
 to 0, the horizon has moved on by a day in every team, and the log says
@@ -101,6 +102,20 @@ def main():
     for what, words in steps:
         d.ok(*words)
         full_plan_changes_nothing(d, what)
+    # A co-facilitator from another team, replaced: told she is no longer
+    # expected, though the change names only the series' team.
+    d.ok("series", "set", "gs-north", "cofacilitator=sw0-west")
+    full_plan_changes_nothing(d, "a co-facilitator from another team")
+    before = messages(d)
+    d.ok("series", "set", "gs-north", "cofacilitator=sw1-north")
+    gone = [m for m in d.ok("outbox").get("messages") or []
+            if m.get("id") not in before and
+            m.get("to") == "sw0-west@example.org"]
+    check(gone and all("Not expected" in (m.get("subject") or "")
+                       for m in gone),
+          "the replaced co-facilitator is told she is not expected: %r"
+          % [m.get("subject") for m in gone])
+    full_plan_changes_nothing(d, "a co-facilitator replaced")
     covered = [s for t in TEAMS for s in sessions(d, t) if s.get("cover")]
     check(len(covered) >= 2, "cover crossed teams in the test: %d "
           "sessions covered" % len(covered))
