@@ -88,6 +88,7 @@ struct inv_session {
 
 static int	 inv_load(struct inv_run *, struct err *);
 static void	 inv_free(struct inv_run *);
+static int	 inv_members_complete(struct inv_run *, struct err *);
 static const struct member *inv_member(const struct inv_run *,
 		    const char *);
 static const struct team *inv_team(const struct inv_run *, const char *);
@@ -238,6 +239,42 @@ inv_load(struct inv_run *r, struct err *err)
 	if (r->npres > 1)
 		qsort(r->pres, r->npres, sizeof(*r->pres), inv_pres_cmp);
 	r->done = xcalloc(r->ninv > 0 ? r->ninv : 1, 1);
+	return (r->scoped ? inv_members_complete(r, err) : 0);
+}
+
+/*
+ * A scoped run reads the members of the teams in scope; an attendee or
+ * invitee from elsewhere (one who moved team, kept on a session moved by
+ * hand) is read too, or her update or "not expected" would wait for a
+ * run of her new team that never comes.
+ */
+static int
+inv_members_complete(struct inv_run *r, struct err *err)
+{
+	struct member	 m;
+	const char	*slug;
+	size_t		 i, n0 = r->nmembers;
+
+	for (i = 0; i < r->natt + r->ninv; i++) {
+		slug = i < r->natt ? r->att[i].member :
+		    r->inv[i - r->natt].member;
+		if (people_member_find(r->members, n0, slug) != NULL ||
+		    people_member_find(r->members + n0, r->nmembers - n0,
+		    slug) != NULL)
+			continue;
+		if (people_member_get(r->store, slug, &m, err) == -1) {
+			if (err->code == ERR_NOT_FOUND)
+				continue;	/* removed: as a full run */
+			return (-1);
+		}
+		r->members = xreallocarray(r->members, r->nmembers + 1,
+		    sizeof(*r->members));
+		r->members[r->nmembers++] = m;
+		/* Bisected below: kept in order as they come. */
+		people_member_sort(r->members + n0, r->nmembers - n0);
+	}
+	if (r->nmembers > n0)
+		people_member_sort(r->members, r->nmembers);
 	return (0);
 }
 
