@@ -360,7 +360,9 @@ scope_teams_read(struct store *s, struct store_scope *sc, struct err *err)
 	if (rc != SQLITE_DONE)
 		return (store_fail(s, "scope teams", err));
 	/* SQLite's collation is memcmp's; sort again all the same. */
-	qsort(sc->teams, sc->nteams, sizeof(*sc->teams), scope_team_cmp);
+	if (sc->nteams > 1)
+		qsort(sc->teams, sc->nteams, sizeof(*sc->teams),
+		    scope_team_cmp);
 	sc->stale = 0;
 	return (0);
 }
