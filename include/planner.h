@@ -75,16 +75,8 @@ int	planner_scope_member(struct planner_scope *, struct store *,
  */
 int	planner_scope_session(struct planner_scope *, struct store *,
 	    const char *id, int booking, struct err *);
-/*
- * The series' teams, and its co-facilitator's home team: named before a
- * change and after it, the one replaced is read, and told she is no
- * longer expected.
- */
 int	planner_scope_series(struct planner_scope *, struct store *,
 	    const char *series, struct err *);
-/* The team, and its manager's home team (the same, before and after). */
-int	planner_scope_team_people(struct planner_scope *, struct store *,
-	    const char *team, struct err *);
 /* The teams of the case's lead and co-worker (presenter choice). */
 int	planner_scope_case(struct planner_scope *, struct store *,
 	    const char *ref, struct err *);

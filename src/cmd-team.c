@@ -165,16 +165,12 @@ cmd_team_set_exec(struct cmd_ctx *ctx, struct cmd_args *args,
 	if (args->nkeys == 0)
 		return (err_set(err, ERR_USAGE, "usage: team set SLUG "
 		    "[name=] [kind=] [manager=] [psychologist=]"));
-	/* Its manager's team before the change and after it. */
-	if (people_team_get(store, args->argv[0], &t, err) == -1 ||
-	    planner_scope_team_people(cmd_replan_scope(ctx), store, t.slug,
-	    err) == -1)
+	if (people_team_get(store, args->argv[0], &t, err) == -1)
 		return (-1);
 	if (cmd_team_apply(&t, args, err) == -1 ||
-	    people_team_update(store, &t, err) == -1 ||
-	    planner_scope_team_people(cmd_replan_scope(ctx), store, t.slug,
-	    err) == -1)
+	    people_team_update(store, &t, err) == -1)
 		return (-1);
+	planner_scope_team(cmd_replan_scope(ctx), t.slug);
 	*result = cmd_team_json(&t);
 	return (0);
 }

@@ -173,33 +173,12 @@ planner_scope_series(struct planner_scope *sc, struct store *s,
     const char *slug, struct err *err)
 {
 	struct series	r;
-	struct member	m;
 	size_t		i;
 
 	if (series_get(s, slug, &r, err) == -1)
 		return (err->code == ERR_NOT_FOUND ? 0 : -1);
 	for (i = 0; i < r.nteams; i++)
 		planner_scope_team(sc, r.teams[i]);
-	/* A co-facilitator from another team attends: her team's run reads her. */
-	if (r.cofacilitator[0] != '\0' &&
-	    people_member_get(s, r.cofacilitator, &m, err) == 0)
-		planner_scope_team(sc, m.team);
-	return (0);
-}
-
-int
-planner_scope_team_people(struct planner_scope *sc, struct store *s,
-    const char *team, struct err *err)
-{
-	struct team	t;
-	struct member	m;
-
-	planner_scope_team(sc, team);
-	if (people_team_get(s, team, &t, err) == -1)
-		return (err->code == ERR_NOT_FOUND ? 0 : -1);
-	if (t.manager[0] != '\0' &&
-	    people_member_get(s, t.manager, &m, err) == 0)
-		planner_scope_team(sc, m.team);
 	return (0);
 }
 

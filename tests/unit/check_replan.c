@@ -512,7 +512,8 @@ op_scope(struct store *s, const struct op *o, struct planner_scope *sc,
 	case OP_BACK:
 		return (planner_scope_member(sc, s, o->a, o->b, o->c, err));
 	case OP_TEAMPSY:
-		return (planner_scope_team_people(sc, s, o->a, err));
+		planner_scope_team(sc, o->a);
+		return (0);
 
 	case OP_MOVE:
 	case OP_CANCEL:
