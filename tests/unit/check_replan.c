@@ -1,8 +1,9 @@
 /*
  * The equivalence property of planning (SPEC §5 and §11, issue 14): a
- * random sequence of changes (absences, moves, cancels, leavers, new
- * series, case closures, pins, requests, a series' cofacilitator, place,
- * length or time of day) applied to a small organisation
+ * random sequence of changes (absences, moves, cancels, leavers, joiners,
+ * new and removed series, case closures, pins, requests, apologies, a
+ * series' cofacilitator, place, length or time of day) applied to a small
+ * organisation
  * through the module functions the commands use, each replanned the way
  * the daemon does: planner_replan inside the change's transaction, for
  * the scope the change names (planner_scope_*, as its command names it).
@@ -10,8 +11,9 @@
  * Loose organisation (two teams): the result is the same stored sessions,
  * attendees, psychologists, presenters and mail state as the same state
  * built from scratch in a fresh database and planned once.  A manual
- * override (move, cancel, pin) needs its session to exist, so the cold
- * build plans just before replaying one.  The "mail state" is what each
+ * override (move, cancel, pin, apologies) needs its session to exist, and
+ * a series removed cancels the sessions it had, so the cold build plans
+ * just before replaying one.  The "mail state" is what each
  * attendee was last sent and still expects (invitations not withdrawn):
  * the queued messages themselves differ by construction, an incremental
  * history having updates and cancellations a cold plan never sends.
@@ -107,13 +109,16 @@ enum op_type {
 	OP_HOURS,
 	OP_BACK,
 	OP_TEAMPSY,
+	OP_APOLOGY,
+	OP_SREMOVE,
+	OP_JOIN,
 	OP_COUNT
 };
 
 static const char *op_names[OP_COUNT] = {
 	"absence", "move", "cancel", "leaver", "series", "close", "pin",
 	"request", "cofacilitator", "set", "hours", "back",
-	"team-set"
+	"team-set", "apologies", "series-remove", "join"
 };
 
 struct op {
@@ -157,7 +162,8 @@ static struct store *open_fresh(char *);
 static struct store *open_org(char *);
 static void	 close_rm(struct store *, const char *);
 static void	 org(struct store *);
-static int	 apply(struct store *, const struct op *, struct err *);
+static int	 apply(struct store *, const struct op *,
+		    struct planner_scope *, struct err *);
 static int	 gen(struct store *, uint64_t *, int, struct op *);
 static void	 dump(struct store *, char *, size_t);
 static void	 date_of(time_t, char *);
@@ -412,9 +418,13 @@ org(struct store *s)
 	}
 }
 
-/* Apply one change as its command does, without replanning. */
+/*
+ * Apply one change as its command does, without replanning; sc, if not
+ * NULL, is told what the change itself marks (a removed series' bookings).
+ */
 static int
-apply(struct store *s, const struct op *o, struct err *err)
+apply(struct store *s, const struct op *o, struct planner_scope *sc,
+    struct err *err)
 {
 	struct absence	a;
 	struct member	m;
@@ -423,6 +433,7 @@ apply(struct store *s, const struct op *o, struct err *err)
 	char		today[DATE_LEN];
 	char		v[64];
 	int64_t		id;
+	int		n;
 
 	date_of(now, today);
 	switch (o->type) {
@@ -489,6 +500,25 @@ apply(struct store *s, const struct op *o, struct err *err)
 		    people_team_set(&t, o->c, o->b, err) == -1)
 			return (-1);
 		return (people_team_update(s, &t, err));
+	case OP_APOLOGY:
+		/* A worker's apologies, or taken back before the session. */
+		return (planner_session_attend(s, o->a, o->b, o->t ?
+		    ATTEND_APOLOGIES : ATTEND_NONE, err));
+	case OP_SREMOVE:
+		if (planner_series_cancel(s, o->a, now, sc, &n, err) == -1)
+			return (-1);
+		return (series_remove(s, o->a, err));
+	case OP_JOIN:
+		people_member_init(&m);
+		snprintf(m.slug, sizeof(m.slug), "%.*s",
+		    (int)sizeof(m.slug) - 1, o->a);
+		m.role = ROLE_SOCIAL_WORKER;
+		snprintf(m.name, sizeof(m.name), "Name of %s", m.slug);
+		snprintf(m.email, sizeof(m.email), "%s@example.org", m.slug);
+		snprintf(m.team, sizeof(m.team), "%.*s",
+		    (int)sizeof(m.team) - 1, o->b);
+		snprintf(m.start, sizeof(m.start), "%.10s", o->c);
+		return (people_member_add(s, &m, err));
 	}
 	return (err_set(err, ERR_INTERNAL, "unknown op"));
 }
@@ -508,6 +538,7 @@ op_scope(struct store *s, const struct op *o, struct planner_scope *sc,
 	case OP_LEAVER:
 	case OP_REQUEST:
 	case OP_HOURS:
+	case OP_JOIN:
 		return (planner_scope_member(sc, s, o->a, NULL, NULL, err));
 	case OP_BACK:
 		return (planner_scope_member(sc, s, o->a, o->b, o->c, err));
@@ -519,10 +550,12 @@ op_scope(struct store *s, const struct op *o, struct planner_scope *sc,
 	case OP_CANCEL:
 		return (planner_scope_session(sc, s, o->a, 1, err));
 	case OP_PIN:
+	case OP_APOLOGY:
 		return (planner_scope_session(sc, s, o->a, 0, err));
 	case OP_SERIES:
 	case OP_COFAC:
 	case OP_SET:
+	case OP_SREMOVE:
 		return (planner_scope_series(sc, s, o->a, err));
 	case OP_CLOSE:
 		return (planner_scope_case(sc, s, o->a, err));
@@ -681,6 +714,22 @@ gen(struct store *s, uint64_t *seed, int nseries, struct op *o)
 			break;
 		}
 		break;
+	case OP_SREMOVE:
+		/* A team's own series, or one added since. */
+		if (nseries > 0 && rnd(seed) % 2 == 0)
+			snprintf(o->a, sizeof(o->a), "gs-x%d",
+			    (int)(rnd(seed) % (uint64_t)nseries));
+		else
+			snprintf(o->a, sizeof(o->a), "gs-%s", teams[team]);
+		break;
+	case OP_JOIN:
+		/* A new worker from today, or from a day in the horizon. */
+		snprintf(o->a, sizeof(o->a), "nw%d-%s",
+		    (int)(rnd(seed) % 100), teams[team]);
+		snprintf(o->b, sizeof(o->b), "%s", teams[team]);
+		date_of(now + (rnd(seed) % 2 == 0 ? 0 :
+		    (time_t)(rnd(seed) % 40) * DAY), o->c);
+		break;
 	case OP_COFAC:
 		/* A worker of the team: an attendee's role changes, or back. */
 		snprintf(o->a, sizeof(o->a), "gs-%s", teams[team]);
@@ -711,6 +760,11 @@ gen(struct store *s, uint64_t *seed, int nseries, struct op *o)
 			o->t = v[i].start + (time_t)(1 + rnd(seed) % 3) * DAY;
 		tm = strchr(v[i].teams, ',') == NULL ? v[i].teams :
 		    teams[team];
+		if (o->type == OP_APOLOGY) {
+			snprintf(o->b, sizeof(o->b), "sw%d-%.32s",
+			    w % NWORKERS, tm);
+			o->t = rnd(seed) % 3 != 0;
+		}
 		if (o->type == OP_PIN) {
 			snprintf(o->b, sizeof(o->b), "sw%d-%.32s",
 			    w % NWORKERS, tm);
@@ -806,7 +860,7 @@ run_seq(uint64_t seed)
 		ck_assert_int_eq(store_savepoint(sa, "op", &err), 0);
 		planner_scope_init(&sc);
 		ck_assert_int_eq(op_scope(sa, &ops[nops], &sc, &err), 0);
-		if (apply(sa, &ops[nops], &err) == -1) {
+		if (apply(sa, &ops[nops], &sc, &err) == -1) {
 			/* Refused, as the command would be: nothing changed. */
 			planner_scope_free(&sc);
 			ck_assert_int_eq(store_rollback_to(sa, "op", &err), 0);
@@ -830,7 +884,7 @@ run_seq(uint64_t seed)
 		/* Every team replanned after each change, as before scopes. */
 		ck_assert_int_eq(store_begin(sb, &err), 0);
 		for (i = 0; i < nops; i++) {
-			ck_assert_msg(apply(sb, &ops[i], &err) == 0,
+			ck_assert_msg(apply(sb, &ops[i], NULL, &err) == 0,
 			    "seed %llu: full %s %s: %s",
 			    (unsigned long long)seed, op_names[ops[i].type],
 			    ops[i].a, err.msg);
@@ -851,12 +905,13 @@ run_seq(uint64_t seed)
 		 * or pinned session, or one a new rule leaves out (cancelled).
 		 */
 		if ((ops[i].type == OP_MOVE || ops[i].type == OP_CANCEL ||
-		    ops[i].type == OP_PIN || (ops[i].type == OP_SET &&
+		    ops[i].type == OP_PIN || ops[i].type == OP_APOLOGY ||
+		    ops[i].type == OP_SREMOVE || (ops[i].type == OP_SET &&
 		    strcmp(ops[i].b, "rrule") == 0)) && planner_run(sb, conf,
 		    NULL, now, NULL, &c, &err) == -1)
 			ck_abort_msg("seed %llu: plan: %s",
 			    (unsigned long long)seed, err.msg);
-		ck_assert_msg(apply(sb, &ops[i], &err) == 0,
+		ck_assert_msg(apply(sb, &ops[i], NULL, &err) == 0,
 		    "seed %llu: cold %s %s: %s", (unsigned long long)seed,
 		    op_names[ops[i].type], ops[i].a, err.msg);
 	}
@@ -976,7 +1031,7 @@ memo_seq(uint64_t seed)
 			ck_assert_int_eq(store_savepoint(sa, "op", &err), 0);
 			planner_scope_init(&sc);
 			ck_assert_int_eq(op_scope(sa, &o, &sc, &err), 0);
-			if (apply(sa, &o, &err) == 0) {
+			if (apply(sa, &o, &sc, &err) == 0) {
 				ck_assert_int_eq(op_scope(sa, &o, &sc, &err),
 				    0);
 				ck_assert_int_eq(planner_hold(sa, conf, t, &i,
