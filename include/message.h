@@ -34,6 +34,8 @@ char	*message_plain(const struct config *, const char *rcpt_name,
 
 /* The UID of a session's VEVENT, "SESSION-ID@domain of [mail] from". */
 char	*message_uid(const struct config *, const char *session_id);
+/* Frees the bodies kept from the last messages built (message.c). */
+void	message_forget(void);
 
 enum invite_kind {
 	INVITE_NEW = 0,		/* "Invitation: ..." METHOD:REQUEST */

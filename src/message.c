@@ -42,6 +42,7 @@ static void	message_mailbox(struct buf *, const char *, const char *,
 static void	message_qp(struct buf *, const char *);
 static int	message_needs_quotes(const char *);
 static void	message_base64(struct buf *, const char *, size_t);
+static void	message_encode(struct buf *, const char *, size_t, int);
 static void	message_day(struct buf *, const struct tm *);
 static void	message_when(struct buf *, time_t, time_t);
 static void	message_day_time(struct buf *, time_t);
@@ -399,6 +400,81 @@ message_bprintf(struct buf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
+/*
+ * The last bodies encoded and what they gave.  An invitation's text, HTML
+ * and calendar are the same for each of a session's attendees but its
+ * presenters, so most encodings repeat one just made (a region's first
+ * year: 25,753 messages of 6,060 calendars).  Room for a session's common
+ * copy and two presenters' own; a long body (a digest) is not kept.
+ */
+#define MESSAGE_MEMO		9
+#define MESSAGE_MEMO_MAX	8192
+
+static struct message_memo {
+	char	*in;
+	size_t	 inlen;
+	char	*out;
+	size_t	 outlen;
+	int	 b64;
+} message_memo[MESSAGE_MEMO];
+static size_t	message_memo_next;
+
+/* body (len octets) base64 (b64) or quoted-printable into b. */
+static void
+message_encode(struct buf *b, const char *body, size_t len, int b64)
+{
+	struct message_memo	*m;
+	struct buf		 t = { NULL, 0, 0 };
+	size_t			 i;
+
+	for (i = 0; i < MESSAGE_MEMO; i++) {
+		m = &message_memo[i];
+		if (m->in != NULL && m->b64 == b64 && m->inlen == len &&
+		    memcmp(m->in, body, len) == 0) {
+			if (m->outlen > 0)
+				message_buf_add(b, m->out, m->outlen);
+			return;
+		}
+	}
+	if (len > MESSAGE_MEMO_MAX) {
+		if (b64)
+			message_base64(b, body, len);
+		else
+			message_qp(b, body);
+		return;
+	}
+	if (b64)
+		message_base64(&t, body, len);
+	else
+		message_qp(&t, body);
+	m = &message_memo[message_memo_next];
+	message_memo_next = (message_memo_next + 1) % MESSAGE_MEMO;
+	free(m->in);
+	free(m->out);
+	m->in = xmalloc(len + 1);
+	memcpy(m->in, body, len);
+	m->in[len] = '\0';
+	m->inlen = len;
+	m->out = t.p;
+	m->outlen = t.len;
+	m->b64 = b64;
+	if (t.len > 0)
+		message_buf_add(b, t.p, t.len);
+}
+
+void
+message_forget(void)
+{
+	size_t	i;
+
+	for (i = 0; i < MESSAGE_MEMO; i++) {
+		free(message_memo[i].in);
+		free(message_memo[i].out);
+	}
+	memset(message_memo, 0, sizeof(message_memo));
+	message_memo_next = 0;
+}
+
 /* Base64 (RFC 2045) in lines of 76 characters. */
 static void
 message_base64(struct buf *b, const char *data, size_t len)
@@ -418,7 +494,18 @@ message_base64(struct buf *b, const char *data, size_t len)
 void
 message_html_esc(struct buf *b, const char *s)
 {
-	for (; s != NULL && *s != '\0'; s++) {
+	size_t	n;
+
+	while (s != NULL && *s != '\0') {
+		/* A run of characters that stand for themselves at once. */
+		n = strcspn(s, "<>&\"'\n\001\002\003\004\005\006\007\010\011"
+		    "\013\014\015\016\017\020\021\022\023\024\025\026\027"
+		    "\030\031\032\033\034\035\036\037\177");
+		if (n > 0) {
+			message_buf_add(b, s, n);
+			s += n;
+			continue;
+		}
 		switch (*s) {
 		case '<':
 			message_buf_adds(b, "&lt;");
@@ -439,12 +526,11 @@ message_html_esc(struct buf *b, const char *s)
 			message_buf_adds(b, "<br>\n");
 			break;
 		default:
-			if ((unsigned char)*s < 0x20 || *s == 0x7f)
-				message_buf_adds(b, " ");
-			else
-				message_buf_add(b, s, 1);
+			/* The other control characters. */
+			message_buf_adds(b, " ");
 			break;
 		}
+		s++;
 	}
 }
 
@@ -509,7 +595,7 @@ message_part(struct buf *b, const char *boundary, const char *type,
 	message_bprintf(b, "--%s\r\n", boundary);
 	message_bprintf(b, "Content-Type: %s; charset=UTF-8\r\n", type);
 	message_buf_adds(b, "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
-	message_qp(b, body);
+	message_encode(b, body, strlen(body), 0);
 }
 
 /*
@@ -1021,7 +1107,7 @@ message_invitation(const struct config *conf, const struct invite *inv,
 	/* Encoded once, sent twice. */
 	t.p = NULL;
 	t.len = t.cap = 0;
-	message_base64(&t, cal, callen);
+	message_encode(&t, cal, callen, 1);
 	message_buf_add(&b, t.p, t.len);
 	message_bprintf(&b, "--%s--\r\n", alt);
 	message_bprintf(&b, "--%s\r\n", mixed);

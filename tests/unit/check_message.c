@@ -487,6 +487,51 @@ START_TEST(test_invitation_case_only_own)
 }
 END_TEST
 
+/*
+ * The bodies kept from one message to the next (message_encode): a
+ * session's common copy and presenters' own, in any order and more than
+ * are kept, each the same as built alone.
+ */
+START_TEST(test_encodings_kept)
+{
+	static const char	*cases[] = { NULL, "MN/2291", NULL, "MN/7", NULL,
+	    "MN/2291", "MN/31", "MN/32", "MN/33", "MN/34", "MN/35", NULL,
+	    "MN/36", "MN/37", "MN/38", "MN/39", "MN/7", NULL };
+	struct invite		 inv;
+	struct err		 err;
+	char			*seq[2][sizeof(cases) / sizeof(cases[0])];
+	char			 own[64];
+	size_t			 i, k, len, n = sizeof(cases) / sizeof(cases[0]);
+
+	for (k = 0; k < 2; k++) {
+		for (i = 0; i < n; i++) {
+			/* Alone: nothing kept from the message before. */
+			if (k == 1)
+				message_forget();
+			sample_invite(&inv, i % 3 == 2 ? INVITE_UPDATE :
+			    INVITE_NEW);
+			inv.own_case = cases[i];
+			seq[k][i] = message_invitation(conf, &inv, NULL, &len,
+			    &err);
+			ck_assert_ptr_nonnull(seq[k][i]);
+			ck_assert_uint_eq(strlen(seq[k][i]), len);
+		}
+	}
+	for (i = 0; i < n; i++) {
+		ck_assert_msg(strcmp(seq[0][i], seq[1][i]) == 0,
+		    "message %zu differs from the same built alone", i);
+		if (cases[i] != NULL) {
+			snprintf(own, sizeof(own), "You are presenting case %s",
+			    cases[i]);
+			ck_assert_ptr_nonnull(strstr(seq[0][i], own));
+		} else
+			ck_assert_ptr_null(strstr(seq[0][i], "presenting case"));
+		free(seq[0][i]);
+		free(seq[1][i]);
+	}
+}
+END_TEST
+
 START_TEST(test_attendee_forms)
 {
 	struct invite	 inv;
@@ -935,6 +980,7 @@ message_suite(void)
 	tcase_add_test(tc, test_not_expected);
 	tcase_add_test(tc, test_encoded_words_split);
 	tcase_add_test(tc, test_invitation_case_only_own);
+	tcase_add_test(tc, test_encodings_kept);
 	tcase_add_test(tc, test_attendee_forms);
 	tcase_add_test(tc, test_no_header_injection);
 	tcase_add_test(tc, test_vtimezone_rules);
