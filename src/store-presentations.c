@@ -62,10 +62,18 @@ static const char *const pres_sql[PRES_NSTMTS] = {
 	[PRES_SESSION] =
 	    "SELECT session, slot, member, case_ref, how, reasons "
 	    "FROM presentations WHERE session = ?1 ORDER BY slot",
+	/*
+	 * An upsert, not INSERT OR REPLACE: a replace deletes the row first,
+	 * and with foreign keys on that is a statement journal and the
+	 * checks of a delete, half of a put's cost.
+	 */
 	[PRES_PUT] =
-	    "INSERT OR REPLACE INTO presentations "
+	    "INSERT INTO presentations "
 	    "(session, slot, member, case_ref, how, reasons) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+	    "ON CONFLICT (session, slot) DO UPDATE SET "
+	    "member = excluded.member, case_ref = excluded.case_ref, "
+	    "how = excluded.how, reasons = excluded.reasons",
 	[PRES_DELETE] =
 	    "DELETE FROM presentations WHERE session = ?1 AND slot = ?2",
 	[PRES_DISCUSSED] =
