@@ -25,6 +25,13 @@ void		 store_close(struct store *);
  * let go.  -1 if SQLite refused.
  */
 int		 store_cache_size(struct store *, int kib);
+/*
+ * Whether a commit waits for the disk (full 1, the default: PRAGMA
+ * synchronous=FULL) or leaves the WAL's sync to the next checkpoint
+ * (full 0, NORMAL: a power cut may undo it, never corrupt); full -1 only
+ * asks.  The setting then in force (2 FULL, 1 NORMAL), -1 if refused.
+ */
+int		 store_synchronous(struct store *, int full);
 /* Pages read into, written from and spilled by the page cache since the
  * last call (SQLITE_DBSTATUS_CACHE_*), for the debug log. */
 void		 store_cache_counts(struct store *, int *miss, int *write,

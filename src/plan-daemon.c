@@ -165,6 +165,7 @@ planner_init(struct store *s, const struct config *conf, struct err *err)
 {
 	char *const	*hfiles;
 	size_t		 nh;
+	int		 rc;
 
 	/*
 	 * A run's arrays of a year of sessions and attendees are hundreds of
@@ -187,7 +188,22 @@ planner_init(struct store *s, const struct config *conf, struct err *err)
 	planner_g.daily = clock_timer_new("planner daily", planner_daily_cb,
 	    NULL);
 	planner_g.end = clock_timer_new("session end", planner_end_cb, NULL);
-	if (planner_own_run("start", 1, NULL, NULL, err) == -1)
+	/*
+	 * The start's plan is committed without waiting for the disk: no one
+	 * has been told of it, and a start after a power cut that undid it
+	 * plans the same again (the same sessions, the same Message-IDs).
+	 * The WAL is synced by the next commit or checkpoint (a big plan asks
+	 * for one, made beside the loop): a region's first year
+	 * is 280 MB, most of a second to sync here.
+	 */
+	store_synchronous(s, 0);
+	rc = planner_own_run("start", 1, NULL, NULL, err);
+	if (store_synchronous(s, 1) != 2) {
+		/* A change must never be acknowledged before its sync. */
+		return (err_set(err, ERR_INTERNAL, "sqlite: cannot set "
+		    "synchronous=FULL again"));
+	}
+	if (rc == -1)
 		return (-1);
 	clock_timer_at(planner_g.daily, planner_next_daily(clock_now(),
 	    conf->replan_at));

@@ -879,6 +879,24 @@ store_cache_size(struct store *s, int kib)
 	return (store_exec(s, sql, NULL));
 }
 
+int
+store_synchronous(struct store *s, int full)
+{
+	sqlite3_stmt	*st;
+	int		 v = -1;
+
+	if (full >= 0 && store_exec(s, full ? "PRAGMA synchronous=FULL" :
+	    "PRAGMA synchronous=NORMAL", NULL) == -1)
+		return (-1);
+	if (sqlite3_prepare_v2(s->db, "PRAGMA synchronous", -1, &st,
+	    NULL) != SQLITE_OK)
+		return (-1);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return (v);
+}
+
 void
 store_cache_counts(struct store *s, int *miss, int *write, int *spill)
 {
