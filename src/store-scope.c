@@ -781,30 +781,40 @@ scope_written(struct store_scope *sc, const char *old_id, time_t old_start,
 	sc->rows++;
 }
 
-/* Where main.sessions holds each column a booking reads; -1 if not all. */
+/*
+ * Where main.sessions holds each column a booking reads; -1 if not all.
+ * SQLite's pre-update hook numbers a row's stored columns, skipping the
+ * virtual ones (3.40), where a newer SQLite may count them: the columns
+ * read must come before any virtual column, where both agree.
+ */
 static int
 scope_columns(struct store_scope *sc)
 {
 	sqlite3_stmt	*st;
 	const char	*name;
-	int		 i, k, n;
+	int		 i, k, rc, virt = -1;
 
-	if (sqlite3_prepare_v2(sc->db, "SELECT * FROM main.sessions LIMIT 0",
+	if (sqlite3_prepare_v2(sc->db, "PRAGMA main.table_xinfo(sessions)",
 	    -1, &st, NULL) != SQLITE_OK)
 		return (-1);
 	for (k = 0; k < SCOPE_NCOLS; k++)
 		sc->col[k] = -1;
-	n = sqlite3_column_count(st);
-	for (i = 0; i < n; i++) {
-		name = sqlite3_column_name(st, i);
-		for (k = 0; k < SCOPE_NCOLS; k++) {
-			if (name != NULL && strcmp(name, scope_cols[k]) == 0)
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		i = sqlite3_column_int(st, 0);
+		name = (const char *)sqlite3_column_text(st, 1);
+		/* hidden 2: a virtual generated column. */
+		if (sqlite3_column_int(st, 6) == 2 && virt == -1)
+			virt = i;
+		for (k = 0; name != NULL && k < SCOPE_NCOLS; k++) {
+			if (strcmp(name, scope_cols[k]) == 0)
 				sc->col[k] = i;
 		}
 	}
 	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return (-1);
 	for (k = 0; k < SCOPE_NCOLS; k++) {
-		if (sc->col[k] == -1)
+		if (sc->col[k] == -1 || (virt != -1 && sc->col[k] > virt))
 			return (-1);
 	}
 	return (0);
