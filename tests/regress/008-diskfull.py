@@ -42,7 +42,7 @@ def fill(path):
 def start_full():
     """Stopped with sessions to hold, restarted a month on, disk full."""
     d = rt.Instance()
-    mount_tmpfs(d, "1m")
+    mount_tmpfs(d, "2m")
     try:
         d.start(fake_now="2026-03-01T09:00:00Z")
         d.ok("team", "add", "north", "name=MAST North", "kind=mast")
@@ -99,7 +99,7 @@ def main():
     start_full()
     d = rt.Instance()
     os.makedirs(d.state_dir)
-    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=384k,mode=0700",
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=768k,mode=0700",
                         "reflectd-test", d.state_dir], capture_output=True)
     if r.returncode != 0:
         rt.skip("cannot mount a tmpfs here: %s" % r.stderr.decode().strip())

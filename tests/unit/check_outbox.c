@@ -21,6 +21,7 @@
 #include <arpa/inet.h>
 
 #include <check.h>
+#include <sqlite3.h>
 
 #include "testutil.h"
 #include <event2/event.h>
@@ -363,6 +364,51 @@ START_TEST(test_store_newer_refused)
 	ck_assert_int_eq(err.code, ERR_INTERNAL);
 	ck_assert_msg(strstr(err.msg, "newer") != NULL, "%s", err.msg);
 	ck_assert_msg(strstr(err.msg, "999") != NULL, "%s", err.msg);
+}
+END_TEST
+
+/* The page size in a database file's header (bytes 16-17; 1 is 65536). */
+static unsigned
+page_size_of(const char *path)
+{
+	unsigned char	b[2];
+	int		fd;
+
+	fd = open(path, O_RDONLY);
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(pread(fd, b, 2, 16), 2);
+	close(fd);
+	return (b[0] == 0 && b[1] == 1 ? 65536 : (unsigned)b[0] << 8 | b[1]);
+}
+
+/* A new database gets 8 KiB pages; one made with 4 KiB keeps them. */
+START_TEST(test_store_page_size)
+{
+	struct store	*s;
+	struct err	 err;
+	sqlite3		*db;
+	char		*path;
+
+	xasprintf(&path, "%s/reflectd.db", statedir);
+	s = store_open(statedir, &err);
+	ck_assert_msg(s != NULL, "%s", err.msg);
+	store_close(s);
+	ck_assert_uint_eq(page_size_of(path), 8192);
+
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "PRAGMA page_size=4096; "
+	    "CREATE TABLE before_us (a);", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	ck_assert_uint_eq(page_size_of(path), 4096);
+	s = store_open(statedir, &err);
+	ck_assert_msg(s != NULL, "%s", err.msg);
+	ck_assert_int_eq(store_begin(s, &err), 0);
+	ck_assert_int_eq(audit_add(s, "alice", "team add x", &err), 0);
+	ck_assert_int_eq(store_commit(s, &err), 0);
+	store_close(s);
+	ck_assert_uint_eq(page_size_of(path), 4096);
+	free(path);
 }
 END_TEST
 
@@ -1379,6 +1425,7 @@ outbox_suite(void)
 	tcase_add_test(tc, test_store_checkpoint_background);
 	tcase_add_test(tc, test_outbox_due_bytes);
 	tcase_add_test(tc, test_store_newer_refused);
+	tcase_add_test(tc, test_store_page_size);
 	tcase_add_test(tc, test_store_nested_tx);
 	tcase_add_test(tc, test_week_bookings_kept);
 	tcase_add_test(tc, test_audit);
