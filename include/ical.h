@@ -141,6 +141,12 @@ struct ical_event {
 char	*ical_calendar_build(enum ical_method method, const char *tz,
 	    const struct ical_event *events, size_t n, size_t *len,
 	    struct err *);
+/*
+ * How many calendars ical_calendar_build has written through libical
+ * whole, and how many as another's text with only their DESCRIPTION
+ * written (a presenter's copy); for the tests.
+ */
+void	 ical_build_counts(size_t *built, size_t *spliced);
 
 /*
  * What a subscribed calendar says of itself (RFC 7986, and the X-WR-

@@ -94,7 +94,11 @@ static char	*build_key(enum ical_method, const char *,
 		    const struct ical_event *, size_t, size_t *);
 static char	*calendar_build(enum ical_method, const char *,
 		    const struct ical_feed_info *, const struct ical_event *,
-		    size_t, size_t *, struct err *);
+		    size_t, size_t *, char **, struct err *);
+static char	*calendar_finish(const char *, const char *, size_t *,
+		    struct err *);
+static char	*desc_splice(const char *, const char *,
+		    const struct ical_event *, size_t *, struct err *);
 
 /*
  * Building calendars.  libical assembles the components and escapes the
@@ -595,6 +599,28 @@ static struct {
 static size_t	build_next;
 
 /*
+ * And libical's text of the last calendar with a description, by all it
+ * was built from but the description: a presenter's copy differs from
+ * the others' only there ("You are presenting case ..."), and gets that
+ * text with its own DESCRIPTION written by libical in place of the other
+ * (desc_splice), not a calendar built again: a region's first plan
+ * builds three calendars a session, two of them for presenters.
+ */
+static struct {
+	char	*key;
+	size_t	 keylen;
+	char	*raw;
+} desc_base;
+static size_t	built_whole, built_spliced;
+
+void
+ical_build_counts(size_t *built, size_t *spliced)
+{
+	*built = built_whole;
+	*spliced = built_spliced;
+}
+
+/*
  * The zone's TZif, read once: every invitation of a run is in the same
  * zone, and reading and parsing the file was a sixth of a mail run.
  */
@@ -671,6 +697,9 @@ ical_build_shutdown(void)
 		free(vtz_kept[i].text);
 		vtz_kept[i].text = NULL;
 	}
+	free(desc_base.key);
+	free(desc_base.raw);
+	desc_base.key = desc_base.raw = NULL;
 	tzfile_free(build_tz.f);
 	free(build_tz.name);
 	build_tz.f = NULL;
@@ -680,14 +709,14 @@ ical_build_shutdown(void)
 static char *
 calendar_build(enum ical_method method, const char *tz,
     const struct ical_feed_info *info, const struct ical_event *events,
-    size_t n, size_t *len, struct err *err)
+    size_t n, size_t *len, char **rawp, struct err *err)
 {
 	icalcomponent	*cal = NULL;
 	struct zone	 zn;
 	icaltimezone	*z;
-	const char	*text, *vtz = NULL, *at;
-	char		*out = NULL, *whole;
-	size_t		 i, k, head, vlen, tail;
+	const char	*text, *vtz = NULL;
+	char		*out = NULL;
+	size_t		 i, k;
 
 	ical_init();
 	if ((z = ical_zone_get(tz, err)) == NULL)
@@ -741,33 +770,48 @@ calendar_build(enum ical_method method, const char *tz,
 		err_set(err, ERR_INTERNAL, "libical cannot write the calendar");
 		goto out;
 	}
-	/*
-	 * The VTIMEZONE goes where libical would have written it, as the
-	 * first component: before the first VEVENT, whose BEGIN line is the
-	 * first at the start of a line (values have their newlines escaped).
-	 */
-	if (vtz != NULL) {
-		if ((at = strstr(text, "\r\nBEGIN:VEVENT\r\n")) == NULL) {
-			err_set(err, ERR_INTERNAL, "libical wrote no VEVENT");
-			goto out;
-		}
-		at += 2;
-		/* Copied, not printed: a calendar is kilobytes, printf's twice. */
-		head = (size_t)(at - text);
-		vlen = strlen(vtz);
-		tail = strlen(at);
-		whole = xmalloc(head + vlen + tail + 1);
-		memcpy(whole, text, head);
-		memcpy(whole + head, vtz, vlen);
-		memcpy(whole + head + vlen, at, tail + 1);
-		out = ical_fold(whole, len);
-		free(whole);
-	} else
-		out = ical_fold(text, len);
+	if (rawp != NULL)
+		*rawp = xstrdup(text);
+	if ((out = calendar_finish(text, vtz, len, err)) != NULL)
+		built_whole++;
 out:
 	icalcomponent_free(cal);
 	icalerror_clear_errno();
 	icalmemory_free_ring();
+	return (out);
+}
+
+/*
+ * libical's text of a calendar made whole: the VTIMEZONE (vtz, NULL for
+ * none) goes where libical would have written it, as the first
+ * component: before the first VEVENT, whose BEGIN line is the first at
+ * the start of a line (values have their newlines escaped).  Then folded.
+ */
+static char *
+calendar_finish(const char *text, const char *vtz, size_t *len,
+    struct err *err)
+{
+	const char	*at;
+	char		*out, *whole;
+	size_t		 head, vlen, tail;
+
+	if (vtz == NULL)
+		return (ical_fold(text, len));
+	if ((at = strstr(text, "\r\nBEGIN:VEVENT\r\n")) == NULL) {
+		err_set(err, ERR_INTERNAL, "libical wrote no VEVENT");
+		return (NULL);
+	}
+	at += 2;
+	/* Copied, not printed: a calendar is kilobytes, printf's twice. */
+	head = (size_t)(at - text);
+	vlen = strlen(vtz);
+	tail = strlen(at);
+	whole = xmalloc(head + vlen + tail + 1);
+	memcpy(whole, text, head);
+	memcpy(whole + head, vtz, vlen);
+	memcpy(whole + head + vlen, at, tail + 1);
+	out = ical_fold(whole, len);
+	free(whole);
 	return (out);
 }
 
@@ -841,8 +885,10 @@ char *
 ical_calendar_build(enum ical_method method, const char *tz,
     const struct ical_event *events, size_t n, size_t *len, struct err *err)
 {
-	char	*key, *out, *copy;
-	size_t	 klen, i;
+	struct ical_event	 nodesc;
+	struct err		 ignored;
+	char			*key, *bkey = NULL, *out = NULL, *copy, *raw = NULL;
+	size_t			 klen, bklen = 0, i;
 
 	key = build_key(method, tz, events, n, &klen);
 	for (i = 0; i < BUILD_KEEP; i++) {
@@ -855,11 +901,31 @@ ical_calendar_build(enum ical_method method, const char *tz,
 		memcpy(copy, build_kept[i].out, *len + 1);
 		return (copy);
 	}
-	if ((out = calendar_build(method, tz, NULL, events, n, len,
-	    err)) == NULL) {
+	if (n == 1 && events[0].description != NULL &&
+	    events[0].description[0] != '\0') {
+		nodesc = events[0];
+		nodesc.description = NULL;
+		bkey = build_key(method, tz, &nodesc, 1, &bklen);
+		if (desc_base.key != NULL && desc_base.keylen == bklen &&
+		    memcmp(desc_base.key, bkey, bklen) == 0)
+			out = desc_splice(desc_base.raw, tz, events, len,
+			    &ignored);
+	}
+	if (out == NULL && (out = calendar_build(method, tz, NULL, events, n,
+	    len, bkey != NULL ? &raw : NULL, err)) == NULL) {
+		free(raw);
+		free(bkey);
 		free(key);
 		return (NULL);
 	}
+	if (raw != NULL) {
+		free(desc_base.key);
+		free(desc_base.raw);
+		desc_base.key = bkey;
+		desc_base.keylen = bklen;
+		desc_base.raw = raw;
+	} else
+		free(bkey);
 	i = build_next;
 	build_next = (build_next + 1) % BUILD_KEEP;
 	free(build_kept[i].key);
@@ -869,6 +935,67 @@ ical_calendar_build(enum ical_method method, const char *tz,
 	build_kept[i].out = xmalloc(*len + 1);
 	memcpy(build_kept[i].out, out, *len + 1);
 	build_kept[i].len = *len;
+	return (out);
+}
+
+/*
+ * raw (libical's text of a one-event calendar with a DESCRIPTION) with
+ * e's description in place of its own, made whole as calendar_build
+ * makes it; NULL if raw has no DESCRIPTION line or the zone cannot be
+ * described, and the caller builds it all.  The property is written by
+ * libical as it writes it inside the VEVENT, folding included; the old one
+ * runs from a line's start (values escape their newlines) to the next
+ * line that is not a continuation.
+ */
+static char *
+desc_splice(const char *raw, const char *tz, const struct ical_event *e,
+    size_t *len, struct err *err)
+{
+	struct zone	 zn;
+	icalproperty	*p;
+	const char	*at, *end, *vtz;
+	char		*s, *ptext, *whole, *out;
+	size_t		 head, plen, tail;
+
+	for (at = raw; (at = strstr(at, "\r\nDESCRIPTION")) != NULL; at += 2)
+		if (at[13] == ':' || at[13] == ';')
+			break;
+	if (at == NULL)
+		return (NULL);
+	at += 2;
+	for (end = at; (end = strstr(end, "\r\n")) != NULL; end += 2)
+		if (end[2] != ' ' && end[2] != '\t')
+			break;
+	if (end == NULL)
+		return (NULL);
+	end += 2;
+	if ((zn.z = ical_zone_get(tz, err)) == NULL)
+		return (NULL);
+	if (tz == NULL || *tz == '\0')
+		tz = "UTC";
+	zn.f = build_tzfile(tz);
+	if ((vtz = zone_text(&zn, tz, e, 1)) == NULL)
+		return (NULL);
+	s = ical_clean(e->description, 1, 0);
+	p = icalproperty_new_description(s);
+	free(s);
+	ptext = icalproperty_as_ical_string_r(p);
+	icalproperty_free(p);
+	if (ptext == NULL) {
+		icalerror_clear_errno();
+		return (NULL);
+	}
+	head = (size_t)(at - raw);
+	plen = strlen(ptext);
+	tail = strlen(end);
+	whole = xmalloc(head + plen + tail + 1);
+	memcpy(whole, raw, head);
+	memcpy(whole + head, ptext, plen);
+	memcpy(whole + head + plen, end, tail + 1);
+	icalmemory_free_buffer(ptext);
+	if ((out = calendar_finish(whole, vtz, len, err)) != NULL)
+		built_spliced++;
+	free(whole);
 	return (out);
 }
 
@@ -909,5 +1036,5 @@ ical_feed_build(const char *tz, const struct ical_feed_info *info,
     const struct ical_event *events, size_t n, size_t *len, struct err *err)
 {
 	return (calendar_build(ICAL_MSG_PUBLISH, tz, info, events, n, len,
-	    err));
+	    NULL, err));
 }

@@ -709,6 +709,69 @@ START_TEST(test_calendar_kept)
 }
 END_TEST
 
+/*
+ * A presenter's copy is the last calendar's text with its own DESCRIPTION
+ * written in: byte for byte what building it whole gives, whatever the
+ * two descriptions' lengths, folds, escapes and multi-byte characters.
+ */
+static const char *spliced_desc[] = {
+	"Psychologist: Dr Ana Okoro\nPresenting: Sam Reid and Jo Marsh",
+	"Psychologist: Dr Ana Okoro\nPresenting: Sam Reid and Jo Marsh\n"
+	    "You are presenting case C-104.",
+	"x",
+	"Commas, semicolons; back\\slashes and \"quotes\" escape; the "
+	    "line runs on long enough to fold more than twice over the "
+	    "seventy-five octets a line may hold, and then some more",
+	/* "Zoe Okoro -- unicode" with diaereses, a macron and dashes. */
+	"Zo\xc3\xab \xc5\x8c" "koro \xe2\x80\x94 \xc3\xbc" "n\xc3\xaf" "c"
+	    "\xc3\xb6" "de \xc3\xa0 la fois\xe2\x80\xa6 \xe2\x80\x94 \xe2\x80"
+	    "\x94 \xe2\x80\x94 \xe2\x80\x94 \xe2\x80\x94 \xe2\x80\x94 "
+	    "\xe2\x80\x94 folds between characters, never inside one",
+};
+
+START_TEST(test_calendar_desc_spliced)
+{
+	const size_t	 n = sizeof(spliced_desc) / sizeof(spliced_desc[0]);
+	size_t		 i, j, built0, spliced0, built, spliced;
+	char		*base, *spliced_cal, *whole;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < n; j++) {
+			if (i == j)
+				continue;
+			ical_shutdown();
+			ical_build_counts(&built0, &spliced0);
+			base = kept_one(ICAL_ATT_REQ, spliced_desc[i],
+			    "Sam Reid");
+			spliced_cal = kept_one(ICAL_ATT_REQ, spliced_desc[j],
+			    "Sam Reid");
+			ical_build_counts(&built, &spliced);
+			ck_assert_uint_eq(built - built0, 1);
+			ck_assert_uint_eq(spliced - spliced0, 1);
+			ical_shutdown();
+			whole = kept_one(ICAL_ATT_REQ, spliced_desc[j],
+			    "Sam Reid");
+			ck_assert_str_eq(spliced_cal, whole);
+			ck_assert_str_ne(spliced_cal, base);
+			free(base);
+			free(spliced_cal);
+			free(whole);
+		}
+	}
+	/* Anything else that differs is built whole. */
+	ical_shutdown();
+	ical_build_counts(&built0, &spliced0);
+	base = kept_one(ICAL_ATT_REQ, spliced_desc[0], "Sam Reid");
+	whole = kept_one(ICAL_ATT_OPT, spliced_desc[1], "Sam Reid");
+	ical_build_counts(&built, &spliced);
+	ck_assert_uint_eq(built - built0, 2);
+	ck_assert_uint_eq(spliced - spliced0, 0);
+	ck_assert(strstr(whole, "OPT-PARTICIPANT") != NULL);
+	free(base);
+	free(whole);
+}
+END_TEST
+
 static Suite *
 ical_suite(void)
 {
@@ -731,6 +794,7 @@ ical_suite(void)
 	tcase_add_test(tc, test_vtimezone_years_same_rules);
 	tcase_add_test(tc, test_vtimezone_years_differ);
 	tcase_add_test(tc, test_calendar_kept);
+	tcase_add_test(tc, test_calendar_desc_spliced);
 	suite_add_tcase(s, tc);
 	return (s);
 }
