@@ -412,6 +412,25 @@ START_TEST(test_store_page_size)
 }
 END_TEST
 
+/*
+ * SQLite keeps no memory statistics for the daemon (store_open): had it
+ * been set up before, every allocation would take a global mutex.
+ */
+START_TEST(test_store_no_memstatus)
+{
+	struct store	*s;
+	struct err	 err;
+
+	s = store_open(statedir, &err);
+	ck_assert_msg(s != NULL, "%s", err.msg);
+	ck_assert_int_eq(store_begin(s, &err), 0);
+	ck_assert_int_eq(audit_add(s, "alice", "team add x", &err), 0);
+	ck_assert_int_eq(store_commit(s, &err), 0);
+	ck_assert_int_eq(sqlite3_memory_used(), 0);
+	store_close(s);
+}
+END_TEST
+
 START_TEST(test_store_nested_tx)
 {
 	struct store	*s;
@@ -1426,6 +1445,7 @@ outbox_suite(void)
 	tcase_add_test(tc, test_outbox_due_bytes);
 	tcase_add_test(tc, test_store_newer_refused);
 	tcase_add_test(tc, test_store_page_size);
+	tcase_add_test(tc, test_store_no_memstatus);
 	tcase_add_test(tc, test_store_nested_tx);
 	tcase_add_test(tc, test_week_bookings_kept);
 	tcase_add_test(tc, test_audit);
