@@ -51,6 +51,12 @@ size_t	util_equal_range(const void *base, size_t n, size_t size, size_t off,
 /* Split "a, b,c" on commas, trimming blanks; empty items dropped. */
 char	**util_split_list(const char *, size_t *n);
 void	 util_free_list(char **, size_t n);
+/*
+ * Copy src into dst of size bytes (size > 0), cut short if it must and
+ * always terminated, as snprintf(dst, size, "%s", src) would, without
+ * going through printf; a NULL src copies as "".  Returns strlen(src).
+ */
+size_t	util_strlcpy(char *dst, const char *src, size_t size);
 /* Trim leading and trailing blanks in place; returns s itself (free-able). */
 char	*util_trim(char *s);
 

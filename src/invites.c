@@ -310,7 +310,7 @@ inv_summary(const struct inv_run *r, const struct session *x, char *buf,
 	}
 	if (n == 0) {
 		len = strlen(buf);
-		snprintf(buf + len, size - len, "%s", x->series);
+		util_strlcpy(buf + len, x->series, size - len);
 	}
 }
 
@@ -462,7 +462,7 @@ inv_by_name(const struct inv_run *r, const char *by, char *buf, size_t size)
 	if (by == NULL || by[0] == '\0')
 		return;
 	if ((m = inv_member(r, by)) != NULL)
-		snprintf(buf, size, "%s", m->name);
+		util_strlcpy(buf, m->name, size);
 	else
 		snprintf(buf, size, "the administrator (%s)", by);
 }
@@ -522,7 +522,7 @@ inv_day(const char *date, char *buf, size_t size, int weekday)
 	memset(&tm, 0, sizeof(tm));
 	if (sscanf(date, "%4d-%2d-%2d", &tm.tm_year, &tm.tm_mon,
 	    &tm.tm_mday) != 3) {
-		snprintf(buf, size, "%s", date);
+		util_strlcpy(buf, date, size);
 		return;
 	}
 	tm.tm_year -= 1900;
@@ -531,7 +531,7 @@ inv_day(const char *date, char *buf, size_t size, int weekday)
 	tm.tm_isdst = -1;
 	if (mktime(&tm) == (time_t)-1 || strftime(buf, size, weekday ?
 	    "%A %-d %B" : "%-d %B", &tm) == 0)
-		snprintf(buf, size, "%s", date);
+		util_strlcpy(buf, date, size);
 }
 
 /*
@@ -661,8 +661,8 @@ inv_send(struct inv_run *r, struct inv_session *is, int kind,
 			pm = inv_member(r, row->sent_psych);
 			was.psychologist = pm != NULL ? pm->name :
 			    row->sent_psych;
-			snprintf(slugs, sizeof(slugs), "%s",
-			    row->sent_presenters);
+			util_strlcpy(slugs, row->sent_presenters,
+			    sizeof(slugs));
 			save = NULL;
 			for (p = strtok_r(slugs, ",", &save); p != NULL &&
 			    was.npresenters < SERIES_SLOTS_MAX;
@@ -716,14 +716,14 @@ inv_send(struct inv_run *r, struct inv_session *is, int kind,
 		row->sequence = is->seq;
 		row->sent_start = x->start;
 		row->sent_end = x->end;
-		snprintf(row->sent_location, sizeof(row->sent_location), "%s",
-		    x->location);
-		snprintf(row->sent_psych, sizeof(row->sent_psych), "%s",
-		    x->psychologist);
-		snprintf(row->sent_presenters, sizeof(row->sent_presenters),
-		    "%s", is->pslugs);
-		snprintf(row->sent_case, sizeof(row->sent_case), "%s",
-		    own_case != NULL ? own_case : "");
+		util_strlcpy(row->sent_location, x->location,
+		    sizeof(row->sent_location));
+		util_strlcpy(row->sent_psych, x->psychologist,
+		    sizeof(row->sent_psych));
+		util_strlcpy(row->sent_presenters, is->pslugs,
+		    sizeof(row->sent_presenters));
+		util_strlcpy(row->sent_case, own_case != NULL ? own_case : "",
+		    sizeof(row->sent_case));
 	}
 	if (is->seq > is->maxseq)
 		is->maxseq = is->seq;
@@ -890,10 +890,10 @@ inv_decide(struct inv_run *r, struct inv_session *is, struct err *err)
 		if (todo[i].kind != -1) {
 			if (row == NULL) {
 				memset(&nrow, 0, sizeof(nrow));
-				snprintf(nrow.session, sizeof(nrow.session),
-				    "%s", x->id);
-				snprintf(nrow.member, sizeof(nrow.member),
-				    "%s", m->slug);
+				util_strlcpy(nrow.session, x->id,
+				    sizeof(nrow.session));
+				util_strlcpy(nrow.member, m->slug,
+				    sizeof(nrow.member));
 				row = &nrow;
 			}
 			if (inv_send(r, is, todo[i].kind, m, row, err) == -1)

@@ -21,6 +21,7 @@
 #include "schedule.h"
 #include "series.h"
 #include "store.h"
+#include "util.h"
 #include "xmalloc.h"
 
 static int	 plan_rep_once(struct plan_run *, const char *);
@@ -167,8 +168,7 @@ plan_relevant_add(struct plan_run *p, const char *psych, struct err *err)
 		return (-1);
 	p->relevant = xreallocarray(p->relevant, p->nrelevant + 1,
 	    sizeof(*p->relevant));
-	snprintf(p->relevant[p->nrelevant++], sizeof(*p->relevant), "%s",
-	    psych);
+	util_strlcpy(p->relevant[p->nrelevant++], psych, sizeof(*p->relevant));
 	plan_rep_take(p, v, n, 0);
 	free(v);
 	return (0);
@@ -278,8 +278,8 @@ plan_mark(struct plan_run *p, time_t start, time_t end, const char *psych,
 			    sizeof(*p->weeks));
 		}
 		p->weeks[p->nweeks].monday = w;
-		snprintf(p->weeks[p->nweeks].psych,
-		    sizeof(p->weeks[p->nweeks].psych), "%s", psych);
+		util_strlcpy(p->weeks[p->nweeks].psych, psych,
+		    sizeof(p->weeks[p->nweeks].psych));
 		p->nweeks++;
 		if (full || w >= p->until + PLANNER_BOOK_MARGIN ||
 		    w + 8 * PLANNER_DAY < p->now - PLANNER_BOOK_MARGIN)
@@ -421,8 +421,8 @@ plan_wanted_add(void *arg, const char *slug, const char *psych)
 		p->wanted = xreallocarray(p->wanted, p->nwanted + 256,
 		    sizeof(*p->wanted));
 	w = &p->wanted[p->nwanted++];
-	snprintf(w->slug, sizeof(w->slug), "%s", slug);
-	snprintf(w->wanted, sizeof(w->wanted), "%s", psych);
+	util_strlcpy(w->slug, slug, sizeof(w->slug));
+	util_strlcpy(w->wanted, psych, sizeof(w->wanted));
 }
 
 /* Every series' wanted psychologist, read the first time one is needed. */

@@ -183,11 +183,10 @@ plan_stored_session(const struct plan_stored *y, struct session *x)
 	x->uncovered_alerted = y->uncovered_alerted;
 	x->start = y->start;
 	x->end = y->end;
-	snprintf(x->location, sizeof(x->location), "%s", y->location);
-	snprintf(x->cover_reason, sizeof(x->cover_reason), "%s",
-	    y->cover_reason);
-	snprintf(x->uid, sizeof(x->uid), "%s", y->uid);
-	snprintf(x->teams, sizeof(x->teams), "%s", y->teams);
+	util_strlcpy(x->location, y->location, sizeof(x->location));
+	util_strlcpy(x->cover_reason, y->cover_reason, sizeof(x->cover_reason));
+	util_strlcpy(x->uid, y->uid, sizeof(x->uid));
+	util_strlcpy(x->teams, y->teams, sizeof(x->teams));
 }
 
 struct plan_stored *
@@ -197,7 +196,7 @@ plan_find(struct plan_run *p, const char *id)
 
 	if (p->nstored == 0)
 		return (NULL);
-	snprintf(key.id, sizeof(key.id), "%s", id);
+	util_strlcpy(key.id, id, sizeof(key.id));
 	hit = bsearch(&kp, p->byid, p->nstored, sizeof(*p->byid),
 	    plan_byid_cmp);
 	return (hit != NULL ? *hit : NULL);
@@ -615,8 +614,8 @@ plan_decide(struct plan_run *p, struct plan_occ *oc, struct err *err)
 			sched_book_remove(p->book, old->psychologist, id);
 	} else {
 		memset(&x, 0, sizeof(x));
-		snprintf(x.id, sizeof(x.id), "%s", id);
-		snprintf(x.series, sizeof(x.series), "%s", ps->r->slug);
+		util_strlcpy(x.id, id, sizeof(x.id));
+		util_strlcpy(x.series, ps->r->slug, sizeof(x.series));
 		x.kind = ps->r->kind;
 		x.state = SESSION_PLANNED;
 		plan_uid(p->conf, id, x.uid, sizeof(x.uid));
@@ -647,8 +646,7 @@ plan_decide(struct plan_run *p, struct plan_occ *oc, struct err *err)
 	newpsych = old == NULL || strcmp(x.psychologist, ch.psychologist) != 0;
 	/* The reason can change with the cover kept: why not the wanted. */
 	if (!newpsych && strcmp(x.cover_reason, ch.reason) != 0) {
-		snprintf(x.cover_reason, sizeof(x.cover_reason), "%s",
-		    ch.reason);
+		util_strlcpy(x.cover_reason, ch.reason, sizeof(x.cover_reason));
 		changed = 1;
 	}
 	if (old != NULL && x.state == SESSION_CANCELLED) {
@@ -657,13 +655,12 @@ plan_decide(struct plan_run *p, struct plan_occ *oc, struct err *err)
 	}
 	x.start = oc->o.start;
 	x.end = oc->o.end;
-	snprintf(x.location, sizeof(x.location), "%s", ps->r->location);
-	snprintf(x.teams, sizeof(x.teams), "%s", ps->teams);
+	util_strlcpy(x.location, ps->r->location, sizeof(x.location));
+	util_strlcpy(x.teams, ps->teams, sizeof(x.teams));
 	if (newpsych) {
-		snprintf(x.psychologist, sizeof(x.psychologist), "%s",
-		    ch.psychologist);
-		snprintf(x.cover_reason, sizeof(x.cover_reason), "%s",
-		    ch.reason);
+		util_strlcpy(x.psychologist, ch.psychologist,
+		    sizeof(x.psychologist));
+		util_strlcpy(x.cover_reason, ch.reason, sizeof(x.cover_reason));
 	}
 	/* A pass that widens is run again for more teams: it writes nothing. */
 	if (p->nwiden > 0) {
@@ -947,8 +944,8 @@ plan_pass(struct plan_run *p, struct err *err)
 				return (-1);
 		}
 		p->pos = p->occ[i].o.start;
-		snprintf(p->posseries, sizeof(p->posseries), "%s",
-		    p->occ[i].ps->r->slug);
+		util_strlcpy(p->posseries, p->occ[i].ps->r->slug,
+		    sizeof(p->posseries));
 		if (plan_decide(p, &p->occ[i], err) == -1)
 			return (-1);
 	}
@@ -1188,7 +1185,7 @@ planner_session_move(struct store *s, const struct config *conf,
 	x.start = start;
 	x.end = start + len;
 	if (location != NULL)
-		snprintf(x.location, sizeof(x.location), "%s", location);
+		util_strlcpy(x.location, location, sizeof(x.location));
 	x.manual = 1;
 	if (ps != NULL) {
 		/* A removed series' session keeps whom it had. */
@@ -1202,10 +1199,9 @@ planner_session_move(struct store *s, const struct config *conf,
 		a.end = x.end;
 		a.buffer_minutes = conf->buffer_minutes;
 		sched_assign_psychologist(&a, &ch);
-		snprintf(x.psychologist, sizeof(x.psychologist), "%s",
-		    ch.psychologist);
-		snprintf(x.cover_reason, sizeof(x.cover_reason), "%s",
-		    ch.reason);
+		util_strlcpy(x.psychologist, ch.psychologist,
+		    sizeof(x.psychologist));
+		util_strlcpy(x.cover_reason, ch.reason, sizeof(x.cover_reason));
 		sched_local_date(x.start, date);
 		natt = sched_attendees(ps->members, ps->nmembers, &p.abs, date,
 		    ch.psychologist, ps->cofac, &att);

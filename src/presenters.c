@@ -29,6 +29,7 @@
 #include "schedule.h"
 #include "series.h"
 #include "store.h"
+#include "util.h"
 #include "xmalloc.h"
 
 #define PRES_DAY		86400
@@ -498,9 +499,9 @@ pres_candidates(struct pres_run *r, size_t ti, const char *date,
 		c->ncases = r->caseoff[mi + 1] - r->caseoff[mi];
 
 		if (!sched_member_active(m, date)) {
-			snprintf(why, PRES_INELIGIBLE_LEN, "%s",
-			    m->start[0] != '\0' && strcmp(m->start, date) > 0 ?
-			    "not started yet" : "has left");
+			util_strlcpy(why, m->start[0] != '\0' &&
+			    strcmp(m->start, date) > 0 ? "not started yet" :
+			    "has left", PRES_INELIGIBLE_LEN);
 			c->ineligible = why;
 			continue;
 		}
@@ -558,16 +559,16 @@ pres_record(struct pres_run *r, size_t si, const struct rotation_input *in,
 	res.nslots = res.unfilled = 0;
 	for (i = 0; i < np && res.nslots < ROTATION_SLOTS_MAX; i++) {
 		memset(&res.slots[res.nslots], 0, sizeof(res.slots[0]));
-		snprintf(res.slots[res.nslots].member,
-		    sizeof(res.slots[0].member), "%s", p[i].member);
-		snprintf(res.slots[res.nslots].case_ref,
-		    sizeof(res.slots[0].case_ref), "%s", p[i].case_ref);
+		util_strlcpy(res.slots[res.nslots].member, p[i].member,
+		    sizeof(res.slots[0].member));
+		util_strlcpy(res.slots[res.nslots].case_ref, p[i].case_ref,
+		    sizeof(res.slots[0].case_ref));
 		res.nslots++;
 		if (pres_member_index(r, p[i].member, &mi) == -1)
 			continue;
 		if (r->sess[si].held) {
 			r->held[mi]++;
-			snprintf(r->last[mi], DATE_LEN, "%s", in->date);
+			util_strlcpy(r->last[mi], in->date, DATE_LEN);
 		} else if (r->next[mi] == 0 && r->sess[si].start >= r->now)
 			r->next[mi] = si + 1;
 	}
@@ -620,11 +621,10 @@ pres_write(struct pres_run *r, const struct presenters_session *x,
 		    old->how == s->how)
 			continue;
 		memset(&row, 0, sizeof(row));
-		snprintf(row.session, sizeof(row.session), "%s", x->id);
+		util_strlcpy(row.session, x->id, sizeof(row.session));
 		row.slot = s->slot;
-		snprintf(row.member, sizeof(row.member), "%s", s->member);
-		snprintf(row.case_ref, sizeof(row.case_ref), "%s",
-		    s->case_ref);
+		util_strlcpy(row.member, s->member, sizeof(row.member));
+		util_strlcpy(row.case_ref, s->case_ref, sizeof(row.case_ref));
 		row.how = s->how;
 		row.reasons = pres_reasons_join(s);
 		rc = store_presentation_put(r->store, &row, err);
@@ -712,8 +712,8 @@ pres_fill(struct pres_run *r, size_t si, struct rotation_input *in,
 		}
 		if (k < r->nreq) {
 			r->used[k] = 1;
-			snprintf(r->assigned[k], sizeof(r->assigned[k]), "%s",
-			    x->id);
+			util_strlcpy(r->assigned[k], x->id,
+			    sizeof(r->assigned[k]));
 		}
 		if (pres_member_index(r, res.slots[i].member, &mi) == 0 &&
 		    r->next[mi] == 0)
@@ -946,11 +946,11 @@ presenters_pin(struct store *s, const char *session, int slot,
 			goto out;
 	}
 	memset(&row, 0, sizeof(row));
-	snprintf(row.session, sizeof(row.session), "%s", x.id);
+	util_strlcpy(row.session, x.id, sizeof(row.session));
 	row.slot = slot;
-	snprintf(row.member, sizeof(row.member), "%s", m.slug);
-	snprintf(row.case_ref, sizeof(row.case_ref), "%s",
-	    case_ref != NULL ? case_ref : "");
+	util_strlcpy(row.member, m.slug, sizeof(row.member));
+	util_strlcpy(row.case_ref, case_ref != NULL ? case_ref : "",
+	    sizeof(row.case_ref));
 	row.how = ROTATION_HOW_PINNED;
 	row.reasons = xstrdup("pinned by a manager");
 	rc = store_presentation_put(s, &row, err);
@@ -999,12 +999,12 @@ presenters_request(struct store *s, const char *member, const char *case_ref,
 	}
 	free(v);
 	memset(&rq, 0, sizeof(rq));
-	snprintf(rq.member, sizeof(rq.member), "%s", m.slug);
-	snprintf(rq.case_ref, sizeof(rq.case_ref), "%s",
-	    case_ref != NULL ? case_ref : "");
-	snprintf(rq.asked_on, sizeof(rq.asked_on), "%s", today);
-	snprintf(rq.before, sizeof(rq.before), "%s",
-	    before != NULL ? before : "");
+	util_strlcpy(rq.member, m.slug, sizeof(rq.member));
+	util_strlcpy(rq.case_ref, case_ref != NULL ? case_ref : "",
+	    sizeof(rq.case_ref));
+	util_strlcpy(rq.asked_on, today, sizeof(rq.asked_on));
+	util_strlcpy(rq.before, before != NULL ? before : "",
+	    sizeof(rq.before));
 	if (store_request_add(s, &rq, err) == -1)
 		return (-1);
 	*id = rq.id;
@@ -1064,10 +1064,10 @@ presenters_rotation(struct store *s, const struct config *conf, time_t now,
 			}
 			pm = &out->members[out->nmembers++];
 			memset(pm, 0, sizeof(*pm));
-			snprintf(pm->member, sizeof(pm->member), "%s",
-			    r.cand[k].member);
-			snprintf(pm->team, sizeof(pm->team), "%s",
-			    r.teams[ti].slug);
+			util_strlcpy(pm->member, r.cand[k].member,
+			    sizeof(pm->member));
+			util_strlcpy(pm->team, r.teams[ti].slug,
+			    sizeof(pm->team));
 			pm->fte = r.cand[k].fte;
 			if (rotation_tally_stats(r.tally[ti], pm->member,
 			    &st) == 0) {
@@ -1076,12 +1076,12 @@ presenters_rotation(struct store *s, const struct config *conf, time_t now,
 				pm->shortfall = st.shortfall;
 			}
 			pm->held = r.held[mi];
-			snprintf(pm->last_presented, sizeof(pm->last_presented),
-			    "%s", r.last[mi]);
+			util_strlcpy(pm->last_presented, r.last[mi],
+			    sizeof(pm->last_presented));
 			if (r.next[mi] > 0) {
-				snprintf(pm->next_presenting,
-				    sizeof(pm->next_presenting), "%s",
-				    r.sess[r.next[mi] - 1].id);
+				util_strlcpy(pm->next_presenting,
+				    r.sess[r.next[mi] - 1].id,
+				    sizeof(pm->next_presenting));
 				sched_local_date(r.sess[r.next[mi] - 1].start,
 				    pm->next_date);
 			}
@@ -1089,8 +1089,8 @@ presenters_rotation(struct store *s, const struct config *conf, time_t now,
 			if (pm->eligible)
 				elig[ne++] = r.cand[k].member;
 		}
-		snprintf(out->teams[out->nteams].team,
-		    sizeof(out->teams[0].team), "%s", r.teams[ti].slug);
+		util_strlcpy(out->teams[out->nteams].team, r.teams[ti].slug,
+		    sizeof(out->teams[0].team));
 		out->teams[out->nteams].fairness = r.tally[ti] == NULL ? 0 :
 		    rotation_fairness(r.tally[ti], elig, ne);
 		out->nteams++;

@@ -57,6 +57,7 @@
 #include "people.h"
 #include "rotation.h"
 #include "schedule.h"
+#include "util.h"
 #include "xmalloc.h"
 
 #define ROT_QUANTUM	1e6		/* shortfall ties at 1e-6 */
@@ -274,7 +275,7 @@ rot_intern(struct rotation_tally *t, const char *slug)
 	idx = t->nmembers;
 	m = &t->members[idx];
 	memset(m, 0, sizeof(*m));
-	snprintf(m->slug, sizeof(m->slug), "%s", slug);
+	util_strlcpy(m->slug, slug, sizeof(m->slug));
 	m->last = ROT_NEVER;
 	memmove(&t->order[at + 1], &t->order[at],
 	    (t->nmembers - at) * sizeof(*t->order));
@@ -471,7 +472,7 @@ rot_case_note(struct rotation_tally *t, const char *ref, long day)
 	}
 	memmove(&t->cases[lo + 1], &t->cases[lo],
 	    (t->ncases - lo) * sizeof(*t->cases));
-	snprintf(t->cases[lo].ref, sizeof(t->cases[lo].ref), "%s", ref);
+	util_strlcpy(t->cases[lo].ref, ref, sizeof(t->cases[lo].ref));
 	t->cases[lo].day = day;
 	t->ncases++;
 }
@@ -536,8 +537,8 @@ rot_pick_case(const struct rotation_tally *t, const char *member, long day,
 			continue;
 		open++;
 		if (!rot_empty(requested) && strcmp(c->ref, requested) == 0) {
-			snprintf(out->case_ref, sizeof(out->case_ref), "%s",
-			    c->ref);
+			util_strlcpy(out->case_ref, c->ref,
+			    sizeof(out->case_ref));
 			snprintf(out->reason, sizeof(out->reason),
 			    "the case they asked to present");
 			return (0);
@@ -583,7 +584,7 @@ rot_pick_case(const struct rotation_tally *t, const char *member, long day,
 			    "last %d days", cooldown);
 		return (-1);
 	}
-	snprintf(out->case_ref, sizeof(out->case_ref), "%s", best->ref);
+	util_strlcpy(out->case_ref, best->ref, sizeof(out->case_ref));
 	switch (bestcat) {
 	case 0:
 		if (bestkey > day)
@@ -773,14 +774,14 @@ rotation_fill(const struct rotation_input *in, const struct rotation_tally *t,
 		s = &res->slots[f->slot - 1];
 		if (s->member[0] != '\0')
 			continue;
-		snprintf(s->member, sizeof(s->member), "%s", f->member);
+		util_strlcpy(s->member, f->member, sizeof(s->member));
 		s->how = ROTATION_HOW_PINNED;
 		s->kept = 1;
 		umem[nused++] = f->member;
 		rot_reason(s, "pinned by a manager");
 		if (!rot_empty(f->case_ref)) {
-			snprintf(s->case_ref, sizeof(s->case_ref), "%s",
-			    f->case_ref);
+			util_strlcpy(s->case_ref, f->case_ref,
+			    sizeof(s->case_ref));
 			ucase[ncase++] = f->case_ref;
 			continue;
 		}
@@ -788,8 +789,8 @@ rotation_fill(const struct rotation_input *in, const struct rotation_tally *t,
 		if (c != NULL && rot_pick_case(t, f->member, day,
 		    in->case_cooldown_days, c->cases, c->ncases, NULL, ucase,
 		    ncase, &cc) == 0) {
-			snprintf(s->case_ref, sizeof(s->case_ref), "%s",
-			    cc.case_ref);
+			util_strlcpy(s->case_ref, cc.case_ref,
+			    sizeof(s->case_ref));
 			ucase[ncase++] = s->case_ref;
 			rot_reason(s, "%s", cc.reason);
 		} else
@@ -821,10 +822,10 @@ rotation_fill(const struct rotation_input *in, const struct rotation_tally *t,
 				    strcmp(c->cases[j].lead, f->member) == 0)
 					break;
 			if (j < c->ncases) {
-				snprintf(s->member, sizeof(s->member), "%s",
-				    f->member);
-				snprintf(s->case_ref, sizeof(s->case_ref), "%s",
-				    f->case_ref);
+				util_strlcpy(s->member, f->member,
+				    sizeof(s->member));
+				util_strlcpy(s->case_ref, f->case_ref,
+				    sizeof(s->case_ref));
 				s->how = f->how >= 0 && f->how <
 				    ROTATION_HOW_COUNT ? f->how :
 				    ROTATION_HOW_ROTATION;
@@ -845,8 +846,8 @@ rotation_fill(const struct rotation_input *in, const struct rotation_tally *t,
 			    f->member);
 			continue;
 		}
-		snprintf(s->member, sizeof(s->member), "%s", f->member);
-		snprintf(s->case_ref, sizeof(s->case_ref), "%s", cc.case_ref);
+		util_strlcpy(s->member, f->member, sizeof(s->member));
+		util_strlcpy(s->case_ref, cc.case_ref, sizeof(s->case_ref));
 		s->how = f->how >= 0 && f->how < ROTATION_HOW_COUNT ?
 		    f->how : ROTATION_HOW_ROTATION;
 		umem[nused++] = f->member;
@@ -932,10 +933,9 @@ rotation_fill(const struct rotation_input *in, const struct rotation_tally *t,
 			    in->case_cooldown_days, c->cases, c->ncases,
 			    rq->case_ref, ucase, ncase, &cc) == -1)
 				continue;
-			snprintf(s->member, sizeof(s->member), "%s",
-			    rq->member);
-			snprintf(s->case_ref, sizeof(s->case_ref), "%s",
-			    cc.case_ref);
+			util_strlcpy(s->member, rq->member, sizeof(s->member));
+			util_strlcpy(s->case_ref, cc.case_ref,
+			    sizeof(s->case_ref));
 			s->how = ROTATION_HOW_REQUEST;
 			s->request = (int)rorder[k];
 			umem[nused++] = c->member;
@@ -984,8 +984,8 @@ rotation_fill(const struct rotation_input *in, const struct rotation_tally *t,
 		if (j == ncands)
 			break;
 		c = cands[j].c;
-		snprintf(s->member, sizeof(s->member), "%s", c->member);
-		snprintf(s->case_ref, sizeof(s->case_ref), "%s", cc.case_ref);
+		util_strlcpy(s->member, c->member, sizeof(s->member));
+		util_strlcpy(s->case_ref, cc.case_ref, sizeof(s->case_ref));
 		s->how = ROTATION_HOW_ROTATION;
 		umem[nused++] = c->member;
 		ucase[ncase++] = s->case_ref;

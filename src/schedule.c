@@ -254,7 +254,7 @@ sched_holidays_add(struct sched_holidays *h, const char *date)
 		h->cap = h->cap == 0 ? 32 : h->cap * 2;
 		h->dates = xreallocarray(h->dates, h->cap, sizeof(*h->dates));
 	}
-	snprintf(h->dates[h->n], DATE_LEN, "%s", date);
+	util_strlcpy(h->dates[h->n], date, DATE_LEN);
 	if (h->n > 0 && strcmp(h->dates[h->n - 1], h->dates[h->n]) >= 0)
 		h->sorted = 0;
 	h->n++;
@@ -515,13 +515,13 @@ sched_attendees(const struct member *members, size_t n,
 	ps = psychologist != NULL ? psychologist : "";
 	v = xcalloc(n + 2, sizeof(*v));
 	if (*ps != '\0') {
-		snprintf(v[m].member, sizeof(v[m].member), "%s", ps);
+		util_strlcpy(v[m].member, ps, sizeof(v[m].member));
 		v[m++].role = SCHED_PSYCHOLOGIST;
 	}
 	if (cofac != NULL && strcmp(cofac->slug, ps) != 0 &&
 	    sched_member_available(cofac, ix, date)) {
 		co = cofac->slug;
-		snprintf(v[m].member, sizeof(v[m].member), "%s", co);
+		util_strlcpy(v[m].member, co, sizeof(v[m].member));
 		v[m++].role = SCHED_COFACILITATOR;
 	}
 	for (i = 0; i < n; i++) {
@@ -531,8 +531,7 @@ sched_attendees(const struct member *members, size_t n,
 			continue;
 		if (!sched_member_available(&members[i], ix, date))
 			continue;
-		snprintf(v[m].member, sizeof(v[m].member), "%s",
-		    members[i].slug);
+		util_strlcpy(v[m].member, members[i].slug, sizeof(v[m].member));
 		v[m++].role = SCHED_ATTENDEE;
 	}
 	qsort(v, m, sizeof(*v), cmp_attendee);
@@ -622,7 +621,7 @@ book_get(struct sched_book *b, const char *slug)
 		;
 	memmove(&b->p[i + 1], &b->p[i], (b->n - i) * sizeof(*b->p));
 	memset(&b->p[i], 0, sizeof(b->p[i]));
-	snprintf(b->p[i].slug, sizeof(b->p[i].slug), "%s", slug);
+	util_strlcpy(b->p[i].slug, slug, sizeof(b->p[i].slug));
 	b->n++;
 	return (&b->p[i]);
 }
@@ -889,8 +888,8 @@ sched_assign_psychologist(const struct sched_assign *a,
 	if (want != NULL) {
 		if (psych_why_not(a, want, date, wd, week, why,
 		    sizeof(why)) == 0) {
-			snprintf(c->psychologist, sizeof(c->psychologist),
-			    "%s", want->slug);
+			util_strlcpy(c->psychologist, want->slug,
+			    sizeof(c->psychologist));
 			say(c->reason, sizeof(c->reason),
 			    "%s facilitates as planned", display(want));
 			return (0);
@@ -925,14 +924,13 @@ sched_assign_psychologist(const struct sched_assign *a,
 	if ((m = psych_find(a, a->keep)) != NULL && m != want && m != best &&
 	    m->role == ROLE_PSYCHOLOGIST &&
 	    psych_why_not(a, m, date, wd, week, NULL, 0) == 0) {
-		snprintf(c->psychologist, sizeof(c->psychologist), "%s",
-		    m->slug);
+		util_strlcpy(c->psychologist, m->slug, sizeof(c->psychologist));
 		c->cover = 1;
 		say(c->reason, sizeof(c->reason), "%s; covered by %s (free, "
 		    "and covering it already)", first, display(m));
 		return (0);
 	}
-	snprintf(c->psychologist, sizeof(c->psychologist), "%s", best->slug);
+	util_strlcpy(c->psychologist, best->slug, sizeof(c->psychologist));
 	c->cover = 1;
 	/*
 	 * No count in the reason: it would change with every booking that

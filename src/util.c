@@ -332,6 +332,20 @@ util_timezone_generation(void)
 	return (util_tz_gen);
 }
 
+size_t
+util_strlcpy(char *dst, const char *src, size_t size)
+{
+	size_t	len, n;
+
+	if (src == NULL)
+		src = "";
+	len = strlen(src);
+	n = len < size ? len : size - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+	return (len);
+}
+
 char *
 util_trim(char *s)
 {

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -65,6 +66,29 @@ static const struct str_i64 durations[] = {
 	{ "99999999999999999999", BAD, 0 },
 	{ "9223372036854775807w", BAD, 0 },
 };
+
+/* util_strlcpy: what snprintf(dst, size, "%s", src) would leave. */
+START_TEST(test_strlcpy)
+{
+	char	buf[6], ref[6];
+	const char *srcs[] = { "", "abc", "abcde", "abcdef", "abcdefghij" };
+	size_t	i, sizes[] = { 1, 2, 5, 6 }, k;
+
+	for (i = 0; i < sizeof(srcs) / sizeof(srcs[0]); i++) {
+		for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+			memset(buf, 'x', sizeof(buf));
+			memset(ref, 'x', sizeof(ref));
+			ck_assert_uint_eq(util_strlcpy(buf, srcs[i], sizes[k]),
+			    strlen(srcs[i]));
+			snprintf(ref, sizes[k], "%s", srcs[i]);
+			ck_assert_mem_eq(buf, ref, sizeof(buf));
+		}
+	}
+	memset(buf, 'x', sizeof(buf));
+	ck_assert_uint_eq(util_strlcpy(buf, NULL, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "");
+}
+END_TEST
 
 START_TEST(test_parse_duration)
 {
@@ -519,6 +543,7 @@ util_suite(void)
 
 	tc = tcase_create("durations");
 	LOOP(tc, test_parse_duration, durations);
+	tcase_add_test(tc, test_strlcpy);
 	tcase_add_test(tc, test_parse_duration_null);
 	suite_add_tcase(s, tc);
 
