@@ -662,6 +662,12 @@ store_open(const char *dir, struct err *err)
 	 * a second store_open (the tests) is told SQLITE_MISUSE, harmlessly.
 	 */
 	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	/*
+	 * Nor a first bulk of 20 pages for each connection's cache: the
+	 * checkpointer's connection reads a page or two, and 170 KB for it
+	 * sat in a borough's 16 MB.  Pages are allocated as they are used.
+	 */
+	(void)sqlite3_config(SQLITE_CONFIG_PAGECACHE, NULL, 0, 0);
 	if (store_mkdir(dir, err) == -1)
 		return (NULL);
 	if (store_writable(dir, "state directory", err) == -1)
