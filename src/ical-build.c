@@ -99,6 +99,7 @@ static char	*calendar_finish(const char *, const char *, size_t *,
 		    struct err *);
 static char	*desc_splice(const char *, const char *,
 		    const struct ical_event *, size_t *, struct err *);
+static char	*text_splice(const char *, size_t, size_t, const char *);
 
 /*
  * Building calendars.  libical assembles the components and escapes the
@@ -782,6 +783,23 @@ out:
 }
 
 /*
+ * text with its bytes from..to replaced by ins, malloc'd.  Copied, not
+ * printed: a calendar is kilobytes, printf's twice.
+ */
+static char *
+text_splice(const char *text, size_t from, size_t to, const char *ins)
+{
+	size_t	ilen = strlen(ins), tail = strlen(text + to);
+	char	*out;
+
+	out = xmalloc(from + ilen + tail + 1);
+	memcpy(out, text, from);
+	memcpy(out + from, ins, ilen);
+	memcpy(out + from + ilen, text + to, tail + 1);
+	return (out);
+}
+
+/*
  * libical's text of a calendar made whole: the VTIMEZONE (vtz, NULL for
  * none) goes where libical would have written it, as the first
  * component: before the first VEVENT, whose BEGIN line is the first at
@@ -793,7 +811,6 @@ calendar_finish(const char *text, const char *vtz, size_t *len,
 {
 	const char	*at;
 	char		*out, *whole;
-	size_t		 head, vlen, tail;
 
 	if (vtz == NULL)
 		return (ical_fold(text, len));
@@ -802,14 +819,8 @@ calendar_finish(const char *text, const char *vtz, size_t *len,
 		return (NULL);
 	}
 	at += 2;
-	/* Copied, not printed: a calendar is kilobytes, printf's twice. */
-	head = (size_t)(at - text);
-	vlen = strlen(vtz);
-	tail = strlen(at);
-	whole = xmalloc(head + vlen + tail + 1);
-	memcpy(whole, text, head);
-	memcpy(whole + head, vtz, vlen);
-	memcpy(whole + head + vlen, at, tail + 1);
+	whole = text_splice(text, (size_t)(at - text), (size_t)(at - text),
+	    vtz);
 	out = ical_fold(whole, len);
 	free(whole);
 	return (out);
@@ -955,7 +966,6 @@ desc_splice(const char *raw, const char *tz, const struct ical_event *e,
 	icalproperty	*p;
 	const char	*at, *end, *vtz;
 	char		*s, *ptext, *whole, *out;
-	size_t		 head, plen, tail;
 
 	for (at = raw; (at = strstr(at, "\r\nDESCRIPTION")) != NULL; at += 2)
 		if (at[13] == ':' || at[13] == ';')
@@ -985,13 +995,8 @@ desc_splice(const char *raw, const char *tz, const struct ical_event *e,
 		icalerror_clear_errno();
 		return (NULL);
 	}
-	head = (size_t)(at - raw);
-	plen = strlen(ptext);
-	tail = strlen(end);
-	whole = xmalloc(head + plen + tail + 1);
-	memcpy(whole, raw, head);
-	memcpy(whole + head, ptext, plen);
-	memcpy(whole + head + plen, end, tail + 1);
+	whole = text_splice(raw, (size_t)(at - raw), (size_t)(end - raw),
+	    ptext);
 	icalmemory_free_buffer(ptext);
 	if ((out = calendar_finish(whole, vtz, len, err)) != NULL)
 		built_spliced++;
