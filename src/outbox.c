@@ -35,8 +35,8 @@
  * and 128 of them read at once were the largest thing a borough's daemon
  * held.  The worker sends one at a time, so three digests or seven
  * invitations keep it busy (bench/outbox-smtp: the same rate as with 256
- * KiB), and a series add whose updates fill the window holds 192 KiB less
- * at its peak.  One message is always taken, however long.
+ * KiB), and a series add whose updates fill the window holds up to 192 KiB
+ * less at its peak.  One message is always taken, however long.
  */
 #define OUTBOX_INFLIGHT_BYTES	(64 * 1024)
 #define OUTBOX_BACKOFF_FIRST	60
