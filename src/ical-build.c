@@ -95,10 +95,9 @@ static char	*build_key(enum ical_method, const char *,
 static char	*calendar_build(enum ical_method, const char *,
 		    const struct ical_feed_info *, const struct ical_event *,
 		    size_t, size_t *, char **, struct err *);
-static char	*calendar_finish(const char *, const char *, size_t *,
-		    struct err *);
-static char	*desc_splice(const char *, const char *,
-		    const struct ical_event *, size_t *, struct err *);
+static char	*calendar_whole(const char *, const char *, struct err *);
+static char	*desc_splice(const char *, const struct ical_event *,
+		    size_t *);
 static char	*text_splice(const char *, size_t, size_t, const char *);
 
 /*
@@ -716,7 +715,7 @@ calendar_build(enum ical_method method, const char *tz,
 	struct zone	 zn;
 	icaltimezone	*z;
 	const char	*text, *vtz = NULL;
-	char		*out = NULL;
+	char		*out = NULL, *whole;
 	size_t		 i, k;
 
 	ical_init();
@@ -771,10 +770,14 @@ calendar_build(enum ical_method method, const char *tz,
 		err_set(err, ERR_INTERNAL, "libical cannot write the calendar");
 		goto out;
 	}
+	if ((whole = calendar_whole(text, vtz, err)) == NULL)
+		goto out;
+	out = ical_fold(whole, len);
+	built_whole++;
 	if (rawp != NULL)
-		*rawp = xstrdup(text);
-	if ((out = calendar_finish(text, vtz, len, err)) != NULL)
-		built_whole++;
+		*rawp = whole;
+	else
+		free(whole);
 out:
 	icalcomponent_free(cal);
 	icalerror_clear_errno();
@@ -800,30 +803,25 @@ text_splice(const char *text, size_t from, size_t to, const char *ins)
 }
 
 /*
- * libical's text of a calendar made whole: the VTIMEZONE (vtz, NULL for
- * none) goes where libical would have written it, as the first
- * component: before the first VEVENT, whose BEGIN line is the first at
- * the start of a line (values have their newlines escaped).  Then folded.
+ * libical's text of a calendar made whole, not yet folded: the VTIMEZONE
+ * (vtz, NULL for none) goes where libical would have written it, as the
+ * first component: before the first VEVENT, whose BEGIN line is the first
+ * at the start of a line (values have their newlines escaped).
  */
 static char *
-calendar_finish(const char *text, const char *vtz, size_t *len,
-    struct err *err)
+calendar_whole(const char *text, const char *vtz, struct err *err)
 {
 	const char	*at;
-	char		*out, *whole;
 
 	if (vtz == NULL)
-		return (ical_fold(text, len));
+		return (xstrdup(text));
 	if ((at = strstr(text, "\r\nBEGIN:VEVENT\r\n")) == NULL) {
 		err_set(err, ERR_INTERNAL, "libical wrote no VEVENT");
 		return (NULL);
 	}
 	at += 2;
-	whole = text_splice(text, (size_t)(at - text), (size_t)(at - text),
-	    vtz);
-	out = ical_fold(whole, len);
-	free(whole);
-	return (out);
+	return (text_splice(text, (size_t)(at - text), (size_t)(at - text),
+	    vtz));
 }
 
 /*
@@ -897,7 +895,6 @@ ical_calendar_build(enum ical_method method, const char *tz,
     const struct ical_event *events, size_t n, size_t *len, struct err *err)
 {
 	struct ical_event	 nodesc;
-	struct err		 ignored;
 	char			*key, *bkey = NULL, *out = NULL, *copy, *raw = NULL;
 	size_t			 klen, bklen = 0, i;
 
@@ -919,8 +916,7 @@ ical_calendar_build(enum ical_method method, const char *tz,
 		bkey = build_key(method, tz, &nodesc, 1, &bklen);
 		if (desc_base.key != NULL && desc_base.keylen == bklen &&
 		    memcmp(desc_base.key, bkey, bklen) == 0)
-			out = desc_splice(desc_base.raw, tz, events, len,
-			    &ignored);
+			out = desc_splice(desc_base.raw, events, len);
 	}
 	if (out == NULL && (out = calendar_build(method, tz, NULL, events, n,
 	    len, bkey != NULL ? &raw : NULL, err)) == NULL) {
@@ -950,24 +946,24 @@ ical_calendar_build(enum ical_method method, const char *tz,
 }
 
 /*
- * raw (libical's text of a one-event calendar with a DESCRIPTION) with
- * e's description in place of its own, made whole as calendar_build
- * makes it; NULL if raw has no DESCRIPTION line or the zone cannot be
- * described, and the caller builds it all.  The property is written by
- * libical as it writes it inside the VEVENT, folding included; the old one
- * runs from a line's start (values escape their newlines) to the next
- * line that is not a continuation.
+ * raw (a one-event calendar made whole, calendar_whole, with a DESCRIPTION)
+ * with e's description in place of its own, folded as calendar_build
+ * folds; NULL if raw has no DESCRIPTION in its VEVENT, and the caller
+ * builds it all.  The property is written by libical as it writes it
+ * inside the VEVENT, its own folds included; the old one runs from a
+ * line's start (values escape their newlines) to the next line that is
+ * not a continuation.
  */
 static char *
-desc_splice(const char *raw, const char *tz, const struct ical_event *e,
-    size_t *len, struct err *err)
+desc_splice(const char *raw, const struct ical_event *e, size_t *len)
 {
-	struct zone	 zn;
 	icalproperty	*p;
-	const char	*at, *end, *vtz;
+	const char	*at, *end;
 	char		*s, *ptext, *whole, *out;
 
-	for (at = raw; (at = strstr(at, "\r\nDESCRIPTION")) != NULL; at += 2)
+	if ((at = strstr(raw, "\r\nBEGIN:VEVENT\r\n")) == NULL)
+		return (NULL);
+	for (; (at = strstr(at, "\r\nDESCRIPTION")) != NULL; at += 2)
 		if (at[13] == ':' || at[13] == ';')
 			break;
 	if (at == NULL)
@@ -979,13 +975,6 @@ desc_splice(const char *raw, const char *tz, const struct ical_event *e,
 	if (end == NULL)
 		return (NULL);
 	end += 2;
-	if ((zn.z = ical_zone_get(tz, err)) == NULL)
-		return (NULL);
-	if (tz == NULL || *tz == '\0')
-		tz = "UTC";
-	zn.f = build_tzfile(tz);
-	if ((vtz = zone_text(&zn, tz, e, 1)) == NULL)
-		return (NULL);
 	s = ical_clean(e->description, 1, 0);
 	p = icalproperty_new_description(s);
 	free(s);
@@ -998,8 +987,8 @@ desc_splice(const char *raw, const char *tz, const struct ical_event *e,
 	whole = text_splice(raw, (size_t)(at - raw), (size_t)(end - raw),
 	    ptext);
 	icalmemory_free_buffer(ptext);
-	if ((out = calendar_finish(whole, vtz, len, err)) != NULL)
-		built_spliced++;
+	out = ical_fold(whole, len);
+	built_spliced++;
 	free(whole);
 	return (out);
 }
